@@ -1,0 +1,1 @@
+"""Pure domain of IDO-registratie: events, aggregates, catalogue and rules; no I/O."""

@@ -1,0 +1,1 @@
+"""Adapters: PostgreSQL event store, read models, Redis, mail, webhooks, writers, embedded dev servers."""

@@ -1,0 +1,163 @@
+"""Platform tables: POIs, libraries (tenants), users, memberships and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from domain.accounts import Role, check_email, check_password, check_scope, check_slug
+from domain.errors import DomainError, NotFound
+from infra.db import Database
+from infra.passwords import hash_password
+
+
+@dataclass(frozen=True)
+class Poi:
+    poi_id: UUID
+    slug: str
+    name: str
+    email: str | None
+
+
+@dataclass(frozen=True)
+class Tenant:
+    tenant_id: UUID
+    slug: str
+    name: str
+    poi_id: UUID
+    active: bool
+
+
+@dataclass(frozen=True)
+class Membership:
+    role: Role
+    tenant_id: UUID | None
+    poi_id: UUID | None
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: UUID
+    email: str
+    password_hash: str | None
+    active: bool
+    memberships: tuple[Membership, ...]
+
+
+def token_hash(token: str) -> bytes:
+    """API tokens are 256-bit random strings, so a fast hash is enough (unlike passwords)."""
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Accounts:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create_poi(self, slug: str, name: str, email: str | None = None) -> UUID:
+        check_slug(slug)
+        if not name.strip():
+            raise DomainError("Geef de POI een naam.", field="name")
+        poi_id = uuid4()
+        await self._insert("INSERT INTO pois (poi_id, slug, name, email) VALUES (:id, :slug, :name, :email)",
+                           {"id": poi_id, "slug": slug, "name": name.strip(),
+                            "email": check_email(email) if email else None},
+                           f"Er is al een POI met de korte naam '{slug}'.")
+        return poi_id
+
+    async def create_tenant(self, slug: str, name: str, poi_slug: str) -> UUID:
+        check_slug(slug)
+        if not name.strip():
+            raise DomainError("Geef de bibliotheek een naam.", field="name")
+        poi = await self.poi_by_slug(poi_slug)
+        tenant_id = uuid4()
+        await self._insert("INSERT INTO tenants (tenant_id, slug, name, poi_id) VALUES (:id, :slug, :name, :poi)",
+                           {"id": tenant_id, "slug": slug, "name": name.strip(), "poi": poi.poi_id},
+                           f"Er is al een bibliotheek met de korte naam '{slug}'.")
+        return tenant_id
+
+    async def create_user(self, email: str, role: Role, *, tenant_slug: str | None = None,
+                          poi_slug: str | None = None, password: str | None = None) -> UUID:
+        """Create the user if the address is new, and give them the role; a password is optional
+        (an invited user sets it later)."""
+        email = check_email(email)
+        check_scope(role, tenant_slug, poi_slug)
+        password_hash = hash_password(check_password(password)) if password is not None else None
+        tenant_id = (await self.tenant_by_slug(tenant_slug)).tenant_id if tenant_slug else None
+        poi_id = (await self.poi_by_slug(poi_slug)).poi_id if poi_slug else None
+        async with self.db.platform() as conn:
+            user_id = (await conn.execute(text(
+                "INSERT INTO users (user_id, email, password_hash) VALUES (:id, :email, :hash) "
+                "ON CONFLICT (email) DO UPDATE SET password_hash = COALESCE(EXCLUDED.password_hash, "
+                "users.password_hash) RETURNING user_id"), {"id": uuid4(), "email": email, "hash": password_hash})
+            ).scalar_one()
+            await conn.execute(text(
+                "INSERT INTO memberships (membership_id, user_id, role, tenant_id, poi_id) "
+                "VALUES (:id, :user, :role, :tenant, :poi) ON CONFLICT DO NOTHING"),
+                {"id": uuid4(), "user": user_id, "role": role.value, "tenant": tenant_id, "poi": poi_id})
+        return user_id
+
+    async def create_token(self, email: str, name: str = "cli") -> str:
+        user = await self.user_by_email(email)
+        if user is None:
+            raise NotFound(f"Er is geen gebruiker met e-mailadres {email}.")
+        token = "ido_" + secrets.token_urlsafe(32)
+        async with self.db.platform() as conn:
+            await conn.execute(text("INSERT INTO api_tokens (token_id, user_id, name, token_hash) "
+                                    "VALUES (:id, :user, :name, :hash)"),
+                               {"id": uuid4(), "user": user.user_id, "name": name, "hash": token_hash(token)})
+        return token
+
+    async def user_for_token(self, token: str) -> User | None:
+        async with self.db.platform() as conn:
+            user_id = (await conn.execute(text(
+                "UPDATE api_tokens t SET last_used_at = now() FROM users u WHERE t.token_hash = :hash "
+                "AND t.revoked_at IS NULL AND u.user_id = t.user_id AND u.active RETURNING t.user_id"),
+                {"hash": token_hash(token)})).scalar()
+        return await self.user_by_id(user_id) if user_id else None
+
+    async def _insert(self, sql: str, params: dict, duplicate_message: str) -> None:
+        try:
+            async with self.db.platform() as conn:
+                await conn.execute(text(sql), params)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "pgcode", None) == "23505":
+                raise DomainError(duplicate_message, field="slug") from None
+            raise
+
+    async def poi_by_slug(self, slug: str) -> Poi:
+        async with self.db.platform() as conn:
+            row = (await conn.execute(text("SELECT poi_id, slug, name, email FROM pois WHERE slug = :s"),
+                                      {"s": slug})).first()
+        if row is None:
+            raise NotFound(f"Er is geen POI met de korte naam '{slug}'.")
+        return Poi(*row)
+
+    async def tenant_by_slug(self, slug: str) -> Tenant:
+        async with self.db.platform() as conn:
+            row = (await conn.execute(text(
+                "SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE slug = :s"), {"s": slug})).first()
+        if row is None:
+            raise NotFound(f"Er is geen bibliotheek met de korte naam '{slug}'.")
+        return Tenant(*row)
+
+    async def user_by_email(self, email: str) -> User | None:
+        return await self._user("u.email = :v", email.strip().lower())
+
+    async def user_by_id(self, user_id: UUID) -> User | None:
+        return await self._user("u.user_id = :v", user_id)
+
+    async def _user(self, where: str, value: object) -> User | None:
+        async with self.db.platform() as conn:
+            rows = (await conn.execute(text(
+                "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
+                f"FROM users u LEFT JOIN memberships m USING (user_id) WHERE {where}"), {"v": value})).all()
+        if not rows:
+            return None
+        r = rows[0]
+        members = tuple(Membership(Role(x.role), x.tenant_id, x.poi_id) for x in rows if x.role)
+        return User(r.user_id, r.email, r.password_hash, r.active, members)

@@ -1,0 +1,44 @@
+"""Composition root: wires settings to databases, the event store, accounts and Redis."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from infra.accounts import Accounts
+from infra.codec import Codec, default_codec
+from infra.db import Database
+from infra.event_store import PostgresEventStore
+from infra.settings import Settings
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database  # app role: tenant-bound by RLS
+    reader: Database  # reader role: cross-tenant SELECT for POI/KB views and sweeps
+    codec: Codec
+    events: PostgresEventStore
+    accounts: Accounts
+
+    async def close(self) -> None:
+        await self.db.dispose()
+        await self.reader.dispose()
+
+
+def build(settings: Settings, *, null_pool: bool = False) -> Container:
+    db = Database.connect(settings.app_database_url, pool_size=settings.web_pool_size, null_pool=null_pool,
+                          name="ido-app")
+    reader = Database.connect(settings.reader_database_url, pool_size=4, null_pool=null_pool, name="ido-reader")
+    codec = default_codec()
+    return Container(settings, db, reader, codec, PostgresEventStore(db, codec), Accounts(db))
+
+
+@asynccontextmanager
+async def container(settings: Settings, **kw: bool) -> AsyncIterator[Container]:
+    c = build(settings, **kw)
+    try:
+        yield c
+    finally:
+        await c.close()

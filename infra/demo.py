@@ -1,0 +1,60 @@
+"""Demo data for `ido demo` and `make run`: a POI, two libraries each with an IDO location, a user per role.
+Loading it twice changes nothing (deterministic ids; existing rows are kept)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from domain import ido
+from domain.accounts import Role
+from domain.errors import NotFound
+from domain.ports import NewEvent
+from infra.bootstrap import Container
+
+DEMO_PASSWORD = "demo-wachtwoord-2026"
+POI = ("poi-demo", "ProBiblio Demo (POI)", "poi@poi-demo.example")
+LIBRARIES = (
+    ("bieb-noord", "Bibliotheek Noorderland", "IDO Noorderland Centrale", "Centrale bibliotheek Noorderstad"),
+    ("bieb-zuid", "Bibliotheek Zuiderkwartier", "IDO Zuiderkwartier", "Vestiging Zuiderpoort"),
+)
+USERS = (
+    ("balie@bieb-noord.example", Role.DESK, "bieb-noord", None),
+    ("coordinator@bieb-noord.example", Role.COORDINATOR, "bieb-noord", None),
+    ("balie@bieb-zuid.example", Role.DESK, "bieb-zuid", None),
+    ("coordinator@bieb-zuid.example", Role.COORDINATOR, "bieb-zuid", None),
+    ("adviseur@poi-demo.example", Role.POI_ADVISER, None, "poi-demo"),
+    ("analist@kb.example", Role.KB_ANALYST, None, None),
+    ("beheer@ido-registratie.example", Role.PLATFORM_ADMIN, None, None),
+)
+
+
+def _id(*parts: str) -> UUID:
+    return uuid5(NAMESPACE_URL, "ido-demo:" + ":".join(parts))
+
+
+async def load_demo(c: Container, today: date) -> list[tuple[str, str]]:
+    """Answer the demo logins as (e-mail, role)."""
+    try:
+        await c.accounts.poi_by_slug(POI[0])
+    except NotFound:
+        await c.accounts.create_poi(*POI)
+    for slug, name, ido_name, branch in LIBRARIES:
+        try:
+            tenant = (await c.accounts.tenant_by_slug(slug)).tenant_id
+        except NotFound:
+            tenant = await c.accounts.create_tenant(slug, name, POI[0])
+        location = _id(slug, "location")
+        cmd = ido.RegisterIdo(tenant_id=tenant, location_id=location, name=ido_name, branch=branch,
+                              variant=ido.Variant.BASIS, inside_library=True, subsidy_year=today.year,
+                              planned_opening=date(today.year, 12, 1) if today.month < 12 else today)
+        if not await c.events.read_stream(tenant, ido.stream_id(location)):
+            events = ido.register(cmd, today)
+            await c.events.append(tenant, ido.stream_id(location),
+                                  [NewEvent(_id(slug, "registered"), e, {"actor": "demo"}) for e in events], 0)
+    for email, role, tenant_slug, poi_slug in USERS:
+        user = await c.accounts.user_by_email(email)
+        if user is None or not any(m.role == role for m in user.memberships):
+            await c.accounts.create_user(email, role, tenant_slug=tenant_slug, poi_slug=poi_slug,
+                                         password=DEMO_PASSWORD)
+    return [(email, role.value) for email, role, _, _ in USERS]

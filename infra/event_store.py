@@ -1,0 +1,149 @@
+"""The PostgreSQL event store: one INSERT per append, OCC by primary key, idempotency by event id,
+and a tenant feed ordered by (xid8, position) that never passes a transaction still in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+from uuid import UUID
+
+import msgspec
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.errors import IdempotencyConflict, WrongExpectedVersion
+from domain.ports import AppendResult, Checkpoint, NewEvent, RecordedEvent
+from infra.codec import Codec, json_dumps
+from infra.db import Database
+
+_APPEND = text("""
+INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+SELECT :tenant_id, :stream_id,
+       COALESCE(CAST(:expected AS integer),
+                (SELECT COALESCE(max(stream_version), 0) FROM events
+                  WHERE tenant_id = :tenant_id AND stream_id = :stream_id)) + e.ord,
+       e.id, e.type, e.version, CAST(e.data AS jsonb), CAST(e.meta AS jsonb)
+FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS integer[]),
+            CAST(:datas AS text[]), CAST(:metas AS text[])) WITH ORDINALITY AS e(id, type, version, data, meta, ord)
+RETURNING stream_version, global_position
+""")
+
+_COLUMNS = ("tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, "
+            "global_position, tx_id::text AS tx_id, recorded_at")
+
+_READ_STREAM = text(f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND stream_id = :stream_id "
+                    "AND stream_version > :after ORDER BY stream_version")
+
+_READ_FEED = text(f"""
+SELECT {_COLUMNS} FROM events
+WHERE tenant_id = :tenant_id
+  AND (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY tx_id, global_position
+LIMIT :limit
+""")
+
+_BY_IDS = text(f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND event_id = ANY(CAST(:ids AS uuid[])) "
+               "ORDER BY stream_version")
+
+_STREAM_VERSION = text("SELECT COALESCE(max(stream_version), 0) FROM events "
+                       "WHERE tenant_id = :tenant_id AND stream_id = :stream_id")
+
+
+class PostgresEventStore:
+    """Implements domain.ports.EventStore. Methods take an optional open tenant connection so a caller can
+    combine them with other work in one transaction (projections do)."""
+
+    def __init__(self, db: Database, codec: Codec) -> None:
+        self.db = db
+        self.codec = codec
+
+    @asynccontextmanager
+    async def _tx(self, tenant_id: UUID, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        if conn is not None:
+            yield conn
+        else:
+            async with self.db.tenant(tenant_id) as own:
+                yield own
+
+    async def append(
+        self, tenant_id: UUID, stream_id: str, events: Sequence[NewEvent], expected_version: int | None,
+        *, conn: AsyncConnection | None = None,
+    ) -> AppendResult:
+        if not events:
+            raise ValueError("nothing to append")
+        ids = [e.event_id for e in events]
+        if len(set(ids)) != len(ids):
+            raise ValueError("one append holds the same event id twice")
+        encoded = [self.codec.encode(e.event) for e in events]
+        params = {
+            "tenant_id": tenant_id, "stream_id": stream_id, "expected": expected_version, "ids": ids,
+            "types": [t for t, _, _ in encoded], "versions": [v for _, v, _ in encoded],
+            "datas": [json_dumps(d) for _, _, d in encoded], "metas": [json_dumps(e.metadata) for e in events],
+        }
+        try:
+            if conn is None:
+                async with self.db.tenant(tenant_id) as own:
+                    rows = (await own.execute(_APPEND, params)).all()
+            else:
+                async with conn.begin_nested():
+                    rows = (await conn.execute(_APPEND, params)).all()
+        except IntegrityError as exc:
+            if getattr(exc.orig, "pgcode", None) != "23505":
+                raise
+            return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
+        return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
+
+    async def _after_conflict(self, tenant_id, stream_id, events, encoded, expected_version, conn) -> AppendResult:
+        """A unique key was hit: either this is a retry of a stored append, or another writer was first."""
+        async with self._tx(tenant_id, conn) as c:
+            stored = (await c.execute(_BY_IDS, {"tenant_id": tenant_id, "ids": [e.event_id for e in events]})).all()
+            if not stored:
+                actual = (await c.execute(_STREAM_VERSION, {"tenant_id": tenant_id, "stream_id": stream_id})).scalar()
+                raise WrongExpectedVersion(stream_id, expected_version, int(actual or 0))
+        by_id = {r.event_id: r for r in stored}
+        for new, (etype, version, data) in zip(events, encoded):
+            row = by_id.get(new.event_id)
+            if row is None or row.stream_id != stream_id or row.event_type != etype \
+                    or _json(row.data) != _roundtrip(data):
+                raise IdempotencyConflict(new.event_id)
+        versions = [by_id[e.event_id].stream_version for e in events]
+        if versions != list(range(versions[0], versions[0] + len(versions))):
+            raise IdempotencyConflict(events[0].event_id)
+        return AppendResult(versions[-1], tuple(by_id[e.event_id].global_position for e in events), duplicate=True)
+
+    async def read_stream(
+        self, tenant_id: UUID, stream_id: str, *, after_version: int = 0, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
+        async with self._tx(tenant_id, conn) as c:
+            rows = (await c.execute(_READ_STREAM, {"tenant_id": tenant_id, "stream_id": stream_id,
+                                                   "after": after_version})).all()
+        return [self._record(r) for r in rows]
+
+    async def read_feed(
+        self, tenant_id: UUID, after: Checkpoint, limit: int = 1000, *, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
+        async with self._tx(tenant_id, conn) as c:
+            rows = (await c.execute(_READ_FEED, {"tenant_id": tenant_id, "tx": str(after.tx_id),
+                                                 "pos": after.position, "limit": limit})).all()
+        return [self._record(r) for r in rows]
+
+    def _record(self, r: Any) -> RecordedEvent:
+        return RecordedEvent(
+            tenant_id=r.tenant_id, stream_id=r.stream_id, stream_version=r.stream_version, event_id=r.event_id,
+            event_type=r.event_type, schema_version=r.schema_version,
+            event=self.codec.decode(r.event_type, r.schema_version, _json(r.data)), metadata=_json(r.metadata),
+            global_position=r.global_position, tx_id=int(r.tx_id), recorded_at=r.recorded_at,
+        )
+
+
+def _roundtrip(data: dict[str, Any]) -> Any:
+    """The value PostgreSQL gives back for `data` stored as jsonb (key order aside)."""
+    return msgspec.json.decode(json_dumps(data))
+
+
+def _json(value: Any) -> Any:
+    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value

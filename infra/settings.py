@@ -1,0 +1,77 @@
+"""Settings from the environment (12-factor); one immutable object passed to the composition root."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from sqlalchemy.engine import make_url
+
+
+def _asyncpg_url(url: str) -> str:
+    """Accept postgres://, postgresql:// or postgresql+asyncpg:// and answer the asyncpg form."""
+    u = make_url(url)
+    return u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str  # owner of the schema: migrations and set-up run as this role
+    redis_url: str
+    app_role: str = "ido_app"
+    app_password: str = "ido_app"
+    reader_role: str = "ido_reader"
+    reader_password: str = "ido_reader"
+    secret_key: str = "dev-secret-change-me-dev-secret-change-me"
+    base_url: str = "http://127.0.0.1:8000"
+    smtp_url: str = "smtp://127.0.0.1:8025"
+    mail_from: str = "IDO-registratie <noreply@ido-registratie.example>"
+    cookie_secure: bool = False
+    web_pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        missing = [k for k in ("DATABASE_URL", "REDIS_URL") if not env.get(k)]
+        if missing:
+            raise RuntimeError(f"{' en '.join(missing)} ontbreekt in de omgeving")
+        kw: dict[str, object] = {"database_url": _asyncpg_url(env["DATABASE_URL"]), "redis_url": env["REDIS_URL"]}
+        for field, var in (
+            ("app_role", "DB_APP_ROLE"), ("app_password", "DB_APP_PASSWORD"),
+            ("reader_role", "DB_READER_ROLE"), ("reader_password", "DB_READER_PASSWORD"),
+            ("secret_key", "SECRET_KEY"), ("base_url", "BASE_URL"), ("smtp_url", "SMTP_URL"),
+            ("mail_from", "MAIL_FROM"),
+        ):
+            if env.get(var):
+                kw[field] = env[var]
+        if env.get("COOKIE_SECURE"):
+            kw["cookie_secure"] = env["COOKIE_SECURE"].lower() in ("1", "true", "yes")
+        if env.get("WEB_POOL_SIZE"):
+            kw["web_pool_size"] = int(env["WEB_POOL_SIZE"])
+        return cls(**kw)  # type: ignore[arg-type]
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def _as_role(self, role: str, password: str) -> str:
+        return make_url(self.database_url).set(username=role, password=password).render_as_string(
+            hide_password=False
+        )
+
+    @property
+    def app_database_url(self) -> str:
+        """The web app and workers: a non-owner role without BYPASSRLS, bound to one tenant per transaction."""
+        return self._as_role(self.app_role, self.app_password)
+
+    @property
+    def reader_database_url(self) -> str:
+        """Cross-tenant reads for POI and KB views and the sweeps: SELECT only, its own policies."""
+        return self._as_role(self.reader_role, self.reader_password)
+
+    @property
+    def celery_broker_url(self) -> str:
+        """redis-py speaks unix://, kombu wants redis+socket:// for the same socket."""
+        if self.redis_url.startswith("unix://"):
+            return "redis+socket://" + self.redis_url[len("unix://"):]
+        return self.redis_url

@@ -1,0 +1,1 @@
+"""Thin edges: the web app and JSON API, the Celery workers, and the `ido` command line."""

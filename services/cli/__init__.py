@@ -1,0 +1,1 @@
+"""The `ido` command line."""

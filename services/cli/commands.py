@@ -1,0 +1,145 @@
+"""What each `ido` command does; the work itself lives in infra/."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+from domain.accounts import Role
+from infra.bootstrap import Container, container
+from infra.embedded import ensure_servers
+from infra.settings import Settings
+
+
+def _settings() -> tuple[Settings, object]:
+    """Settings from the environment; embedded servers under ./var stand in for unset URLs."""
+    env = dict(os.environ)
+    embedded = ensure_servers(env)
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
+    return Settings.from_env(env), embedded
+
+
+def _with_container(fn: Callable[[Container], Awaitable[int | None]]) -> int:
+    settings, embedded = _settings()
+    try:
+        async def go() -> int | None:
+            async with container(settings, null_pool=True) as c:
+                return await fn(c)
+        return asyncio.run(go()) or 0
+    finally:
+        embedded.stop()  # type: ignore[attr-defined]
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    handler = {
+        "run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "beat": cmd_beat, "migrate": cmd_migrate,
+        "demo": cmd_demo, "tenants": cmd_tenants, "pois": cmd_pois, "users": cmd_users, "tokens": cmd_tokens,
+    }[args.command]
+    return handler(args)
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from infra.migrate import upgrade
+
+    settings, embedded = _settings()
+    try:
+        upgrade(settings)
+        print("database is bijgewerkt")
+    finally:
+        embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from infra.demo import DEMO_PASSWORD, load_demo
+
+    async def go(c: Container) -> int:
+        logins = await load_demo(c, date.today())
+        for email, role in logins:
+            print(f"{role:15} {email}  wachtwoord: {DEMO_PASSWORD}")
+        return 0
+    return _with_container(go)
+
+
+def cmd_pois(args: argparse.Namespace) -> int:
+    async def go(c: Container) -> int:
+        poi_id = await c.accounts.create_poi(args.slug, args.name, args.email)
+        print(f"POI {args.slug} aangemaakt ({poi_id})")
+        return 0
+    return _with_container(go)
+
+
+def cmd_tenants(args: argparse.Namespace) -> int:
+    async def go(c: Container) -> int:
+        tenant_id = await c.accounts.create_tenant(args.slug, args.name, args.poi)
+        print(f"bibliotheek {args.slug} aangemaakt ({tenant_id})")
+        return 0
+    return _with_container(go)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    password = None
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+
+    async def go(c: Container) -> int:
+        await c.accounts.create_user(args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi,
+                                     password=password)
+        print(f"gebruiker {args.email.strip().lower()} heeft de rol {args.role}")
+        return 0
+    return _with_container(go)
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    async def go(c: Container) -> int:
+        print(await c.accounts.create_token(args.email, args.name))
+        return 0
+    return _with_container(go)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings, embedded = _settings()
+    try:
+        uvicorn.run("services.api.app:create_app", factory=True, host=args.host, port=args.port,
+                    workers=args.workers, log_level="warning", proxy_headers=True, access_log=False)
+    finally:
+        embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    settings, embedded = _settings()
+    try:
+        from services.worker.celery_app import make_celery
+
+        make_celery(settings).worker_main(
+            ["worker", "--pool", "prefork", f"--concurrency={args.concurrency}", "--loglevel", "INFO",
+             "--without-gossip", "--without-mingle"])
+    finally:
+        embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    settings, embedded = _settings()
+    try:
+        from services.worker.celery_app import make_celery
+
+        schedule = os.path.join(os.environ.get("IDO_VAR_DIR", "var"), "celerybeat-schedule")
+        os.makedirs(os.path.dirname(schedule), exist_ok=True)
+        make_celery(settings).start(["beat", "--loglevel", "INFO", "--schedule", schedule])
+    finally:
+        embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from services.cli.devserver import run_all
+
+    return run_all(args.port)

@@ -1,0 +1,1 @@
+"""Celery workers: projection runner, notice dispatcher, report builder, beat schedule."""

@@ -1,0 +1,39 @@
+"""The Celery app on the Redis broker: late acks, requeue on worker loss, prefetch 1, JSON only."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from infra.settings import Settings
+
+VISIBILITY_TIMEOUT = 3600  # longer than any task's hard time limit
+SOFT_TIME_LIMIT = 300
+HARD_TIME_LIMIT = 360
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or Settings.from_env()
+    app = Celery("ido", broker=settings.celery_broker_url, include=["services.worker.tasks"])
+    transport = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_soft_time_limit=SOFT_TIME_LIMIT,
+        task_time_limit=HARD_TIME_LIMIT,
+        broker_transport_options=transport,
+        visibility_timeout=VISIBILITY_TIMEOUT,
+        broker_connection_retry_on_startup=True,
+        worker_max_tasks_per_child=500,
+        worker_hijack_root_logger=False,
+        timezone="Europe/Amsterdam",
+        beat_schedule={
+            "heartbeat": {"task": "ido.heartbeat", "schedule": 5.0},
+        },
+    )
+    app.conf.ido_settings = settings
+    return app

@@ -1,0 +1,64 @@
+"""Session fixtures: one fresh database (migrated, with its own roles) and one Redis database per run."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+import redis as redis_lib
+
+from infra.settings import Settings
+from tests.servers import create_database, drop_database, find_servers, settings_env
+
+
+@pytest.fixture(scope="session")
+def servers():
+    s = find_servers()
+    yield s
+    s.embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def test_db(servers):
+    db = create_database(servers.admin_url)
+    yield db
+    drop_database(servers.admin_url, db)
+
+
+@pytest.fixture(scope="session")
+def redis_url(servers):
+    """A Redis database number of its own, emptied before and after the run."""
+    base = servers.redis_base
+    if base.startswith("unix://"):
+        url = base + "?db=" + str(random.randint(1, 15))
+    else:
+        url = f"{base}/{random.randint(1, 15)}"
+    client = redis_lib.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def env(test_db, redis_url) -> dict[str, str]:
+    """The environment a process of ours gets in this run (CLI, web server, worker)."""
+    return {**os.environ, **settings_env(test_db, redis_url), "IDO_VAR_DIR": str(_var_dir())}
+
+
+def _var_dir():
+    from tests.servers import ROOT
+
+    d = ROOT / "var" / "test-run"
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+@pytest.fixture(scope="session")
+def settings(env) -> Settings:
+    from infra.migrate import upgrade
+
+    s = Settings.from_env(env)
+    upgrade(s)
+    return s

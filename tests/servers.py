@@ -1,0 +1,106 @@
+"""Servers for the test run: the machine's PostgreSQL and Redis when they answer, else embedded ones; a fresh
+database with its own owner, app and reader roles per run, dropped afterwards."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@dataclass
+class TestServers:
+    admin_url: str  # superuser on the maintenance database
+    redis_base: str
+    embedded: object | None
+
+
+def find_servers() -> TestServers:
+    from infra.embedded import Embedded, start_postgres, start_redis
+
+    emb = Embedded()
+    var = ROOT / "var" / "test"
+    if os.environ.get("TEST_DATABASE_URL"):
+        admin = os.environ["TEST_DATABASE_URL"]
+    elif _answers("127.0.0.1", 5432):
+        admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    else:
+        admin = start_postgres(var, emb)
+    if os.environ.get("TEST_REDIS_URL"):
+        redis = os.environ["TEST_REDIS_URL"]
+    elif _answers("127.0.0.1", 6379):
+        redis = "redis://127.0.0.1:6379"
+    else:
+        redis = start_redis(var, emb)
+    return TestServers(admin, redis, emb)
+
+
+@dataclass
+class TestDatabase:
+    name: str
+    owner: str
+    app_role: str
+    reader_role: str
+    owner_url: str
+
+
+def create_database(admin_url: str) -> TestDatabase:
+    import asyncio
+
+    import asyncpg
+
+    name = f"ido_t_{secrets.token_hex(4)}"
+    db = TestDatabase(name, f"{name}_owner", f"{name}_app", f"{name}_reader",
+                      make_url(admin_url).set(database=name, username=f"{name}_owner", password="owner")
+                      .render_as_string(hide_password=False))
+
+    async def go() -> None:
+        conn = await asyncpg.connect(_plain(admin_url))
+        try:
+            await conn.execute(f"CREATE ROLE {db.owner} LOGIN PASSWORD 'owner' CREATEROLE")
+            await conn.execute(f"CREATE DATABASE {db.name} OWNER {db.owner}")
+        finally:
+            await conn.close()
+    asyncio.run(go())
+    return db
+
+
+def drop_database(admin_url: str, db: TestDatabase) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def go() -> None:
+        conn = await asyncpg.connect(_plain(admin_url))
+        try:
+            await conn.execute(f"DROP DATABASE IF EXISTS {db.name} WITH (FORCE)")
+            for role in (db.app_role, db.reader_role, db.owner):
+                await conn.execute(f"DROP ROLE IF EXISTS {role}")
+        finally:
+            await conn.close()
+    asyncio.run(go())
+
+
+def _plain(url: str) -> str:
+    u = make_url(url)
+    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": db.owner_url, "REDIS_URL": redis_url, "DB_APP_ROLE": db.app_role,
+            "DB_APP_PASSWORD": "app", "DB_READER_ROLE": db.reader_role, "DB_READER_PASSWORD": "reader",
+            "SECRET_KEY": secrets.token_hex(32)}
