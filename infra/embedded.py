@@ -31,6 +31,9 @@ class Embedded:
 
 
 def start_postgres(var: Path, emb: Embedded) -> str:
+    runtime = (var / "run").absolute()
+    runtime.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # pgserver keeps its lock file there
     import pgserver
 
     pgdata = (var / "postgres").absolute()

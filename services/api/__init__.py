@@ -1,0 +1,1 @@
+"""The web app: HTMX pages (Jinja2) and the JSON API."""
