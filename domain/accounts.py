@@ -33,7 +33,7 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def check_slug(slug: str) -> str:
-    if not _SLUG.match(slug):
+    if not _SLUG.fullmatch(slug):
         raise DomainError(
             f"'{slug}' is geen geldige korte naam: gebruik 2 tot 63 kleine letters, cijfers of streepjes.",
             field="slug",
@@ -43,9 +43,18 @@ def check_slug(slug: str) -> str:
 
 def check_email(email: str) -> str:
     email = email.strip().lower()
-    if not _EMAIL.match(email) or len(email) > 254:
+    if not _EMAIL.fullmatch(email) or len(email) > 254:
         raise DomainError(f"'{email}' is geen geldig e-mailadres.", field="email")
     return email
+
+
+def check_name(name: str, what: str) -> str:
+    name = name.strip()
+    if not name:
+        raise DomainError(f"Geef {what} een naam.", field="name")
+    if len(name) > 200:
+        raise DomainError("Een naam heeft hoogstens 200 tekens.", field="name")
+    return name
 
 
 def check_password(password: str) -> str:

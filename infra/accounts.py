@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from domain.accounts import Role, check_email, check_password, check_scope, check_slug
+from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from domain.errors import DomainError, NotFound
 from infra.db import Database
 from infra.passwords import hash_password
@@ -60,8 +60,7 @@ class Accounts:
 
     async def create_poi(self, slug: str, name: str, email: str | None = None) -> UUID:
         check_slug(slug)
-        if not name.strip():
-            raise DomainError("Geef de POI een naam.", field="name")
+        name = check_name(name, "de POI")
         poi_id = uuid4()
         await self._insert("INSERT INTO pois (poi_id, slug, name, email) VALUES (:id, :slug, :name, :email)",
                            {"id": poi_id, "slug": slug, "name": name.strip(),
@@ -71,8 +70,7 @@ class Accounts:
 
     async def create_tenant(self, slug: str, name: str, poi_slug: str) -> UUID:
         check_slug(slug)
-        if not name.strip():
-            raise DomainError("Geef de bibliotheek een naam.", field="name")
+        name = check_name(name, "de bibliotheek")
         poi = await self.poi_by_slug(poi_slug)
         tenant_id = uuid4()
         await self._insert("INSERT INTO tenants (tenant_id, slug, name, poi_id) VALUES (:id, :slug, :name, :poi)",
@@ -138,11 +136,17 @@ class Accounts:
         return Poi(*row)
 
     async def tenant_by_slug(self, slug: str) -> Tenant:
+        return await self._tenant("slug = :v", slug, f"Er is geen bibliotheek met de korte naam '{slug}'.")
+
+    async def tenant_by_id(self, tenant_id: UUID) -> Tenant:
+        return await self._tenant("tenant_id = :v", tenant_id, "Deze bibliotheek bestaat niet.")
+
+    async def _tenant(self, where: str, value: object, missing: str) -> Tenant:
         async with self.db.platform() as conn:
             row = (await conn.execute(text(
-                "SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE slug = :s"), {"s": slug})).first()
+                f"SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE {where}"), {"v": value})).first()
         if row is None:
-            raise NotFound(f"Er is geen bibliotheek met de korte naam '{slug}'.")
+            raise NotFound(missing)
         return Tenant(*row)
 
     async def user_by_email(self, email: str) -> User | None:

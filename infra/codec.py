@@ -58,6 +58,11 @@ def json_dumps(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def from_jsonb(value: Any) -> Any:
+    """asyncpg hands jsonb to text() queries as a string; typed columns arrive decoded."""
+    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value
+
+
 def default_codec() -> Codec:
     from domain.registry import EVENT_TYPES
     from infra.upcasters import UPCASTERS

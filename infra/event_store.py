@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import AppendResult, Checkpoint, NewEvent, RecordedEvent
-from infra.codec import Codec, json_dumps
+from infra.codec import Codec, from_jsonb, json_dumps
 from infra.db import Database
 
 _APPEND = text("""
@@ -108,7 +108,7 @@ class PostgresEventStore:
         for new, (etype, version, data) in zip(events, encoded):
             row = by_id.get(new.event_id)
             if row is None or row.stream_id != stream_id or row.event_type != etype \
-                    or _json(row.data) != _roundtrip(data):
+                    or from_jsonb(row.data) != _roundtrip(data):
                 raise IdempotencyConflict(new.event_id)
         versions = [by_id[e.event_id].stream_version for e in events]
         if versions != list(range(versions[0], versions[0] + len(versions))):
@@ -135,7 +135,7 @@ class PostgresEventStore:
         return RecordedEvent(
             tenant_id=r.tenant_id, stream_id=r.stream_id, stream_version=r.stream_version, event_id=r.event_id,
             event_type=r.event_type, schema_version=r.schema_version,
-            event=self.codec.decode(r.event_type, r.schema_version, _json(r.data)), metadata=_json(r.metadata),
+            event=self.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)), metadata=from_jsonb(r.metadata),
             global_position=r.global_position, tx_id=int(r.tx_id), recorded_at=r.recorded_at,
         )
 
@@ -144,6 +144,3 @@ def _roundtrip(data: dict[str, Any]) -> Any:
     """The value PostgreSQL gives back for `data` stored as jsonb (key order aside)."""
     return msgspec.json.decode(json_dumps(data))
 
-
-def _json(value: Any) -> Any:
-    return msgspec.json.decode(value) if isinstance(value, (str, bytes)) else value

@@ -2,19 +2,74 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from uuid import UUID
 
-from litestar import Litestar, get
-from litestar.contrib.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.openapi import OpenAPIConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
 
-from infra.bootstrap import build
+from domain.errors import DomainError
+from infra.bootstrap import Container, build
+from infra.desk import Desk
+from infra.locations import Location, list_locations
+from infra.partners import Partners
+from infra.sessions import ABSOLUTE_SECONDS, LoginThrottle, SessionStore
 from infra.settings import Settings
+from services.api import api_v1, auth, desk, errors, home, partners
+from services.api.middleware import authentication, same_origin, security_headers
+from services.api.templating import configure_environment
 
 HERE = Path(__file__).parent
+MAX_BODY = 256 * 1024
+
+
+@dataclass
+class Services:
+    """What the controllers use; built once per process in the lifespan."""
+
+    settings: Settings
+    container: Container
+    redis: Redis
+    sessions: SessionStore
+    throttle: LoginThrottle
+    desk: Desk
+    partners: Partners
+    clock: Callable[[], datetime]
+
+    @property
+    def accounts(self):
+        return self.container.accounts
+
+    @property
+    def session_cookie(self) -> str:
+        return "__Host-ido_session" if self.settings.cookie_secure else "ido_session"
+
+    def session_cookie_for(self, session_id: str) -> Cookie:
+        return Cookie(key=self.session_cookie, value=session_id, path="/", httponly=True,
+                      secure=self.settings.cookie_secure, samesite="lax", max_age=ABSOLUTE_SECONDS)
+
+    async def locations(self, tenant_id: UUID) -> list[Location]:
+        return await list_locations(self.container.db, self.container.codec, tenant_id)
+
+
+def build_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
+    container = build(settings)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    clock = clock or (lambda: datetime.now(UTC))
+    parts = Partners(container.db)
+    return Services(settings, container, redis, SessionStore(redis), LoginThrottle(redis),
+                    Desk(container.events, parts, clock), parts, clock)
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -23,32 +78,38 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/", include_in_schema=False)
-async def home() -> Template:
-    return Template("auth/login.html.j2", context={"error": None, "email": ""})
-
-
-@get("/login", include_in_schema=False)
-async def login_page() -> Template:
-    return Template("auth/login.html.j2", context={"error": None, "email": ""})
-
-
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        container = build(settings)
-        app.state.container = container
+        services = build_services(settings, clock)
+        app.state.services = services
         try:
             yield
         finally:
-            await container.close()
+            await services.redis.aclose()
+            await services.container.close()
 
     return Litestar(
-        route_handlers=[healthz, home, login_page,
-                        create_static_files_router(path="/static", directories=[HERE / "static"])],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        route_handlers=[
+            healthz, auth.login_page, auth.login, auth.logout, auth.logout_everywhere, auth.home,
+            *home.ROUTES, desk.DeskController, partners.PartnersController, *api_v1.ROUTES,
+            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+        ],
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=configure_environment),
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="ido_csrf", header_name="x-csrftoken",
+                               cookie_secure=settings.cookie_secure, cookie_httponly=True, cookie_samesite="lax",
+                               exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"]),
+        middleware=[security_headers, same_origin, authentication],
+        exception_handlers={HTTPException: errors.http_error, DomainError: errors.domain_error,
+                            Exception: errors.server_error},
+        openapi_config=OpenAPIConfig(title="IDO-registratie API", version="1", path="/schema"),
+        request_max_body_size=MAX_BODY,
         lifespan=[lifespan],
         debug=False,
     )
+
+
+__all__ = ["Request", "create_app"]

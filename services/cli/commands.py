@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 
-from domain.accounts import Role
+from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from infra.bootstrap import Container, container
 from infra.embedded import ensure_servers
 from infra.settings import Settings
@@ -66,6 +66,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_pois(args: argparse.Namespace) -> int:
+    check_slug(args.slug), check_name(args.name, "de POI"), args.email and check_email(args.email)
     async def go(c: Container) -> int:
         poi_id = await c.accounts.create_poi(args.slug, args.name, args.email)
         print(f"POI {args.slug} aangemaakt ({poi_id})")
@@ -74,6 +75,7 @@ def cmd_pois(args: argparse.Namespace) -> int:
 
 
 def cmd_tenants(args: argparse.Namespace) -> int:
+    check_slug(args.slug), check_name(args.name, "de bibliotheek")
     async def go(c: Container) -> int:
         tenant_id = await c.accounts.create_tenant(args.slug, args.name, args.poi)
         print(f"bibliotheek {args.slug} aangemaakt ({tenant_id})")
@@ -82,9 +84,10 @@ def cmd_tenants(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
+    check_email(args.email), check_scope(Role(args.role), args.tenant, args.poi)
     password = None
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = check_password(sys.stdin.readline().rstrip("\r\n"))
 
     async def go(c: Container) -> int:
         await c.accounts.create_user(args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi,

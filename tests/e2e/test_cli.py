@@ -33,8 +33,8 @@ class Result:
 
 
 def ido(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = TIMEOUT) -> Result:
-    p = subprocess.run([sys.executable, "-m", "services.cli.main", *args], env=env, input=stdin,
-                       capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([sys.executable, "-m", "services.cli.main", *args], check=False, env=env,
+                       input=stdin, capture_output=True, text=True, timeout=timeout)
     return Result(p.returncode, p.stdout, p.stderr)
 
 
@@ -466,4 +466,24 @@ async def test_token_for_unknown_email(env, db):
     before = await db.counts()
     line = assert_refused(ido(env, "tokens", "create", "--email", email))
     assert email in line
+    assert await db.counts() == before
+
+
+# --- input the database would refuse with a CHECK is refused before it, with one line -----------------------
+
+@pytest.mark.parametrize("kind", ["pois", "tenants"])
+async def test_slug_with_trailing_newline_is_refused(env, db, poi, kind):
+    slug = f"nl-{suffix()}\n"
+    extra = ["--poi", poi] if kind == "tenants" else []
+    before = await db.counts()
+    assert_refused(ido(env, kind, "create", "--slug", slug, "--name", "Nieuwe regel", *extra))
+    assert await db.counts() == before
+
+
+@pytest.mark.parametrize("kind", ["pois", "tenants"])
+async def test_name_longer_than_200_characters_is_refused(env, db, poi, kind):
+    slug = f"lang-{suffix()}"
+    extra = ["--poi", poi] if kind == "tenants" else []
+    before = await db.counts()
+    assert_refused(ido(env, kind, "create", "--slug", slug, "--name", "x" * 201, *extra))
     assert await db.counts() == before

@@ -1,0 +1,229 @@
+"""The question aggregate (stream `question-<id>`): register, correct, retract, and tallies for busy hours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+import msgspec
+
+from domain.catalogue import CATALOGUE
+from domain.errors import DomainError
+from domain.privacy import check_free_text
+
+MAX_TALLY = 500
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+class Classification(msgspec.Struct, frozen=True, kw_only=True):
+    """What a read model counts. Corrections and retractions carry the old classification,
+    so a projection can move a count without looking anything up."""
+
+    location_id: UUID
+    asked_at: datetime
+    kind: str
+    npd_party: str
+    topic: str | None
+    help: str | None
+    channel: str
+    duration: str | None = None
+    partner_id: UUID | None = None
+    count: int = 1
+
+
+class QuestionRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    question_id: UUID
+    visit_id: UUID
+    what: Classification
+    note: str = ""
+    catalogue_version: str
+
+
+class QuestionCorrected(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    question_id: UUID
+    previous: Classification
+    what: Classification
+    note: str = ""
+    catalogue_version: str
+
+
+class QuestionRetracted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    question_id: UUID
+    previous: Classification
+
+
+class QuestionsTallied(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """N questions for one party in one hour, entered after a busy hour (topic and help unknown)."""
+
+    question_id: UUID
+    what: Classification
+    catalogue_version: str
+
+
+QUESTION_EVENTS = (QuestionRegistered, QuestionCorrected, QuestionRetracted, QuestionsTallied)
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: UUID
+    version: int = 0
+    what: Classification | None = None
+    note: str = ""
+    visit_id: UUID | None = None
+    retracted: bool = False
+    tally: bool = False
+
+
+def stream_id(question_id: UUID) -> str:
+    return f"question-{question_id}"
+
+
+def evolve(state: Question, event: msgspec.Struct) -> Question:
+    state = replace(state, version=state.version + 1)
+    match event:
+        case QuestionRegistered():
+            return replace(state, what=event.what, note=event.note, visit_id=event.visit_id)
+        case QuestionCorrected():
+            return replace(state, what=event.what, note=event.note)
+        case QuestionRetracted():
+            return replace(state, retracted=True)
+        case QuestionsTallied():
+            return replace(state, what=event.what, tally=True)
+    return state
+
+
+def fold(question_id: UUID, events: list[msgspec.Struct]) -> Question:
+    state = Question(question_id)
+    for e in events:
+        state = evolve(state, e)
+    return state
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    """What the edge looked up for a decision: now, the library's IDO locations (with the first day each may
+    register) and its local partners."""
+
+    now: datetime
+    locations: dict[UUID, date]
+    partners: frozenset[UUID]
+
+
+class RegisterQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    question_id: UUID
+    visit_id: UUID
+    location_id: UUID
+    npd_party: str
+    topic: str
+    help: str
+    kind: str = "digitale_overheid"
+    channel: str = "balie"
+    duration: str | None = None
+    partner_id: UUID | None = None
+    note: str = ""
+    asked_at: datetime | None = None
+
+
+class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    question_id: UUID
+    npd_party: str
+    topic: str
+    help: str
+    kind: str = "digitale_overheid"
+    channel: str = "balie"
+    duration: str | None = None
+    partner_id: UUID | None = None
+    note: str = ""
+
+
+class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
+    question_id: UUID
+    location_id: UUID
+    hour_start: datetime
+    npd_party: str
+    count: int
+    kind: str = "digitale_overheid"
+
+
+def _classify(cmd: RegisterQuestion | CorrectQuestion, location_id: UUID, asked_at: datetime,
+              ctx: DeskContext) -> Classification:
+    c = CATALOGUE
+    c.party(cmd.npd_party)
+    c.check_topic(cmd.npd_party, cmd.topic)
+    c.help_kind(cmd.help)
+    c.question_kind(cmd.kind)
+    c.channel(cmd.channel)
+    if cmd.duration:
+        c.duration(cmd.duration)
+    if cmd.partner_id is not None:
+        if cmd.partner_id not in ctx.partners:
+            raise DomainError("Deze lokale partner is niet bekend bij uw bibliotheek.", field="partner_id")
+        if cmd.help != "lokale_partner":
+            raise DomainError("Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.",
+                              field="partner_id")
+    return Classification(location_id=location_id, asked_at=asked_at, kind=cmd.kind, npd_party=cmd.npd_party,
+                          topic=cmd.topic, help=cmd.help, channel=cmd.channel, duration=cmd.duration or None,
+                          partner_id=cmd.partner_id)
+
+
+def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: str) -> None:
+    if location_id not in ctx.locations:
+        raise DomainError("Dit IDO hoort niet bij uw bibliotheek.", field="location_id")
+    if asked_at.tzinfo is None:
+        raise DomainError("Geef een tijdstip met tijdzone op.", field=field)
+    if asked_at > ctx.now + CLOCK_SKEW:
+        raise DomainError("Het tijdstip van de vraag ligt in de toekomst.", field=field)
+    first = ctx.locations[location_id]
+    if asked_at.date() < first:
+        raise DomainError(f"Dit IDO registreert pas vanaf {first:%d-%m-%Y}; kies een latere datum.", field=field)
+
+
+def register(cmd: RegisterQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
+    """Raises: DomainError for an unknown code, a topic of another party, a time in the future or before
+    the location registers, an unknown partner, or personal data in the note."""
+    asked_at = cmd.asked_at or ctx.now
+    _check_when(asked_at, cmd.location_id, ctx, "asked_at")
+    what = _classify(cmd, cmd.location_id, asked_at, ctx)
+    note = check_free_text(cmd.note, "note") if cmd.note else ""
+    return [QuestionRegistered(question_id=cmd.question_id, visit_id=cmd.visit_id, what=what, note=note,
+                               catalogue_version=CATALOGUE.version)]
+
+
+def correct(state: Question, cmd: CorrectQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
+    _must_exist(state)
+    if state.tally:
+        raise DomainError("Een telling kun je niet verbeteren; maak haar ongedaan en tel opnieuw.")
+    assert state.what is not None
+    what = _classify(cmd, state.what.location_id, state.what.asked_at, ctx)
+    note = check_free_text(cmd.note, "note") if cmd.note else ""
+    if what == state.what and note == state.note:
+        return []
+    return [QuestionCorrected(question_id=state.question_id, previous=state.what, what=what, note=note,
+                              catalogue_version=CATALOGUE.version)]
+
+
+def retract(state: Question) -> list[msgspec.Struct]:
+    _must_exist(state)
+    assert state.what is not None
+    return [QuestionRetracted(question_id=state.question_id, previous=state.what)]
+
+
+def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
+    if not 1 <= cmd.count <= MAX_TALLY:
+        raise DomainError(f"Tel tussen 1 en {MAX_TALLY} vragen per keer.", field="count")
+    if cmd.hour_start.minute or cmd.hour_start.second or cmd.hour_start.microsecond:
+        raise DomainError("Een telling hoort bij een heel uur.", field="hour_start")
+    _check_when(cmd.hour_start, cmd.location_id, ctx, "hour_start")
+    CATALOGUE.party(cmd.npd_party)
+    CATALOGUE.question_kind(cmd.kind)
+    what = Classification(location_id=cmd.location_id, asked_at=cmd.hour_start, kind=cmd.kind,
+                          npd_party=cmd.npd_party, topic=None, help=None, channel="balie", count=cmd.count)
+    return [QuestionsTallied(question_id=cmd.question_id, what=what, catalogue_version=CATALOGUE.version)]
+
+
+def _must_exist(state: Question) -> None:
+    if state.version == 0:
+        raise DomainError("Deze vraag bestaat niet.")
+    if state.retracted:
+        raise DomainError("Deze vraag is al ongedaan gemaakt.")

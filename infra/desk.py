@@ -1,0 +1,153 @@
+"""The desk's commands against the event store: each request runs once per idempotency key, and today's
+list is answered from the event table itself, never from a worker's read model."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import text
+
+from domain import questions as q
+from domain.errors import IdempotencyConflict
+from domain.ports import NewEvent
+from infra.codec import from_jsonb, json_dumps
+from infra.event_store import PostgresEventStore
+from infra.locations import list_locations
+from infra.partners import Partners
+
+TZ = ZoneInfo("Europe/Amsterdam")
+_TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
+
+
+def request_hash(payload: Any) -> bytes:
+    return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
+
+
+def id_for_key(tenant_id: UUID, key: str, purpose: str = "question") -> UUID:
+    return uuid5(NAMESPACE_URL, f"ido:{tenant_id}:{purpose}:{key}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    question_id: UUID
+    what: q.Classification
+    note: str
+    tally: bool
+
+
+@dataclass(frozen=True)
+class Today:
+    rows: list[TodayRow]
+
+    @property
+    def count(self) -> int:
+        return sum(r.what.count for r in self.rows)
+
+
+class Desk:
+    def __init__(self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.db = store.db
+        self.partners = partners
+        self.clock = clock
+
+    async def context(self, tenant_id: UUID) -> q.DeskContext:
+        locations = await list_locations(self.db, self.store.codec, tenant_id)
+        return q.DeskContext(now=self.clock(), locations={x.location_id: x.registers_from for x in locations},
+                             partners=await self.partners.active_ids(tenant_id))
+
+    async def run_once(self, tenant_id: UUID, key: str, payload: Any, stream_id: str,
+                       decide: Callable[[], list[msgspec.Struct]], meta: dict[str, Any],
+                       body: dict[str, Any], status: int = 201) -> Outcome:
+        """Decide and append under an idempotency key: the same key with the same payload answers what the
+        first request answered; the same key with another payload raises IdempotencyConflict."""
+        digest = request_hash(payload)
+        async with self.db.tenant(tenant_id) as conn:
+            fresh = (await conn.execute(text(
+                "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (:t, :k, :h) "
+                "ON CONFLICT DO NOTHING RETURNING key"), {"t": tenant_id, "k": key, "h": digest})).scalar()
+            if fresh is None:
+                row = (await conn.execute(text(
+                    "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"),
+                    {"t": tenant_id, "k": key})).one()
+                if bytes(row.request_hash) != digest:
+                    raise IdempotencyConflict(key)
+                return Outcome(row.status, from_jsonb(row.response), replayed=True)
+            events = decide()
+            new = [NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(events)]
+            await self.store.append(tenant_id, stream_id, new, expected_version=0, conn=conn)
+            await conn.execute(text(
+                "UPDATE idempotency_keys SET status = :s, response = CAST(:r AS jsonb) "
+                "WHERE tenant_id = :t AND key = :k"), {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)})
+        return Outcome(status, body)
+
+    async def register(self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]) -> Outcome:
+        ctx = await self.context(tenant_id)
+        return await self.run_once(
+            tenant_id, key, ("register", cmd), q.stream_id(cmd.question_id), lambda: q.register(cmd, ctx), meta,
+            {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)})
+
+    async def tally(self, tenant_id: UUID, cmd: q.TallyQuestions, key: str, meta: dict[str, Any]) -> Outcome:
+        ctx = await self.context(tenant_id)
+        return await self.run_once(
+            tenant_id, key, ("tally", cmd), q.stream_id(cmd.question_id), lambda: q.tally(cmd, ctx), meta,
+            {"question_id": str(cmd.question_id), "count": cmd.count})
+
+    async def load(self, tenant_id: UUID, question_id: UUID) -> q.Question:
+        return q.fold(question_id, [e.event for e in await self.store.read_stream(tenant_id, q.stream_id(question_id))])
+
+    async def correct(self, tenant_id: UUID, cmd: q.CorrectQuestion, meta: dict[str, Any]) -> q.Question:
+        state = await self.load(tenant_id, cmd.question_id)
+        events = q.correct(state, cmd, await self.context(tenant_id))
+        return await self._append(tenant_id, state, [NewEvent(uuid4(), e, meta) for e in events])
+
+    async def retract(self, tenant_id: UUID, question_id: UUID, meta: dict[str, Any]) -> q.Question:
+        """A repeated undo of the same version (double click) is the same event, stored once."""
+        state = await self.load(tenant_id, question_id)
+        events = q.retract(state)
+        ids = [uuid5(NAMESPACE_URL, f"ido:retract:{question_id}:{state.version}")]
+        return await self._append(tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events)])
+
+    async def _append(self, tenant_id: UUID, state: q.Question, new: list[NewEvent]) -> q.Question:
+        if new:
+            await self.store.append(tenant_id, q.stream_id(state.question_id), new, state.version)
+        events = [n.event for n in new]
+        for e in events:
+            state = q.evolve(state, e)
+        return state
+
+    async def today(self, tenant_id: UUID, location_id: UUID | None) -> Today:
+        """What this desk registered today (local time), folded from today's events; retracted ones left out."""
+        start = datetime.combine(self.clock().astimezone(TZ).date(), time(0), TZ)
+        async with self.db.tenant(tenant_id) as conn:
+            rows = (await conn.execute(text(
+                "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
+                "ORDER BY global_position"),
+                {"t": tenant_id, "types": _TODAY_TYPES, "start": start, "end": start + timedelta(days=1)})).all()
+        found: dict[UUID, TodayRow] = {}
+        for r in rows:
+            e = self.store.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+            if isinstance(e, q.QuestionRetracted):
+                found.pop(e.question_id, None)
+            elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:
+                continue
+            else:
+                found[e.question_id] = TodayRow(e.question_id, e.what, getattr(e, "note", ""),
+                                                isinstance(e, q.QuestionsTallied))
+        rows_ = [r for r in found.values() if location_id is None or r.what.location_id == location_id]
+        return Today(sorted(rows_, key=lambda r: r.what.asked_at, reverse=True))

@@ -1,0 +1,152 @@
+"""JSON API /api/v1: register and list questions, and the catalogue. Bearer tokens; problem+json errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+from uuid import UUID, uuid4
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import HeaderParameter, QueryParameter
+
+from domain import questions as q
+from domain.accounts import TENANT_ROLES
+from domain.catalogue import CATALOGUE
+from domain.errors import DomainError, NotFound
+from infra.desk import TZ, id_for_key
+from infra.questions_query import questions_between
+from services.api.errors import problem
+from services.api.web import meta, require_who
+
+
+class QuestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    location_id: UUID
+    npd_party: Annotated[str, msgspec.Meta(max_length=40)]
+    topic: Annotated[str, msgspec.Meta(max_length=80)]
+    help: Annotated[str, msgspec.Meta(max_length=40)]
+    kind: Annotated[str, msgspec.Meta(max_length=40)] = "digitale_overheid"
+    channel: Annotated[str, msgspec.Meta(max_length=40)] = "balie"
+    duration: Annotated[str, msgspec.Meta(max_length=10)] | None = None
+    partner_id: UUID | None = None
+    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    asked_at: datetime | None = None
+    visit_id: UUID | None = None
+
+
+class QuestionCreated(msgspec.Struct):
+    question_id: UUID
+    visit_id: UUID
+
+
+class QuestionOut(msgspec.Struct):
+    question_id: UUID
+    location_id: UUID
+    asked_at: datetime
+    kind: str
+    npd_party: str
+    topic: str | None
+    help: str | None
+    channel: str
+    duration: str | None
+    partner_id: UUID | None
+    count: int
+    tally: bool
+
+
+class Option(msgspec.Struct):
+    code: str
+    label: str
+    kb_category: str
+
+
+class TopicOut(msgspec.Struct):
+    code: str
+    name: str
+    kb_category: str
+
+
+class PartyOut(msgspec.Struct):
+    code: str
+    name: str
+    kb_category: str
+    website: str
+    joined: bool
+    topics: list[TopicOut]
+
+
+class CatalogueOut(msgspec.Struct):
+    version: str
+    kb_form_version: str
+    parties: list[PartyOut]
+    question_kinds: list[Option]
+    help_kinds: list[Option]
+    channels: list[Option]
+    durations: list[Option]
+
+
+async def _tenant(request: Request, slug: str):
+    w = require_who(request)
+    try:
+        tenant = await request.app.state.services.accounts.tenant_by_slug(slug)
+    except NotFound:
+        raise NotFoundException() from None
+    if not (w.tenant_roles(tenant.tenant_id) & TENANT_ROLES) or not tenant.active:
+        raise NotFoundException()
+    return tenant
+
+
+@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question",
+      responses={201: None})
+async def register_question(
+    request: Request, slug: str, data: QuestionIn,
+    idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=100)],
+) -> Response[QuestionCreated]:
+    """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
+    tenant = await _tenant(request, slug)
+    svc = request.app.state.services
+    cmd = q.RegisterQuestion(
+        question_id=id_for_key(tenant.tenant_id, "api:" + idempotency_key), visit_id=data.visit_id or uuid4(),
+        location_id=data.location_id, npd_party=data.npd_party, topic=data.topic, help=data.help, kind=data.kind,
+        channel=data.channel, duration=data.duration, partner_id=data.partner_id, note=data.note,
+        asked_at=data.asked_at)
+    payload = msgspec.structs.replace(cmd, visit_id=data.visit_id or UUID(int=0))  # the body, not the fresh id
+    ctx = await svc.desk.context(tenant.tenant_id)
+    outcome = await svc.desk.run_once(
+        tenant.tenant_id, "api:" + idempotency_key, ("register", payload), q.stream_id(cmd.question_id),
+        lambda: q.register(cmd, ctx), meta(request, "api"),
+        {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)})
+    return Response(msgspec.convert(outcome.body, QuestionCreated), status_code=outcome.status,
+                    headers={"Idempotent-Replayed": "true"} if outcome.replayed else None)
+
+
+@get("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Questions asked in a period")
+async def list_questions(
+    request: Request, slug: str,
+    from_: Annotated[date, QueryParameter(name="from")], to: Annotated[date, QueryParameter(name="to")],
+) -> list[QuestionOut]:
+    tenant = await _tenant(request, slug)
+    if to < from_ or to - from_ > timedelta(days=366):
+        raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
+    svc = request.app.state.services
+    rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to, TZ)
+    return [QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows]
+
+
+@get("/api/v1/catalogue", tags=["catalogus"], summary="The NPD catalogue in use")
+async def catalogue(request: Request) -> CatalogueOut:
+    require_who(request)
+
+    def opts(xs) -> list[Option]:
+        return [Option(o.code, o.label, o.kb_category) for o in xs]
+    return CatalogueOut(
+        version=CATALOGUE.version, kb_form_version=CATALOGUE.kb_form_version,
+        parties=[PartyOut(p.code, p.name, p.kb_category, p.website, p.joined,
+                          [TopicOut(t.code, t.name, t.kb_category) for t in p.topics]) for p in CATALOGUE.parties],
+        question_kinds=opts(CATALOGUE.question_kinds), help_kinds=opts(CATALOGUE.help_kinds), channels=opts(CATALOGUE.channels),
+        durations=opts(CATALOGUE.durations))
+
+
+ROUTES = [register_question, list_questions, catalogue]
+__all__ = ["ROUTES", "problem"]

@@ -1,0 +1,50 @@
+"""Start pages of the roles that register no questions: POI adviser, KB analyst, platform admin."""
+
+from __future__ import annotations
+
+from litestar import Request, get
+from litestar.exceptions import PermissionDeniedException
+from litestar.response import Template
+from sqlalchemy import text
+
+from domain.accounts import Role
+from services.api.web import page, require_who
+
+_LIBRARIES = text("""
+SELECT t.slug, t.name, t.active, p.name AS poi_name, p.slug AS poi_slug
+FROM tenants t JOIN pois p USING (poi_id) {where} ORDER BY p.name, t.name
+""")
+
+
+async def _libraries(request: Request, where: str = "", **params: object) -> list:
+    async with request.app.state.services.container.db.platform() as conn:
+        return (await conn.execute(text(_LIBRARIES.text.format(where=where)), params)).all()
+
+
+@get("/poi", include_in_schema=False)
+async def poi_home(request: Request) -> Template:
+    w = require_who(request)
+    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER]
+    if not pois:
+        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
+    libraries = await _libraries(request, "WHERE t.poi_id = ANY(:pois)", pois=pois)
+    return page(request, "home/poi.html.j2", libraries=libraries)
+
+
+@get("/kb", include_in_schema=False)
+async def kb_home(request: Request) -> Template:
+    w = require_who(request)
+    if Role.KB_ANALYST not in w.roles():
+        raise PermissionDeniedException("Deze pagina is voor analisten van de KB.")
+    return page(request, "home/kb.html.j2", libraries=await _libraries(request))
+
+
+@get("/beheer", include_in_schema=False)
+async def admin_home(request: Request) -> Template:
+    w = require_who(request)
+    if Role.PLATFORM_ADMIN not in w.roles():
+        raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
+    return page(request, "home/admin.html.j2", libraries=await _libraries(request))
+
+
+ROUTES = [poi_home, kb_home, admin_home]

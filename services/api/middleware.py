@@ -1,0 +1,108 @@
+"""ASGI middleware: request ids, security headers and CSP, same-origin checks, and who is asking."""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+import structlog
+from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.exceptions import RedisError
+
+from services.api.web import Who
+
+log = structlog.get_logger()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        scope["ido_request_id"] = secrets.token_hex(8)  # type: ignore[typeddict-unknown-key]
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for k, v in SECURITY_HEADERS.items():
+                    headers.setdefault(k, v)
+                headers["x-request-id"] = scope["ido_request_id"]  # type: ignore[typeddict-item]
+                if secure:
+                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+                if not scope["path"].startswith("/static/"):
+                    headers.setdefault("cache-control", "no-store")
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+    return middleware
+
+
+def same_origin(app: ASGIApp) -> ASGIApp:
+    """A second wall beside the CSRF token (which is not bound to the session): a browser's state-changing
+    request must come from our own origin."""
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in UNSAFE and not scope["path"].startswith("/api/"):
+            h = Headers.from_scope(scope)
+            site, origin = h.get("sec-fetch-site"), h.get("origin")
+            if site == "cross-site" or (origin and origin != "null" and urlsplit(origin).netloc != h.get("host")):
+                await _plain(send, 403, "Verzoek van een andere website geweigerd.")
+                return
+        await app(scope, receive, send)
+    return middleware
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def authentication(app: ASGIApp) -> ASGIApp:
+    """Who is asking: an API token for /api/, a session cookie elsewhere. A broken Redis logs people out
+    rather than showing an error page."""
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            services = scope["app"].state.services
+            h = Headers.from_scope(scope)
+            if scope["path"].startswith("/api/"):
+                auth = h.get("authorization", "")
+                if auth.lower().startswith("bearer "):
+                    user = await services.accounts.user_for_token(auth[7:].strip())
+                    if user is not None:
+                        scope["ido_who"] = Who(user, None)  # type: ignore[typeddict-unknown-key]
+            else:
+                sid = _cookie(h.get("cookie", ""), services.session_cookie)
+                if sid:
+                    try:
+                        session = await services.sessions.get(sid)
+                    except RedisError as exc:
+                        log.warning("session store unreachable", error=str(exc))
+                        session = None
+                    user = await services.accounts.user_by_id(session.user_id) if session else None
+                    if user is not None and user.active:
+                        scope["ido_who"] = Who(user, sid)  # type: ignore[typeddict-unknown-key]
+        await app(scope, receive, send)
+    return middleware
+
+
+def _cookie(header: str, name: str) -> str | None:
+    for part in header.split(";"):
+        k, _, v = part.strip().partition("=")
+        if k == name:
+            return v
+    return None

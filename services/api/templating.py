@@ -1,0 +1,36 @@
+"""Jinja2 filters for Dutch dates and numbers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from infra.desk import TZ
+
+DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
+MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
+          "november", "december"]
+
+
+def local_time(value: datetime) -> str:
+    return value.astimezone(TZ).strftime("%H:%M")
+
+
+def local_datetime(value: datetime) -> str:
+    v = value.astimezone(TZ)
+    return f"{v.day} {MONTHS[v.month - 1]} {v.year}, {v:%H:%M}"
+
+
+def long_date(value: date) -> str:
+    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def number(value: int | float) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def configure_environment(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.autoescape = True
+    env.filters.update(local_time=local_time, local_datetime=local_datetime, long_date=long_date, number=number)

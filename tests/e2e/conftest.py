@@ -1,0 +1,99 @@
+"""Fixtures for HTTP tests: the real app (lifespan, PostgreSQL, Redis) behind an async test client, and
+libraries with their users."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID, uuid4
+
+import pytest
+from litestar.testing import AsyncTestClient
+
+from domain import ido
+from domain.accounts import Role
+from domain.ports import NewEvent
+from infra.bootstrap import build
+
+PASSWORD = "test-wachtwoord-2026"
+
+
+@dataclass(frozen=True)
+class Lib:
+    slug: str
+    tenant_id: UUID
+    location_id: UUID
+    desk: str
+    coordinator: str
+    poi: str
+
+
+@pytest.fixture(scope="session")
+async def container(settings):
+    c = build(settings)
+    yield c
+    await c.close()
+
+
+@pytest.fixture(scope="session")
+async def app(settings):
+    from services.api.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app):
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c
+
+
+@pytest.fixture
+async def other_client(app):
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+        yield c
+
+
+async def make_library(container, poi_slug: str | None = None) -> Lib:
+    suffix = secrets.token_hex(3)
+    if poi_slug is None:
+        poi_slug = f"poi-{suffix}"
+        await container.accounts.create_poi(poi_slug, f"POI {suffix}")
+    slug = f"bieb-{suffix}"
+    tenant_id = await container.accounts.create_tenant(slug, f"Bibliotheek {suffix}", poi_slug)
+    location_id = uuid4()
+    cmd = ido.RegisterIdo(tenant_id=tenant_id, location_id=location_id, name=f"IDO {suffix}", branch="Centrale",
+                          variant=ido.Variant.BASIS, inside_library=True, subsidy_year=date.today().year,
+                          planned_opening=date.today())
+    await container.events.append(tenant_id, ido.stream_id(location_id),
+                                  [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())], 0)
+    desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
+    await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
+    await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)
+    return Lib(slug, tenant_id, location_id, desk, coord, poi_slug)
+
+
+@pytest.fixture
+async def lib(container) -> Lib:
+    return await make_library(container)
+
+
+@pytest.fixture
+async def lib_b(container) -> Lib:
+    return await make_library(container)
+
+
+CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    m = CSRF.search(html)
+    assert m, "no CSRF token in the page"
+    return m.group(1)
+
+
+async def login(client, email: str, password: str = PASSWORD):
+    page = await client.get("/login")
+    return await client.post("/login", data={"email": email, "password": password, "_csrf_token": csrf_of(page.text)})
