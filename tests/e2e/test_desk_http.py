@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from tests.e2e.conftest import csrf_of, login
@@ -52,3 +53,179 @@ async def test_three_taps_register_a_question_and_the_count_updates_from_the_wri
     assert r.status_code == 200, r.text
     assert "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text and 'hx-swap-oob="true"' in r.text
     assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 1
+
+
+async def test_the_desk_page_is_a_full_page_and_the_step_is_a_partial_for_htmx(client, lib):
+    await login(client, lib.desk)
+    full = await client.get(f"/t/{lib.slug}/balie", params={"partij": "logius"})
+    assert full.text.startswith("<!doctype html>") and "2. Waar ging de vraag over?" in full.text
+    part = await client.get(f"/t/{lib.slug}/balie", params={"partij": "logius"}, headers=HX)
+    assert "<html" not in part.text and 'id="wizard"' in part.text and "DigiD" in part.text
+
+
+async def test_without_javascript_a_registration_is_a_plain_post_and_redirect(client, container, lib):
+    await login(client, lib.desk)
+    r, _ = await register(client, lib, hx=False)
+    assert r.status_code == 200 and "De vraag is geregistreerd." in r.text
+    assert "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text
+    assert r.history and r.history[0].status_code == 303
+
+
+async def test_a_double_click_registers_once(client, container, lib):
+    await login(client, lib.desk)
+    r1, form = await register(client, lib)
+    r2 = await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=HX)
+    assert r1.status_code == r2.status_code == 200
+    assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 1
+    assert "Vandaag geregistreerd: <strong>1</strong> vraag" in r2.text
+
+
+async def test_several_questions_for_one_visit_share_the_visit(client, container, lib):
+    await login(client, lib.desk)
+    _, first = await register(client, lib)
+    step3 = await _desk(client, lib, partij="svb", onderwerp="svb.aow", bezoek=first["bezoek"])
+    form = _form(step3.text, partij="svb", onderwerp="svb.aow", hulp="samen_gezocht")
+    assert form["bezoek"] == first["bezoek"]
+    await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=HX)
+    async with container.reader.platform() as conn:
+        visits = (await conn.execute(text(
+            "SELECT DISTINCT data->>'visit_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"),
+            {"t": lib.tenant_id})).scalars().all()
+    assert visits == [first["bezoek"]]
+
+
+BAD_FIELDS = [
+    ({"partij": "nasa"}, "Onbekende NPD-partij"),
+    ({"onderwerp": "svb.aow"}, "hoort bij"),
+    ({"hulp": "toveren"}, "Onbekende"),
+    ({"tijdstip": "2099-01-01T10:00"}, "toekomst"),
+    ({"tijdstip": "2019-01-01T10:00"}, "registreert pas vanaf"),
+    ({"tijdstip": "gisteren"}, "geldige datum"),
+    ({"notitie": "BSN 111222333"}, "burgerservicenummer"),
+    ({"notitie": "mail naar jan.jansen@example.nl"}, "e-mailadres"),
+    ({"notitie": "belt terug op 06-12345678"}, "telefoonnummer"),
+    ({"notitie": "rekening NL91 ABNA 0417 1643 00"}, "IBAN"),
+    ({"partner": "00000000-0000-0000-0000-000000000001", "hulp": "lokale_partner"}, "partner"),
+]
+
+
+@pytest.mark.parametrize("change, message", BAD_FIELDS)
+async def test_bad_input_gets_a_dutch_message_and_stores_nothing(client, container, lib, change, message):
+    await login(client, lib.desk)
+    step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
+    form = {**_form(step3.text, partij="cbr", onderwerp="cbr.rijbewijs_75", hulp="wegwijzer"), **change}
+    r = await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=HX)
+    assert r.status_code == 422 and message in r.text and 'role="alert"' in r.text
+    assert await count_events(container, lib.tenant_id) == 1  # only the IDO registration
+
+
+async def test_an_oversized_body_is_refused_and_stores_nothing(client, container, lib):
+    await login(client, lib.desk)
+    step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
+    form = _form(step3.text, partij="cbr", onderwerp="cbr.rijbewijs_75", hulp="wegwijzer", notitie="x" * 300_000)
+    r = await client.post(f"/t/{lib.slug}/balie/vragen", data=form)
+    assert r.status_code == 413 and "te groot" in r.text
+    assert await count_events(container, lib.tenant_id) == 1
+
+
+async def test_undo_removes_the_question_from_today_and_records_a_retraction(client, container, lib):
+    await login(client, lib.desk)
+    for _ in range(2):
+        await register(client, lib)
+    page = await _desk(client, lib)
+    import re
+
+    qid = re.search(r"/balie/vragen/([0-9a-f-]{36})/ongedaan", page.text).group(1)
+    r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
+                          data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)}, headers=HX)
+    assert r.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text
+    assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
+    again = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
+                              data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)}, headers=HX)
+    assert again.status_code == 200 and "al ongedaan" in again.text
+    assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
+
+
+async def test_a_correction_changes_the_question_and_keeps_its_time(client, container, lib):
+    await login(client, lib.desk)
+    await register(client, lib)
+    page = await _desk(client, lib)
+    import re
+
+    qid = re.search(r"/balie/vragen/([0-9a-f-]{36})\"", page.text).group(1)
+    form_page = await client.get(f"/t/{lib.slug}/balie/vragen/{qid}")
+    assert form_page.status_code == 200 and "Vraag verbeteren" in form_page.text
+    base = {"_csrf_token": csrf_of(form_page.text), "partij": "svb", "onderwerp": "svb.aow", "hulp": "samen_gezocht",
+            "soort": "digitale_overheid", "kanaal": "telefoon"}
+    bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "onderwerp": "cbr.rijbewijs_75"})
+    assert bad.status_code == 422 and await count_events(container, lib.tenant_id, "QuestionCorrected") == 0
+    r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data=base)
+    assert r.status_code == 200 and "SVB" in r.text
+    assert await count_events(container, lib.tenant_id, "QuestionCorrected") == 1
+
+
+async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib):
+    await login(client, lib.desk)
+    page = await client.get(f"/t/{lib.slug}/balie/telling")
+    import re
+
+    key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)
+    form = {"_csrf_token": csrf_of(page.text), "key": key, "locatie": str(lib.location_id), "partij": "belastingdienst",
+            "aantal": "7", "soort": "digitale_overheid"}
+    bad = await client.post(f"/t/{lib.slug}/balie/telling", data={**form, "aantal": "zeven"})
+    assert bad.status_code == 422 and "heel getal" in bad.text
+    r = await client.post(f"/t/{lib.slug}/balie/telling", data=form)
+    assert r.status_code == 200 and "Vandaag geregistreerd: <strong>7</strong> vragen" in r.text
+    await client.post(f"/t/{lib.slug}/balie/telling", data=form)  # resubmitted form
+    assert await count_events(container, lib.tenant_id, "QuestionsTallied") == 1
+
+
+async def test_baliemenu_shows_parties_with_websites_and_the_local_partners(client, lib):
+    await login(client, lib.coordinator)
+    page = await client.get(f"/t/{lib.slug}/partners/")
+    r = await client.post(f"/t/{lib.slug}/partners/", data={
+        "_csrf_token": csrf_of(page.text), "name": "Formulierenbrigade Noord", "kind": "formulierenbrigade",
+        "phone": "088-1234567", "helps_with": "Formulieren invullen"})
+    assert r.status_code == 200 and "Formulierenbrigade Noord" in r.text
+    menu = await client.get(f"/t/{lib.slug}/baliemenu")
+    assert "https://www.cbr.nl" in menu.text and "Formulierenbrigade Noord" in menu.text
+
+
+async def test_partners_are_kept_edited_and_refused_with_a_message(client, container, lib):
+    await login(client, lib.coordinator)
+    page = await client.get(f"/t/{lib.slug}/partners/")
+    token = csrf_of(page.text)
+    bad = await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "", "kind": "welzijn"})
+    assert bad.status_code == 422 and "naam" in bad.text
+    bad_kind = await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "X", "kind": "maffia"})
+    assert bad_kind.status_code == 422
+    await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "Welzijn Zuid", "kind": "welzijn"})
+    [partner] = await _partners(container, lib)
+    r = await client.post(f"/t/{lib.slug}/partners/{partner.partner_id}", data={
+        "_csrf_token": token, "name": "Welzijn Zuid-Oost", "kind": "welzijn", "active": ""})
+    assert r.status_code == 200
+    [changed] = await _partners(container, lib)
+    assert changed.name == "Welzijn Zuid-Oost" and not changed.active
+
+
+async def _partners(container, lib):
+    from infra.partners import Partners
+
+    return await Partners(container.db).list(lib.tenant_id)
+
+
+async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_refused(client, container, lib, lib_b):
+    from infra.partners import Partners
+
+    mine = await Partners(container.db).add(lib.tenant_id, {"name": "Sociaal raadslieden", "kind": "sociaal_raadslieden"})
+    theirs = await Partners(container.db).add(lib_b.tenant_id, {"name": "Elders", "kind": "welzijn"})
+    await login(client, lib.desk)
+    bad, _ = await register(client, lib, help_="lokale_partner", partner=str(theirs))
+    assert bad.status_code == 422
+    ok, _ = await register(client, lib, help_="lokale_partner", partner=str(mine))
+    assert ok.status_code == 200
+    async with container.reader.platform() as conn:
+        partner = (await conn.execute(text(
+            "SELECT data->'what'->>'partner_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"),
+            {"t": lib.tenant_id})).scalar()
+    assert partner == str(mine)
