@@ -61,7 +61,9 @@ def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(f"Een wachtwoord heeft minstens {MIN_PASSWORD_LENGTH} tekens.", field="password")
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
-        raise DomainError("Dit wachtwoord is te gangbaar en makkelijk te raden; kies een ander.", field="password")
+        raise DomainError(
+            "Dit wachtwoord is te gangbaar en makkelijk te raden; kies een ander.", field="password"
+        )
     return password
 
 

@@ -163,12 +163,26 @@ class Catalogue:
             raise DomainError(f"Onbekend onderwerp '{code}'.", field="topic") from None
 
 
-def _build_party(code: str, name: str, kb: str, website: str, joined: bool, handles: str,
-                 topics: tuple[tuple[str, str], ...]) -> Party:
+def _build_party(
+    code: str,
+    name: str,
+    kb: str,
+    website: str,
+    joined: bool,
+    handles: str,
+    topics: tuple[tuple[str, str], ...],
+) -> Party:
     built = tuple(Topic(f"{code}.{slug}", title, f"{kb} – {title}") for slug, title in topics)
     overig = Topic(f"{code}.overig", "Overig", f"{kb} – overig")
-    return Party(code=code, name=name, kb_category=kb, website=website, handles=handles, joined=joined,
-                 topics=built + (overig,))
+    return Party(
+        code=code,
+        name=name,
+        kb_category=kb,
+        website=website,
+        handles=handles,
+        joined=joined,
+        topics=built + (overig,),
+    )
 
 
 def _options(rows: tuple[tuple[str, str, str], ...]) -> tuple[Option, ...]:

@@ -61,7 +61,14 @@ def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
         raise DomainError("Geef de vestiging op waar het IDO zit.", field="branch")
     if not 2019 <= cmd.subsidy_year <= today.year + 5:
         raise DomainError(f"Het subsidiejaar {cmd.subsidy_year} is niet geldig.", field="subsidy_year")
-    return [IdoRegistered(
-        location_id=cmd.location_id, name=cmd.name.strip(), branch=cmd.branch.strip(), variant=cmd.variant,
-        inside_library=cmd.inside_library, subsidy_year=cmd.subsidy_year, planned_opening=cmd.planned_opening,
-    )]
+    return [
+        IdoRegistered(
+            location_id=cmd.location_id,
+            name=cmd.name.strip(),
+            branch=cmd.branch.strip(),
+            variant=cmd.variant,
+            inside_library=cmd.inside_library,
+            subsidy_year=cmd.subsidy_year,
+            planned_opening=cmd.planned_opening,
+        )
+    ]

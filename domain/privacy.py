@@ -16,7 +16,9 @@ KIND_LABELS = {
     "iban": "een bankrekeningnummer (IBAN)",
 }
 
-_WHY = "Noteer geen persoonsgegevens: de registratie is anoniem en mag niet naar een bezoeker te herleiden zijn."
+_WHY = (
+    "Noteer geen persoonsgegevens: de registratie is anoniem en mag niet naar een bezoeker te herleiden zijn."
+)
 
 # A number ends where no digit, letter or decimal/time continuation (",50", ".30", ":30") follows.
 _END = r"(?!\w)(?![.,:\-/][0-9])"
@@ -113,7 +115,9 @@ def find_personal_data(text: str) -> str | None:
             text = _mask(text, m.start(), m.end())
     for m in _scan(_PHONE, text):
         phone = m.group()
-        if not (_DATE.search(phone) or _TIME.match(phone) or _national(phone).startswith(_ORGANISATION_PREFIX)):
+        if not (
+            _DATE.search(phone) or _TIME.match(phone) or _national(phone).startswith(_ORGANISATION_PREFIX)
+        ):
             return "phone"
     for m in _scan(_BSN, text):
         groups = re.split(r"[ .]", m.group())

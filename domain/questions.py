@@ -146,8 +146,9 @@ class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
     kind: str = "digitale_overheid"
 
 
-def _classify(cmd: RegisterQuestion | CorrectQuestion, location_id: UUID, asked_at: datetime,
-              ctx: DeskContext) -> Classification:
+def _classify(
+    cmd: RegisterQuestion | CorrectQuestion, location_id: UUID, asked_at: datetime, ctx: DeskContext
+) -> Classification:
     c = CATALOGUE
     c.party(cmd.npd_party)
     c.check_topic(cmd.npd_party, cmd.topic)
@@ -160,11 +161,20 @@ def _classify(cmd: RegisterQuestion | CorrectQuestion, location_id: UUID, asked_
         if cmd.partner_id not in ctx.partners:
             raise DomainError("Deze lokale partner is niet bekend bij uw bibliotheek.", field="partner_id")
         if cmd.help != "lokale_partner":
-            raise DomainError("Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.",
-                              field="partner_id")
-    return Classification(location_id=location_id, asked_at=asked_at, kind=cmd.kind, npd_party=cmd.npd_party,
-                          topic=cmd.topic, help=cmd.help, channel=cmd.channel, duration=cmd.duration or None,
-                          partner_id=cmd.partner_id)
+            raise DomainError(
+                "Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
+            )
+    return Classification(
+        location_id=location_id,
+        asked_at=asked_at,
+        kind=cmd.kind,
+        npd_party=cmd.npd_party,
+        topic=cmd.topic,
+        help=cmd.help,
+        channel=cmd.channel,
+        duration=cmd.duration or None,
+        partner_id=cmd.partner_id,
+    )
 
 
 def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: str) -> None:
@@ -176,7 +186,9 @@ def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: 
         raise DomainError("Het tijdstip van de vraag ligt in de toekomst.", field=field)
     first = ctx.locations[location_id]
     if asked_at.date() < first:
-        raise DomainError(f"Dit IDO registreert pas vanaf {first:%d-%m-%Y}; kies een latere datum.", field=field)
+        raise DomainError(
+            f"Dit IDO registreert pas vanaf {first:%d-%m-%Y}; kies een latere datum.", field=field
+        )
 
 
 def register(cmd: RegisterQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
@@ -186,8 +198,15 @@ def register(cmd: RegisterQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
     _check_when(asked_at, cmd.location_id, ctx, "asked_at")
     what = _classify(cmd, cmd.location_id, asked_at, ctx)
     note = check_free_text(cmd.note, "note") if cmd.note else ""
-    return [QuestionRegistered(question_id=cmd.question_id, visit_id=cmd.visit_id, what=what, note=note,
-                               catalogue_version=CATALOGUE.version)]
+    return [
+        QuestionRegistered(
+            question_id=cmd.question_id,
+            visit_id=cmd.visit_id,
+            what=what,
+            note=note,
+            catalogue_version=CATALOGUE.version,
+        )
+    ]
 
 
 def correct(state: Question, cmd: CorrectQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
@@ -199,8 +218,15 @@ def correct(state: Question, cmd: CorrectQuestion, ctx: DeskContext) -> list[msg
     note = check_free_text(cmd.note, "note") if cmd.note else ""
     if what == state.what and note == state.note:
         return []
-    return [QuestionCorrected(question_id=state.question_id, previous=state.what, what=what, note=note,
-                              catalogue_version=CATALOGUE.version)]
+    return [
+        QuestionCorrected(
+            question_id=state.question_id,
+            previous=state.what,
+            what=what,
+            note=note,
+            catalogue_version=CATALOGUE.version,
+        )
+    ]
 
 
 def retract(state: Question) -> list[msgspec.Struct]:
@@ -217,8 +243,16 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
     _check_when(cmd.hour_start, cmd.location_id, ctx, "hour_start")
     CATALOGUE.party(cmd.npd_party)
     CATALOGUE.question_kind(cmd.kind)
-    what = Classification(location_id=cmd.location_id, asked_at=cmd.hour_start, kind=cmd.kind,
-                          npd_party=cmd.npd_party, topic=None, help=None, channel="balie", count=cmd.count)
+    what = Classification(
+        location_id=cmd.location_id,
+        asked_at=cmd.hour_start,
+        kind=cmd.kind,
+        npd_party=cmd.npd_party,
+        topic=None,
+        help=None,
+        channel="balie",
+        count=cmd.count,
+    )
     return [QuestionsTallied(question_id=cmd.question_id, what=what, catalogue_version=CATALOGUE.version)]
 
 

@@ -62,10 +62,16 @@ class Accounts:
         check_slug(slug)
         name = check_name(name, "de POI")
         poi_id = uuid4()
-        await self._insert("INSERT INTO pois (poi_id, slug, name, email) VALUES (:id, :slug, :name, :email)",
-                           {"id": poi_id, "slug": slug, "name": name.strip(),
-                            "email": check_email(email) if email else None},
-                           f"Er is al een POI met de korte naam '{slug}'.")
+        await self._insert(
+            "INSERT INTO pois (poi_id, slug, name, email) VALUES (:id, :slug, :name, :email)",
+            {
+                "id": poi_id,
+                "slug": slug,
+                "name": name.strip(),
+                "email": check_email(email) if email else None,
+            },
+            f"Er is al een POI met de korte naam '{slug}'.",
+        )
         return poi_id
 
     async def create_tenant(self, slug: str, name: str, poi_slug: str) -> UUID:
@@ -73,13 +79,22 @@ class Accounts:
         name = check_name(name, "de bibliotheek")
         poi = await self.poi_by_slug(poi_slug)
         tenant_id = uuid4()
-        await self._insert("INSERT INTO tenants (tenant_id, slug, name, poi_id) VALUES (:id, :slug, :name, :poi)",
-                           {"id": tenant_id, "slug": slug, "name": name.strip(), "poi": poi.poi_id},
-                           f"Er is al een bibliotheek met de korte naam '{slug}'.")
+        await self._insert(
+            "INSERT INTO tenants (tenant_id, slug, name, poi_id) VALUES (:id, :slug, :name, :poi)",
+            {"id": tenant_id, "slug": slug, "name": name.strip(), "poi": poi.poi_id},
+            f"Er is al een bibliotheek met de korte naam '{slug}'.",
+        )
         return tenant_id
 
-    async def create_user(self, email: str, role: Role, *, tenant_slug: str | None = None,
-                          poi_slug: str | None = None, password: str | None = None) -> UUID:
+    async def create_user(
+        self,
+        email: str,
+        role: Role,
+        *,
+        tenant_slug: str | None = None,
+        poi_slug: str | None = None,
+        password: str | None = None,
+    ) -> UUID:
         """Create the user if the address is new, and give them the role; a password is optional
         (an invited user sets it later)."""
         email = check_email(email)
@@ -88,15 +103,23 @@ class Accounts:
         tenant_id = (await self.tenant_by_slug(tenant_slug)).tenant_id if tenant_slug else None
         poi_id = (await self.poi_by_slug(poi_slug)).poi_id if poi_slug else None
         async with self.db.platform() as conn:
-            user_id = (await conn.execute(text(
-                "INSERT INTO users (user_id, email, password_hash) VALUES (:id, :email, :hash) "
-                "ON CONFLICT (email) DO UPDATE SET password_hash = COALESCE(EXCLUDED.password_hash, "
-                "users.password_hash) RETURNING user_id"), {"id": uuid4(), "email": email, "hash": password_hash})
+            user_id = (
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (user_id, email, password_hash) VALUES (:id, :email, :hash) "
+                        "ON CONFLICT (email) DO UPDATE SET password_hash = COALESCE(EXCLUDED.password_hash, "
+                        "users.password_hash) RETURNING user_id"
+                    ),
+                    {"id": uuid4(), "email": email, "hash": password_hash},
+                )
             ).scalar_one()
-            await conn.execute(text(
-                "INSERT INTO memberships (membership_id, user_id, role, tenant_id, poi_id) "
-                "VALUES (:id, :user, :role, :tenant, :poi) ON CONFLICT DO NOTHING"),
-                {"id": uuid4(), "user": user_id, "role": role.value, "tenant": tenant_id, "poi": poi_id})
+            await conn.execute(
+                text(
+                    "INSERT INTO memberships (membership_id, user_id, role, tenant_id, poi_id) "
+                    "VALUES (:id, :user, :role, :tenant, :poi) ON CONFLICT DO NOTHING"
+                ),
+                {"id": uuid4(), "user": user_id, "role": role.value, "tenant": tenant_id, "poi": poi_id},
+            )
         return user_id
 
     async def create_token(self, email: str, name: str = "cli") -> str:
@@ -105,17 +128,26 @@ class Accounts:
             raise NotFound(f"Er is geen gebruiker met e-mailadres {email}.")
         token = "ido_" + secrets.token_urlsafe(32)
         async with self.db.platform() as conn:
-            await conn.execute(text("INSERT INTO api_tokens (token_id, user_id, name, token_hash) "
-                                    "VALUES (:id, :user, :name, :hash)"),
-                               {"id": uuid4(), "user": user.user_id, "name": name, "hash": token_hash(token)})
+            await conn.execute(
+                text(
+                    "INSERT INTO api_tokens (token_id, user_id, name, token_hash) "
+                    "VALUES (:id, :user, :name, :hash)"
+                ),
+                {"id": uuid4(), "user": user.user_id, "name": name, "hash": token_hash(token)},
+            )
         return token
 
     async def user_for_token(self, token: str) -> User | None:
         async with self.db.platform() as conn:
-            user_id = (await conn.execute(text(
-                "UPDATE api_tokens t SET last_used_at = now() FROM users u WHERE t.token_hash = :hash "
-                "AND t.revoked_at IS NULL AND u.user_id = t.user_id AND u.active RETURNING t.user_id"),
-                {"hash": token_hash(token)})).scalar()
+            user_id = (
+                await conn.execute(
+                    text(
+                        "UPDATE api_tokens t SET last_used_at = now() FROM users u WHERE t.token_hash = :hash "
+                        "AND t.revoked_at IS NULL AND u.user_id = t.user_id AND u.active RETURNING t.user_id"
+                    ),
+                    {"hash": token_hash(token)},
+                )
+            ).scalar()
         return await self.user_by_id(user_id) if user_id else None
 
     async def _insert(self, sql: str, params: dict, duplicate_message: str) -> None:
@@ -129,8 +161,11 @@ class Accounts:
 
     async def poi_by_slug(self, slug: str) -> Poi:
         async with self.db.platform() as conn:
-            row = (await conn.execute(text("SELECT poi_id, slug, name, email FROM pois WHERE slug = :s"),
-                                      {"s": slug})).first()
+            row = (
+                await conn.execute(
+                    text("SELECT poi_id, slug, name, email FROM pois WHERE slug = :s"), {"s": slug}
+                )
+            ).first()
         if row is None:
             raise NotFound(f"Er is geen POI met de korte naam '{slug}'.")
         return Poi(*row)
@@ -143,8 +178,12 @@ class Accounts:
 
     async def _tenant(self, where: str, value: object, missing: str) -> Tenant:
         async with self.db.platform() as conn:
-            row = (await conn.execute(text(
-                f"SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE {where}"), {"v": value})).first()
+            row = (
+                await conn.execute(
+                    text(f"SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE {where}"),
+                    {"v": value},
+                )
+            ).first()
         if row is None:
             raise NotFound(missing)
         return Tenant(*row)
@@ -157,9 +196,15 @@ class Accounts:
 
     async def _user(self, where: str, value: object) -> User | None:
         async with self.db.platform() as conn:
-            rows = (await conn.execute(text(
-                "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
-                f"FROM users u LEFT JOIN memberships m USING (user_id) WHERE {where}"), {"v": value})).all()
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
+                        f"FROM users u LEFT JOIN memberships m USING (user_id) WHERE {where}"
+                    ),
+                    {"v": value},
+                )
+            ).all()
         if not rows:
             return None
         r = rows[0]

@@ -28,9 +28,12 @@ class Container:
 
 
 def build(settings: Settings, *, null_pool: bool = False) -> Container:
-    db = Database.connect(settings.app_database_url, pool_size=settings.web_pool_size, null_pool=null_pool,
-                          name="ido-app")
-    reader = Database.connect(settings.reader_database_url, pool_size=4, null_pool=null_pool, name="ido-reader")
+    db = Database.connect(
+        settings.app_database_url, pool_size=settings.web_pool_size, null_pool=null_pool, name="ido-app"
+    )
+    reader = Database.connect(
+        settings.reader_database_url, pool_size=4, null_pool=null_pool, name="ido-reader"
+    )
     codec = default_codec()
     return Container(settings, db, reader, codec, PostgresEventStore(db, codec), Accounts(db))
 

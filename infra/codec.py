@@ -18,10 +18,12 @@ class Codec:
     """Maps event type names to msgspec structs. A struct's `schema_version` ClassVar (default 1) is current;
     rows stored at an older version pass through `upcasters[(type, version)]` one step at a time."""
 
-    def __init__(self, types: Iterable[type[msgspec.Struct]], upcasters: Mapping[tuple[str, int], Upcaster] = {}):
+    def __init__(
+        self, types: Iterable[type[msgspec.Struct]], upcasters: Mapping[tuple[str, int], Upcaster] = {}
+    ):
         self._types = {t.__name__: t for t in types}
         self._upcasters = dict(upcasters)
-        for (name, version) in self._upcasters:
+        for name, version in self._upcasters:
             if name not in self._types or version >= self.schema_version(name):
                 raise ValueError(f"upcaster {name} v{version} does not lead to a current version")
 
@@ -50,7 +52,9 @@ class Codec:
             schema_version += 1
         return msgspec.convert(payload, cls, strict=False)
 
-    def with_types(self, types: Iterable[type[msgspec.Struct]], upcasters: Mapping[tuple[str, int], Upcaster] = {}):
+    def with_types(
+        self, types: Iterable[type[msgspec.Struct]], upcasters: Mapping[tuple[str, int], Upcaster] = {}
+    ):
         return Codec([*self._types.values(), *types], {**self._upcasters, **upcasters})
 
 

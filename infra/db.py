@@ -18,7 +18,11 @@ def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name:
     if null_pool:
         return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, pool_pre_ping=True,
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        pool_pre_ping=True,
         connect_args=connect_args,
     )
 

@@ -45,16 +45,28 @@ async def load_demo(c: Container, today: date) -> list[tuple[str, str]]:
         except NotFound:
             tenant = await c.accounts.create_tenant(slug, name, POI[0])
         location = _id(slug, "location")
-        cmd = ido.RegisterIdo(tenant_id=tenant, location_id=location, name=ido_name, branch=branch,
-                              variant=ido.Variant.BASIS, inside_library=True, subsidy_year=today.year,
-                              planned_opening=date(today.year, 12, 1) if today.month < 12 else today)
+        cmd = ido.RegisterIdo(
+            tenant_id=tenant,
+            location_id=location,
+            name=ido_name,
+            branch=branch,
+            variant=ido.Variant.BASIS,
+            inside_library=True,
+            subsidy_year=today.year,
+            planned_opening=date(today.year, 12, 1) if today.month < 12 else today,
+        )
         if not await c.events.read_stream(tenant, ido.stream_id(location)):
             events = ido.register(cmd, today)
-            await c.events.append(tenant, ido.stream_id(location),
-                                  [NewEvent(_id(slug, "registered"), e, {"actor": "demo"}) for e in events], 0)
+            await c.events.append(
+                tenant,
+                ido.stream_id(location),
+                [NewEvent(_id(slug, "registered"), e, {"actor": "demo"}) for e in events],
+                0,
+            )
     for email, role, tenant_slug, poi_slug in USERS:
         user = await c.accounts.user_by_email(email)
         if user is None or not any(m.role == role for m in user.memberships):
-            await c.accounts.create_user(email, role, tenant_slug=tenant_slug, poi_slug=poi_slug,
-                                         password=DEMO_PASSWORD)
+            await c.accounts.create_user(
+                email, role, tenant_slug=tenant_slug, poi_slug=poi_slug, password=DEMO_PASSWORD
+            )
     return [(email, role.value) for email, role, _, _ in USERS]

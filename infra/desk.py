@@ -67,48 +67,90 @@ class Desk:
 
     async def context(self, tenant_id: UUID) -> q.DeskContext:
         locations = await list_locations(self.db, self.store.codec, tenant_id)
-        return q.DeskContext(now=self.clock(), locations={x.location_id: x.registers_from for x in locations},
-                             partners=await self.partners.active_ids(tenant_id))
+        return q.DeskContext(
+            now=self.clock(),
+            locations={x.location_id: x.registers_from for x in locations},
+            partners=await self.partners.active_ids(tenant_id),
+        )
 
-    async def run_once(self, tenant_id: UUID, key: str, payload: Any, stream_id: str,
-                       decide: Callable[[], list[msgspec.Struct]], meta: dict[str, Any],
-                       body: dict[str, Any], status: int = 201) -> Outcome:
+    async def run_once(
+        self,
+        tenant_id: UUID,
+        key: str,
+        payload: Any,
+        stream_id: str,
+        decide: Callable[[], list[msgspec.Struct]],
+        meta: dict[str, Any],
+        body: dict[str, Any],
+        status: int = 201,
+    ) -> Outcome:
         """Decide and append under an idempotency key: the same key with the same payload answers what the
         first request answered; the same key with another payload raises IdempotencyConflict."""
         digest = request_hash(payload)
         async with self.db.tenant(tenant_id) as conn:
-            fresh = (await conn.execute(text(
-                "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (:t, :k, :h) "
-                "ON CONFLICT DO NOTHING RETURNING key"), {"t": tenant_id, "k": key, "h": digest})).scalar()
+            fresh = (
+                await conn.execute(
+                    text(
+                        "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (:t, :k, :h) "
+                        "ON CONFLICT DO NOTHING RETURNING key"
+                    ),
+                    {"t": tenant_id, "k": key, "h": digest},
+                )
+            ).scalar()
             if fresh is None:
-                row = (await conn.execute(text(
-                    "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"),
-                    {"t": tenant_id, "k": key})).one()
+                row = (
+                    await conn.execute(
+                        text(
+                            "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"
+                        ),
+                        {"t": tenant_id, "k": key},
+                    )
+                ).one()
                 if bytes(row.request_hash) != digest:
                     raise IdempotencyConflict(key)
                 return Outcome(row.status, from_jsonb(row.response), replayed=True)
             events = decide()
             new = [NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(events)]
             await self.store.append(tenant_id, stream_id, new, expected_version=0, conn=conn)
-            await conn.execute(text(
-                "UPDATE idempotency_keys SET status = :s, response = CAST(:r AS jsonb) "
-                "WHERE tenant_id = :t AND key = :k"), {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)})
+            await conn.execute(
+                text(
+                    "UPDATE idempotency_keys SET status = :s, response = CAST(:r AS jsonb) "
+                    "WHERE tenant_id = :t AND key = :k"
+                ),
+                {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)},
+            )
         return Outcome(status, body)
 
-    async def register(self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]) -> Outcome:
+    async def register(
+        self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]
+    ) -> Outcome:
         ctx = await self.context(tenant_id)
         return await self.run_once(
-            tenant_id, key, ("register", cmd), q.stream_id(cmd.question_id), lambda: q.register(cmd, ctx), meta,
-            {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)})
+            tenant_id,
+            key,
+            ("register", cmd),
+            q.stream_id(cmd.question_id),
+            lambda: q.register(cmd, ctx),
+            meta,
+            {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
+        )
 
     async def tally(self, tenant_id: UUID, cmd: q.TallyQuestions, key: str, meta: dict[str, Any]) -> Outcome:
         ctx = await self.context(tenant_id)
         return await self.run_once(
-            tenant_id, key, ("tally", cmd), q.stream_id(cmd.question_id), lambda: q.tally(cmd, ctx), meta,
-            {"question_id": str(cmd.question_id), "count": cmd.count})
+            tenant_id,
+            key,
+            ("tally", cmd),
+            q.stream_id(cmd.question_id),
+            lambda: q.tally(cmd, ctx),
+            meta,
+            {"question_id": str(cmd.question_id), "count": cmd.count},
+        )
 
     async def load(self, tenant_id: UUID, question_id: UUID) -> q.Question:
-        return q.fold(question_id, [e.event for e in await self.store.read_stream(tenant_id, q.stream_id(question_id))])
+        return q.fold(
+            question_id, [e.event for e in await self.store.read_stream(tenant_id, q.stream_id(question_id))]
+        )
 
     async def correct(self, tenant_id: UUID, cmd: q.CorrectQuestion, meta: dict[str, Any]) -> q.Question:
         state = await self.load(tenant_id, cmd.question_id)
@@ -120,7 +162,7 @@ class Desk:
         state = await self.load(tenant_id, question_id)
         events = q.retract(state)
         ids = [uuid5(NAMESPACE_URL, f"ido:retract:{question_id}:{state.version}")]
-        return await self._append(tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events)])
+        return await self._append(tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events, strict=True)])
 
     async def _append(self, tenant_id: UUID, state: q.Question, new: list[NewEvent]) -> q.Question:
         if new:
@@ -134,11 +176,16 @@ class Desk:
         """What this desk registered today (local time), folded from today's events; retracted ones left out."""
         start = datetime.combine(self.clock().astimezone(TZ).date(), time(0), TZ)
         async with self.db.tenant(tenant_id) as conn:
-            rows = (await conn.execute(text(
-                "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
-                "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
-                "ORDER BY global_position"),
-                {"t": tenant_id, "types": _TODAY_TYPES, "start": start, "end": start + timedelta(days=1)})).all()
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                        "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
+                        "ORDER BY global_position"
+                    ),
+                    {"t": tenant_id, "types": _TODAY_TYPES, "start": start, "end": start + timedelta(days=1)},
+                )
+            ).all()
         found: dict[UUID, TodayRow] = {}
         for r in rows:
             e = self.store.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
@@ -147,7 +194,8 @@ class Desk:
             elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:
                 continue
             else:
-                found[e.question_id] = TodayRow(e.question_id, e.what, getattr(e, "note", ""),
-                                                isinstance(e, q.QuestionsTallied))
+                found[e.question_id] = TodayRow(
+                    e.question_id, e.what, getattr(e, "note", ""), isinstance(e, q.QuestionsTallied)
+                )
         rows_ = [r for r in found.values() if location_id is None or r.what.location_id == location_id]
         return Today(sorted(rows_, key=lambda r: r.what.asked_at, reverse=True))

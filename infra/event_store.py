@@ -3,13 +3,12 @@ and a tenant feed ordered by (xid8, position) that never passes a transaction st
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any
 from uuid import UUID
 
 import msgspec
-
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -31,11 +30,15 @@ FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS inte
 RETURNING stream_version, global_position
 """)
 
-_COLUMNS = ("tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, "
-            "global_position, tx_id::text AS tx_id, recorded_at")
+_COLUMNS = (
+    "tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, "
+    "global_position, tx_id::text AS tx_id, recorded_at"
+)
 
-_READ_STREAM = text(f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND stream_id = :stream_id "
-                    "AND stream_version > :after ORDER BY stream_version")
+_READ_STREAM = text(
+    f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND stream_id = :stream_id "
+    "AND stream_version > :after ORDER BY stream_version"
+)
 
 _READ_FEED = text(f"""
 SELECT {_COLUMNS} FROM events
@@ -46,11 +49,15 @@ ORDER BY tx_id, global_position
 LIMIT :limit
 """)
 
-_BY_IDS = text(f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND event_id = ANY(CAST(:ids AS uuid[])) "
-               "ORDER BY stream_version")
+_BY_IDS = text(
+    f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND event_id = ANY(CAST(:ids AS uuid[])) "
+    "ORDER BY stream_version"
+)
 
-_STREAM_VERSION = text("SELECT COALESCE(max(stream_version), 0) FROM events "
-                       "WHERE tenant_id = :tenant_id AND stream_id = :stream_id")
+_STREAM_VERSION = text(
+    "SELECT COALESCE(max(stream_version), 0) FROM events "
+    "WHERE tenant_id = :tenant_id AND stream_id = :stream_id"
+)
 
 
 class PostgresEventStore:
@@ -70,8 +77,13 @@ class PostgresEventStore:
                 yield own
 
     async def append(
-        self, tenant_id: UUID, stream_id: str, events: Sequence[NewEvent], expected_version: int | None,
-        *, conn: AsyncConnection | None = None,
+        self,
+        tenant_id: UUID,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+        *,
+        conn: AsyncConnection | None = None,
     ) -> AppendResult:
         if not events:
             raise ValueError("nothing to append")
@@ -80,9 +92,14 @@ class PostgresEventStore:
             raise ValueError("one append holds the same event id twice")
         encoded = [self.codec.encode(e.event) for e in events]
         params = {
-            "tenant_id": tenant_id, "stream_id": stream_id, "expected": expected_version, "ids": ids,
-            "types": [t for t, _, _ in encoded], "versions": [v for _, v, _ in encoded],
-            "datas": [json_dumps(d) for _, _, d in encoded], "metas": [json_dumps(e.metadata) for e in events],
+            "tenant_id": tenant_id,
+            "stream_id": stream_id,
+            "expected": expected_version,
+            "ids": ids,
+            "types": [t for t, _, _ in encoded],
+            "versions": [v for _, v, _ in encoded],
+            "datas": [json_dumps(d) for _, _, d in encoded],
+            "metas": [json_dumps(e.metadata) for e in events],
         }
         try:
             if conn is None:
@@ -97,50 +114,75 @@ class PostgresEventStore:
             return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
         return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
 
-    async def _after_conflict(self, tenant_id, stream_id, events, encoded, expected_version, conn) -> AppendResult:
+    async def _after_conflict(
+        self, tenant_id, stream_id, events, encoded, expected_version, conn
+    ) -> AppendResult:
         """A unique key was hit: either this is a retry of a stored append, or another writer was first."""
         async with self._tx(tenant_id, conn) as c:
-            stored = (await c.execute(_BY_IDS, {"tenant_id": tenant_id, "ids": [e.event_id for e in events]})).all()
+            stored = (
+                await c.execute(_BY_IDS, {"tenant_id": tenant_id, "ids": [e.event_id for e in events]})
+            ).all()
             if not stored:
-                actual = (await c.execute(_STREAM_VERSION, {"tenant_id": tenant_id, "stream_id": stream_id})).scalar()
+                actual = (
+                    await c.execute(_STREAM_VERSION, {"tenant_id": tenant_id, "stream_id": stream_id})
+                ).scalar()
                 raise WrongExpectedVersion(stream_id, expected_version, int(actual or 0))
         by_id = {r.event_id: r for r in stored}
-        for new, (etype, version, data) in zip(events, encoded):
+        for new, (etype, _version, data) in zip(events, encoded, strict=True):
             row = by_id.get(new.event_id)
-            if row is None or row.stream_id != stream_id or row.event_type != etype \
-                    or from_jsonb(row.data) != _roundtrip(data):
+            if (
+                row is None
+                or row.stream_id != stream_id
+                or row.event_type != etype
+                or from_jsonb(row.data) != _roundtrip(data)
+            ):
                 raise IdempotencyConflict(new.event_id)
         versions = [by_id[e.event_id].stream_version for e in events]
         if versions != list(range(versions[0], versions[0] + len(versions))):
             raise IdempotencyConflict(events[0].event_id)
-        return AppendResult(versions[-1], tuple(by_id[e.event_id].global_position for e in events), duplicate=True)
+        return AppendResult(
+            versions[-1], tuple(by_id[e.event_id].global_position for e in events), duplicate=True
+        )
 
     async def read_stream(
         self, tenant_id: UUID, stream_id: str, *, after_version: int = 0, conn: AsyncConnection | None = None
     ) -> list[RecordedEvent]:
         async with self._tx(tenant_id, conn) as c:
-            rows = (await c.execute(_READ_STREAM, {"tenant_id": tenant_id, "stream_id": stream_id,
-                                                   "after": after_version})).all()
+            rows = (
+                await c.execute(
+                    _READ_STREAM, {"tenant_id": tenant_id, "stream_id": stream_id, "after": after_version}
+                )
+            ).all()
         return [self._record(r) for r in rows]
 
     async def read_feed(
         self, tenant_id: UUID, after: Checkpoint, limit: int = 1000, *, conn: AsyncConnection | None = None
     ) -> list[RecordedEvent]:
         async with self._tx(tenant_id, conn) as c:
-            rows = (await c.execute(_READ_FEED, {"tenant_id": tenant_id, "tx": str(after.tx_id),
-                                                 "pos": after.position, "limit": limit})).all()
+            rows = (
+                await c.execute(
+                    _READ_FEED,
+                    {"tenant_id": tenant_id, "tx": str(after.tx_id), "pos": after.position, "limit": limit},
+                )
+            ).all()
         return [self._record(r) for r in rows]
 
     def _record(self, r: Any) -> RecordedEvent:
         return RecordedEvent(
-            tenant_id=r.tenant_id, stream_id=r.stream_id, stream_version=r.stream_version, event_id=r.event_id,
-            event_type=r.event_type, schema_version=r.schema_version,
-            event=self.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)), metadata=from_jsonb(r.metadata),
-            global_position=r.global_position, tx_id=int(r.tx_id), recorded_at=r.recorded_at,
+            tenant_id=r.tenant_id,
+            stream_id=r.stream_id,
+            stream_version=r.stream_version,
+            event_id=r.event_id,
+            event_type=r.event_type,
+            schema_version=r.schema_version,
+            event=self.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)),
+            metadata=from_jsonb(r.metadata),
+            global_position=r.global_position,
+            tx_id=int(r.tx_id),
+            recorded_at=r.recorded_at,
         )
 
 
 def _roundtrip(data: dict[str, Any]) -> Any:
     """The value PostgreSQL gives back for `data` stored as jsonb (key order aside)."""
     return msgspec.json.decode(json_dumps(data))
-

@@ -30,12 +30,20 @@ class Location:
 
 async def list_locations(db: Database, codec: Codec, tenant_id: UUID) -> list[Location]:
     async with db.tenant(tenant_id) as conn:
-        rows = (await conn.execute(text(
-            "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
-            "AND event_type = 'IdoRegistered' ORDER BY global_position"), {"t": tenant_id})).all()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                    "AND event_type = 'IdoRegistered' ORDER BY global_position"
+                ),
+                {"t": tenant_id},
+            )
+        ).all()
     out = []
     for r in rows:
         e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
         assert isinstance(e, IdoRegistered)
-        out.append(Location(e.location_id, e.name, e.branch, e.variant.value, e.subsidy_year, e.planned_opening))
+        out.append(
+            Location(e.location_id, e.name, e.branch, e.variant.value, e.subsidy_year, e.planned_opening)
+        )
     return out

@@ -54,9 +54,15 @@ class Partners:
     async def list(self, tenant_id: UUID, *, active_only: bool = False) -> list[Partner]:
         where = "AND active" if active_only else ""
         async with self.db.tenant(tenant_id) as conn:
-            rows = (await conn.execute(text(
-                f"SELECT partner_id, {', '.join(_FIELDS)}, active FROM partners WHERE tenant_id = :t {where} "
-                "ORDER BY active DESC, lower(name)"), {"t": tenant_id})).all()
+            rows = (
+                await conn.execute(
+                    text(
+                        f"SELECT partner_id, {', '.join(_FIELDS)}, active FROM partners WHERE tenant_id = :t {where} "
+                        "ORDER BY active DESC, lower(name)"
+                    ),
+                    {"t": tenant_id},
+                )
+            ).all()
         return [Partner(*r) for r in rows]
 
     async def get(self, tenant_id: UUID, partner_id: UUID) -> Partner:
@@ -69,18 +75,27 @@ class Partners:
         clean = clean_partner(values)
         partner_id = uuid4()
         async with self.db.tenant(tenant_id) as conn:
-            await conn.execute(text(
-                f"INSERT INTO partners (tenant_id, partner_id, {', '.join(_FIELDS)}) "
-                f"VALUES (:t, :p, {', '.join(':' + f for f in _FIELDS)})"), {"t": tenant_id, "p": partner_id, **clean})
+            await conn.execute(
+                text(
+                    f"INSERT INTO partners (tenant_id, partner_id, {', '.join(_FIELDS)}) "
+                    f"VALUES (:t, :p, {', '.join(':' + f for f in _FIELDS)})"
+                ),
+                {"t": tenant_id, "p": partner_id, **clean},
+            )
         return partner_id
 
     async def update(self, tenant_id: UUID, partner_id: UUID, values: dict[str, str], active: bool) -> None:
         clean = clean_partner(values)
         async with self.db.tenant(tenant_id) as conn:
-            found = (await conn.execute(text(
-                f"UPDATE partners SET {', '.join(f'{f} = :{f}' for f in _FIELDS)}, active = :active, "
-                "updated_at = now() WHERE tenant_id = :t AND partner_id = :p RETURNING partner_id"),
-                {"t": tenant_id, "p": partner_id, "active": active, **clean})).scalar()
+            found = (
+                await conn.execute(
+                    text(
+                        f"UPDATE partners SET {', '.join(f'{f} = :{f}' for f in _FIELDS)}, active = :active, "
+                        "updated_at = now() WHERE tenant_id = :t AND partner_id = :p RETURNING partner_id"
+                    ),
+                    {"t": tenant_id, "p": partner_id, "active": active, **clean},
+                )
+            ).scalar()
         if found is None:
             raise NotFound("Deze partner bestaat niet.")
 

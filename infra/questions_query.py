@@ -20,15 +20,21 @@ class QuestionRow:
     tally: bool
 
 
-async def questions_between(db: Database, codec: Codec, tenant_id: UUID, first: date, last: date,
-                            tz: tzinfo) -> list[QuestionRow]:
+async def questions_between(
+    db: Database, codec: Codec, tenant_id: UUID, first: date, last: date, tz: tzinfo
+) -> list[QuestionRow]:
     start = datetime.combine(first, time(0), tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tz)
     async with db.tenant(tenant_id) as conn:
-        rows = (await conn.execute(text(
-            "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t AND event_type = ANY(:types) "
-            "ORDER BY tx_id, global_position"),
-            {"t": tenant_id, "types": [t.__name__ for t in q.QUESTION_EVENTS]})).all()
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t AND event_type = ANY(:types) "
+                    "ORDER BY tx_id, global_position"
+                ),
+                {"t": tenant_id, "types": [t.__name__ for t in q.QUESTION_EVENTS]},
+            )
+        ).all()
     found: dict[UUID, QuestionRow] = {}
     for r in rows:
         e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
@@ -36,4 +42,6 @@ async def questions_between(db: Database, codec: Codec, tenant_id: UUID, first: 
             found.pop(e.question_id, None)
         else:
             found[e.question_id] = QuestionRow(e.question_id, e.what, isinstance(e, q.QuestionsTallied))
-    return sorted((r for r in found.values() if start <= r.what.asked_at < end), key=lambda r: r.what.asked_at)
+    return sorted(
+        (r for r in found.values() if start <= r.what.asked_at < end), key=lambda r: r.what.asked_at
+    )

@@ -68,8 +68,11 @@ class SessionStore:
             await self.destroy(session_id)
             return None
         remaining = int(min(self.idle, self.absolute - (now - data.auth_at))) + 1
-        await self.redis.set(self._key(session_id), msgspec.json.encode(SessionData(data.user_id, data.auth_at, now)),
-                             ex=remaining)
+        await self.redis.set(
+            self._key(session_id),
+            msgspec.json.encode(SessionData(data.user_id, data.auth_at, now)),
+            ex=remaining,
+        )
         return Session(session_id, UUID(data.user_id), data.auth_at)
 
     async def destroy(self, session_id: str) -> None:
@@ -91,7 +94,9 @@ class SessionStore:
 class LoginThrottle:
     """Failed logins counted per account and per address in fixed windows; unknown accounts count the same."""
 
-    def __init__(self, redis: Redis, per_account: int = 5, per_address: int = 20, window: int = 15 * 60) -> None:
+    def __init__(
+        self, redis: Redis, per_account: int = 5, per_address: int = 20, window: int = 15 * 60
+    ) -> None:
         self.redis = redis
         self.per_account = per_account
         self.per_address = per_address

@@ -36,11 +36,18 @@ class Settings:
         missing = [k for k in ("DATABASE_URL", "REDIS_URL") if not env.get(k)]
         if missing:
             raise RuntimeError(f"{' en '.join(missing)} ontbreekt in de omgeving")
-        kw: dict[str, object] = {"database_url": _asyncpg_url(env["DATABASE_URL"]), "redis_url": env["REDIS_URL"]}
+        kw: dict[str, object] = {
+            "database_url": _asyncpg_url(env["DATABASE_URL"]),
+            "redis_url": env["REDIS_URL"],
+        }
         for field, var in (
-            ("app_role", "DB_APP_ROLE"), ("app_password", "DB_APP_PASSWORD"),
-            ("reader_role", "DB_READER_ROLE"), ("reader_password", "DB_READER_PASSWORD"),
-            ("secret_key", "SECRET_KEY"), ("base_url", "BASE_URL"), ("smtp_url", "SMTP_URL"),
+            ("app_role", "DB_APP_ROLE"),
+            ("app_password", "DB_APP_PASSWORD"),
+            ("reader_role", "DB_READER_ROLE"),
+            ("reader_password", "DB_READER_PASSWORD"),
+            ("secret_key", "SECRET_KEY"),
+            ("base_url", "BASE_URL"),
+            ("smtp_url", "SMTP_URL"),
             ("mail_from", "MAIL_FROM"),
         ):
             if env.get(var):
@@ -55,8 +62,10 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
     def _as_role(self, role: str, password: str) -> str:
-        return make_url(self.database_url).set(username=role, password=password).render_as_string(
-            hide_password=False
+        return (
+            make_url(self.database_url)
+            .set(username=role, password=password)
+            .render_as_string(hide_password=False)
         )
 
     @property
@@ -73,5 +82,5 @@ class Settings:
     def celery_broker_url(self) -> str:
         """redis-py speaks unix://, kombu wants redis+socket:// for the same socket."""
         if self.redis_url.startswith("unix://"):
-            return "redis+socket://" + self.redis_url[len("unix://"):]
+            return "redis+socket://" + self.redis_url[len("unix://") :]
         return self.redis_url

@@ -64,9 +64,15 @@ def create_database(admin_url: str) -> TestDatabase:
     import asyncpg
 
     name = f"ido_t_{secrets.token_hex(4)}"
-    db = TestDatabase(name, f"{name}_owner", f"{name}_app", f"{name}_reader",
-                      make_url(admin_url).set(database=name, username=f"{name}_owner", password="owner")
-                      .render_as_string(hide_password=False))
+    db = TestDatabase(
+        name,
+        f"{name}_owner",
+        f"{name}_app",
+        f"{name}_reader",
+        make_url(admin_url)
+        .set(database=name, username=f"{name}_owner", password="owner")
+        .render_as_string(hide_password=False),
+    )
 
     async def go() -> None:
         conn = await asyncpg.connect(_plain(admin_url))
@@ -75,6 +81,7 @@ def create_database(admin_url: str) -> TestDatabase:
             await conn.execute(f"CREATE DATABASE {db.name} OWNER {db.owner}")
         finally:
             await conn.close()
+
     asyncio.run(go())
     return db
 
@@ -92,6 +99,7 @@ def drop_database(admin_url: str, db: TestDatabase) -> None:
                 await conn.execute(f"DROP ROLE IF EXISTS {role}")
         finally:
             await conn.close()
+
     asyncio.run(go())
 
 
@@ -101,6 +109,12 @@ def _plain(url: str) -> str:
 
 
 def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:
-    return {"DATABASE_URL": db.owner_url, "REDIS_URL": redis_url, "DB_APP_ROLE": db.app_role,
-            "DB_APP_PASSWORD": "app", "DB_READER_ROLE": db.reader_role, "DB_READER_PASSWORD": "reader",
-            "SECRET_KEY": secrets.token_hex(32)}
+    return {
+        "DATABASE_URL": db.owner_url,
+        "REDIS_URL": redis_url,
+        "DB_APP_ROLE": db.app_role,
+        "DB_APP_PASSWORD": "app",
+        "DB_READER_ROLE": db.reader_role,
+        "DB_READER_PASSWORD": "reader",
+        "SECRET_KEY": secrets.token_hex(32),
+    }

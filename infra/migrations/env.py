@@ -3,7 +3,6 @@
 import asyncio
 
 from alembic import context
-from sqlalchemy.pool import NullPool
 
 from infra.db import make_engine
 

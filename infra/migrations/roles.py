@@ -45,7 +45,9 @@ def ensure_roles() -> None:
                 ALTER ROLE {role} {attrs};
               END IF;
             END $$""")
-        op.execute(f"DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$")
+        op.execute(
+            f"DO $$ BEGIN EXECUTE format('GRANT CONNECT ON DATABASE %I TO {role}', current_database()); END $$"
+        )
         op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
 
 
@@ -69,8 +71,10 @@ def tenant_table(table: str, app: str = "SELECT, INSERT, UPDATE, DELETE") -> Non
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     current = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-    op.execute(f"CREATE POLICY {table}_tenant ON {table} TO {app_role()} "
-               f"USING (tenant_id = {current}) WITH CHECK (tenant_id = {current})")
+    op.execute(
+        f"CREATE POLICY {table}_tenant ON {table} TO {app_role()} "
+        f"USING (tenant_id = {current}) WITH CHECK (tenant_id = {current})"
+    )
     op.execute(f"CREATE POLICY {table}_reader ON {table} FOR SELECT TO {reader_role()} USING (true)")
     grant(table, app)
 

@@ -97,41 +97,65 @@ async def _tenant(request: Request, slug: str):
     return tenant
 
 
-@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question",
-      responses={201: None})
+@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question", responses={201: None})
 async def register_question(
-    request: Request, slug: str, data: QuestionIn,
+    request: Request,
+    slug: str,
+    data: QuestionIn,
     idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=100)],
 ) -> Response[QuestionCreated]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
     tenant = await _tenant(request, slug)
     svc = request.app.state.services
     cmd = q.RegisterQuestion(
-        question_id=id_for_key(tenant.tenant_id, "api:" + idempotency_key), visit_id=data.visit_id or uuid4(),
-        location_id=data.location_id, npd_party=data.npd_party, topic=data.topic, help=data.help, kind=data.kind,
-        channel=data.channel, duration=data.duration, partner_id=data.partner_id, note=data.note,
-        asked_at=data.asked_at)
-    payload = msgspec.structs.replace(cmd, visit_id=data.visit_id or UUID(int=0))  # the body, not the fresh id
+        question_id=id_for_key(tenant.tenant_id, "api:" + idempotency_key),
+        visit_id=data.visit_id or uuid4(),
+        location_id=data.location_id,
+        npd_party=data.npd_party,
+        topic=data.topic,
+        help=data.help,
+        kind=data.kind,
+        channel=data.channel,
+        duration=data.duration,
+        partner_id=data.partner_id,
+        note=data.note,
+        asked_at=data.asked_at,
+    )
+    payload = msgspec.structs.replace(
+        cmd, visit_id=data.visit_id or UUID(int=0)
+    )  # the body, not the fresh id
     ctx = await svc.desk.context(tenant.tenant_id)
     outcome = await svc.desk.run_once(
-        tenant.tenant_id, "api:" + idempotency_key, ("register", payload), q.stream_id(cmd.question_id),
-        lambda: q.register(cmd, ctx), meta(request, "api"),
-        {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)})
-    return Response(msgspec.convert(outcome.body, QuestionCreated), status_code=outcome.status,
-                    headers={"Idempotent-Replayed": "true"} if outcome.replayed else None)
+        tenant.tenant_id,
+        "api:" + idempotency_key,
+        ("register", payload),
+        q.stream_id(cmd.question_id),
+        lambda: q.register(cmd, ctx),
+        meta(request, "api"),
+        {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
+    )
+    return Response(
+        msgspec.convert(outcome.body, QuestionCreated),
+        status_code=outcome.status,
+        headers={"Idempotent-Replayed": "true"} if outcome.replayed else None,
+    )
 
 
 @get("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Questions asked in a period")
 async def list_questions(
-    request: Request, slug: str,
-    from_: Annotated[date, QueryParameter(name="from")], to: Annotated[date, QueryParameter(name="to")],
+    request: Request,
+    slug: str,
+    from_: Annotated[date, QueryParameter(name="from")],
+    to: Annotated[date, QueryParameter(name="to")],
 ) -> list[QuestionOut]:
     tenant = await _tenant(request, slug)
     if to < from_ or to - from_ > timedelta(days=366):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
     svc = request.app.state.services
     rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to, TZ)
-    return [QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows]
+    return [
+        QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
+    ]
 
 
 @get("/api/v1/catalogue", tags=["catalogus"], summary="The NPD catalogue in use")
@@ -140,12 +164,26 @@ async def catalogue(request: Request) -> CatalogueOut:
 
     def opts(xs) -> list[Option]:
         return [Option(o.code, o.label, o.kb_category) for o in xs]
+
     return CatalogueOut(
-        version=CATALOGUE.version, kb_form_version=CATALOGUE.kb_form_version,
-        parties=[PartyOut(p.code, p.name, p.kb_category, p.website, p.joined,
-                          [TopicOut(t.code, t.name, t.kb_category) for t in p.topics]) for p in CATALOGUE.parties],
-        question_kinds=opts(CATALOGUE.question_kinds), help_kinds=opts(CATALOGUE.help_kinds), channels=opts(CATALOGUE.channels),
-        durations=opts(CATALOGUE.durations))
+        version=CATALOGUE.version,
+        kb_form_version=CATALOGUE.kb_form_version,
+        parties=[
+            PartyOut(
+                p.code,
+                p.name,
+                p.kb_category,
+                p.website,
+                p.joined,
+                [TopicOut(t.code, t.name, t.kb_category) for t in p.topics],
+            )
+            for p in CATALOGUE.parties
+        ],
+        question_kinds=opts(CATALOGUE.question_kinds),
+        help_kinds=opts(CATALOGUE.help_kinds),
+        channels=opts(CATALOGUE.channels),
+        durations=opts(CATALOGUE.durations),
+    )
 
 
 ROUTES = [register_question, list_questions, catalogue]

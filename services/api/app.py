@@ -11,10 +11,10 @@ from uuid import UUID
 
 from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
@@ -56,8 +56,15 @@ class Services:
         return "__Host-ido_session" if self.settings.cookie_secure else "ido_session"
 
     def session_cookie_for(self, session_id: str) -> Cookie:
-        return Cookie(key=self.session_cookie, value=session_id, path="/", httponly=True,
-                      secure=self.settings.cookie_secure, samesite="lax", max_age=ABSOLUTE_SECONDS)
+        return Cookie(
+            key=self.session_cookie,
+            value=session_id,
+            path="/",
+            httponly=True,
+            secure=self.settings.cookie_secure,
+            samesite="lax",
+            max_age=ABSOLUTE_SECONDS,
+        )
 
     async def locations(self, tenant_id: UUID) -> list[Location]:
         return await list_locations(self.container.db, self.container.codec, tenant_id)
@@ -68,8 +75,16 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     clock = clock or (lambda: datetime.now(UTC))
     parts = Partners(container.db)
-    return Services(settings, container, redis, SessionStore(redis), LoginThrottle(redis),
-                    Desk(container.events, parts, clock), parts, clock)
+    return Services(
+        settings,
+        container,
+        redis,
+        SessionStore(redis),
+        LoginThrottle(redis),
+        Desk(container.events, parts, clock),
+        parts,
+        clock,
+    )
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)
@@ -93,18 +108,38 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
 
     return Litestar(
         route_handlers=[
-            healthz, auth.login_page, auth.login, auth.logout, auth.logout_everywhere, auth.home,
-            *home.ROUTES, desk.DeskController, partners.PartnersController, *api_v1.ROUTES,
-            create_static_files_router(path="/static", directories=[HERE / "static"], include_in_schema=False),
+            healthz,
+            auth.login_page,
+            auth.login,
+            auth.logout,
+            auth.logout_everywhere,
+            auth.home,
+            *home.ROUTES,
+            desk.DeskController,
+            partners.PartnersController,
+            *api_v1.ROUTES,
+            create_static_files_router(
+                path="/static", directories=[HERE / "static"], include_in_schema=False
+            ),
         ],
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
-                                       engine_callback=configure_environment),
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="ido_csrf", header_name="x-csrftoken",
-                               cookie_secure=settings.cookie_secure, cookie_httponly=True, cookie_samesite="lax",
-                               exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"]),
+        template_config=TemplateConfig(
+            directory=HERE / "templates", engine=JinjaTemplateEngine, engine_callback=configure_environment
+        ),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="ido_csrf",
+            header_name="x-csrftoken",
+            cookie_secure=settings.cookie_secure,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
+        ),
         middleware=[security_headers, same_origin, authentication],
-        exception_handlers={HTTPException: errors.http_error, DomainError: errors.domain_error,
-                            Exception: errors.server_error},
+        exception_handlers={
+            HTTPException: errors.http_error,
+            DomainError: errors.domain_error,
+            Exception: errors.server_error,
+        },
         openapi_config=OpenAPIConfig(title="IDO-registratie API", version="1", path="/schema"),
         request_max_body_size=MAX_BODY,
         lifespan=[lifespan],

@@ -38,17 +38,23 @@ async def login(request: Request, data: Form) -> Response:
     address = request.client.host if request.client else "?"
     nxt = _safe_next(str(data.get("next", "")))
     if await svc.throttle.blocked(email, address):
-        return page(request, "auth/login.html.j2", status=429, error=THROTTLED, notice=None, email=email, next=nxt)
+        return page(
+            request, "auth/login.html.j2", status=429, error=THROTTLED, notice=None, email=email, next=nxt
+        )
     user = await svc.accounts.user_by_email(email) if email else None
     ok = await verify_password_async(user.password_hash if user else None, password)
     if not ok or user is None or not user.active or not user.memberships:
         await svc.throttle.failed(email, address)
-        return page(request, "auth/login.html.j2", status=401, error=FAILED, notice=None, email=email, next=nxt)
+        return page(
+            request, "auth/login.html.j2", status=401, error=FAILED, notice=None, email=email, next=nxt
+        )
     await svc.throttle.succeeded(email)
     old = request.cookies.get(svc.session_cookie)
     session_id = await svc.sessions.create(user.user_id, replacing=old)
     async with svc.container.db.platform() as conn:
-        await conn.execute(text("UPDATE users SET last_login_at = now() WHERE user_id = :u"), {"u": user.user_id})
+        await conn.execute(
+            text("UPDATE users SET last_login_at = now() WHERE user_id = :u"), {"u": user.user_id}
+        )
     response = see_other(nxt or await start_url(svc, user))
     response.cookies.append(svc.session_cookie_for(session_id))
     return response
@@ -73,8 +79,17 @@ async def logout_everywhere(request: Request) -> Redirect:
 
 def _logged_out(svc) -> Redirect:
     response = see_other("/login?uitgelogd=1")
-    response.cookies.append(Cookie(key=svc.session_cookie, value="", max_age=0, path="/", httponly=True,
-                                   secure=svc.settings.cookie_secure, samesite="lax"))
+    response.cookies.append(
+        Cookie(
+            key=svc.session_cookie,
+            value="",
+            max_age=0,
+            path="/",
+            httponly=True,
+            secure=svc.settings.cookie_secure,
+            samesite="lax",
+        )
+    )
     return response
 
 

@@ -40,7 +40,9 @@ class DeskController(Controller):
     path = "/t/{slug:str}"
     dependencies = {"lib": Provide(library_scope)}
 
-    async def _state(self, request: Request, lib: Library, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    async def _state(
+        self, request: Request, lib: Library, params: dict[str, Any], **extra: Any
+    ) -> dict[str, Any]:
         svc = request.app.state.services
         locations = await svc.locations(lib.tenant_id)
         loc = _uuid(params.get("locatie"))
@@ -54,13 +56,27 @@ class DeskController(Controller):
         step = "help" if topic else "topic" if party else "party"
         today = await svc.desk.today(lib.tenant_id, location.location_id if location else None)
         return {
-            "lib": lib, "locations": locations, "location": location, "step": step,
-            "party": CATALOGUE.party(party) if party else None, "topic": CATALOGUE.topic(topic) if topic else None,
-            "visit": _uuid(params.get("bezoek")) or uuid4(), "key": uuid4(), "today": today,
-            "catalogue": CATALOGUE, "help_kinds": CATALOGUE.help_kinds, "channels": CATALOGUE.channels, "durations": CATALOGUE.durations,
-            "kinds": CATALOGUE.question_kinds, "partners": await svc.partners.list(lib.tenant_id, active_only=True),
-            "message": None, "error": None, "values": {}, "now_local": svc.clock().astimezone(TZ),
-            "opening_hours": None, **extra,
+            "lib": lib,
+            "locations": locations,
+            "location": location,
+            "step": step,
+            "party": CATALOGUE.party(party) if party else None,
+            "topic": CATALOGUE.topic(topic) if topic else None,
+            "visit": _uuid(params.get("bezoek")) or uuid4(),
+            "key": uuid4(),
+            "today": today,
+            "catalogue": CATALOGUE,
+            "help_kinds": CATALOGUE.help_kinds,
+            "channels": CATALOGUE.channels,
+            "durations": CATALOGUE.durations,
+            "kinds": CATALOGUE.question_kinds,
+            "partners": await svc.partners.list(lib.tenant_id, active_only=True),
+            "message": None,
+            "error": None,
+            "values": {},
+            "now_local": svc.clock().astimezone(TZ),
+            "opening_hours": None,
+            **extra,
         }
 
     @get("/balie", include_in_schema=False)
@@ -81,23 +97,39 @@ class DeskController(Controller):
         key = str(form.get("key", ""))[:100] or str(uuid4())
         try:
             cmd = q.RegisterQuestion(
-                question_id=id_for_key(lib.tenant_id, key), visit_id=_uuid(form.get("bezoek")) or uuid4(),
-                location_id=_uuid(form.get("locatie")) or UUID(int=0), npd_party=str(form.get("partij", "")),
-                topic=str(form.get("onderwerp", "")), help=str(form.get("hulp", "")),
-                kind=str(form.get("soort") or "digitale_overheid"), channel=str(form.get("kanaal") or "balie"),
-                duration=str(form.get("duur") or "") or None, partner_id=_uuid(form.get("partner")),
-                note=str(form.get("notitie", "")), asked_at=_when(str(form.get("tijdstip", ""))))
+                question_id=id_for_key(lib.tenant_id, key),
+                visit_id=_uuid(form.get("bezoek")) or uuid4(),
+                location_id=_uuid(form.get("locatie")) or UUID(int=0),
+                npd_party=str(form.get("partij", "")),
+                topic=str(form.get("onderwerp", "")),
+                help=str(form.get("hulp", "")),
+                kind=str(form.get("soort") or "digitale_overheid"),
+                channel=str(form.get("kanaal") or "balie"),
+                duration=str(form.get("duur") or "") or None,
+                partner_id=_uuid(form.get("partner")),
+                note=str(form.get("notitie", "")),
+                asked_at=_when(str(form.get("tijdstip", ""))),
+            )
             await svc.desk.register(lib.tenant_id, cmd, key, meta(request, "desk"))
         except DomainError as err:
-            params = {"locatie": form.get("locatie"), "partij": form.get("partij"),
-                      "onderwerp": form.get("onderwerp"), "bezoek": form.get("bezoek")}
+            params = {
+                "locatie": form.get("locatie"),
+                "partij": form.get("partij"),
+                "onderwerp": form.get("onderwerp"),
+                "bezoek": form.get("bezoek"),
+            }
             state = await self._state(request, lib, params, error=err, values=form)
             return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", status=422, **state)
         if not is_partial(request):
-            return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&bezoek={cmd.visit_id}"
-                             "&melding=geregistreerd")
-        state = await self._state(request, lib, {"locatie": str(cmd.location_id), "bezoek": str(cmd.visit_id)},
-                                  message=_registered_text(cmd))
+            return see_other(
+                f"/t/{lib.slug}/balie?locatie={cmd.location_id}&bezoek={cmd.visit_id}&melding=geregistreerd"
+            )
+        state = await self._state(
+            request,
+            lib,
+            {"locatie": str(cmd.location_id), "bezoek": str(cmd.visit_id)},
+            message=_registered_text(cmd),
+        )
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @post("/balie/vragen/{question_id:uuid}/ongedaan", include_in_schema=False)
@@ -113,20 +145,30 @@ class DeskController(Controller):
             message, error = None, err
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/balie?locatie={form.get('locatie', '')}&melding=ongedaan")
-        state = await self._state(request, lib, {"locatie": form.get("locatie")}, message=message, error=error)
+        state = await self._state(
+            request, lib, {"locatie": form.get("locatie")}, message=message, error=error
+        )
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @get("/balie/vragen/{question_id:uuid}", include_in_schema=False)
     async def correct_form(self, request: Request, lib: Library, question_id: UUID) -> Template:
         return await self._correct_page(request, lib, question_id, None, {})
 
-    async def _correct_page(self, request: Request, lib: Library, question_id: UUID, error: DomainError | None,
-                            values: dict[str, Any]) -> Template:
+    async def _correct_page(
+        self,
+        request: Request,
+        lib: Library,
+        question_id: UUID,
+        error: DomainError | None,
+        values: dict[str, Any],
+    ) -> Template:
         svc = request.app.state.services
         state = await svc.desk.load(lib.tenant_id, question_id)
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
-        ctx = await self._state(request, lib, {"locatie": str(state.what.location_id)}, error=error, values=values)
+        ctx = await self._state(
+            request, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
+        )
         return page(request, "desk/correct.html.j2", status=422 if error else 200, question=state, **ctx)
 
     @post("/balie/vragen/{question_id:uuid}", include_in_schema=False)
@@ -135,10 +177,16 @@ class DeskController(Controller):
         form = dict(await request.form())
         try:
             cmd = q.CorrectQuestion(
-                question_id=question_id, npd_party=str(form.get("partij", "")), topic=str(form.get("onderwerp", "")),
-                help=str(form.get("hulp", "")), kind=str(form.get("soort") or "digitale_overheid"),
-                channel=str(form.get("kanaal") or "balie"), duration=str(form.get("duur") or "") or None,
-                partner_id=_uuid(form.get("partner")), note=str(form.get("notitie", "")))
+                question_id=question_id,
+                npd_party=str(form.get("partij", "")),
+                topic=str(form.get("onderwerp", "")),
+                help=str(form.get("hulp", "")),
+                kind=str(form.get("soort") or "digitale_overheid"),
+                channel=str(form.get("kanaal") or "balie"),
+                duration=str(form.get("duur") or "") or None,
+                partner_id=_uuid(form.get("partner")),
+                note=str(form.get("notitie", "")),
+            )
             state = await svc.desk.correct(lib.tenant_id, cmd, meta(request, "desk"))
         except DomainError as err:
             if str(err) == "Deze vraag bestaat niet.":
@@ -160,14 +208,26 @@ class DeskController(Controller):
             count = str(form.get("aantal", "")).strip()
             if not count.isdigit():
                 raise DomainError("Vul het aantal vragen in als heel getal.", field="count")
-            hour = _when(f"{form.get('datum', '')}T{int(form.get('uur') or 0):02d}:00") if form.get("datum") else None
+            hour = (
+                _when(f"{form.get('datum', '')}T{int(form.get('uur') or 0):02d}:00")
+                if form.get("datum")
+                else None
+            )
             cmd = q.TallyQuestions(
-                question_id=id_for_key(lib.tenant_id, key), location_id=_uuid(form.get("locatie")) or UUID(int=0),
+                question_id=id_for_key(lib.tenant_id, key),
+                location_id=_uuid(form.get("locatie")) or UUID(int=0),
                 hour_start=hour or svc.clock().astimezone(TZ).replace(minute=0, second=0, microsecond=0),
-                npd_party=str(form.get("partij", "")), count=int(count), kind=str(form.get("soort") or "digitale_overheid"))
+                npd_party=str(form.get("partij", "")),
+                count=int(count),
+                kind=str(form.get("soort") or "digitale_overheid"),
+            )
             await svc.desk.tally(lib.tenant_id, cmd, key, meta(request, "desk"))
         except (DomainError, ValueError) as err:
-            err = err if isinstance(err, DomainError) else DomainError("Kies een geldig uur.", field="hour_start")
+            err = (
+                err
+                if isinstance(err, DomainError)
+                else DomainError("Kies een geldig uur.", field="hour_start")
+            )
             ctx = await self._state(request, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
         return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geregistreerd")
@@ -175,8 +235,13 @@ class DeskController(Controller):
     @get("/baliemenu", include_in_schema=False)
     async def baliemenu(self, request: Request, lib: Library) -> Template:
         svc = request.app.state.services
-        return page(request, "desk/baliemenu.html.j2", lib=lib, catalogue=CATALOGUE,
-                    partners=await svc.partners.list(lib.tenant_id, active_only=True))
+        return page(
+            request,
+            "desk/baliemenu.html.j2",
+            lib=lib,
+            catalogue=CATALOGUE,
+            partners=await svc.partners.list(lib.tenant_id, active_only=True),
+        )
 
 
 def _registered_text(cmd: q.RegisterQuestion) -> str:

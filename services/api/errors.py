@@ -12,19 +12,44 @@ from litestar.response import Redirect, Template
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 
 log = structlog.get_logger()
-TITLES = {400: "Ongeldig verzoek", 401: "Niet ingelogd", 403: "Geen toegang", 404: "Niet gevonden",
-          405: "Methode niet toegestaan", 409: "Conflict", 413: "Verzoek te groot", 415: "Verkeerd formaat",
-          422: "Ongeldige invoer", 429: "Te veel verzoeken", 500: "Er ging iets mis", 503: "Tijdelijk niet beschikbaar"}
-PAGE_TEXT = {404: "Deze pagina bestaat niet, of u heeft er geen toegang toe.",
-             403: "U heeft geen toegang tot deze pagina.",
-             500: "Er ging iets mis aan onze kant. Probeer het over een ogenblik opnieuw.",
-             503: "De dienst is even niet bereikbaar. Probeer het over een ogenblik opnieuw."}
+TITLES = {
+    400: "Ongeldig verzoek",
+    401: "Niet ingelogd",
+    403: "Geen toegang",
+    404: "Niet gevonden",
+    405: "Methode niet toegestaan",
+    409: "Conflict",
+    413: "Verzoek te groot",
+    415: "Verkeerd formaat",
+    422: "Ongeldige invoer",
+    429: "Te veel verzoeken",
+    500: "Er ging iets mis",
+    503: "Tijdelijk niet beschikbaar",
+}
+PAGE_TEXT = {
+    404: "Deze pagina bestaat niet, of u heeft er geen toegang toe.",
+    403: "U heeft geen toegang tot deze pagina.",
+    500: "Er ging iets mis aan onze kant. Probeer het over een ogenblik opnieuw.",
+    503: "De dienst is even niet bereikbaar. Probeer het over een ogenblik opnieuw.",
+}
 
 
-def problem(request: Request, status: int, detail: str, *, type_: str = "about:blank",
-            errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, Any] = {"type": type_, "title": TITLES.get(status, "Fout"), "status": status, "detail": detail,
-                            "instance": request.url.path}
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    type_: str = "about:blank",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": type_,
+        "title": TITLES.get(status, "Fout"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
     if errors:
         body["errors"] = errors
     return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
@@ -38,9 +63,17 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     if _is_api(request):
         return problem(request, status, detail or TITLES.get(status, "Fout"))
     text = PAGE_TEXT.get(status) if status in (404, 500, 503) or not detail else detail
-    return Template("errors/error.html.j2", status_code=status, media_type=MediaType.HTML,
-                    context={"who": request.scope.get("ido_who"), "status": status,
-                             "title": TITLES.get(status, "Fout"), "text": text or PAGE_TEXT[500]})
+    return Template(
+        "errors/error.html.j2",
+        status_code=status,
+        media_type=MediaType.HTML,
+        context={
+            "who": request.scope.get("ido_who"),
+            "status": status,
+            "title": TITLES.get(status, "Fout"),
+            "text": text or PAGE_TEXT[500],
+        },
+    )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response:
@@ -51,11 +84,21 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         return Redirect(target, status_code=303)
     if isinstance(exc, ValidationException) and _is_api(request):
         extra = exc.extra if isinstance(exc.extra, list) else []
-        return problem(request, 400, "De gegevens in het verzoek kloppen niet.",
-                       errors=[{"field": e.get("key"), "message": e.get("message")} for e in extra if isinstance(e, dict)])
+        return problem(
+            request,
+            400,
+            "De gegevens in het verzoek kloppen niet.",
+            errors=[
+                {"field": e.get("key"), "message": e.get("message")} for e in extra if isinstance(e, dict)
+            ],
+        )
     if exc.status_code == 401 and _is_api(request):
-        return problem(request, 401, "Geef een geldig API-token mee (Authorization: Bearer …).",
-                       headers={"WWW-Authenticate": "Bearer"})
+        return problem(
+            request,
+            401,
+            "Geef een geldig API-token mee (Authorization: Bearer …).",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     detail = exc.detail if exc.status_code in (403, 405, 413, 415, 429) else None
     if exc.status_code == 413:
         detail = "Het verzoek is te groot."
@@ -75,11 +118,12 @@ def domain_error(request: Request, exc: DomainError) -> Response:
 
 
 def server_error(request: Request, exc: Exception) -> Response:
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     if isinstance(exc, (OperationalError, InterfaceError, RedisConnectionError)) or (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated):
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
         log.warning("backing service unavailable", error=type(exc).__name__)
         response = error_page(request, 503)
         response.headers["Retry-After"] = "5"

@@ -14,8 +14,10 @@ from services.api.web import Who
 
 log = structlog.get_logger()
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = {
     "content-security-policy": CSP,
     "x-content-type-options": "nosniff",
@@ -48,33 +50,47 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             await send(message)
 
         await app(scope, receive, send_with_headers)
+
     return middleware
 
 
 def same_origin(app: ASGIApp) -> ASGIApp:
     """A second wall beside the CSRF token (which is not bound to the session): a browser's state-changing
     request must come from our own origin."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in UNSAFE and not scope["path"].startswith("/api/"):
             h = Headers.from_scope(scope)
             site, origin = h.get("sec-fetch-site"), h.get("origin")
-            if site == "cross-site" or (origin and origin != "null" and urlsplit(origin).netloc != h.get("host")):
+            if site == "cross-site" or (
+                origin and origin != "null" and urlsplit(origin).netloc != h.get("host")
+            ):
                 await _plain(send, 403, "Verzoek van een andere website geweigerd.")
                 return
         await app(scope, receive, send)
+
     return middleware
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
     body = text.encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 def authentication(app: ASGIApp) -> ASGIApp:
     """Who is asking: an API token for /api/, a session cookie elsewhere. A broken Redis logs people out
     rather than showing an error page."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             services = scope["app"].state.services
@@ -97,6 +113,7 @@ def authentication(app: ASGIApp) -> ASGIApp:
                     if user is not None and user.active:
                         scope["ido_who"] = Who(user, sid)  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)
+
     return middleware
 
 

@@ -20,9 +20,18 @@ class PartnersController(Controller):
 
     async def _page(self, request: Request, lib: Library, status: int = 200, **extra) -> Template:
         svc = request.app.state.services
-        ctx = {"lib": lib, "partners": await svc.partners.list(lib.tenant_id), "kinds": CATALOGUE.partner_kinds,
-               "error": None, "values": {}, "message": None, **extra}
-        return page(request, "partners/page.html.j2", "partners/partials/_partners.html.j2", status=status, **ctx)
+        ctx = {
+            "lib": lib,
+            "partners": await svc.partners.list(lib.tenant_id),
+            "kinds": CATALOGUE.partner_kinds,
+            "error": None,
+            "values": {},
+            "message": None,
+            **extra,
+        }
+        return page(
+            request, "partners/page.html.j2", "partners/partials/_partners.html.j2", status=status, **ctx
+        )
 
     @get("/", include_in_schema=False)
     async def list_partners(self, request: Request, lib: Library) -> Template:
@@ -43,8 +52,15 @@ class PartnersController(Controller):
     @get("/{partner_id:uuid}", include_in_schema=False)
     async def edit_form(self, request: Request, lib: Library, partner_id: UUID) -> Template:
         partner = await request.app.state.services.partners.get(lib.tenant_id, partner_id)
-        return page(request, "partners/edit.html.j2", lib=lib, partner=partner, kinds=CATALOGUE.partner_kinds, error=None,
-                    values=partner.__dict__)
+        return page(
+            request,
+            "partners/edit.html.j2",
+            lib=lib,
+            partner=partner,
+            kinds=CATALOGUE.partner_kinds,
+            error=None,
+            values=partner.__dict__,
+        )
 
     @post("/{partner_id:uuid}", include_in_schema=False)
     async def update(self, request: Request, lib: Library, partner_id: UUID) -> Response:
@@ -54,6 +70,14 @@ class PartnersController(Controller):
         try:
             await svc.partners.update(lib.tenant_id, partner_id, form, active=form.get("active") == "1")
         except DomainError as err:
-            return page(request, "partners/edit.html.j2", status=422, lib=lib, partner=partner, kinds=CATALOGUE.partner_kinds,
-                        error=err, values=form)
+            return page(
+                request,
+                "partners/edit.html.j2",
+                status=422,
+                lib=lib,
+                partner=partner,
+                kinds=CATALOGUE.partner_kinds,
+                error=err,
+                values=form,
+            )
         return see_other(f"/t/{lib.slug}/partners?melding=opgeslagen")

@@ -9,8 +9,20 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from infra.desk import TZ
 
 DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
-          "november", "december"]
+MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 def local_time(value: datetime) -> str:
@@ -33,4 +45,6 @@ def number(value: int | float) -> str:
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
-    env.filters.update(local_time=local_time, local_datetime=local_datetime, long_date=long_date, number=number)
+    env.filters.update(
+        local_time=local_time, local_datetime=local_datetime, long_date=long_date, number=number
+    )

@@ -44,10 +44,16 @@ def require_who(request: Request) -> Who:
 def is_partial(request: Request) -> bool:
     """An HTMX request that swaps a part (not boosted, not a history restore) gets the partial alone."""
     h = request.headers
-    return h.get("hx-request") == "true" and h.get("hx-boosted") != "true" and h.get("hx-history-restore-request") != "true"
+    return (
+        h.get("hx-request") == "true"
+        and h.get("hx-boosted") != "true"
+        and h.get("hx-history-restore-request") != "true"
+    )
 
 
-def page(request: Request, template: str, partial: str | None = None, status: int = 200, **context: Any) -> Template:
+def page(
+    request: Request, template: str, partial: str | None = None, status: int = 200, **context: Any
+) -> Template:
     """The whole page, or only `partial` for an HTMX request."""
     name = partial if partial and is_partial(request) else template
     return Template(name, context={"who": who(request), **context}, status_code=status)
@@ -60,4 +66,8 @@ def see_other(url: str) -> Redirect:
 def meta(request: Request, via: str) -> dict[str, Any]:
     """Event metadata: ids only (actor, request), never visitor data."""
     w = who(request)
-    return {"actor": str(w.user_id) if w else None, "request_id": request.scope.get("ido_request_id"), "via": via}
+    return {
+        "actor": str(w.user_id) if w else None,
+        "request_id": request.scope.get("ido_request_id"),
+        "via": via,
+    }

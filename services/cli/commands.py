@@ -26,9 +26,11 @@ def _settings() -> tuple[Settings, object]:
 def _with_container(fn: Callable[[Container], Awaitable[int | None]]) -> int:
     settings, embedded = _settings()
     try:
+
         async def go() -> int | None:
             async with container(settings, null_pool=True) as c:
                 return await fn(c)
+
         return asyncio.run(go()) or 0
     finally:
         embedded.stop()  # type: ignore[attr-defined]
@@ -36,8 +38,16 @@ def _with_container(fn: Callable[[Container], Awaitable[int | None]]) -> int:
 
 def dispatch(args: argparse.Namespace) -> int:
     handler = {
-        "run": cmd_run, "serve": cmd_serve, "worker": cmd_worker, "beat": cmd_beat, "migrate": cmd_migrate,
-        "demo": cmd_demo, "tenants": cmd_tenants, "pois": cmd_pois, "users": cmd_users, "tokens": cmd_tokens,
+        "run": cmd_run,
+        "serve": cmd_serve,
+        "worker": cmd_worker,
+        "beat": cmd_beat,
+        "migrate": cmd_migrate,
+        "demo": cmd_demo,
+        "tenants": cmd_tenants,
+        "pois": cmd_pois,
+        "users": cmd_users,
+        "tokens": cmd_tokens,
     }[args.command]
     return handler(args)
 
@@ -62,24 +72,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
         for email, role in logins:
             print(f"{role:15} {email}  wachtwoord: {DEMO_PASSWORD}")
         return 0
+
     return _with_container(go)
 
 
 def cmd_pois(args: argparse.Namespace) -> int:
     check_slug(args.slug), check_name(args.name, "de POI"), args.email and check_email(args.email)
+
     async def go(c: Container) -> int:
         poi_id = await c.accounts.create_poi(args.slug, args.name, args.email)
         print(f"POI {args.slug} aangemaakt ({poi_id})")
         return 0
+
     return _with_container(go)
 
 
 def cmd_tenants(args: argparse.Namespace) -> int:
     check_slug(args.slug), check_name(args.name, "de bibliotheek")
+
     async def go(c: Container) -> int:
         tenant_id = await c.accounts.create_tenant(args.slug, args.name, args.poi)
         print(f"bibliotheek {args.slug} aangemaakt ({tenant_id})")
         return 0
+
     return _with_container(go)
 
 
@@ -90,10 +105,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         password = check_password(sys.stdin.readline().rstrip("\r\n"))
 
     async def go(c: Container) -> int:
-        await c.accounts.create_user(args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi,
-                                     password=password)
+        await c.accounts.create_user(
+            args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi, password=password
+        )
         print(f"gebruiker {args.email.strip().lower()} heeft de rol {args.role}")
         return 0
+
     return _with_container(go)
 
 
@@ -101,6 +118,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     async def go(c: Container) -> int:
         print(await c.accounts.create_token(args.email, args.name))
         return 0
+
     return _with_container(go)
 
 
@@ -109,8 +127,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings, embedded = _settings()
     try:
-        uvicorn.run("services.api.app:create_app", factory=True, host=args.host, port=args.port,
-                    workers=args.workers, log_level="warning", proxy_headers=True, access_log=False)
+        uvicorn.run(
+            "services.api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            proxy_headers=True,
+            access_log=False,
+        )
     finally:
         embedded.stop()  # type: ignore[attr-defined]
     return 0
@@ -122,8 +148,17 @@ def cmd_worker(args: argparse.Namespace) -> int:
         from services.worker.celery_app import make_celery
 
         make_celery(settings).worker_main(
-            ["worker", "--pool", "prefork", f"--concurrency={args.concurrency}", "--loglevel", "INFO",
-             "--without-gossip", "--without-mingle"])
+            [
+                "worker",
+                "--pool",
+                "prefork",
+                f"--concurrency={args.concurrency}",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ]
+        )
     finally:
         embedded.stop()  # type: ignore[attr-defined]
     return 0

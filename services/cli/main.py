@@ -19,7 +19,9 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    p = Parser(prog="ido", description="IDO-registratie: registratie voor het Informatiepunt Digitale Overheid")
+    p = Parser(
+        prog="ido", description="IDO-registratie: registratie voor het Informatiepunt Digitale Overheid"
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="alles voor ontwikkeling: servers, migraties, demo, web, worker en beat")
     run.add_argument("--port", type=_port, default=8000)
@@ -82,4 +84,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -64,11 +64,22 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
     slug = f"bieb-{suffix}"
     tenant_id = await container.accounts.create_tenant(slug, f"Bibliotheek {suffix}", poi_slug)
     location_id = uuid4()
-    cmd = ido.RegisterIdo(tenant_id=tenant_id, location_id=location_id, name=f"IDO {suffix}", branch="Centrale",
-                          variant=ido.Variant.BASIS, inside_library=True, subsidy_year=date.today().year,
-                          planned_opening=date.today())
-    await container.events.append(tenant_id, ido.stream_id(location_id),
-                                  [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())], 0)
+    cmd = ido.RegisterIdo(
+        tenant_id=tenant_id,
+        location_id=location_id,
+        name=f"IDO {suffix}",
+        branch="Centrale",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=date.today().year,
+        planned_opening=date.today(),
+    )
+    await container.events.append(
+        tenant_id,
+        ido.stream_id(location_id),
+        [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())],
+        0,
+    )
     desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
     await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
     await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)
@@ -96,4 +107,6 @@ def csrf_of(html: str) -> str:
 
 async def login(client, email: str, password: str = PASSWORD):
     page = await client.get("/login")
-    return await client.post("/login", data={"email": email, "password": password, "_csrf_token": csrf_of(page.text)})
+    return await client.post(
+        "/login", data={"email": email, "password": password, "_csrf_token": csrf_of(page.text)}
+    )

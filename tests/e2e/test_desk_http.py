@@ -88,9 +88,18 @@ async def test_several_questions_for_one_visit_share_the_visit(client, container
     assert form["bezoek"] == first["bezoek"]
     await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=HX)
     async with container.reader.platform() as conn:
-        visits = (await conn.execute(text(
-            "SELECT DISTINCT data->>'visit_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"),
-            {"t": lib.tenant_id})).scalars().all()
+        visits = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT DISTINCT data->>'visit_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+                    ),
+                    {"t": lib.tenant_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert visits == [first["bezoek"]]
 
 
@@ -122,7 +131,9 @@ async def test_bad_input_gets_a_dutch_message_and_stores_nothing(client, contain
 async def test_an_oversized_body_is_refused_and_stores_nothing(client, container, lib):
     await login(client, lib.desk)
     step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
-    form = _form(step3.text, partij="cbr", onderwerp="cbr.rijbewijs_75", hulp="wegwijzer", notitie="x" * 300_000)
+    form = _form(
+        step3.text, partij="cbr", onderwerp="cbr.rijbewijs_75", hulp="wegwijzer", notitie="x" * 300_000
+    )
     r = await client.post(f"/t/{lib.slug}/balie/vragen", data=form)
     assert r.status_code == 413 and "te groot" in r.text
     assert await count_events(container, lib.tenant_id) == 1
@@ -136,12 +147,18 @@ async def test_undo_removes_the_question_from_today_and_records_a_retraction(cli
     import re
 
     qid = re.search(r"/balie/vragen/([0-9a-f-]{36})/ongedaan", page.text).group(1)
-    r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
-                          data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)}, headers=HX)
+    r = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
+        data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)},
+        headers=HX,
+    )
     assert r.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text
     assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
-    again = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
-                              data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)}, headers=HX)
+    again = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{qid}/ongedaan",
+        data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)},
+        headers=HX,
+    )
     assert again.status_code == 200 and "al ongedaan" in again.text
     assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
 
@@ -155,9 +172,17 @@ async def test_a_correction_changes_the_question_and_keeps_its_time(client, cont
     qid = re.search(r"/balie/vragen/([0-9a-f-]{36})\"", page.text).group(1)
     form_page = await client.get(f"/t/{lib.slug}/balie/vragen/{qid}")
     assert form_page.status_code == 200 and "Vraag verbeteren" in form_page.text
-    base = {"_csrf_token": csrf_of(form_page.text), "partij": "svb", "onderwerp": "svb.aow", "hulp": "samen_gezocht",
-            "soort": "digitale_overheid", "kanaal": "telefoon"}
-    bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "onderwerp": "cbr.rijbewijs_75"})
+    base = {
+        "_csrf_token": csrf_of(form_page.text),
+        "partij": "svb",
+        "onderwerp": "svb.aow",
+        "hulp": "samen_gezocht",
+        "soort": "digitale_overheid",
+        "kanaal": "telefoon",
+    }
+    bad = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "onderwerp": "cbr.rijbewijs_75"}
+    )
     assert bad.status_code == 422 and await count_events(container, lib.tenant_id, "QuestionCorrected") == 0
     r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data=base)
     assert r.status_code == 200 and "SVB" in r.text
@@ -170,8 +195,14 @@ async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib
     import re
 
     key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)
-    form = {"_csrf_token": csrf_of(page.text), "key": key, "locatie": str(lib.location_id), "partij": "belastingdienst",
-            "aantal": "7", "soort": "digitale_overheid"}
+    form = {
+        "_csrf_token": csrf_of(page.text),
+        "key": key,
+        "locatie": str(lib.location_id),
+        "partij": "belastingdienst",
+        "aantal": "7",
+        "soort": "digitale_overheid",
+    }
     bad = await client.post(f"/t/{lib.slug}/balie/telling", data={**form, "aantal": "zeven"})
     assert bad.status_code == 422 and "heel getal" in bad.text
     r = await client.post(f"/t/{lib.slug}/balie/telling", data=form)
@@ -183,9 +214,16 @@ async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib
 async def test_baliemenu_shows_parties_with_websites_and_the_local_partners(client, lib):
     await login(client, lib.coordinator)
     page = await client.get(f"/t/{lib.slug}/partners/")
-    r = await client.post(f"/t/{lib.slug}/partners/", data={
-        "_csrf_token": csrf_of(page.text), "name": "Formulierenbrigade Noord", "kind": "formulierenbrigade",
-        "phone": "088-1234567", "helps_with": "Formulieren invullen"})
+    r = await client.post(
+        f"/t/{lib.slug}/partners/",
+        data={
+            "_csrf_token": csrf_of(page.text),
+            "name": "Formulierenbrigade Noord",
+            "kind": "formulierenbrigade",
+            "phone": "088-1234567",
+            "helps_with": "Formulieren invullen",
+        },
+    )
     assert r.status_code == 200 and "Formulierenbrigade Noord" in r.text
     menu = await client.get(f"/t/{lib.slug}/baliemenu")
     assert "https://www.cbr.nl" in menu.text and "Formulierenbrigade Noord" in menu.text
@@ -195,14 +233,22 @@ async def test_partners_are_kept_edited_and_refused_with_a_message(client, conta
     await login(client, lib.coordinator)
     page = await client.get(f"/t/{lib.slug}/partners/")
     token = csrf_of(page.text)
-    bad = await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "", "kind": "welzijn"})
+    bad = await client.post(
+        f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "", "kind": "welzijn"}
+    )
     assert bad.status_code == 422 and "naam" in bad.text
-    bad_kind = await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "X", "kind": "maffia"})
+    bad_kind = await client.post(
+        f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "X", "kind": "maffia"}
+    )
     assert bad_kind.status_code == 422
-    await client.post(f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "Welzijn Zuid", "kind": "welzijn"})
+    await client.post(
+        f"/t/{lib.slug}/partners/", data={"_csrf_token": token, "name": "Welzijn Zuid", "kind": "welzijn"}
+    )
     [partner] = await _partners(container, lib)
-    r = await client.post(f"/t/{lib.slug}/partners/{partner.partner_id}", data={
-        "_csrf_token": token, "name": "Welzijn Zuid-Oost", "kind": "welzijn", "active": ""})
+    r = await client.post(
+        f"/t/{lib.slug}/partners/{partner.partner_id}",
+        data={"_csrf_token": token, "name": "Welzijn Zuid-Oost", "kind": "welzijn", "active": ""},
+    )
     assert r.status_code == 200
     [changed] = await _partners(container, lib)
     assert changed.name == "Welzijn Zuid-Oost" and not changed.active
@@ -214,10 +260,14 @@ async def _partners(container, lib):
     return await Partners(container.db).list(lib.tenant_id)
 
 
-async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_refused(client, container, lib, lib_b):
+async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_refused(
+    client, container, lib, lib_b
+):
     from infra.partners import Partners
 
-    mine = await Partners(container.db).add(lib.tenant_id, {"name": "Sociaal raadslieden", "kind": "sociaal_raadslieden"})
+    mine = await Partners(container.db).add(
+        lib.tenant_id, {"name": "Sociaal raadslieden", "kind": "sociaal_raadslieden"}
+    )
     theirs = await Partners(container.db).add(lib_b.tenant_id, {"name": "Elders", "kind": "welzijn"})
     await login(client, lib.desk)
     bad, _ = await register(client, lib, help_="lokale_partner", partner=str(theirs))
@@ -225,7 +275,12 @@ async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_
     ok, _ = await register(client, lib, help_="lokale_partner", partner=str(mine))
     assert ok.status_code == 200
     async with container.reader.platform() as conn:
-        partner = (await conn.execute(text(
-            "SELECT data->'what'->>'partner_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"),
-            {"t": lib.tenant_id})).scalar()
+        partner = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'partner_id' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).scalar()
     assert partner == str(mine)

@@ -29,4 +29,5 @@ async def new_tenant(container, poi_slug):
     async def make() -> UUID:
         slug = f"bieb-{secrets.token_hex(4)}"
         return await container.accounts.create_tenant(slug, f"Bibliotheek {slug}", poi_slug)
+
     return make

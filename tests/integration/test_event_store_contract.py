@@ -28,15 +28,19 @@ async def store(request, container, new_tenant):
 
         async def put_v1(stream: str, name: str) -> None:
             async with container.db.tenant(tenant) as conn:
-                await conn.execute(text(
-                    "INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, "
-                    "schema_version, data) VALUES (:t, :s, 1, :id, 'Renamed', 1, CAST(:d AS jsonb))"),
-                    {"t": tenant, "s": stream, "id": uuid4(), "d": json.dumps({"name": name})})
+                await conn.execute(
+                    text(
+                        "INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, "
+                        "schema_version, data) VALUES (:t, :s, 1, :id, 'Renamed', 1, CAST(:d AS jsonb))"
+                    ),
+                    {"t": tenant, "s": stream, "id": uuid4(), "d": json.dumps({"name": name})},
+                )
     else:
         s = InMemoryEventStore(CODEC)
 
         async def put_v1(stream: str, name: str) -> None:
             s._put_raw(tenant, stream, "Renamed", 1, {"name": name}, uuid4())
+
     return s, tenant, other, put_v1
 
 
@@ -68,8 +72,10 @@ async def test_two_concurrent_appends_to_one_stream_exactly_one_wins(store):
     s, tenant, _, _ = store
     for round_ in range(10):
         stream = f"race-{round_}"
-        results = await asyncio.gather(*(s.append(tenant, stream, [new(i)], expected_version=0) for i in range(2)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(s.append(tenant, stream, [new(i)], expected_version=0) for i in range(2)),
+            return_exceptions=True,
+        )
         assert sum(isinstance(r, WrongExpectedVersion) for r in results) == 1, results
         assert len(await s.read_stream(tenant, stream)) == 1
 
@@ -117,7 +123,9 @@ async def test_old_schema_versions_are_upcast_on_read(store):
     [event] = await s.read_stream(tenant, "r-1")
     assert event.event == Renamed(label="oude naam", source="v1")
     assert event.schema_version == 1
-    await s.append(tenant, "r-1", [NewEvent(uuid4(), Renamed(label="nieuw", source="v2"))], expected_version=1)
+    await s.append(
+        tenant, "r-1", [NewEvent(uuid4(), Renamed(label="nieuw", source="v2"))], expected_version=1
+    )
     assert [e.event.label for e in await s.read_stream(tenant, "r-1")] == ["oude naam", "nieuw"]
 
 

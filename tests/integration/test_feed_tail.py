@@ -18,7 +18,9 @@ class Rollback(Exception):
     pass
 
 
-async def test_feed_reader_sees_every_committed_event_once_under_16_late_committing_writers(container, new_tenant):
+async def test_feed_reader_sees_every_committed_event_once_under_16_late_committing_writers(
+    container, new_tenant
+):
     store = container.events.__class__(container.db, container.codec.with_types([Noted]))
     tenant = await new_tenant()
     committed: set = set()
@@ -35,7 +37,9 @@ async def test_feed_reader_sees_every_committed_event_once_under_16_late_committ
             abort = rng.random() < 0.1
             try:
                 async with container.db.tenant(tenant) as conn:
-                    await store.append(tenant, f"w{w}-{i}", [NewEvent(x, Noted(n=i)) for x in ids], 0, conn=conn)
+                    await store.append(
+                        tenant, f"w{w}-{i}", [NewEvent(x, Noted(n=i)) for x in ids], 0, conn=conn
+                    )
                     await asyncio.sleep(rng.uniform(0, 0.020))
                     if abort:
                         raise Rollback
@@ -80,7 +84,9 @@ def _explain_repeats(seen: list, pages: list) -> str:
     from collections import Counter
 
     repeated = {k for k, v in Counter(seen).items() if v > 1}
-    lines = [f"{len(repeated)} events were delivered twice; pages that held them (checkpoint, first, last, row):"]
+    lines = [
+        f"{len(repeated)} events were delivered twice; pages that held them (checkpoint, first, last, row):"
+    ]
     for cp, page in pages:
         lines += [f"  {cp} {page[0][:2]} {page[-1][:2]} {row[:2]}" for row in page if row[2] in repeated][:3]
     return "\n".join(lines[:40])

@@ -9,16 +9,42 @@ import pytest
 from domain.catalogue import CATALOGUE, CURRENT_VERSION, Option, Party, Topic
 from domain.errors import DomainError
 
-NPD_MEMBERS = ("belastingdienst", "cak", "cbr", "ciz", "cjib", "duo", "lbio", "logius", "rvr", "rdw", "svb", "uwv")
+NPD_MEMBERS = (
+    "belastingdienst",
+    "cak",
+    "cbr",
+    "ciz",
+    "cjib",
+    "duo",
+    "lbio",
+    "logius",
+    "rvr",
+    "rdw",
+    "svb",
+    "uwv",
+)
 JOINING_LATER = ("huurcommissie", "kvk", "kadaster", "kifid", "skgz")
 EXTRA = ("gemeente", "andere_overheid", "geen_overheid")
 OPTION_LISTS = {
     "question_kind": ("kind", ("digitale_overheid", "bibliotheekdienst", "overig")),
-    "help_kind": ("help", ("wegwijzer", "samen_gezocht", "lokale_partner", "klantenservice", "niet_geholpen")),
+    "help_kind": (
+        "help",
+        ("wegwijzer", "samen_gezocht", "lokale_partner", "klantenservice", "niet_geholpen"),
+    ),
     "channel": ("channel", ("balie", "telefoon", "email", "afspraak")),
     "duration": ("duration", ("0-5", "5-15", "15-30", "30+")),
-    "partner_kind": ("partner_kind", ("formulierenbrigade", "sociaal_raadslieden", "welzijn", "gemeente",
-                                      "schuldhulp", "taalhuis", "overig")),
+    "partner_kind": (
+        "partner_kind",
+        (
+            "formulierenbrigade",
+            "sociaal_raadslieden",
+            "welzijn",
+            "gemeente",
+            "schuldhulp",
+            "taalhuis",
+            "overig",
+        ),
+    ),
 }
 
 
@@ -95,41 +121,44 @@ def test_every_party_has_two_to_six_topics_plus_overig():
         assert 2 <= len(p.topics) - 1 <= 6, p.code
 
 
-@pytest.mark.parametrize("party, words", [
-    ("belastingdienst", ("aangifte", "inkomstenbelasting")),
-    ("belastingdienst", ("toeslag",)),
-    ("belastingdienst", ("machtigen",)),
-    ("belastingdienst", ("brief", "aanslag")),
-    ("cbr", ("rijbewijs", "75")),
-    ("cbr", ("gezondheidsverklaring",)),
-    ("logius", ("digid", "aanvragen")),
-    ("logius", ("digid", "activeren")),
-    ("logius", ("digid-app",)),
-    ("logius", ("machtigen",)),
-    ("svb", ("aow",)),
-    ("svb", ("kinderbijslag",)),
-    ("cjib", ("boete",)),
-    ("cjib", ("betalingsregeling",)),
-    ("uwv", ("ww",)),
-    ("uwv", ("mijn uwv",)),
-    ("uwv", ("wia",)),
-    ("duo", ("studiefinanciering",)),
-    ("duo", ("studieschuld",)),
-    ("rdw", ("kenteken",)),
-    ("rdw", ("apk",)),
-    ("cak", ("eigen bijdrage",)),
-    ("ciz", ("indicatie", "wlz")),
-    ("lbio", ("kinderalimentatie",)),
-    ("rvr", ("toevoeging",)),
-    ("gemeente", ("paspoort",)),
-    ("gemeente", ("verhuizing",)),
-    ("gemeente", ("bijstand",)),
-    ("gemeente", ("wmo",)),
-    ("gemeente", ("afval",)),
-    ("andere_overheid", ("waterschap",)),
-    ("geen_overheid", ("bank",)),
-    ("geen_overheid", ("webwinkel",)),
-])
+@pytest.mark.parametrize(
+    "party, words",
+    [
+        ("belastingdienst", ("aangifte", "inkomstenbelasting")),
+        ("belastingdienst", ("toeslag",)),
+        ("belastingdienst", ("machtigen",)),
+        ("belastingdienst", ("brief", "aanslag")),
+        ("cbr", ("rijbewijs", "75")),
+        ("cbr", ("gezondheidsverklaring",)),
+        ("logius", ("digid", "aanvragen")),
+        ("logius", ("digid", "activeren")),
+        ("logius", ("digid-app",)),
+        ("logius", ("machtigen",)),
+        ("svb", ("aow",)),
+        ("svb", ("kinderbijslag",)),
+        ("cjib", ("boete",)),
+        ("cjib", ("betalingsregeling",)),
+        ("uwv", ("ww",)),
+        ("uwv", ("mijn uwv",)),
+        ("uwv", ("wia",)),
+        ("duo", ("studiefinanciering",)),
+        ("duo", ("studieschuld",)),
+        ("rdw", ("kenteken",)),
+        ("rdw", ("apk",)),
+        ("cak", ("eigen bijdrage",)),
+        ("ciz", ("indicatie", "wlz")),
+        ("lbio", ("kinderalimentatie",)),
+        ("rvr", ("toevoeging",)),
+        ("gemeente", ("paspoort",)),
+        ("gemeente", ("verhuizing",)),
+        ("gemeente", ("bijstand",)),
+        ("gemeente", ("wmo",)),
+        ("gemeente", ("afval",)),
+        ("andere_overheid", ("waterschap",)),
+        ("geen_overheid", ("bank",)),
+        ("geen_overheid", ("webwinkel",)),
+    ],
+)
 def test_required_topics_present(party, words):
     assert _has_topic(party, *words), (party, words, _topic_names(party))
 
@@ -179,13 +208,16 @@ def test_unknown_topic_raises_domain_error(call):
     assert "Onbekend onderwerp 'cbr.zwemdiploma'" in e.value.message
 
 
-@pytest.mark.parametrize("list_name, field, method", [
-    ("question_kind", "kind", CATALOGUE.question_kind),
-    ("help_kind", "help", CATALOGUE.help_kind),
-    ("channel", "channel", CATALOGUE.channel),
-    ("duration", "duration", CATALOGUE.duration),
-    ("partner_kind", "partner_kind", CATALOGUE.partner_kind),
-])
+@pytest.mark.parametrize(
+    "list_name, field, method",
+    [
+        ("question_kind", "kind", CATALOGUE.question_kind),
+        ("help_kind", "help", CATALOGUE.help_kind),
+        ("channel", "channel", CATALOGUE.channel),
+        ("duration", "duration", CATALOGUE.duration),
+        ("partner_kind", "partner_kind", CATALOGUE.partner_kind),
+    ],
+)
 def test_unknown_option_raises_domain_error_with_field(list_name, field, method):
     for lookup in (method, lambda code: CATALOGUE.option(list_name, code)):
         with pytest.raises(DomainError) as e:

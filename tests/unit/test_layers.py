@@ -6,9 +6,28 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FORBIDDEN_IN_DOMAIN = {"sqlalchemy", "asyncpg", "litestar", "celery", "redis", "jinja2", "alembic", "infra",
-                       "services", "httpx", "requests", "smtplib", "socket", "aiosmtpd", "xlsxwriter",
-                       "weasyprint", "structlog", "subprocess", "os", "pathlib"}
+FORBIDDEN_IN_DOMAIN = {
+    "sqlalchemy",
+    "asyncpg",
+    "litestar",
+    "celery",
+    "redis",
+    "jinja2",
+    "alembic",
+    "infra",
+    "services",
+    "httpx",
+    "requests",
+    "smtplib",
+    "socket",
+    "aiosmtpd",
+    "xlsxwriter",
+    "weasyprint",
+    "structlog",
+    "subprocess",
+    "os",
+    "pathlib",
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -23,11 +42,15 @@ def _imports(path: Path) -> set[str]:
 
 
 def test_domain_imports_no_io_library():
-    offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN_IN_DOMAIN)
-                 for p in (ROOT / "domain").rglob("*.py")}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN_IN_DOMAIN)
+        for p in (ROOT / "domain").rglob("*.py")
+    }
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
 def test_infra_does_not_import_services():
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "infra").rglob("*.py") if "services" in _imports(p)]
+    offenders = [
+        str(p.relative_to(ROOT)) for p in (ROOT / "infra").rglob("*.py") if "services" in _imports(p)
+    ]
     assert offenders == []

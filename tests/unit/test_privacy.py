@@ -56,20 +56,38 @@ def test_nine_digits_failing_the_11_proef_pass(number):
     assert check_free_text(f"Dossier {number}") == f"Dossier {number}"
 
 
-@pytest.mark.parametrize("text", [
-    "Mail naar jan.jansen@example.nl gestuurd",
-    "adres: a_b+ido@sub.bieb-noord.example",
-    "J.deVries@Gmail.COM",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mail naar jan.jansen@example.nl gestuurd",
+        "adres: a_b+ido@sub.bieb-noord.example",
+        "J.deVries@Gmail.COM",
+    ],
+)
 def test_email_refused(text):
     assert find_personal_data(text) == "email"
 
 
-@pytest.mark.parametrize("phone", [
-    "06-12345678", "06 1234 5678", "0612345678", "06 12 34 56 78", "06 - 1234 5678",
-    "+31 6 12345678", "+31612345678", "0031 6 12345678", "0031612345678", "+31 (0)6 12345678",
-    "020-1234567", "010 123 4567", "(020) 123 4567", "050-1234567", "0172 123456",
-])
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "06-12345678",
+        "06 1234 5678",
+        "0612345678",
+        "06 12 34 56 78",
+        "06 - 1234 5678",
+        "+31 6 12345678",
+        "+31612345678",
+        "0031 6 12345678",
+        "0031612345678",
+        "+31 (0)6 12345678",
+        "020-1234567",
+        "010 123 4567",
+        "(020) 123 4567",
+        "050-1234567",
+        "0172 123456",
+    ],
+)
 def test_phone_numbers_refused(phone):
     assert find_personal_data(f"Terugbellen op {phone} graag") == "phone"
     assert find_personal_data(phone) == "phone"
@@ -88,10 +106,16 @@ def test_organisation_numbers_pass():
     assert find_personal_data("BelastingTelefoon 0800-0543") is None
 
 
-@pytest.mark.parametrize("iban", [
-    "NL91ABNA0417164300", "NL91 ABNA 0417 1643 00", "nl91abna0417164300",
-    "DE89370400440532013000", "BE68 5390 0754 7034",
-])
+@pytest.mark.parametrize(
+    "iban",
+    [
+        "NL91ABNA0417164300",
+        "NL91 ABNA 0417 1643 00",
+        "nl91abna0417164300",
+        "DE89370400440532013000",
+        "BE68 5390 0754 7034",
+    ],
+)
 def test_valid_iban_refused(iban):
     assert is_valid_iban(iban)
     assert find_personal_data(f"Rekening {iban} van mevrouw") == "iban"
@@ -103,34 +127,40 @@ def test_iban_with_bad_checksum_passes(iban):
     assert find_personal_data(f"Rekening {iban}") is None
 
 
-@pytest.mark.parametrize("text", [
-    "",
-    "Afspraak om 14:30 gemaakt",
-    "Bedrag € 1.250,00 terugbetaald",
-    "Aangifte over 2026 samen ingevuld",
-    "Op 12-03-2026 om 14.30 teruggekomen met 12 formulieren",
-    "Op 06-12-2026 14 deelnemers bij de cursus",
-    "01.02.2026 10.30 uur",
-    "Zorgtoeslag aangevraagd, DigiD-app geactiveerd via www.digid.nl",
-    "Rijbewijs 75+ en gezondheidsverklaring uitgelegd; doorverwezen naar @formulierenbrigade",
-    "Postcode 1234 AB, huisnummer 12",
-    "Tussen 5 en 15 minuten; 3 vragen over de AOW",
-    "Bedrag 1.111.222.333 is onzin",
-    "Om 08.40 kwamen 247 mensen, 199 vragen",
-    "Tijden 09.13 339 69 08.58",
-    "Lijst: 11 12 22 333",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Afspraak om 14:30 gemaakt",
+        "Bedrag € 1.250,00 terugbetaald",
+        "Aangifte over 2026 samen ingevuld",
+        "Op 12-03-2026 om 14.30 teruggekomen met 12 formulieren",
+        "Op 06-12-2026 14 deelnemers bij de cursus",
+        "01.02.2026 10.30 uur",
+        "Zorgtoeslag aangevraagd, DigiD-app geactiveerd via www.digid.nl",
+        "Rijbewijs 75+ en gezondheidsverklaring uitgelegd; doorverwezen naar @formulierenbrigade",
+        "Postcode 1234 AB, huisnummer 12",
+        "Tussen 5 en 15 minuten; 3 vragen over de AOW",
+        "Bedrag 1.111.222.333 is onzin",
+        "Om 08.40 kwamen 247 mensen, 199 vragen",
+        "Tijden 09.13 339 69 08.58",
+        "Lijst: 11 12 22 333",
+    ],
+)
 def test_harmless_text_passes(text):
     assert find_personal_data(text) is None
     assert check_free_text(f"  {text}  ") == text
 
 
-@pytest.mark.parametrize("text, words", [
-    ("BSN 111222333", "burgerservicenummer (BSN)"),
-    ("jan@example.nl", "e-mailadres"),
-    ("06-12345678", "telefoonnummer"),
-    ("NL91ABNA0417164300", "bankrekeningnummer (IBAN)"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("BSN 111222333", "burgerservicenummer (BSN)"),
+        ("jan@example.nl", "e-mailadres"),
+        ("06-12345678", "telefoonnummer"),
+        ("NL91ABNA0417164300", "bankrekeningnummer (IBAN)"),
+    ],
+)
 def test_message_names_the_kind_in_dutch(text, words):
     with pytest.raises(DomainError) as e:
         check_free_text(f"Notitie: {text}")
@@ -145,7 +175,8 @@ def test_bsn_message_exactly():
         check_free_text("111 222 333")
     assert e.value.message.startswith(
         "Deze notitie bevat iets dat op een burgerservicenummer (BSN) lijkt. "
-        "Noteer geen persoonsgegevens: de registratie is anoniem")
+        "Noteer geen persoonsgegevens: de registratie is anoniem"
+    )
 
 
 def test_field_is_passed_on():

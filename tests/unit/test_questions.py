@@ -17,8 +17,14 @@ CTX = q.DeskContext(now=NOW, locations={LOC: date(2026, 1, 1)}, partners=frozens
 
 
 def reg(**kw) -> q.RegisterQuestion:
-    base = dict(question_id=uuid4(), visit_id=uuid4(), location_id=LOC, npd_party="cbr", topic="cbr.rijbewijs_75",
-                help="wegwijzer")
+    base = dict(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=LOC,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="wegwijzer",
+    )
     return q.RegisterQuestion(**{**base, **kw})
 
 
@@ -34,24 +40,27 @@ def test_a_question_can_be_backdated_within_the_subsidy_year():
     assert e.what.asked_at == NOW - timedelta(days=30)
 
 
-@pytest.mark.parametrize("kw, field", [
-    ({"npd_party": "nasa"}, "npd_party"),
-    ({"topic": "geen.onderwerp"}, "topic"),
-    ({"topic": "svb.aow"}, "topic"),
-    ({"help": "toverij"}, "help"),
-    ({"channel": "duif"}, "channel"),
-    ({"duration": "3-4"}, "duration"),
-    ({"kind": "raadsel"}, "kind"),
-    ({"asked_at": NOW + timedelta(hours=1)}, "asked_at"),
-    ({"asked_at": datetime(2025, 12, 31, 12, tzinfo=UTC)}, "asked_at"),
-    ({"location_id": uuid4()}, "location_id"),
-    ({"partner_id": uuid4(), "help": "lokale_partner"}, "partner_id"),
-    ({"partner_id": PARTNER, "help": "wegwijzer"}, "partner_id"),
-    ({"note": "BSN 111222333"}, "note"),
-    ({"note": "mail jan@example.nl"}, "note"),
-    ({"note": "bel 0612345678"}, "note"),
-    ({"note": "rekening NL91ABNA0417164300"}, "note"),
-])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"npd_party": "nasa"}, "npd_party"),
+        ({"topic": "geen.onderwerp"}, "topic"),
+        ({"topic": "svb.aow"}, "topic"),
+        ({"help": "toverij"}, "help"),
+        ({"channel": "duif"}, "channel"),
+        ({"duration": "3-4"}, "duration"),
+        ({"kind": "raadsel"}, "kind"),
+        ({"asked_at": NOW + timedelta(hours=1)}, "asked_at"),
+        ({"asked_at": datetime(2025, 12, 31, 12, tzinfo=UTC)}, "asked_at"),
+        ({"location_id": uuid4()}, "location_id"),
+        ({"partner_id": uuid4(), "help": "lokale_partner"}, "partner_id"),
+        ({"partner_id": PARTNER, "help": "wegwijzer"}, "partner_id"),
+        ({"note": "BSN 111222333"}, "note"),
+        ({"note": "mail jan@example.nl"}, "note"),
+        ({"note": "bel 0612345678"}, "note"),
+        ({"note": "rekening NL91ABNA0417164300"}, "note"),
+    ],
+)
 def test_refused_registrations_name_the_field(kw, field):
     with pytest.raises(DomainError) as err:
         q.register(reg(**kw), CTX)
@@ -70,8 +79,17 @@ def _registered() -> q.Question:
 
 def test_a_correction_carries_the_previous_classification():
     state = _registered()
-    [e] = q.correct(state, q.CorrectQuestion(question_id=state.question_id, npd_party="svb", topic="svb.aow",
-                                             help="samen_gezocht", note="eerste keer"), CTX)
+    [e] = q.correct(
+        state,
+        q.CorrectQuestion(
+            question_id=state.question_id,
+            npd_party="svb",
+            topic="svb.aow",
+            help="samen_gezocht",
+            note="eerste keer",
+        ),
+        CTX,
+    )
     assert isinstance(e, q.QuestionCorrected)
     assert e.previous.npd_party == "cbr" and e.what.npd_party == "svb"
     assert e.what.asked_at == state.what.asked_at and e.what.location_id == LOC
@@ -80,8 +98,9 @@ def test_a_correction_carries_the_previous_classification():
 def test_a_correction_that_changes_nothing_records_nothing():
     state = _registered()
     w = state.what
-    same = q.CorrectQuestion(question_id=state.question_id, npd_party=w.npd_party, topic=w.topic, help=w.help,
-                             note="eerste keer")
+    same = q.CorrectQuestion(
+        question_id=state.question_id, npd_party=w.npd_party, topic=w.topic, help=w.help, note="eerste keer"
+    )
     assert q.correct(state, same, CTX) == []
 
 
@@ -93,8 +112,13 @@ def test_undo_retracts_once_and_a_retracted_question_cannot_be_changed():
     with pytest.raises(DomainError, match="al ongedaan"):
         q.retract(gone)
     with pytest.raises(DomainError):
-        q.correct(gone, q.CorrectQuestion(question_id=gone.question_id, npd_party="svb", topic="svb.aow",
-                                          help="wegwijzer"), CTX)
+        q.correct(
+            gone,
+            q.CorrectQuestion(
+                question_id=gone.question_id, npd_party="svb", topic="svb.aow", help="wegwijzer"
+            ),
+            CTX,
+        )
 
 
 def test_a_question_that_does_not_exist_cannot_be_undone():
@@ -104,24 +128,44 @@ def test_a_question_that_does_not_exist_cannot_be_undone():
 
 def test_a_tally_counts_n_questions_for_one_party_in_one_hour():
     hour = NOW.replace(minute=0) - timedelta(hours=2)
-    [e] = q.tally(q.TallyQuestions(question_id=uuid4(), location_id=LOC, hour_start=hour, npd_party="belastingdienst",
-                                   count=12), CTX)
+    [e] = q.tally(
+        q.TallyQuestions(
+            question_id=uuid4(), location_id=LOC, hour_start=hour, npd_party="belastingdienst", count=12
+        ),
+        CTX,
+    )
     assert isinstance(e, q.QuestionsTallied) and e.what.count == 12 and e.what.topic is None
 
 
-@pytest.mark.parametrize("kw", [{"count": 0}, {"count": 501}, {"hour_start": NOW}, {"npd_party": "nasa"},
-                                {"hour_start": NOW.replace(minute=0) + timedelta(hours=2)}])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"count": 0},
+        {"count": 501},
+        {"hour_start": NOW},
+        {"npd_party": "nasa"},
+        {"hour_start": NOW.replace(minute=0) + timedelta(hours=2)},
+    ],
+)
 def test_refused_tallies(kw):
-    base = dict(question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr", count=3)
+    base = dict(
+        question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr", count=3
+    )
     with pytest.raises(DomainError):
         q.tally(q.TallyQuestions(**{**base, **kw}), CTX)
 
 
 def test_a_tally_cannot_be_corrected_but_can_be_undone():
-    cmd = q.TallyQuestions(question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr",
-                           count=3)
+    cmd = q.TallyQuestions(
+        question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr", count=3
+    )
     state = q.fold(cmd.question_id, q.tally(cmd, CTX))
     with pytest.raises(DomainError):
-        q.correct(state, q.CorrectQuestion(question_id=state.question_id, npd_party="cbr", topic="cbr.overig",
-                                           help="wegwijzer"), CTX)
+        q.correct(
+            state,
+            q.CorrectQuestion(
+                question_id=state.question_id, npd_party="cbr", topic="cbr.overig", help="wegwijzer"
+            ),
+            CTX,
+        )
     assert len(q.retract(state)) == 1
