@@ -173,6 +173,15 @@ class Accounts:
     async def tenant_by_slug(self, slug: str) -> Tenant:
         return await self._tenant("slug = :v", slug, f"Er is geen bibliotheek met de korte naam '{slug}'.")
 
+    async def tenants(self) -> list[Tenant]:
+        async with self.db.platform() as conn:
+            rows = (
+                await conn.execute(
+                    text("SELECT tenant_id, slug, name, poi_id, active FROM tenants ORDER BY slug")
+                )
+            ).all()
+        return [Tenant(*r) for r in rows]
+
     async def tenant_by_id(self, tenant_id: UUID) -> Tenant:
         return await self._tenant("tenant_id = :v", tenant_id, "Deze bibliotheek bestaat niet.")
 

@@ -21,6 +21,7 @@ from infra.codec import from_jsonb, json_dumps
 from infra.event_store import PostgresEventStore
 from infra.locations import list_locations
 from infra.partners import Partners
+from infra.wakeup import NoWaker
 
 TZ = ZoneInfo("Europe/Amsterdam")
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
@@ -59,11 +60,14 @@ class Today:
 
 
 class Desk:
-    def __init__(self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime], waker: Any = None
+    ) -> None:
         self.store = store
         self.db = store.db
         self.partners = partners
         self.clock = clock
+        self.waker = waker or NoWaker()
 
     async def context(self, tenant_id: UUID) -> q.DeskContext:
         locations = await list_locations(self.db, self.store.codec, tenant_id)
@@ -119,6 +123,7 @@ class Desk:
                 ),
                 {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)},
             )
+        await self.waker.wake(tenant_id)
         return Outcome(status, body)
 
     async def register(
@@ -162,11 +167,14 @@ class Desk:
         state = await self.load(tenant_id, question_id)
         events = q.retract(state)
         ids = [uuid5(NAMESPACE_URL, f"ido:retract:{question_id}:{state.version}")]
-        return await self._append(tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events, strict=True)])
+        return await self._append(
+            tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events, strict=True)]
+        )
 
     async def _append(self, tenant_id: UUID, state: q.Question, new: list[NewEvent]) -> q.Question:
         if new:
             await self.store.append(tenant_id, q.stream_id(state.question_id), new, state.version)
+            await self.waker.wake(tenant_id)
         events = [n.event for n in new]
         for e in events:
             state = q.evolve(state, e)

@@ -26,9 +26,11 @@ from infra.locations import Location, list_locations
 from infra.partners import Partners
 from infra.sessions import ABSOLUTE_SECONDS, LoginThrottle, SessionStore
 from infra.settings import Settings
+from infra.wakeup import Waker
 from services.api import api_v1, auth, desk, errors, home, partners
 from services.api.middleware import authentication, same_origin, security_headers
 from services.api.templating import configure_environment
+from services.worker.celery_app import make_celery
 
 HERE = Path(__file__).parent
 MAX_BODY = 256 * 1024
@@ -75,16 +77,8 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     clock = clock or (lambda: datetime.now(UTC))
     parts = Partners(container.db)
-    return Services(
-        settings,
-        container,
-        redis,
-        SessionStore(redis),
-        LoginThrottle(redis),
-        Desk(container.events, parts, clock),
-        parts,
-        clock,
-    )
+    desk = Desk(container.events, parts, clock, Waker(redis, make_celery(settings)))
+    return Services(settings, container, redis, SessionStore(redis), LoginThrottle(redis), desk, parts, clock)
 
 
 @get("/healthz", sync_to_thread=False, include_in_schema=False)

@@ -8,6 +8,8 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from domain.accounts import Role
+from infra.projections.operations import status
+from infra.projections.question_stats import all_projections
 from services.api.web import page, require_who
 
 _LIBRARIES = text("""
@@ -44,7 +46,11 @@ async def admin_home(request: Request) -> Template:
     w = require_who(request)
     if Role.PLATFORM_ADMIN not in w.roles():
         raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
-    return page(request, "home/admin.html.j2", libraries=await _libraries(request))
+    svc = request.app.state.services
+    lags = await status(svc.container.reader, [p.name for p in all_projections()])
+    return page(
+        request, "home/admin.html.j2", libraries=await _libraries(request), lags=lags, now=svc.clock()
+    )
 
 
 ROUTES = [poi_home, kb_home, admin_home]

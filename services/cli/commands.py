@@ -7,12 +7,13 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from infra.bootstrap import Container, container
 from infra.embedded import ensure_servers
 from infra.settings import Settings
+from services.cli.usage import UsageError
 
 
 def _settings() -> tuple[Settings, object]:
@@ -48,6 +49,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "pois": cmd_pois,
         "users": cmd_users,
         "tokens": cmd_tokens,
+        "projections": cmd_projections,
     }[args.command]
     return handler(args)
 
@@ -109,6 +111,37 @@ def cmd_users(args: argparse.Namespace) -> int:
             args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi, password=password
         )
         print(f"gebruiker {args.email.strip().lower()} heeft de rol {args.role}")
+        return 0
+
+    return _with_container(go)
+
+
+def cmd_projections(args: argparse.Namespace) -> int:
+    from infra.projections import operations
+    from infra.projections.question_stats import all_projections
+    from infra.projections.runner import Runner
+
+    names = [p.name for p in all_projections()]
+    if args.action == "rebuild" and args.name not in names:
+        raise UsageError(f"onbekende projectie '{args.name}'; bekend: {', '.join(names)}")
+
+    async def go(c: Container) -> int:
+        if args.action == "status":
+            now = datetime.now(UTC)
+            print(f"{'projectie':24} {'bibliotheken achter':>20} {'events achter':>14} {'oudste (s)':>11}")
+            for lag in await operations.status(c.reader, names):
+                print(
+                    f"{lag.projection:24} {lag.tenants_behind:>20} {lag.events_behind:>14} "
+                    f"{lag.age_seconds(now):>11.1f}"
+                )
+            return 0
+        runner = Runner(c.db, c.events, all_projections())
+        tenants = (
+            [(await c.accounts.tenant_by_slug(args.tenant))] if args.tenant else await c.accounts.tenants()
+        )
+        for t in tenants:
+            n = await operations.rebuild(runner, args.name, t.tenant_id)
+            print(f"{args.name} voor {t.slug}: {n} events opnieuw verwerkt en omgewisseld")
         return 0
 
     return _with_container(go)

@@ -7,10 +7,7 @@ import sys
 
 from domain.accounts import Role
 from domain.errors import DomainError
-
-
-class UsageError(Exception):
-    pass
+from services.cli.usage import UsageError
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,6 +49,13 @@ def build_parser() -> Parser:
     scope.add_argument("--tenant")
     scope.add_argument("--poi")
     uc.add_argument("--password-stdin", action="store_true")
+    projections = sub.add_parser("projections", help="leesmodellen").add_subparsers(
+        dest="action", required=True
+    )
+    projections.add_parser("status", help="achterstand per projectie")
+    rb = projections.add_parser("rebuild", help="projectie opnieuw opbouwen en omwisselen")
+    rb.add_argument("name")
+    rb.add_argument("--tenant")
     tokens = sub.add_parser("tokens", help="API-tokens").add_subparsers(dest="action", required=True)
     tk = tokens.add_parser("create")
     tk.add_argument("--email", required=True)

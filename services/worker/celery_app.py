@@ -9,6 +9,7 @@ from infra.settings import Settings
 VISIBILITY_TIMEOUT = 3600  # longer than any task's hard time limit
 SOFT_TIME_LIMIT = 300
 HARD_TIME_LIMIT = 360
+SWEEP_SECONDS = 3.0
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -33,6 +34,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         timezone="Europe/Amsterdam",
         beat_schedule={
             "heartbeat": {"task": "ido.heartbeat", "schedule": 5.0},
+            "sweep": {"task": "ido.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": 10}},
         },
     )
     app.conf.ido_settings = settings

@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import time
+from uuid import UUID
 
-import redis
-from celery import shared_task
+from celery import current_app, shared_task
+
+from infra.projections.operations import behind
+from infra.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
+from services.worker.runtime import run, worker
 
 HEARTBEAT_KEY = "ido:worker:heartbeat"
+
+
+def _settings():
+    return current_app.conf.ido_settings
 
 
 @shared_task(name="ido.heartbeat")
 def heartbeat() -> None:
     """Beat → worker round trip; /readyz and `ido projections status` read its age."""
-    from celery import current_app
+    worker(_settings()).redis.set(HEARTBEAT_KEY, str(time.time()), ex=600)
 
-    settings = current_app.conf.ido_settings
-    redis.Redis.from_url(settings.redis_url).set(HEARTBEAT_KEY, str(time.time()), ex=600)
+
+@shared_task(name=WAKE_TASK)
+def wake(tenant_id: str) -> None:
+    """Bring every projection of one tenant up to date; a later append sends a new wake-up."""
+    w = worker(_settings())
+    w.redis.delete(pending_key(tenant_id))
+    caught_up = run(_settings(), w.runner.advance_all(UUID(tenant_id)))
+    if not caught_up and w.redis.set(pending_key(tenant_id), "1", nx=True, ex=PENDING_SECONDS):
+        current_app.send_task(WAKE_TASK, args=[tenant_id])
+
+
+@shared_task(name="ido.sweep")
+def sweep() -> int:
+    """The safety net for lost wake-ups: every tenant with unprocessed events gets one (coalesced) task."""
+    w = worker(_settings())
+    tenants: set[UUID] = set()
+    for name in w.runner.projections:
+        tenants |= set(run(_settings(), behind(w.container.reader, name)))
+    sent = 0
+    for tenant_id in tenants:
+        if w.redis.set(pending_key(tenant_id), "1", nx=True, ex=PENDING_SECONDS):
+            current_app.send_task(WAKE_TASK, args=[str(tenant_id)])
+            sent += 1
+    return sent

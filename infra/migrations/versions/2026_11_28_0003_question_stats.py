@@ -1,0 +1,48 @@
+"""Read models of question statistics (v1), each with a shadow table for rebuilds."""
+
+from infra.migrations.roles import script, tenant_table
+
+revision = "0003_question_stats"
+down_revision = "0002_desk"
+branch_labels = None
+depends_on = None
+
+TABLES = {
+    "rm_question_counts_v1": """
+      tenant_id uuid NOT NULL REFERENCES tenants,
+      day date NOT NULL,
+      location_id uuid NOT NULL,
+      npd_party text NOT NULL,
+      topic text NOT NULL,
+      kind text NOT NULL,
+      help text NOT NULL,
+      channel text NOT NULL,
+      count integer NOT NULL,
+      PRIMARY KEY (tenant_id, day, location_id, npd_party, topic, kind, help, channel)""",
+    "rm_question_hours_v1": """
+      tenant_id uuid NOT NULL REFERENCES tenants,
+      day date NOT NULL,
+      location_id uuid NOT NULL,
+      hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+      count integer NOT NULL,
+      PRIMARY KEY (tenant_id, day, location_id, hour)""",
+    "rm_referrals_v1": """
+      tenant_id uuid NOT NULL REFERENCES tenants,
+      day date NOT NULL,
+      location_id uuid NOT NULL,
+      partner_id uuid NOT NULL,
+      count integer NOT NULL,
+      PRIMARY KEY (tenant_id, day, location_id, partner_id)""",
+}
+
+
+def upgrade() -> None:
+    for name, columns in TABLES.items():
+        for table in (name, f"{name}_rebuild"):
+            script(f"CREATE TABLE {table} ({columns}\n)")
+            tenant_table(table)
+
+
+def downgrade() -> None:
+    for name in TABLES:
+        script(f"DROP TABLE {name};\nDROP TABLE {name}_rebuild")

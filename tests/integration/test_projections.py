@@ -1,0 +1,197 @@
+"""The question statistics projection against PostgreSQL: incremental, rebuilt, and equal to a pure fold."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from domain import ido
+from domain import question_stats as qs
+from domain import questions as q
+from domain.ports import NewEvent
+from infra.desk import TZ
+from infra.projections.operations import rebuild, status
+from infra.projections.question_stats import QuestionStats, all_projections
+from infra.projections.runner import Runner
+
+NOW = datetime.now(UTC)
+
+
+async def _library(container, new_tenant):
+    tenant = await new_tenant()
+    location = uuid4()
+    cmd = ido.RegisterIdo(
+        tenant_id=tenant,
+        location_id=location,
+        name="IDO",
+        branch="Centrale",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=NOW.year,
+        planned_opening=date(NOW.year, 1, 1),
+    )
+    await container.events.append(
+        tenant, ido.stream_id(location), [NewEvent(uuid4(), e) for e in ido.register(cmd, NOW.date())], 0
+    )
+    ctx = q.DeskContext(now=NOW, locations={location: date(NOW.year - 1, 1, 1)}, partners=frozenset())
+    return tenant, location, ctx
+
+
+async def _append(container, tenant, question_id, events, version):
+    await container.events.append(
+        tenant, q.stream_id(question_id), [NewEvent(uuid4(), e) for e in events], version
+    )
+
+
+async def _table(container, tenant, table, cols):
+    async with container.db.tenant(tenant) as conn:
+        rows = (
+            await conn.execute(text(f"SELECT {cols}, count FROM {table} WHERE tenant_id = :t"), {"t": tenant})
+        ).all()
+    return {tuple(r[:-1]): r[-1] for r in rows}
+
+
+COUNT_COLS = "day, location_id, npd_party, topic, kind, help, channel"
+
+
+async def test_an_appended_question_shows_up_in_the_read_models(container, new_tenant):
+    tenant, location, ctx = await _library(container, new_tenant)
+    cmd = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=location,
+        npd_party="svb",
+        topic="svb.aow",
+        help="wegwijzer",
+        asked_at=NOW - timedelta(days=1),
+    )
+    await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+    runner = Runner(container.db, container.events, all_projections())
+    assert await runner.catch_up("question_stats.v1", tenant) == 2  # the IDO registration and the question
+    counts = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
+    local = (NOW - timedelta(days=1)).astimezone(TZ)
+    assert counts == {
+        (local.date(), location, "svb", "svb.aow", "digitale_overheid", "wegwijzer", "balie"): 1
+    }
+    hours = await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour")
+    assert hours == {(local.date(), location, local.hour): 1}
+    assert (await runner.advance("question_stats.v1", tenant)) == (0, True)
+    [lag] = await status(container.reader, ["question_stats.v1"])
+    assert lag.projection == "question_stats.v1"
+
+
+async def test_two_runners_at_once_apply_every_event_exactly_once(container, new_tenant):
+    import asyncio
+
+    tenant, location, ctx = await _library(container, new_tenant)
+    for _ in range(300):
+        cmd = q.RegisterQuestion(
+            question_id=uuid4(),
+            visit_id=uuid4(),
+            location_id=location,
+            npd_party="cbr",
+            topic="cbr.rijbewijs_75",
+            help="wegwijzer",
+        )
+        await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+    runner = Runner(container.db, container.events, all_projections())
+    await asyncio.gather(*(runner.advance("question_stats.v1", tenant, batch=7) for _ in range(4)))
+    await runner.catch_up("question_stats.v1", tenant)
+    counts = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
+    assert sum(counts.values()) == 300
+
+
+def _fold_expected(events: list) -> dict:
+    return {k: v for k, v in qs.merge([d for e in events for d in qs.count_deltas(e, TZ)]).items()}
+
+
+ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["register", "correct", "retract", "tally"]),
+        st.integers(0, 5),
+        st.integers(0, 3),
+        st.integers(1, 9),
+        st.integers(0, 72),
+    ),
+    min_size=1,
+    max_size=25,
+)
+PARTIES = [
+    ("cbr", "cbr.rijbewijs_75"),
+    ("svb", "svb.aow"),
+    ("logius", "logius.digid_aanvragen"),
+    ("duo", "duo.overig"),
+]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=ACTIONS)
+async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_tables(
+    container, new_tenant, actions
+):
+    tenant, location, ctx = await _library(container, new_tenant)
+    runner = Runner(container.db, container.events, all_projections())
+    states: list[q.Question] = []
+    applied: list = []
+    for action, pick, party, count, hours_ago in actions:
+        code, topic = PARTIES[party]
+        when = (NOW - timedelta(hours=hours_ago)).replace(microsecond=0)
+        live = [s for s in states if not s.retracted]
+        if action == "register" or (action in ("correct", "retract") and not live):
+            cmd = q.RegisterQuestion(
+                question_id=uuid4(),
+                visit_id=uuid4(),
+                location_id=location,
+                npd_party=code,
+                topic=topic,
+                help="wegwijzer",
+                asked_at=when,
+            )
+            events, state = q.register(cmd, ctx), q.Question(cmd.question_id)
+        elif action == "tally":
+            cmd = q.TallyQuestions(
+                question_id=uuid4(),
+                location_id=location,
+                npd_party=code,
+                count=count,
+                hour_start=when.replace(minute=0, second=0),
+            )
+            events, state = q.tally(cmd, ctx), q.Question(cmd.question_id)
+        else:
+            state = live[pick % len(live)]
+            states.remove(state)
+            if action == "retract":
+                events = q.retract(state)
+            elif state.tally:
+                events = q.retract(state)
+            else:
+                events = q.correct(
+                    state,
+                    q.CorrectQuestion(
+                        question_id=state.question_id, npd_party=code, topic=topic, help="samen_gezocht"
+                    ),
+                    ctx,
+                )
+        await _append(container, tenant, state.question_id, events, state.version) if events else None
+        for e in events:
+            state = q.evolve(state, e)
+        states.append(state)
+        applied += events
+        if pick == 0:
+            await runner.advance("question_stats.v1", tenant)
+    await runner.catch_up("question_stats.v1", tenant)
+    incremental = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
+    expected = {
+        (k.day, k.location_id, k.npd_party, k.topic, k.kind, k.help, k.channel): v
+        for k, v in _fold_expected(applied).items()
+    }
+    assert incremental == expected
+    hours_before = await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour")
+    await rebuild(runner, QuestionStats.name, tenant)
+    assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == incremental
+    assert await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour") == hours_before
+    assert (await runner.advance("question_stats.v1", tenant)) == (0, True)
