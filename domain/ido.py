@@ -1,7 +1,8 @@
-"""The IDO location aggregate (stream `ido-<location id>`): registration and planning."""
+"""The IDO location aggregate (stream `ido-<location id>`): registration, planning, opening and closing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
@@ -9,6 +10,8 @@ from uuid import UUID
 import msgspec
 
 from domain.errors import DomainError
+from domain.opening_hours import WEEKDAYS, Slot, check_slots, hours_per_week
+from domain.privacy import check_free_text
 
 
 class Variant(StrEnum):
@@ -24,6 +27,28 @@ VARIANT_LABELS = {
 }
 
 
+class Status(StrEnum):
+    PLANNED = "gepland"
+    OPEN = "open"
+    TEMPORARILY_CLOSED = "tijdelijk_gesloten"
+    CLOSED = "gesloten"
+
+
+STATUS_LABELS = {
+    Status.PLANNED: "Gepland",
+    Status.OPEN: "Open",
+    Status.TEMPORARILY_CLOSED: "Tijdelijk gesloten",
+    Status.CLOSED: "Gesloten",
+}
+ONBOARDING_STEPS = {
+    "staff_trained": "Medewerkers getraind",
+    "promotion_in_place": "Huisstijl en promotiemateriaal aanwezig",
+    "listed_on_gids": "Vermeld op hetinformatiepunt.nl (G!DS)",
+    "partners_agreed": "Afspraken met lokale partners gemaakt",
+    "first_registration": "Eerste registratie gedaan",
+}
+
+
 class IdoRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     location_id: UUID
     name: str
@@ -32,6 +57,62 @@ class IdoRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     inside_library: bool
     subsidy_year: int
     planned_opening: date
+
+
+class OpeningRescheduled(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    previous_date: date
+    new_date: date
+    reason: str
+    subsidy_year: int
+    year_difference: int  # new date's year minus the previous date's year
+
+
+class IdoOpened(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    opened_on: date
+
+
+class OpeningHoursSet(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    slots: tuple[Slot, ...]
+    holidays: tuple[date, ...] = ()
+
+
+class IdoTemporarilyClosed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    closed_from: date
+    until: date | None = None
+    reason: str
+
+
+class IdoReopened(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    reopened_on: date
+
+
+class IdoClosed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    closed_on: date
+    reason: str = ""
+
+
+class OnboardingStepCompleted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    location_id: UUID
+    step: str
+    completed_on: date
+
+
+IDO_EVENTS = (
+    IdoRegistered,
+    OpeningRescheduled,
+    IdoOpened,
+    OpeningHoursSet,
+    IdoTemporarilyClosed,
+    IdoReopened,
+    IdoClosed,
+    OnboardingStepCompleted,
+)
 
 
 class RegisterIdo(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,27 +126,112 @@ class RegisterIdo(msgspec.Struct, frozen=True, kw_only=True):
     planned_opening: date
 
 
+@dataclass(frozen=True)
+class Ido:
+    location_id: UUID
+    version: int = 0
+    name: str = ""
+    branch: str = ""
+    variant: Variant = Variant.BASIS
+    inside_library: bool = True
+    subsidy_year: int = 0
+    first_planned: date | None = None
+    planned: date | None = None
+    status: Status = Status.PLANNED
+    opened_on: date | None = None
+    closed_from: date | None = None
+    closed_until: date | None = None
+    slots: tuple[Slot, ...] = ()
+    holidays: tuple[date, ...] = ()
+    steps: frozenset[str] = frozenset()
+
+    @property
+    def delay_days(self) -> int:
+        """Days between the first plan and the current plan (or the actual opening)."""
+        actual = self.opened_on or self.planned
+        return (actual - self.first_planned).days if actual and self.first_planned else 0
+
+    @property
+    def subsidy_year_slipped(self) -> bool:
+        actual = self.opened_on or self.planned
+        return bool(actual and actual.year > self.subsidy_year)
+
+    @property
+    def hours_per_week(self) -> float:
+        return hours_per_week(self.slots)
+
+    @property
+    def registers_from(self) -> date:
+        """Questions may be backdated to the start of the subsidy year, not before."""
+        return date(self.subsidy_year, 1, 1)
+
+    def is_open(self, weekday: int, hour: int) -> bool:
+        """Whether an opening slot covers part of that hour (0 = Monday)."""
+        return any(
+            s.weekday == weekday and s.minutes()[0] < (hour + 1) * 60 and s.minutes()[1] > hour * 60
+            for s in self.slots
+        )
+
+
 def stream_id(location_id: UUID) -> str:
     return f"ido-{location_id}"
 
 
-def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
-    """Decide the registration of a new IDO location.
+def evolve(state: Ido, event: msgspec.Struct) -> Ido:
+    s = replace(state, version=state.version + 1)
+    match event:
+        case IdoRegistered():
+            return replace(
+                s,
+                name=event.name,
+                branch=event.branch,
+                variant=event.variant,
+                inside_library=event.inside_library,
+                subsidy_year=event.subsidy_year,
+                first_planned=event.planned_opening,
+                planned=event.planned_opening,
+            )
+        case OpeningRescheduled():
+            return replace(s, planned=event.new_date)
+        case IdoOpened():
+            return replace(s, status=Status.OPEN, opened_on=event.opened_on)
+        case OpeningHoursSet():
+            return replace(s, slots=event.slots, holidays=event.holidays)
+        case IdoTemporarilyClosed():
+            return replace(
+                s, status=Status.TEMPORARILY_CLOSED, closed_from=event.closed_from, closed_until=event.until
+            )
+        case IdoReopened():
+            return replace(s, status=Status.OPEN, closed_from=None, closed_until=None)
+        case IdoClosed():
+            return replace(s, status=Status.CLOSED, closed_from=event.closed_on)
+        case OnboardingStepCompleted():
+            return replace(s, steps=s.steps | {event.step})
+    return s
 
-    Raises:
-        DomainError: a name or branch missing, or a subsidy year far from the planned opening.
-    """
+
+def fold(location_id: UUID, events: list[msgspec.Struct]) -> Ido:
+    state = Ido(location_id)
+    for e in events:
+        state = evolve(state, e)
+    return state
+
+
+def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
+    """Raises: DomainError for a missing name or branch, an invalid subsidy year or a planned date in the past."""
     if not cmd.name.strip():
         raise DomainError("Geef het IDO een naam.", field="name")
     if not cmd.branch.strip():
         raise DomainError("Geef de vestiging op waar het IDO zit.", field="branch")
     if not 2019 <= cmd.subsidy_year <= today.year + 5:
         raise DomainError(f"Het subsidiejaar {cmd.subsidy_year} is niet geldig.", field="subsidy_year")
+    if cmd.planned_opening < today:
+        raise DomainError("De geplande openingsdatum ligt in het verleden.", field="planned_opening")
     return [
         IdoRegistered(
             location_id=cmd.location_id,
-            name=cmd.name.strip(),
-            branch=cmd.branch.strip(),
+            name=cmd.name.strip()[:200],
+            branch=cmd.branch.strip()[:200],
             variant=cmd.variant,
             inside_library=cmd.inside_library,
             subsidy_year=cmd.subsidy_year,
@@ -74,57 +240,100 @@ def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
     ]
 
 
-class Slot(msgspec.Struct, frozen=True, kw_only=True):
-    """One opening period on a weekday (0 = Monday), local time, as "HH:MM"."""
-
-    weekday: int
-    opens: str
-    closes: str
-
-    def minutes(self) -> tuple[int, int]:
-        return _minutes(self.opens), _minutes(self.closes)
+def _registered(state: Ido) -> None:
+    if state.version == 0:
+        raise DomainError("Dit IDO bestaat niet.")
 
 
-class OpeningHoursSet(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    location_id: UUID
-    slots: tuple[Slot, ...]
-    holidays: tuple[date, ...] = ()
-
-
-WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
-
-def _minutes(hhmm: str) -> int:
-    try:
-        h, m = hhmm.split(":")
-        value = int(h) * 60 + int(m)
-    except ValueError:
+def reschedule(state: Ido, new_date: date, reason: str, today: date) -> list[msgspec.Struct]:
+    """Raises: DomainError after the opening, for a date in the past, the same date, or without a reason."""
+    _registered(state)
+    if state.status != Status.PLANNED:
         raise DomainError(
-            f"'{hhmm}' is geen tijd; schrijf uu:mm, bijvoorbeeld 09:30.", field="slots"
-        ) from None
-    if not (len(h) == 2 and len(m) == 2 and 0 <= int(m) < 60 and 0 <= value <= 24 * 60):
-        raise DomainError(f"'{hhmm}' is geen tijd; schrijf uu:mm, bijvoorbeeld 09:30.", field="slots")
-    return value
-
-
-def set_opening_hours(location_id: UUID, slots: list[Slot], holidays: list[date]) -> list[msgspec.Struct]:
-    """Raises: DomainError for a time that is not uu:mm, a slot that closes before it opens, or two slots of
-    one day that overlap."""
-    for s in slots:
-        if not 0 <= s.weekday <= 6:
-            raise DomainError("Kies een dag van de week.", field="slots")
-        start, end = s.minutes()
-        if end <= start:
-            raise DomainError(
-                f"Op {WEEKDAYS[s.weekday]} sluit {s.opens}–{s.closes} niet na de opening.", field="slots"
-            )
-    ordered = sorted(slots, key=lambda s: (s.weekday, s.minutes()))
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        if a.weekday == b.weekday and b.minutes()[0] < a.minutes()[1]:
-            raise DomainError(
-                f"Op {WEEKDAYS[a.weekday]} overlappen {a.opens}–{a.closes} en {b.opens}–{b.closes}.",
-                field="slots",
-            )
+            "Het IDO is al geopend; de openingsdatum kan niet meer verzet worden.", field="new_date"
+        )
+    if new_date < today:
+        raise DomainError("De nieuwe openingsdatum ligt in het verleden.", field="new_date")
+    if new_date == state.planned:
+        raise DomainError("Dit is al de geplande openingsdatum.", field="new_date")
+    if not reason.strip():
+        raise DomainError("Geef de reden van de wijziging op; de POI krijgt die te zien.", field="reason")
+    assert state.planned is not None
     return [
-        OpeningHoursSet(location_id=location_id, slots=tuple(ordered), holidays=tuple(sorted(set(holidays))))
+        OpeningRescheduled(
+            location_id=state.location_id,
+            previous_date=state.planned,
+            new_date=new_date,
+            reason=check_free_text(reason, "reason"),
+            subsidy_year=state.subsidy_year,
+            year_difference=new_date.year - state.planned.year,
+        )
     ]
+
+
+def open_ido(state: Ido, on: date, today: date) -> list[msgspec.Struct]:
+    _registered(state)
+    if state.status != Status.PLANNED:
+        raise DomainError("Het IDO is al geopend.", field="opened_on")
+    if on > today:
+        raise DomainError(
+            "Een opening leg je vast op of na de dag zelf; verzet anders de planning.", field="opened_on"
+        )
+    return [IdoOpened(location_id=state.location_id, opened_on=on)]
+
+
+def set_hours(state: Ido, slots: list[Slot], holidays: list[date]) -> list[msgspec.Struct]:
+    _registered(state)
+    if state.status == Status.CLOSED:
+        raise DomainError("Dit IDO is gesloten.")
+    return [
+        OpeningHoursSet(
+            location_id=state.location_id, slots=check_slots(slots), holidays=tuple(sorted(set(holidays)))
+        )
+    ]
+
+
+def close_temporarily(state: Ido, closed_from: date, until: date | None, reason: str) -> list[msgspec.Struct]:
+    _registered(state)
+    if state.status != Status.OPEN:
+        raise DomainError("Alleen een geopend IDO kan tijdelijk sluiten.", field="closed_from")
+    if until is not None and until < closed_from:
+        raise DomainError("De sluiting eindigt voordat ze begint.", field="until")
+    if not reason.strip():
+        raise DomainError("Geef de reden van de sluiting op, bijvoorbeeld verbouwing.", field="reason")
+    return [
+        IdoTemporarilyClosed(
+            location_id=state.location_id,
+            closed_from=closed_from,
+            until=until,
+            reason=check_free_text(reason, "reason"),
+        )
+    ]
+
+
+def reopen(state: Ido, on: date) -> list[msgspec.Struct]:
+    _registered(state)
+    if state.status != Status.TEMPORARILY_CLOSED:
+        raise DomainError("Het IDO is niet tijdelijk gesloten, dus kan niet heropenen.", field="reopened_on")
+    if state.closed_from and on < state.closed_from:
+        raise DomainError("Heropenen kan niet voor het begin van de sluiting.", field="reopened_on")
+    return [IdoReopened(location_id=state.location_id, reopened_on=on)]
+
+
+def close(state: Ido, on: date, reason: str) -> list[msgspec.Struct]:
+    _registered(state)
+    if state.status == Status.CLOSED:
+        raise DomainError("Het IDO is al gesloten.", field="closed_on")
+    return [IdoClosed(location_id=state.location_id, closed_on=on, reason=check_free_text(reason, "reason"))]
+
+
+def complete_step(state: Ido, step: str, on: date) -> list[msgspec.Struct]:
+    _registered(state)
+    if step not in ONBOARDING_STEPS:
+        raise DomainError(f"Onbekende stap '{step}'.", field="step")
+    if step in state.steps:
+        return []
+    return [OnboardingStepCompleted(location_id=state.location_id, step=step, completed_on=on)]
+
+
+__all__ = ["WEEKDAYS", "Slot"]

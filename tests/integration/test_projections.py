@@ -32,7 +32,7 @@ async def _library(container, new_tenant):
         variant=ido.Variant.BASIS,
         inside_library=True,
         subsidy_year=NOW.year,
-        planned_opening=date(NOW.year, 1, 1),
+        planned_opening=NOW.date(),
     )
     await container.events.append(
         tenant, ido.stream_id(location), [NewEvent(uuid4(), e) for e in ido.register(cmd, NOW.date())], 0
