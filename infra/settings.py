@@ -27,6 +27,11 @@ class Settings:
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str = "smtp://127.0.0.1:8025"
     mail_from: str = "IDO-registratie <noreply@ido-registratie.example>"
+    kb_email: str = ""  # where planning notices for the KB go; empty: inbox only
+    kb_webhook_url: str = ""
+    kb_webhook_secret: str = ""
+    notice_retry_base_seconds: float = 30.0  # webhook/e-mail retries: base × 2^n, at most an hour apart
+    notice_retry_for_hours: float = 24.0  # then a delivery is marked failed
     cookie_secure: bool = False
     web_pool_size: int = 10
 
@@ -49,11 +54,20 @@ class Settings:
             ("base_url", "BASE_URL"),
             ("smtp_url", "SMTP_URL"),
             ("mail_from", "MAIL_FROM"),
+            ("kb_email", "KB_NOTICE_EMAIL"),
+            ("kb_webhook_url", "KB_WEBHOOK_URL"),
+            ("kb_webhook_secret", "KB_WEBHOOK_SECRET"),
         ):
             if env.get(var):
                 kw[field] = env[var]
         if env.get("COOKIE_SECURE"):
             kw["cookie_secure"] = env["COOKIE_SECURE"].lower() in ("1", "true", "yes")
+        for field, var in (
+            ("notice_retry_base_seconds", "NOTICE_RETRY_BASE_SECONDS"),
+            ("notice_retry_for_hours", "NOTICE_RETRY_FOR_HOURS"),
+        ):
+            if env.get(var):
+                kw[field] = float(env[var])
         if env.get("WEB_POOL_SIZE"):
             kw["web_pool_size"] = int(env["WEB_POOL_SIZE"])
         return cls(**kw)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from domain.accounts import Role
 from infra.projections.operations import status
-from infra.projections.question_stats import all_projections
+from infra.projections.registry import projection_names
 from services.api.web import page, require_who
 
 _LIBRARIES = text("""
@@ -47,7 +47,7 @@ async def admin_home(request: Request) -> Template:
     if Role.PLATFORM_ADMIN not in w.roles():
         raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
     svc = request.app.state.services
-    lags = await status(svc.container.reader, [p.name for p in all_projections()])
+    lags = await status(svc.container.reader, projection_names())
     return page(
         request, "home/admin.html.j2", libraries=await _libraries(request), lags=lags, now=svc.clock()
     )

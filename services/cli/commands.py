@@ -118,10 +118,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 def cmd_projections(args: argparse.Namespace) -> int:
     from infra.projections import operations
-    from infra.projections.question_stats import all_projections
+    from infra.projections.registry import all_projections, projection_names
     from infra.projections.runner import Runner
 
-    names = [p.name for p in all_projections()]
+    names = projection_names()
     if args.action == "rebuild" and args.name not in names:
         raise UsageError(f"onbekende projectie '{args.name}'; bekend: {', '.join(names)}")
 
@@ -135,7 +135,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
                     f"{lag.age_seconds(now):>11.1f}"
                 )
             return 0
-        runner = Runner(c.db, c.events, all_projections())
+        runner = Runner(c.db, c.events, all_projections(c.settings, c.events))
         tenants = (
             [(await c.accounts.tenant_by_slug(args.tenant))] if args.tenant else await c.accounts.tenants()
         )

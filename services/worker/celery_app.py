@@ -10,6 +10,7 @@ VISIBILITY_TIMEOUT = 3600  # longer than any task's hard time limit
 SOFT_TIME_LIMIT = 300
 HARD_TIME_LIMIT = 360
 SWEEP_SECONDS = 3.0
+DISPATCH_SECONDS = 5.0
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -35,6 +36,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
         beat_schedule={
             "heartbeat": {"task": "ido.heartbeat", "schedule": 5.0},
             "sweep": {"task": "ido.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": 10}},
+            "dispatch": {"task": "ido.dispatch", "schedule": DISPATCH_SECONDS, "options": {"expires": 30}},
+            "overdue": {"task": "ido.overdue", "schedule": 600.0, "options": {"expires": 300}},
         },
     )
     app.conf.ido_settings = settings

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from redis import Redis
 
 from infra.bootstrap import Container, build
-from infra.projections.question_stats import all_projections
+from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 
@@ -34,7 +34,7 @@ def worker(settings: Settings) -> Worker:
     if _current is None or _current[0] != os.getpid():
         loop = asyncio.new_event_loop()
         container = build(settings.with_(web_pool_size=2))
-        runner = Runner(container.db, container.events, all_projections())
+        runner = Runner(container.db, container.events, all_projections(settings, container.events))
         _current = (os.getpid(), Worker(container, runner, Redis.from_url(settings.redis_url), loop))
     return _current[1]
 

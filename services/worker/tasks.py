@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from uuid import UUID
 
 from celery import current_app, shared_task
 
+from infra.desk import TZ
+from infra.notices import Dispatcher
+from infra.planning import overdue_sweep
 from infra.projections.operations import behind
 from infra.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from services.worker.runtime import run, worker
@@ -47,3 +51,18 @@ def sweep() -> int:
             current_app.send_task(WAKE_TASK, args=[str(tenant_id)])
             sent += 1
     return sent
+
+
+@shared_task(name="ido.dispatch")
+def dispatch() -> int:
+    """Send the notices that are due (e-mail, webhooks), with retries and a delivery log."""
+    w = worker(_settings())
+    return run(_settings(), Dispatcher(w.container.db, w.container.reader, _settings()).run_once())
+
+
+@shared_task(name="ido.overdue")
+def overdue() -> int:
+    """Remind coordinators and tell POIs of opening dates that passed without an opening or a reschedule."""
+    w = worker(_settings())
+    today = datetime.now(TZ).date()
+    return run(_settings(), overdue_sweep(w.container.db, w.container.reader, _settings(), today))

@@ -1,0 +1,17 @@
+"""Every projection the workers run, in the order they are advanced."""
+
+from __future__ import annotations
+
+from infra.event_store import PostgresEventStore
+from infra.projections.notices import Notices
+from infra.projections.opening_status import OpeningStatus
+from infra.projections.question_stats import QuestionStats
+from infra.settings import Settings
+
+
+def all_projections(settings: Settings, store: PostgresEventStore) -> list:
+    return [QuestionStats(), OpeningStatus(store), Notices(settings)]
+
+
+def projection_names() -> list[str]:
+    return [QuestionStats.name, OpeningStatus.name, Notices.name]
