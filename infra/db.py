@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from uuid import UUID
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -22,20 +24,44 @@ def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        pool_pre_ping=True,
+        # no pool_pre_ping: with asyncpg it costs three round trips on every checkout; a connection broken by
+        # a database restart fails its request (503 with Retry-After) and is replaced
         connect_args=connect_args,
     )
 
 
-class Database:
-    """One engine and the two kinds of transaction the application uses."""
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Nothing is set at session level (tenants are transaction-local), so a returned connection needs no reset."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+class Database:
+    """One engine and the two kinds of transaction the application uses, plus a plain asyncpg pool for the
+    one-round-trip append (SQLAlchemy's execution layer costs more than the INSERT itself)."""
+
+    def __init__(self, engine: AsyncEngine, pool_size: int = 10) -> None:
         self.engine = engine
+        self.pool_size = pool_size
+        self._apg: asyncpg.Pool | None = None
+        self._apg_lock = asyncio.Lock()
+
+    async def raw_pool(self) -> asyncpg.Pool:
+        if self._apg is None:
+            async with self._apg_lock:
+                if self._apg is None:
+                    u = self.engine.url.set(drivername="postgresql")
+                    self._apg = await asyncpg.create_pool(
+                        u.render_as_string(hide_password=False),
+                        min_size=1,
+                        max_size=self.pool_size,
+                        reset=_no_reset,
+                        server_settings={**_SERVER_SETTINGS, "application_name": "ido-append"},
+                    )
+        return self._apg
 
     @classmethod
     def connect(cls, url: str, **kw: object) -> Database:
-        return cls(make_engine(url, **kw))  # type: ignore[arg-type]
+        size = int(kw.get("pool_size", 10))  # type: ignore[call-overload]
+        return cls(make_engine(url, **kw), size)  # type: ignore[arg-type]
 
     @asynccontextmanager
     async def tenant(self, tenant_id: UUID) -> AsyncIterator[AsyncConnection]:
@@ -52,4 +78,7 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
+        if self._apg is not None:
+            await self._apg.close()
+            self._apg = None
         await self.engine.dispose()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -103,16 +104,31 @@ class PostgresEventStore:
         }
         try:
             if conn is None:
-                async with self.db.tenant(tenant_id) as own:
-                    rows = (await own.execute(_APPEND, params)).all()
+                rows = await self._append_alone(params)
             else:
                 async with conn.begin_nested():
                     rows = (await conn.execute(_APPEND, params)).all()
-        except IntegrityError as exc:
-            if getattr(exc.orig, "pgcode", None) != "23505":
+        except (IntegrityError, asyncpg.UniqueViolationError) as exc:
+            if isinstance(exc, IntegrityError) and getattr(exc.orig, "pgcode", None) != "23505":
                 raise
             return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
         return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
+
+    async def _append_alone(self, p: dict[str, Any]) -> list[Any]:
+        """One round trip: ido_append sets the tenant for its own autocommit transaction and inserts."""
+        pool = await self.db.raw_pool()
+        async with pool.acquire() as c:
+            return await c.fetch(
+                "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8)",
+                p["tenant_id"],
+                p["stream_id"],
+                p["expected"],
+                p["ids"],
+                p["types"],
+                p["versions"],
+                p["datas"],
+                p["metas"],
+            )
 
     async def _after_conflict(
         self, tenant_id, stream_id, events, encoded, expected_version, conn
