@@ -35,7 +35,7 @@ MIN_PASSWORD_LENGTH = 12
 def check_slug(slug: str) -> str:
     if not _SLUG.fullmatch(slug):
         raise DomainError(
-            f"'{slug}' is geen geldige korte naam: gebruik 2 tot 63 kleine letters, cijfers of streepjes.",
+            f"{slug!r} is geen geldige korte naam: gebruik 2 tot 63 kleine letters, cijfers of streepjes.",
             field="slug",
         )
     return slug
@@ -44,7 +44,7 @@ def check_slug(slug: str) -> str:
 def check_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.fullmatch(email) or len(email) > 254:
-        raise DomainError(f"'{email}' is geen geldig e-mailadres.", field="email")
+        raise DomainError(f"{email!r} is geen geldig e-mailadres.", field="email")
     return email
 
 

@@ -28,14 +28,21 @@ def test_db(servers):
 
 @pytest.fixture(scope="session")
 def redis_url(servers):
-    """A Redis database number of its own, emptied before and after the run."""
+    """A Redis database number of its own (claimed with a lock key, so parallel runs do not share one),
+    emptied before and after the run."""
     base = servers.redis_base
-    if base.startswith("unix://"):
-        url = base + "?db=" + str(random.randint(1, 15))
+    token = f"{os.getpid()}-{random.random()}"
+    for db in random.sample(range(1, 16), 15):
+        url = f"{base}?db={db}" if base.startswith("unix://") else f"{base}/{db}"
+        client = redis_lib.Redis.from_url(url)
+        if client.set("ido:test-run-lock", token, nx=True, ex=6 * 3600):
+            break
+        client.close()
     else:
-        url = f"{base}/{random.randint(1, 15)}"
-    client = redis_lib.Redis.from_url(url)
-    client.flushdb()
+        raise RuntimeError("every Redis database 1-15 is in use by another test run")
+    for key in client.scan_iter():
+        if key != b"ido:test-run-lock":
+            client.delete(key)
     yield url
     client.flushdb()
     client.close()

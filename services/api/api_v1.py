@@ -97,7 +97,7 @@ async def _tenant(request: Request, slug: str):
     return tenant
 
 
-@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question", responses={201: None})
+@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question")
 async def register_question(
     request: Request,
     slug: str,
@@ -149,7 +149,7 @@ async def list_questions(
     to: Annotated[date, QueryParameter(name="to")],
 ) -> list[QuestionOut]:
     tenant = await _tenant(request, slug)
-    if to < from_ or to - from_ > timedelta(days=366):
+    if to < from_ or to - from_ > timedelta(days=365):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
     svc = request.app.state.services
     rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to, TZ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import structlog
@@ -83,15 +84,7 @@ def http_error(request: Request, exc: HTTPException) -> Response:
             return Response("", status_code=401, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
     if isinstance(exc, ValidationException) and _is_api(request):
-        extra = exc.extra if isinstance(exc.extra, list) else []
-        return problem(
-            request,
-            400,
-            "De gegevens in het verzoek kloppen niet.",
-            errors=[
-                {"field": e.get("key"), "message": e.get("message")} for e in extra if isinstance(e, dict)
-            ],
-        )
+        return problem(request, 400, "De gegevens in het verzoek kloppen niet.", errors=_field_errors(exc))
     if exc.status_code == 401 and _is_api(request):
         return problem(
             request,
@@ -105,6 +98,14 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 403 and "CSRF" in str(exc.detail):
         detail = "Het formulier is verlopen of onvolledig. Laad de pagina opnieuw en probeer het nog eens."
     return error_page(request, exc.status_code, detail)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [{"field": e.get("key"), "message": e.get("message")} for e in extra if isinstance(e, dict)]
+    if not errors and (m := re.search(r"parameter '([^']+)'", str(exc.detail))):
+        errors = [{"field": m.group(1), "message": f"De parameter '{m.group(1)}' ontbreekt of is ongeldig."}]
+    return errors
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:

@@ -51,8 +51,16 @@ async def client(app):
 
 
 @pytest.fixture
-async def other_client(app):
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
+async def other_client(client):
+    """A second browser (its own cookies) on the same running app as `client`."""
+    import httpx
+    from litestar.testing.transport import TestClientTransport
+
+    async with httpx.AsyncClient(
+        transport=TestClientTransport(client=client),
+        base_url="http://testserver.local",
+        follow_redirects=True,
+    ) as c:
         yield c
 
 

@@ -1,0 +1,463 @@
+"""The JSON API /api/v1 over HTTP: Bearer tokens, idempotent registration, problem+json refusals, the list of a
+period and the catalogue."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import date, datetime, timedelta
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from domain.accounts import Role
+from domain.catalogue import CATALOGUE
+from tests.e2e.conftest import csrf_of, login
+
+TZ = ZoneInfo("Europe/Amsterdam")
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
+
+
+def questions_url(lib) -> str:
+    return f"/api/v1/t/{lib.slug}/questions"
+
+
+def question(lib, **fields) -> dict:
+    return {
+        "location_id": str(lib.location_id),
+        "npd_party": "cbr",
+        "topic": "cbr.rijbewijs_75",
+        "help": "wegwijzer",
+        **fields,
+    }
+
+
+def bearer(token: str, key: str | None = None) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key is not None:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+@pytest.fixture
+async def token(container, lib) -> str:
+    return await container.accounts.create_token(lib.desk)
+
+
+async def post_question(client, lib, token, body, key: str | None = "auto"):
+    key = str(uuid4()) if key == "auto" else key
+    return await client.post(questions_url(lib), json=body, headers=bearer(token, key))
+
+
+async def count_events(container, tenant_id, type_: str | None = None) -> int:
+    async with container.reader.platform() as conn:
+        sql = "SELECT count(*) FROM events WHERE tenant_id = :t" + (" AND event_type = :e" if type_ else "")
+        return (await conn.execute(text(sql), {"t": tenant_id, "e": type_})).scalar()
+
+
+async def registered(container, lib) -> int:
+    return await count_events(container, lib.tenant_id, "QuestionRegistered")
+
+
+def assert_problem(r, status: int) -> dict:
+    assert r.status_code == status, (r.status_code, r.text)
+    assert r.headers["content-type"].split(";")[0].strip() == "application/problem+json", r.headers[
+        "content-type"
+    ]
+    body = r.json()
+    assert PROBLEM_KEYS <= body.keys(), body
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert body["instance"] == r.request.url.path
+    assert "Traceback" not in r.text
+    return body
+
+
+def today() -> date:
+    return datetime.now(TZ).date()
+
+
+# registering a question, idempotently
+
+
+async def test_a_question_posted_with_a_token_and_an_idempotency_key_is_registered(
+    client, container, lib, token
+):
+    r = await post_question(client, lib, token, question(lib))
+    assert r.status_code == 201, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert set(body) == {"question_id", "visit_id"}
+    UUID(body["question_id"]), UUID(body["visit_id"])
+    assert "idempotent-replayed" not in r.headers
+    assert await registered(container, lib) == 1
+
+
+async def test_a_given_visit_id_is_kept(client, lib, token):
+    visit = str(uuid4())
+    r = await post_question(client, lib, token, question(lib, visit_id=visit))
+    assert r.status_code == 201 and r.json()["visit_id"] == visit
+
+
+async def test_the_same_key_and_body_answer_the_same_and_store_one_event(client, container, lib, token):
+    key, body = str(uuid4()), question(lib, note="Hulp bij de aanvraag")
+    first = await post_question(client, lib, token, body, key)
+    second = await post_question(client, lib, token, body, key)
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second.headers.get("idempotent-replayed") == "true"
+    assert await registered(container, lib) == 1
+
+
+async def test_the_same_key_with_another_body_is_a_409_conflict(client, container, lib, token):
+    key = str(uuid4())
+    assert (await post_question(client, lib, token, question(lib), key)).status_code == 201
+    r = await post_question(client, lib, token, question(lib, help="samen_gezocht"), key)
+    problem = assert_problem(r, 409)
+    assert "sleutel" in problem["detail"]
+    assert await registered(container, lib) == 1
+
+
+async def test_a_refused_body_does_not_use_up_its_idempotency_key(client, container, lib, token):
+    """A key whose first attempt was refused (422) may be used again once the body is fixed."""
+    key = str(uuid4())
+    assert_problem(await post_question(client, lib, token, question(lib, npd_party="onbekend"), key), 422)
+    r = await post_question(client, lib, token, question(lib), key)
+    assert r.status_code == 201, r.text
+    assert await registered(container, lib) == 1
+
+
+async def test_a_missing_idempotency_key_is_a_400_problem(client, container, lib, token):
+    r = await post_question(client, lib, token, question(lib), key=None)
+    assert_problem(r, 400)
+    assert await registered(container, lib) == 0
+
+
+async def test_the_400_for_a_missing_idempotency_key_names_the_header(client, lib, token):
+    r = await post_question(client, lib, token, question(lib), key=None)
+    problem = assert_problem(r, 400)
+    named = [e.get("field") for e in problem.get("errors", [])]
+    assert "Idempotency-Key" in problem["detail"] or any(str(f).lower() == "idempotency-key" for f in named)
+
+
+async def test_keys_are_per_library(client, container, lib, lib_b, token):
+    token_b = await container.accounts.create_token(lib_b.desk)
+    key = str(uuid4())
+    a = await post_question(client, lib, token, question(lib), key)
+    b = await post_question(client, lib_b, token_b, question(lib_b, help="samen_gezocht"), key)
+    assert a.status_code == b.status_code == 201
+    assert a.json()["question_id"] != b.json()["question_id"]
+
+
+# authentication and scope
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer ido_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+    ],
+    ids=["no-token", "wrong-token", "basic-auth", "empty-bearer"],
+)
+async def test_without_a_valid_token_the_api_answers_401_with_www_authenticate(
+    client, container, lib, headers
+):
+    for r in (
+        await client.post(
+            questions_url(lib), json=question(lib), headers={**headers, "Idempotency-Key": str(uuid4())}
+        ),
+        await client.get(
+            questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=headers
+        ),
+        await client.get("/api/v1/catalogue", headers=headers),
+    ):
+        assert_problem(r, 401)
+        assert r.headers.get("www-authenticate", "").startswith("Bearer")
+    assert await registered(container, lib) == 0
+
+
+async def test_a_session_cookie_is_no_credential_for_the_api(client, container, lib):
+    await login(client, lib.desk)
+    r = await client.post(questions_url(lib), json=question(lib), headers={"Idempotency-Key": str(uuid4())})
+    assert_problem(r, 401)
+    assert await registered(container, lib) == 0
+
+
+async def test_a_token_of_library_a_gets_404_for_library_b_and_stores_nothing_there(
+    client, container, lib, lib_b, token
+):
+    for body in (question(lib), question(lib_b)):
+        r = await post_question(client, lib_b, token, body)
+        problem = assert_problem(r, 404)
+        assert lib_b.slug not in problem["detail"]
+    r = await client.get(
+        questions_url(lib_b), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+    )
+    assert_problem(r, 404)
+    assert await count_events(container, lib_b.tenant_id, "QuestionRegistered") == 0
+    assert await registered(container, lib) == 0
+
+
+async def test_a_token_of_a_poi_adviser_reads_the_catalogue_but_no_library(client, container, lib):
+    email = f"poi-{secrets.token_hex(3)}@test.example"
+    await container.accounts.create_user(email, Role.POI_ADVISER, poi_slug=lib.poi)
+    token = await container.accounts.create_token(email)
+    assert (await client.get("/api/v1/catalogue", headers=bearer(token))).status_code == 200
+    assert_problem(await post_question(client, lib, token, question(lib)), 404)
+    r = await client.get(
+        questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+    )
+    assert_problem(r, 404)
+    assert await registered(container, lib) == 0
+
+
+async def test_an_unknown_library_is_the_same_404(client, lib, token):
+    r = await client.post(
+        f"/api/v1/t/bieb-{secrets.token_hex(3)}/questions",
+        json=question(lib),
+        headers=bearer(token, str(uuid4())),
+    )
+    assert_problem(r, 404)
+
+
+async def test_a_location_of_another_library_is_refused(client, container, lib, lib_b, token):
+    r = await post_question(client, lib, token, question(lib, location_id=str(lib_b.location_id)))
+    problem = assert_problem(r, 422)
+    assert problem["errors"][0]["field"] == "location_id"
+    assert await registered(container, lib) == 0
+
+
+# refused bodies
+
+
+def _future() -> str:
+    return (datetime.now(TZ) + timedelta(days=1)).isoformat()
+
+
+def _before_subsidy_year() -> str:
+    return datetime(date.today().year - 1, 12, 31, 12, 0, tzinfo=TZ).isoformat()
+
+
+REFUSED = [
+    ("unknown-party", {"npd_party": "belastingdienst-nep"}, "npd_party", ["Onbekende NPD-partij"]),
+    ("unknown-topic", {"topic": "cbr.bestaat_niet"}, "topic", ["Onbekend onderwerp"]),
+    ("topic-of-another-party", {"topic": "duo.studiefinanciering"}, "topic", ["hoort bij"]),
+    ("unknown-help", {"help": "telepathie"}, "help", ["Onbekende soort hulp"]),
+    ("asked-at-in-the-future", {"asked_at": _future}, "asked_at", ["toekomst"]),
+    (
+        "asked-at-without-time-zone",
+        {"asked_at": lambda: datetime.now(TZ).replace(tzinfo=None, microsecond=0).isoformat()},
+        "asked_at",
+        ["tijdzone"],
+    ),
+    (
+        "asked-at-before-the-subsidy-year",
+        {"asked_at": _before_subsidy_year},
+        "asked_at",
+        ["registreert pas vanaf"],
+    ),
+    ("note-with-bsn", {"note": "BSN 111222333"}, "note", ["burgerservicenummer", "persoonsgegevens"]),
+    (
+        "note-with-email",
+        {"note": "mail naar jan.jansen@example.nl"},
+        "note",
+        ["e-mailadres", "persoonsgegevens"],
+    ),
+    ("note-with-phone", {"note": "bel terug op 0612345678"}, "note", ["telefoonnummer", "persoonsgegevens"]),
+    ("note-with-iban", {"note": "rekening NL91ABNA0417164300"}, "note", ["IBAN", "persoonsgegevens"]),
+]
+
+
+@pytest.mark.parametrize(("fields", "field", "words"), [r[1:] for r in REFUSED], ids=[r[0] for r in REFUSED])
+async def test_a_refused_question_is_a_422_problem_in_dutch_naming_the_field(
+    client, container, lib, token, fields, field, words
+):
+    body = question(lib, **{k: v() if callable(v) else v for k, v in fields.items()})
+    r = await post_question(client, lib, token, body)
+    problem = assert_problem(r, 422)
+    assert problem["type"] != "about:blank"
+    assert problem["errors"] == [{"field": field, "message": problem["detail"]}]
+    for w in words:
+        assert w in problem["detail"], (w, problem["detail"])
+    if field == "note":  # the refusal does not echo the personal data back
+        assert body["note"].split()[-1] not in r.text
+    assert await registered(container, lib) == 0
+
+
+async def test_an_unknown_json_field_is_a_400_problem(client, container, lib, token):
+    r = await post_question(client, lib, token, question(lib, bsn="111222333"))
+    assert_problem(r, 400)
+    assert await registered(container, lib) == 0
+
+
+async def test_a_missing_required_field_is_a_400_problem(client, container, lib, token):
+    body = question(lib)
+    del body["topic"]
+    problem = assert_problem(await post_question(client, lib, token, body), 400)
+    assert problem["detail"] == "De gegevens in het verzoek kloppen niet."
+    assert await registered(container, lib) == 0
+
+
+async def test_a_note_over_500_characters_is_refused(client, container, lib, token):
+    r = await post_question(client, lib, token, question(lib, note="x" * 501))
+    assert 400 <= r.status_code < 500
+    assert_problem(r, r.status_code)
+    assert await registered(container, lib) == 0
+
+
+async def test_invalid_json_is_a_400_problem(client, container, lib, token):
+    r = await client.post(
+        questions_url(lib),
+        content=b'{"npd_party": "cbr",',
+        headers={**bearer(token, str(uuid4())), "Content-Type": "application/json"},
+    )
+    assert_problem(r, 400)
+    assert await registered(container, lib) == 0
+
+
+async def test_a_body_over_256_kib_is_a_413_problem(client, container, lib, token):
+    big = json.dumps(question(lib, note="a" * (257 * 1024))).encode()
+    r = await client.post(
+        questions_url(lib),
+        content=big,
+        headers={**bearer(token, str(uuid4())), "Content-Type": "application/json"},
+    )
+    problem = assert_problem(r, 413)
+    assert problem["detail"] == "Het verzoek is te groot."
+    assert await registered(container, lib) == 0
+
+
+# the questions of a period
+
+
+async def test_the_list_of_a_period_holds_the_registered_questions_with_their_codes_but_not_retracted_ones(
+    client, container, lib, token
+):
+    kept = (
+        await post_question(client, lib, token, question(lib, channel="telefoon", duration="5-15"))
+    ).json()
+    undone = (
+        await post_question(
+            client,
+            lib,
+            token,
+            question(lib, npd_party="duo", topic="duo.studiefinanciering", help="samen_gezocht"),
+        )
+    ).json()
+
+    await login(client, lib.desk)
+    page = await client.get(f"/t/{lib.slug}/balie")
+    r = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{undone['question_id']}/ongedaan",
+        data={"_csrf_token": csrf_of(page.text), "locatie": str(lib.location_id)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
+
+    r = await client.get(
+        questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+    )
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert [x["question_id"] for x in rows] == [kept["question_id"]]
+    row = rows[0]
+    assert row["npd_party"] == "cbr" and row["topic"] == "cbr.rijbewijs_75" and row["help"] == "wegwijzer"
+    assert row["channel"] == "telefoon" and row["kind"] == "digitale_overheid" and row["duration"] == "5-15"
+    assert row["location_id"] == str(lib.location_id) and row["count"] == 1 and row["tally"] is False
+    assert datetime.fromisoformat(row["asked_at"].replace("Z", "+00:00")).astimezone(TZ).date() == today()
+    assert "note" not in row  # free text stays out of the list
+
+
+async def test_the_list_leaves_out_questions_outside_the_period(client, lib, token):
+    assert (await post_question(client, lib, token, question(lib))).status_code == 201
+    yesterday = today() - timedelta(days=1)
+    r = await client.get(
+        questions_url(lib),
+        params={"from": str(yesterday - timedelta(days=7)), "to": str(yesterday)},
+        headers=bearer(token),
+    )
+    assert r.status_code == 200 and r.json() == []
+
+
+async def test_the_list_shows_a_backdated_question_on_its_own_day(client, lib, token):
+    when = datetime.combine(today() - timedelta(days=1), datetime.min.time(), TZ).replace(hour=10)
+    if when.year < today().year:
+        pytest.skip("yesterday lies before the subsidy year")
+    created = (await post_question(client, lib, token, question(lib, asked_at=when.isoformat()))).json()
+    r = await client.get(
+        questions_url(lib), params={"from": str(when.date()), "to": str(when.date())}, headers=bearer(token)
+    )
+    assert [x["question_id"] for x in r.json()] == [created["question_id"]]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("2024-01-01", "2025-06-30"), ("2026-03-01", "2026-02-28")],
+    ids=["longer-than-a-year", "from-after-to"],
+)
+async def test_a_bad_period_is_a_422_problem(client, lib, token, first, last):
+    r = await client.get(questions_url(lib), params={"from": first, "to": last}, headers=bearer(token))
+    problem = assert_problem(r, 422)
+    assert "periode" in problem["detail"]
+
+
+async def test_a_period_of_a_year_and_a_day_is_refused(client, lib, token):
+    r = await client.get(
+        questions_url(lib), params={"from": "2025-01-01", "to": "2026-01-02"}, headers=bearer(token)
+    )
+    assert_problem(r, 422)
+
+
+async def test_a_whole_year_is_a_valid_period(client, lib, token):
+    for first, last in (("2025-01-01", "2025-12-31"), ("2024-01-01", "2024-12-31")):
+        r = await client.get(questions_url(lib), params={"from": first, "to": last}, headers=bearer(token))
+        assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"from": "2026-01-01"}, {"to": "2026-01-01"}, {"from": "gisteren", "to": "2026-01-01"}],
+    ids=["none", "no-to", "no-from", "not-a-date"],
+)
+async def test_missing_or_malformed_period_parameters_are_a_400_problem(client, lib, token, params):
+    r = await client.get(questions_url(lib), params=params, headers=bearer(token))
+    assert_problem(r, 400)
+
+
+# the catalogue and the OpenAPI document
+
+
+async def test_the_catalogue_lists_the_20_parties_with_their_topics_and_its_version(client, token):
+    r = await client.get("/api/v1/catalogue", headers=bearer(token))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["version"] == CATALOGUE.version and body["kb_form_version"]
+    assert len(body["parties"]) == 20
+    codes = {p["code"] for p in body["parties"]}
+    assert {"belastingdienst", "cbr", "duo", "uwv", "gemeente", "andere_overheid", "geen_overheid"} <= codes
+    for p in body["parties"]:
+        assert p["name"] and p["topics"], p["code"]
+        assert all(t["code"].startswith(p["code"] + ".") and t["name"] for t in p["topics"])
+    cbr = next(p for p in body["parties"] if p["code"] == "cbr")
+    assert "cbr.rijbewijs_75" in {t["code"] for t in cbr["topics"]}
+    assert {o["code"] for o in body["help_kinds"]} >= {"wegwijzer", "samen_gezocht", "lokale_partner"}
+    assert {o["code"] for o in body["channels"]} >= {"balie", "telefoon"}
+
+
+async def test_the_openapi_document_describes_the_three_api_operations(client):
+    r = await client.get("/schema/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    questions = next(v for k, v in paths.items() if re.fullmatch(r"/api/v1/t/\{slug\}/questions", k))
+    assert {"get", "post"} <= questions.keys()
+    assert "get" in paths["/api/v1/catalogue"]
+    assert not [k for k in paths if not k.startswith("/api/")], "only the API is documented"
+    post_params = {p["name"].lower() for p in questions["post"].get("parameters", [])}
+    assert "idempotency-key" in post_params
