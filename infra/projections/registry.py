@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infra.event_store import PostgresEventStore
+from infra.projections.courses import Courses
 from infra.projections.notices import Notices
 from infra.projections.opening_status import OpeningStatus
 from infra.projections.question_stats import QuestionStats
@@ -10,8 +11,8 @@ from infra.settings import Settings
 
 
 def all_projections(settings: Settings, store: PostgresEventStore) -> list:
-    return [QuestionStats(), OpeningStatus(store), Notices(settings)]
+    return [QuestionStats(), OpeningStatus(store), Notices(settings), Courses(store)]
 
 
 def projection_names() -> list[str]:
-    return [QuestionStats.name, OpeningStatus.name, Notices.name]
+    return [QuestionStats.name, OpeningStatus.name, Notices.name, Courses.name]
