@@ -79,4 +79,28 @@ def tenant_table(table: str, app: str = "SELECT, INSERT, UPDATE, DELETE") -> Non
     grant(table, app)
 
 
-__all__ = ["Operations", "app_role", "ensure_roles", "grant", "reader_role", "script", "tenant_table"]
+def read_model_tables(tables: dict[str, str]) -> None:
+    """Create each read-model table with its `_rebuild` shadow (same columns, same policies): a rebuild
+    replays into the shadow and swaps it in."""
+    for name, columns in tables.items():
+        for table in (name, f"{name}_rebuild"):
+            script(f"CREATE TABLE {table} ({columns}\n)")
+            tenant_table(table)
+
+
+def drop_read_model_tables(tables: dict[str, str]) -> None:
+    for name in tables:
+        script(f"DROP TABLE {name};\nDROP TABLE {name}_rebuild")
+
+
+__all__ = [
+    "Operations",
+    "app_role",
+    "ensure_roles",
+    "grant",
+    "reader_role",
+    "read_model_tables",
+    "drop_read_model_tables",
+    "script",
+    "tenant_table",
+]

@@ -1,6 +1,6 @@
 """Courses read model (v1): one row per course, and attendance per session."""
 
-from infra.migrations.roles import script, tenant_table
+from infra.migrations.roles import drop_read_model_tables, read_model_tables
 
 revision = "0006_courses"
 down_revision = "0005_append_function"
@@ -37,12 +37,8 @@ TABLES = {
 
 
 def upgrade() -> None:
-    for name, columns in TABLES.items():
-        for table in (name, f"{name}_rebuild"):
-            script(f"CREATE TABLE {table} ({columns}\n)")
-            tenant_table(table)
+    read_model_tables(TABLES)
 
 
 def downgrade() -> None:
-    for name in TABLES:
-        script(f"DROP TABLE {name};\nDROP TABLE {name}_rebuild")
+    drop_read_model_tables(TABLES)
