@@ -1,0 +1,176 @@
+"""Helpers for the real-browser tests: the web server in a subprocess, Debian's Chromium through Playwright's
+sync API, a watch on console errors (CSP violations among them), axe-core, and the desk's three taps."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import ConsoleMessage, Error, Page, expect
+
+CHROMIUM = "/usr/bin/chromium"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+TIMEOUT_MS = 10_000
+
+
+# --- the web server ---------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    base_url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def wait_until_ready(self, timeout: float = 60) -> None:
+        """Until GET /healthz answers 200; raises with the server's output when it exits or takes too long."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the web server exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the web server did not answer /healthz within {timeout} s:\n{self.output()}")
+
+
+def start_server(env: dict[str, str], log: Path) -> Server:
+    """`ido serve` on a free port, output to `log`; it boots while the caller goes on (see wait_until_ready)."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    return Server(proc, f"http://127.0.0.1:{port}", log)
+
+
+# --- watching the page ------------------------------------------------------------------------------------
+
+@dataclass
+class Watch:
+    """Console errors (Chromium reports CSP violations there) and uncaught page errors of one page."""
+    errors: list[str] = field(default_factory=list)
+    expected_statuses: set[int] = field(default_factory=set)  # Chromium logs every 4xx response as an error
+
+    def expect_status(self, *codes: int) -> None:
+        self.expected_statuses.update(codes)
+
+    def attach(self, page: Page) -> Page:
+        page.on("console", self._console)
+        page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        return page
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        if msg.location.get("url", "").endswith("/favicon.ico"):
+            return  # the app has no favicon: Chromium's own request for it ends in a 404
+        if any(f"the server responded with a status of {c} " in msg.text for c in self.expected_statuses):
+            return
+        if msg.type in ("error", "assert") or "Content Security Policy" in msg.text:
+            self.errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '')})")
+
+    def assert_clean(self) -> None:
+        assert not self.errors, "console errors or CSP violations:\n" + "\n".join(self.errors)
+
+
+def assert_no_violations(page: Page, what: str) -> None:
+    """axe-core: no WCAG 2.0/2.1 A or AA violations on the page as it is now."""
+    results = Axe().run(page, options=WCAG)
+    assert results.violations_count == 0, f"axe-core on {what} ({page.url}):\n{results.generate_report()}"
+
+
+def set_marker(page: Page) -> None:
+    """A value on `window` that survives HTMX swaps and is gone after any page load."""
+    page.evaluate("window.__marker = 1")
+
+
+def has_marker(page: Page) -> bool:
+    try:
+        return page.evaluate("window.__marker === 1")
+    except Error:  # the page is navigating away
+        return False
+
+
+def settled(page: Page) -> None:
+    """Wait until htmx has finished its swaps: new content carries `htmx-added` until the settle step (20 ms
+    later) processes it. A click before that would hit a form htmx does not know yet and submit it natively."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+
+
+# --- logging in and out -----------------------------------------------------------------------------------
+
+def login(page: Page, base_url: str, email: str, password: str) -> None:
+    page.goto(base_url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def logout(page: Page) -> None:
+    page.locator("header.top").get_by_role("button", name="Uitloggen", exact=True).click()
+    page.wait_for_url("**/login?uitgelogd=1")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Inloggen")
+
+
+# --- the desk ---------------------------------------------------------------------------------------------
+
+def party_button(page: Page, party: str):
+    return page.locator(f"#wizard button[name=partij][value='{party}']")
+
+
+def topic_button(page: Page, topic: str):
+    return page.locator(f"#wizard button[name=onderwerp][value='{topic}']")
+
+
+def help_button(page: Page, help_: str):
+    return page.locator(f"#wizard button[name=hulp][value='{help_}']")
+
+
+def expect_count(page: Page, n: int) -> None:
+    noun = "vraag" if n == 1 else "vragen"
+    expect(page.locator("#count")).to_have_text(f"Vandaag geregistreerd: {n} {noun}")
+
+
+def register_by_clicks(page: Page, party: str, topic: str, help_: str, count_after: int) -> None:
+    """The three taps: party, topic, how helped; wait until today's count shows the new question."""
+    party_button(page, party).click()
+    expect(topic_button(page, topic)).to_be_visible()
+    settled(page)
+    topic_button(page, topic).click()
+    expect(help_button(page, help_)).to_be_visible()
+    settled(page)
+    help_button(page, help_).click()
+    expect_count(page, count_after)
+    expect(party_button(page, party)).to_be_visible()  # the wizard is back at step 1
+    settled(page)
