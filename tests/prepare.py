@@ -1,7 +1,8 @@
 """What the test suite needs beyond Python packages; run by `make test` before pytest.
 
 The browser tests (tests/e2e/test_browser.py) drive Debian's Chromium at /usr/bin/chromium through Playwright;
-we never download a browser of Playwright's own. When it is missing, apt-get installs Debian's `chromium`."""
+we never download a browser of Playwright's own. When it is missing, apt-get installs Debian's `chromium`.
+Debian's `docker-compose` checks docker-compose.yml (`docker-compose config`; no engine needed)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
+COMPOSE = Path("/usr/bin/docker-compose")
 
 
 def _fail(message: str) -> int:
@@ -19,27 +21,32 @@ def _fail(message: str) -> int:
     return 1
 
 
-def ensure_chromium() -> int:
-    if CHROMIUM.exists():
+def ensure_debian_package(path: Path, package: str) -> int:
+    if path.exists():
         return 0
     if shutil.which("apt-get") is None:
-        return _fail(f"{CHROMIUM} is missing and there is no apt-get; install Debian's 'chromium' package.")
+        return _fail(f"{path} is missing and there is no apt-get; install Debian's '{package}' package.")
     if os.geteuid() != 0:
-        return _fail(f"{CHROMIUM} is missing; as root run: apt-get update && apt-get install -y chromium")
-    print(f"prepare: {CHROMIUM} is missing, installing Debian's 'chromium' with apt-get", file=sys.stderr)
+        return _fail(f"{path} is missing; as root run: apt-get update && apt-get install -y {package}")
+    print(f"prepare: {path} is missing, installing Debian's '{package}' with apt-get", file=sys.stderr)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "chromium"]):
+    for cmd in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", package]):
         if subprocess.run(cmd, env=env, check=False).returncode != 0:
-            return _fail(f"`{' '.join(cmd)}` failed; {CHROMIUM} is still missing.")
-    if not CHROMIUM.exists():
-        return _fail(f"apt-get installed 'chromium' but {CHROMIUM} is still missing.")
+            return _fail(f"`{' '.join(cmd)}` failed; {path} is still missing.")
+    if not path.exists():
+        return _fail(f"apt-get installed '{package}' but {path} is still missing.")
     return 0
 
 
+def ensure_chromium() -> int:
+    return ensure_debian_package(CHROMIUM, "chromium")
+
+
 def main() -> int:
-    code = ensure_chromium()
-    if code:
-        return code
+    for path, package in ((CHROMIUM, "chromium"), (COMPOSE, "docker-compose")):
+        code = ensure_debian_package(path, package)
+        if code:
+            return code
     print("test prerequisites present", file=sys.stderr)
     return 0
 
