@@ -50,20 +50,6 @@ async def client(app):
         yield c
 
 
-@pytest.fixture
-async def other_client(client):
-    """A second browser (its own cookies) on the same running app as `client`."""
-    import httpx
-    from litestar.testing.transport import TestClientTransport
-
-    async with httpx.AsyncClient(
-        transport=TestClientTransport(client=client),
-        base_url="http://testserver.local",
-        follow_redirects=True,
-    ) as c:
-        yield c
-
-
 async def make_library(container, poi_slug: str | None = None) -> Lib:
     suffix = secrets.token_hex(3)
     if poi_slug is None:
