@@ -204,7 +204,10 @@ def enrol(s: Course, code: str, via_question_id: UUID | None) -> list[msgspec.St
     """`code` comes from the edge (random, in CODE_ALPHABET). Raises: DomainError when the course is full."""
     _open(s)
     if len(s.enrolled) >= s.capacity:
-        raise DomainError(f"De cursus is vol ({s.capacity} deelnemers).", field="capacity")
+        raise DomainError(
+            f"De cursus is vol ({s.capacity} {'deelnemer' if s.capacity == 1 else 'deelnemers'}).",
+            field="capacity",
+        )
     if (
         code in s.enrolled
         or code in s.withdrawn

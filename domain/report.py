@@ -8,6 +8,20 @@ from datetime import date, timedelta
 
 MIN_PUBLISHED_COUNT = 5
 SUPPRESSED = "<5"
+MONTH_NAMES = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 Cell = int | float | str | date | None
 
@@ -21,6 +35,11 @@ class Section:
     columns: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     count_columns: tuple[int, ...] = ()  # indexes of columns holding counts (subject to suppression)
+    total: tuple[Cell, ...] | None = None  # the "Totaal" row under the table, if it has one
+
+    @property
+    def label_columns(self) -> tuple[int, ...]:
+        return tuple(i for i in range(len(self.columns)) if i not in self.count_columns)
 
 
 @dataclass(frozen=True)
@@ -42,8 +61,23 @@ class Period:
     def label(self) -> str:
         return f"{self.year}" if self.quarter is None else f"{self.year} kwartaal {self.quarter}"
 
+    @property
+    def slug(self) -> str:
+        return f"{self.year}" if self.quarter is None else f"{self.year}-k{self.quarter}"
+
     def months(self) -> list[tuple[int, int]]:
         return [(self.year, m) for m in range(self.first.month, self.last.month + 1)]
+
+    def month_starts(self) -> list[date]:
+        return [date(y, m, 1) for y, m in self.months()]
+
+
+def month_last(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def month_label(first: date) -> str:
+    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
 
 
 @dataclass(frozen=True)
@@ -62,23 +96,56 @@ class Report:
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
 
+    def has(self, key: str) -> bool:
+        return any(s.key == key for s in self.sections)
+
 
 def suppress(report: Report, minimum: int = MIN_PUBLISHED_COUNT) -> Report:
-    """Counts from 1 to minimum-1 show as "<5". Where a section's rows would let a total recover a hidden
-    cell (exactly one hidden cell in a count column), the next smallest cell is hidden too."""
+    """Counts from 1 to minimum-1 show as "<5" (the total too). The hidden cells of a column must not be
+    recoverable from the total (or from the same total published in another section): when one cell of a
+    column is hidden, or all hidden cells can only be 1 (their sum equals their number), the next smallest
+    shown cell is hidden too."""
     sections = tuple(_suppress_section(s, minimum) for s in report.sections)
     return replace(report, sections=sections, suppressed=True)
 
 
 def _suppress_section(s: Section, minimum: int) -> Section:
     rows = [list(r) for r in s.rows]
+    total = list(s.total) if s.total is not None else None
     for col in s.count_columns:
-        small = [i for i, r in enumerate(rows) if isinstance(r[col], int) and 0 < r[col] < minimum]
+        small = [i for i, r in enumerate(rows) if _is_count(r[col]) and 0 < r[col] < minimum]
+        hidden_sum = sum(rows[i][col] for i in small)
         for i in small:
             rows[i][col] = SUPPRESSED
-        if len(small) == 1:
-            shown = [i for i, r in enumerate(rows) if isinstance(r[col], int) and r[col] > 0]
+        if small and (len(small) == 1 or hidden_sum == len(small)):
+            shown = [i for i, r in enumerate(rows) if _is_count(r[col]) and r[col] > 0]
             if shown:
                 j = min(shown, key=lambda i: rows[i][col])
                 rows[j][col] = SUPPRESSED
-    return replace(s, rows=tuple(tuple(r) for r in rows))
+        if total is not None and _is_count(total[col]) and 0 < total[col] < minimum:
+            total[col] = SUPPRESSED
+    return replace(s, rows=tuple(tuple(r) for r in rows), total=tuple(total) if total is not None else None)
+
+
+def _is_count(value: Cell) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def summary(report: Report) -> list[tuple[str, Cell]]:
+    """The key figures, copied from the (possibly suppressed) sections, so they never reveal a hidden cell."""
+    out: list[tuple[str, Cell]] = []
+    if report.has("soort"):
+        kinds = report.section("soort")
+        out.append(("Vragen, alle soorten", kinds.total[1] if kinds.total else 0))
+        out += [(f"Vragen: {r[0]}", r[1]) for r in kinds.rows]
+    if report.has("cursisten"):
+        c = report.section("cursisten")
+        if c.total:
+            out += [("Cursussen", c.total[1]), ("Cursisten", c.total[3]), ("Cursisten afgerond", c.total[4])]
+    if report.has("ido"):
+        ido = report.section("ido")
+        status_col = ido.columns.index("Status")
+        out.append(("IDO-locaties", len(ido.rows)))
+        out.append(("IDO-locaties open", sum(1 for r in ido.rows if r[status_col] == "Open")))
+    out.append(("Waarschuwingen over volledigheid", len(report.warnings)))
+    return out

@@ -204,12 +204,16 @@ class Accounts:
         return await self._user("u.user_id = :v", user_id)
 
     async def _user(self, where: str, value: object) -> User | None:
+        """Memberships of a deactivated library are left out: a user whose only library it is has none, and
+        login and the middleware refuse such a user."""
         async with self.db.platform() as conn:
             rows = (
                 await conn.execute(
                     text(
                         "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
-                        f"FROM users u LEFT JOIN memberships m USING (user_id) WHERE {where}"
+                        "FROM users u LEFT JOIN memberships m ON m.user_id = u.user_id AND (m.tenant_id IS NULL "
+                        "OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = m.tenant_id AND t.active)) "
+                        f"WHERE {where}"
                     ),
                     {"v": value},
                 )

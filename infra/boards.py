@@ -56,8 +56,8 @@ class Scope:
 async def libraries(reader: Database, pois: list[UUID] | None = None) -> list:
     """The libraries of the given POIs (None: all), for filters and scope checks."""
     where = "WHERE t.poi_id = ANY(:pois)" if pois is not None else ""
-    sql = f"""SELECT t.tenant_id, t.slug, t.name, coalesce(t.province, 'onbekend') AS province, p.poi_id,
-              p.slug AS poi_slug, p.name AS poi FROM tenants t JOIN pois p USING (poi_id) {where}
+    sql = f"""SELECT t.tenant_id, t.slug, t.name, t.active, coalesce(t.province, 'onbekend') AS province,
+              p.poi_id, p.slug AS poi_slug, p.name AS poi FROM tenants t JOIN pois p USING (poi_id) {where}
               ORDER BY t.name"""
     async with reader.platform() as conn:
         return (await conn.execute(text(sql), {"pois": pois or []})).all()

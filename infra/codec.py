@@ -23,6 +23,7 @@ class Codec:
     ):
         self._types = {t.__name__: t for t in types}
         self._upcasters = dict(upcasters)
+        self._decoders: dict[str, msgspec.json.Decoder] = {}
         for name, version in self._upcasters:
             if name not in self._types or version >= self.schema_version(name):
                 raise ValueError(f"upcaster {name} v{version} does not lead to a current version")
@@ -51,6 +52,20 @@ class Codec:
             payload = self._upcasters[(event_type, schema_version)](payload)
             schema_version += 1
         return msgspec.convert(payload, cls, strict=False)
+
+    def decode_json(self, event_type: str, schema_version: int, raw: str | bytes) -> msgspec.Struct:
+        """decode() from the JSON text: straight into the struct when no upcaster applies."""
+        if schema_version < self.schema_version(event_type):
+            return self.decode(event_type, schema_version, msgspec.json.decode(raw))
+        try:
+            decoder = self._decoders[event_type]
+        except KeyError:
+            try:
+                cls = self._types[event_type]
+            except KeyError:
+                raise UnknownEventType(event_type) from None
+            decoder = self._decoders[event_type] = msgspec.json.Decoder(cls, strict=False)
+        return decoder.decode(raw)
 
     def with_types(
         self, types: Iterable[type[msgspec.Struct]], upcasters: Mapping[tuple[str, int], Upcaster] = {}

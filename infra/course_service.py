@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import courses as c
 from domain.ports import NewEvent
@@ -29,10 +30,11 @@ class CourseService:
         self.store = store
         self.waker = waker or NoWaker()
 
-    async def load(self, tenant_id: UUID, course_id: UUID) -> c.Course:
-        return c.fold(
-            course_id, [e.event for e in await self.store.read_stream(tenant_id, c.stream_id(course_id))]
-        )
+    async def load(
+        self, tenant_id: UUID, course_id: UUID, *, conn: AsyncConnection | None = None
+    ) -> c.Course:
+        stream = await self.store.read_stream(tenant_id, c.stream_id(course_id), conn=conn)
+        return c.fold(course_id, [e.event for e in stream])
 
     async def execute(
         self,
@@ -41,10 +43,13 @@ class CourseService:
         decide: Callable[[c.Course], list[msgspec.Struct]],
         meta: dict[str, Any],
         event_ids: list[UUID] | None = None,
+        *,
+        conn: AsyncConnection | None = None,
     ) -> c.Course:
         """Load, decide, append at the loaded version. With `event_ids` (derived from an idempotency key) a
-        repeated request appends nothing twice."""
-        s = await self.load(tenant_id, course_id)
+        repeated request appends nothing twice. With `conn` the read and the append happen in the caller's
+        transaction, and the caller wakes the workers once it has committed."""
+        s = await self.load(tenant_id, course_id, conn=conn)
         events = decide(s)
         if events:
             ids = event_ids or [uuid4() for _ in events]
@@ -53,18 +58,28 @@ class CourseService:
                 c.stream_id(course_id),
                 [NewEvent(i, e, meta) for i, e in zip(ids, events, strict=False)],
                 s.version,
+                conn=conn,
             )
-            await self.waker.wake(tenant_id)
+            if conn is None:
+                await self.waker.wake(tenant_id)
         for e in events:
             s = c.evolve(s, e)
         return s
 
     async def enrol(
-        self, tenant_id: UUID, course_id: UUID, via_question_id: UUID | None, meta: dict[str, Any]
+        self,
+        tenant_id: UUID,
+        course_id: UUID,
+        via_question_id: UUID | None,
+        meta: dict[str, Any],
+        *,
+        conn: AsyncConnection | None = None,
     ) -> tuple[c.Course, str]:
-        s = await self.load(tenant_id, course_id)
+        s = await self.load(tenant_id, course_id, conn=conn)
         code = new_code(s.programme)
         while code in s.enrolled or code in s.withdrawn:
             code = new_code(s.programme)
-        s = await self.execute(tenant_id, course_id, lambda st: c.enrol(st, code, via_question_id), meta)
+        s = await self.execute(
+            tenant_id, course_id, lambda st: c.enrol(st, code, via_question_id), meta, conn=conn
+        )
         return s, code

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from uuid import UUID
 
 import asyncpg
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -17,10 +18,12 @@ _SERVER_SETTINGS = {"idle_in_transaction_session_timeout": "10000", "statement_t
 
 def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name: str = "ido") -> AsyncEngine:
     connect_args = {"server_settings": {**_SERVER_SETTINGS, "application_name": name}}
+    json = {"json_deserializer": msgspec.json.decode}
     if null_pool:
-        return create_async_engine(url, poolclass=NullPool, connect_args=connect_args)
+        return create_async_engine(url, poolclass=NullPool, connect_args=connect_args, **json)
     return create_async_engine(
         url,
+        **json,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,

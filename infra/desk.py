@@ -3,7 +3,6 @@ list is answered from the event table itself, never from a worker's read model."
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -13,12 +12,13 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import questions as q
-from domain.errors import IdempotencyConflict
 from domain.ports import NewEvent
-from infra.codec import from_jsonb, json_dumps
+from infra.codec import from_jsonb
 from infra.event_store import PostgresEventStore
+from infra.idempotency import Outcome, run_once
 from infra.locations import list_locations
 from infra.partners import Partners
 from infra.wakeup import NoWaker
@@ -27,19 +27,8 @@ TZ = ZoneInfo("Europe/Amsterdam")
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
 
 
-def request_hash(payload: Any) -> bytes:
-    return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
-
-
 def id_for_key(tenant_id: UUID, key: str, purpose: str = "question") -> UUID:
     return uuid5(NAMESPACE_URL, f"ido:{tenant_id}:{purpose}:{key}")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,41 +79,18 @@ class Desk:
     ) -> Outcome:
         """Decide and append under an idempotency key: the same key with the same payload answers what the
         first request answered; the same key with another payload raises IdempotencyConflict."""
-        digest = request_hash(payload)
-        async with self.db.tenant(tenant_id) as conn:
-            fresh = (
-                await conn.execute(
-                    text(
-                        "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (:t, :k, :h) "
-                        "ON CONFLICT DO NOTHING RETURNING key"
-                    ),
-                    {"t": tenant_id, "k": key, "h": digest},
-                )
-            ).scalar()
-            if fresh is None:
-                row = (
-                    await conn.execute(
-                        text(
-                            "SELECT request_hash, status, response FROM idempotency_keys WHERE tenant_id = :t AND key = :k"
-                        ),
-                        {"t": tenant_id, "k": key},
-                    )
-                ).one()
-                if bytes(row.request_hash) != digest:
-                    raise IdempotencyConflict(key)
-                return Outcome(row.status, from_jsonb(row.response), replayed=True)
-            events = decide()
-            new = [NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(events)]
+
+        async def append(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
+            new = [
+                NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(decide())
+            ]
             await self.store.append(tenant_id, stream_id, new, expected_version=0, conn=conn)
-            await conn.execute(
-                text(
-                    "UPDATE idempotency_keys SET status = :s, response = CAST(:r AS jsonb) "
-                    "WHERE tenant_id = :t AND key = :k"
-                ),
-                {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)},
-            )
-        await self.waker.wake(tenant_id)
-        return Outcome(status, body)
+            return status, body
+
+        outcome = await run_once(self.db, tenant_id, key, payload, append)
+        if not outcome.replayed:
+            await self.waker.wake(tenant_id)
+        return outcome
 
     async def register(
         self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]

@@ -33,6 +33,7 @@ class Embedded:
 def start_postgres(var: Path, emb: Embedded) -> str:
     runtime = (var / "run").absolute()
     runtime.mkdir(parents=True, exist_ok=True)
+    runtime.chmod(0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # pgserver keeps its lock file there
     import pgserver
 

@@ -41,12 +41,29 @@ _READ_STREAM = text(
     "AND stream_version > :after ORDER BY stream_version"
 )
 
+# ORDER BY the xid8 column: `tx_id` alone would name the text alias of _COLUMNS (lexicographic order, and no use
+# of events_tenant_feed: every batch sorted all of the tenant's remaining events)
 _READ_FEED = text(f"""
 SELECT {_COLUMNS} FROM events
 WHERE tenant_id = :tenant_id
   AND (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx_id, global_position
+ORDER BY events.tx_id, events.global_position
+LIMIT :limit
+""")
+
+# A projection's page of the feed: every row counts for the checkpoint, only its event types carry their JSON.
+_READ_PAGE = text("""
+SELECT tenant_id, stream_id, stream_version, event_id, event_type, schema_version,
+       CASE WHEN CAST(:types AS text[]) IS NULL OR event_type = ANY(CAST(:types AS text[])) THEN data::text END AS data,
+       CASE WHEN CAST(:types AS text[]) IS NULL OR event_type = ANY(CAST(:types AS text[])) THEN metadata::text END
+         AS metadata,
+       global_position, tx_id::text AS tx_id, recorded_at
+FROM events
+WHERE tenant_id = :tenant_id
+  AND (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY events.tx_id, events.global_position
 LIMIT :limit
 """)
 
@@ -183,6 +200,37 @@ class PostgresEventStore:
             ).all()
         return [self._record(r) for r in rows]
 
+    async def read_page(
+        self,
+        tenant_id: UUID,
+        after: Checkpoint,
+        limit: int,
+        types: frozenset[str] | None,
+        *,
+        conn: AsyncConnection,
+    ) -> tuple[list[RecordedEvent], Checkpoint | None, int]:
+        """The next `limit` events of the feed: (those of `types`, the checkpoint after the page, rows read)."""
+        rows = (
+            await conn.execute(
+                _READ_PAGE,
+                {
+                    "tenant_id": tenant_id,
+                    "tx": str(after.tx_id),
+                    "pos": after.position,
+                    "limit": limit,
+                    "types": None if types is None else sorted(types),
+                },
+            )
+        ).all()
+        if not rows:
+            return [], None, 0
+        last = rows[-1]
+        return (
+            [self._record(r) for r in rows if r.data is not None],
+            Checkpoint(int(last.tx_id), last.global_position),
+            len(rows),
+        )
+
     def _record(self, r: Any) -> RecordedEvent:
         return RecordedEvent(
             tenant_id=r.tenant_id,
@@ -191,7 +239,9 @@ class PostgresEventStore:
             event_id=r.event_id,
             event_type=r.event_type,
             schema_version=r.schema_version,
-            event=self.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)),
+            event=self.codec.decode_json(r.event_type, r.schema_version, r.data)
+            if isinstance(r.data, str)
+            else self.codec.decode(r.event_type, r.schema_version, r.data),
             metadata=from_jsonb(r.metadata),
             global_position=r.global_position,
             tx_id=int(r.tx_id),

@@ -57,6 +57,7 @@ def course_row(s: c.Course) -> dict:
 class Courses:
     name = "courses.v1"
     tables = ("rm_courses_v1", "rm_course_sessions_v1")
+    event_types = frozenset(_TYPES)
 
     def __init__(self, store: PostgresEventStore) -> None:
         self.store = store

@@ -85,6 +85,7 @@ def rescheduled_subject(e: ido.OpeningRescheduled, name: str) -> str:
 class Notices:
     name = "notices.v1"
     tables: tuple[str, ...] = ()  # an outbox, not a read model: replaying it adds nothing (dedupe key)
+    event_types = frozenset({"IdoRegistered", "OpeningRescheduled"})
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

@@ -47,6 +47,7 @@ def _row(state: ido.Ido) -> dict:
 class OpeningStatus:
     name = "opening_status.v1"
     tables = ("rm_opening_status_v1",)
+    event_types = frozenset(_IDO_TYPES)
 
     def __init__(self, store: PostgresEventStore) -> None:
         self.store = store

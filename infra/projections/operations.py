@@ -20,6 +20,16 @@ GROUP BY e.tenant_id
 """)
 
 
+# For the sweep: one index probe per tenant from its checkpoint (events_tenant_feed), not a count of every event
+_TENANTS_BEHIND = text("""
+SELECT t.tenant_id FROM tenants t
+LEFT JOIN projection_checkpoints c ON c.tenant_id = t.tenant_id AND c.projection = :p
+WHERE EXISTS (
+  SELECT 1 FROM events e WHERE e.tenant_id = t.tenant_id
+    AND (e.tx_id, e.global_position) > (COALESCE(c.last_tx_id, '0'::xid8), COALESCE(c.last_position, 0)))
+""")
+
+
 @dataclass(frozen=True)
 class Lag:
     projection: str
@@ -36,6 +46,12 @@ async def behind(reader: Database, projection: str) -> dict[UUID, tuple[int, dat
     async with reader.platform() as conn:
         rows = (await conn.execute(_BEHIND, {"p": projection})).all()
     return {r.tenant_id: (r.events, r.oldest) for r in rows}
+
+
+async def tenants_behind(reader: Database, projection: str) -> set[UUID]:
+    """The tenants with events the projection has not applied, without counting them."""
+    async with reader.platform() as conn:
+        return set((await conn.execute(_TENANTS_BEHIND, {"p": projection})).scalars())
 
 
 async def status(reader: Database, names: list[str]) -> list[Lag]:

@@ -34,6 +34,9 @@ REFERRALS = (["day", "location_id", "partner_id"], ["date", "uuid", "uuid"])
 class QuestionStats:
     name = "question_stats.v1"
     tables = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1")
+    event_types = frozenset(
+        {"QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"}
+    )
 
     async def apply(
         self, conn: AsyncConnection, tenant_id: UUID, events: list[RecordedEvent], suffix: str

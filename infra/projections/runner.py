@@ -30,6 +30,21 @@ class Projection(Protocol):
 
 _LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
 _WAIT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
+_LOCKS = text(
+    "SELECT p, pg_try_advisory_xact_lock(hashtext(p), hashtext(CAST(CAST(:t AS uuid) AS text))) AS ok "
+    "FROM unnest(CAST(:ps AS text[])) AS p"
+)
+_GET_ALL = text(
+    "SELECT projection, last_tx_id::text AS tx, last_position FROM projection_checkpoints "
+    "WHERE tenant_id = :t AND projection = ANY(CAST(:ps AS text[]))"
+)
+_PUT_ALL = text("""
+INSERT INTO projection_checkpoints (tenant_id, projection, last_tx_id, last_position, updated_at)
+SELECT :t, u.p, CAST(u.tx AS xid8), u.pos, now()
+FROM unnest(CAST(:ps AS text[]), CAST(:txs AS text[]), CAST(:poss AS bigint[])) AS u(p, tx, pos)
+ON CONFLICT (tenant_id, projection) DO UPDATE
+SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
+""")
 _GET = text(
     "SELECT last_tx_id::text AS tx, last_position FROM projection_checkpoints WHERE tenant_id = :t AND projection = :p"
 )
@@ -61,12 +76,17 @@ async def apply_batch(
 ) -> int:
     """Apply the next batch inside `conn`'s transaction; answer how many events it held."""
     cp = await checkpoint(conn, tenant_id, name)
-    events = await store.read_feed(tenant_id, cp, batch, conn=conn)
+    types = getattr(projection, "event_types", None)
+    if types is None:
+        events = await store.read_feed(tenant_id, cp, batch, conn=conn)
+        last, n = (events[-1].checkpoint if events else None), len(events)
+    else:
+        events, last, n = await store.read_page(tenant_id, cp, batch, types, conn=conn)
     if events:
         await projection.apply(conn, tenant_id, events, suffix)
-        last = events[-1].checkpoint
+    if last is not None:
         await conn.execute(_PUT, {"t": tenant_id, "p": name, "tx": str(last.tx_id), "pos": last.position})
-    return len(events)
+    return n
 
 
 class Runner:
@@ -109,9 +129,49 @@ class Runner:
                 raise TimeoutError(f"{name} did not catch up for tenant {tenant_id} in {timeout} s")
             await asyncio.sleep(0.02)
 
-    async def advance_all(self, tenant_id: UUID, **kw: int) -> bool:
-        done = True
-        for name in self.projections:
-            _, caught_up = await self.advance(name, tenant_id, **kw)
-            done = done and caught_up
-        return done
+    async def advance_all(self, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH) -> bool:
+        """Advance every projection of the tenant together: per batch one transaction, one page of the feed
+        from the lowest checkpoint, each projection given the events of its types after its own checkpoint.
+        Projections locked by another worker are left to it. Answer whether all are caught up."""
+        names = list(self.projections)
+        for _ in range(max_batches):
+            async with self.db.tenant(tenant_id) as conn:
+                locks = (await conn.execute(_LOCKS, {"ps": names, "t": tenant_id})).all()
+                mine = [r.p for r in locks if r.ok]
+                if not mine:
+                    return True
+                got = (await conn.execute(_GET_ALL, {"ps": mine, "t": tenant_id})).all()
+                cps = {r.projection: Checkpoint(int(r.tx), r.last_position) for r in got}
+                for name in mine:
+                    cps.setdefault(name, Checkpoint())
+                start = min(cps.values(), key=lambda c: (c.tx_id, c.position))
+                kinds = [getattr(self.projections[n], "event_types", None) for n in mine]
+                types = None if any(k is None for k in kinds) else frozenset().union(*kinds)
+                events, last, n = await self.store.read_page(tenant_id, start, batch, types, conn=conn)
+                if last is None:
+                    return True
+                moved = []
+                for name, kind in zip(mine, kinds, strict=True):
+                    if not cps[name] < last:
+                        continue
+                    mine_events = [
+                        e
+                        for e in events
+                        if cps[name] < e.checkpoint and (kind is None or e.event_type in kind)
+                    ]
+                    if mine_events:
+                        await self.projections[name].apply(conn, tenant_id, mine_events, "")
+                    moved.append(name)
+                if moved:
+                    await conn.execute(
+                        _PUT_ALL,
+                        {
+                            "t": tenant_id,
+                            "ps": moved,
+                            "txs": [str(last.tx_id)] * len(moved),
+                            "poss": [last.position] * len(moved),
+                        },
+                    )
+            if n < batch:
+                return True
+        return False

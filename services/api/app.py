@@ -9,30 +9,58 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
-from litestar import Litestar, Request, get
+from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.plugins.prometheus import PrometheusConfig
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
 from domain.errors import DomainError
 from infra.bootstrap import Container, build
+from infra.course_service import CourseService
 from infra.desk import Desk
+from infra.health import check_feed
 from infra.locations import Location, list_locations
+from infra.logs import configure as configure_logs
 from infra.partners import Partners
+from infra.planning import Planning
 from infra.sessions import ABSOLUTE_SECONDS, LoginThrottle, SessionStore
 from infra.settings import Settings
 from infra.wakeup import Waker
-from services.api import api_v1, auth, desk, errors, home, partners
+from services.api import (
+    accounts,
+    admin,
+    api_courses,
+    api_reports,
+    api_v1,
+    auth,
+    courses,
+    dashboard,
+    desk,
+    errors,
+    home,
+    ops,
+    partners,
+    planning,
+    users,
+    verantwoording,
+    verantwoording_kb,
+)
+from services.api.legacy_import import LegacyImportController
 from services.api.middleware import authentication, same_origin, security_headers
 from services.api.templating import configure_environment
 from services.worker.celery_app import make_celery
 
 HERE = Path(__file__).parent
+# HTTP latency per route template (not per id), on /metrics with the application's own figures
+PROMETHEUS = PrometheusConfig(
+    app_name="ido", prefix="ido", group_path=True, exclude=["/metrics", "/static", "/healthz", "/readyz"]
+)
 MAX_BODY = 256 * 1024
 
 
@@ -48,6 +76,8 @@ class Services:
     desk: Desk
     partners: Partners
     clock: Callable[[], datetime]
+    planning: Planning
+    courses: CourseService
 
     @property
     def accounts(self):
@@ -77,22 +107,32 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     clock = clock or (lambda: datetime.now(UTC))
     parts = Partners(container.db)
-    desk = Desk(container.events, parts, clock, Waker(redis, make_celery(settings)))
-    return Services(settings, container, redis, SessionStore(redis), LoginThrottle(redis), desk, parts, clock)
-
-
-@get("/healthz", sync_to_thread=False, include_in_schema=False)
-def healthz() -> dict[str, str]:
-    """The process is alive (readiness of PostgreSQL and Redis is /readyz)."""
-    return {"status": "ok"}
+    waker = Waker(redis, make_celery(settings))
+    desk = Desk(container.events, parts, clock, waker)
+    return Services(
+        settings,
+        container,
+        redis,
+        SessionStore(redis),
+        LoginThrottle(redis),
+        desk,
+        parts,
+        clock,
+        Planning(container.events, clock, waker),
+        courses=CourseService(container.events, waker),
+    )
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    configure_logs()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
         services = build_services(settings, clock)
+        await check_feed(
+            services.container
+        )  # refuse to serve a database restored logically into a new cluster
         app.state.services = services
         try:
             yield
@@ -102,16 +142,28 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
 
     return Litestar(
         route_handlers=[
-            healthz,
+            *ops.ROUTES,
             auth.login_page,
             auth.login,
             auth.logout,
             auth.logout_everywhere,
             auth.home,
             *home.ROUTES,
+            *accounts.ROUTES,
+            admin.AdminController,
+            users.LibraryUsersController,
+            users.PoiColleaguesController,
             desk.DeskController,
             partners.PartnersController,
+            dashboard.DashboardController,
+            planning.PlanningController,
+            LegacyImportController,
+            courses.CoursesController,
             *api_v1.ROUTES,
+            *api_courses.ROUTES,
+            *verantwoording.ROUTES,
+            *verantwoording_kb.ROUTES,
+            *api_reports.ROUTES,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], include_in_schema=False
             ),
@@ -128,7 +180,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
             cookie_samesite="lax",
             exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
         ),
-        middleware=[security_headers, same_origin, authentication],
+        middleware=[security_headers, PROMETHEUS.middleware, same_origin, authentication],
         exception_handlers={
             HTTPException: errors.http_error,
             DomainError: errors.domain_error,

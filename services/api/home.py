@@ -1,4 +1,5 @@
-"""Start pages of the roles that register no questions: POI adviser, KB analyst, platform admin."""
+"""Start pages of the roles that register no questions: POI adviser and KB analyst (their boards live in
+services/api/boards.py), platform admin."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from domain.accounts import Role
+from infra import admin_audit
+from infra.boards import troubled_deliveries
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from services.api import boards
 from services.api.web import page, require_who
 
 _LIBRARIES = text("""
@@ -23,24 +27,6 @@ async def _libraries(request: Request, where: str = "", **params: object) -> lis
         return (await conn.execute(text(_LIBRARIES.text.format(where=where)), params)).all()
 
 
-@get("/poi", include_in_schema=False)
-async def poi_home(request: Request) -> Template:
-    w = require_who(request)
-    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER]
-    if not pois:
-        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
-    libraries = await _libraries(request, "WHERE t.poi_id = ANY(:pois)", pois=pois)
-    return page(request, "home/poi.html.j2", libraries=libraries)
-
-
-@get("/kb", include_in_schema=False)
-async def kb_home(request: Request) -> Template:
-    w = require_who(request)
-    if Role.KB_ANALYST not in w.roles():
-        raise PermissionDeniedException("Deze pagina is voor analisten van de KB.")
-    return page(request, "home/kb.html.j2", libraries=await _libraries(request))
-
-
 @get("/beheer", include_in_schema=False)
 async def admin_home(request: Request) -> Template:
     w = require_who(request)
@@ -49,8 +35,14 @@ async def admin_home(request: Request) -> Template:
     svc = request.app.state.services
     lags = await status(svc.container.reader, projection_names())
     return page(
-        request, "home/admin.html.j2", libraries=await _libraries(request), lags=lags, now=svc.clock()
+        request,
+        "home/admin.html.j2",
+        libraries=await _libraries(request),
+        lags=lags,
+        now=svc.clock(),
+        deliveries=await troubled_deliveries(svc.container.reader),
+        changes=await admin_audit.recent(svc.container.db, 10),
     )
 
 
-ROUTES = [poi_home, kb_home, admin_home]
+ROUTES = [*boards.ROUTES, admin_home]

@@ -35,6 +35,8 @@ def security_headers(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         scope["ido_request_id"] = secrets.token_hex(8)  # type: ignore[typeddict-unknown-key]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=scope["ido_request_id"])  # type: ignore[typeddict-item]
         secure = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
@@ -99,7 +101,8 @@ def authentication(app: ASGIApp) -> ASGIApp:
                 auth = h.get("authorization", "")
                 if auth.lower().startswith("bearer "):
                     user = await services.accounts.user_for_token(auth[7:].strip())
-                    if user is not None:
+                    # no memberships left: every library of the user is deactivated
+                    if user is not None and user.memberships:
                         scope["ido_who"] = Who(user, None)  # type: ignore[typeddict-unknown-key]
             else:
                 sid = _cookie(h.get("cookie", ""), services.session_cookie)
@@ -110,7 +113,7 @@ def authentication(app: ASGIApp) -> ASGIApp:
                         log.warning("session store unreachable", error=str(exc))
                         session = None
                     user = await services.accounts.user_by_id(session.user_id) if session else None
-                    if user is not None and user.active:
+                    if user is not None and user.active and user.memberships:
                         scope["ido_who"] = Who(user, sid)  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)
 

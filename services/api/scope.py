@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from litestar import Request
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 
@@ -40,6 +41,7 @@ async def library_scope(request: Request, slug: str) -> Library:
     except NotFound:
         raise NotFoundException() from None
     roles = frozenset(w.tenant_roles(tenant.tenant_id))
+    structlog.contextvars.bind_contextvars(tenant_id=str(tenant.tenant_id))
     if not roles or not tenant.active:
         raise NotFoundException()
     return Library(tenant, w, roles)

@@ -50,6 +50,8 @@ def dispatch(args: argparse.Namespace) -> int:
         "users": cmd_users,
         "tokens": cmd_tokens,
         "projections": cmd_projections,
+        "import-excel": cmd_import_excel,
+        "audit": cmd_audit,
     }[args.command]
     return handler(args)
 
@@ -147,6 +149,26 @@ def cmd_projections(args: argparse.Namespace) -> int:
     return _with_container(go)
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    from infra.audit import audit_trail
+    from infra.desk import TZ
+
+    if not 1 <= args.limit <= 100_000:
+        raise UsageError("--limit moet tussen 1 en 100000 liggen")
+
+    async def go(c: Container) -> int:
+        tenant = await c.accounts.tenant_by_slug(args.tenant)
+        for line in await audit_trail(c.db, tenant.tenant_id, args.limit):
+            when = line.recorded_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
+            print(
+                f"{when}  {line.actor:32}  {line.event_type:26}  {line.stream_id}  "
+                f"{line.via or '-'}  {line.request_id or '-'}"
+            )
+        return 0
+
+    return _with_container(go)
+
+
 def cmd_tokens(args: argparse.Namespace) -> int:
     async def go(c: Container) -> int:
         print(await c.accounts.create_token(args.email, args.name))
@@ -214,3 +236,103 @@ def cmd_run(args: argparse.Namespace) -> int:
     from services.cli.devserver import run_all
 
     return run_all(args.port)
+
+
+def cmd_import_excel(args: argparse.Namespace) -> int:
+    """Exit 0 when every row was imported or already present, 1 when rows were refused (listed on stdout)."""
+    from pathlib import Path
+    from uuid import UUID
+
+    from domain import legacy_import as li
+    from infra.legacy_import import LegacyImporter
+    from infra.legacy_sheet import MAX_BYTES, read_sheet, too_large_message
+
+    _quiet_logs()  # stdout is the report; warnings still go to stderr
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"bestand niet gevonden: {args.file}")
+    if path.stat().st_size > MAX_BYTES:
+        raise UsageError(too_large_message(path.stat().st_size))
+    try:
+        location_id = UUID(args.location) if args.location else None
+    except ValueError:
+        raise UsageError(f"ongeldige locatie-id: {args.location!r}") from None
+    sheet = read_sheet(path.read_bytes())
+    mapping = li.mapping_with(sheet.guess(), _import_columns(args.column, sheet.headers), sheet.headers)
+
+    async def go(c: Container) -> int:
+        tenant = await c.accounts.tenant_by_slug(args.tenant)
+        if not tenant.active:
+            raise UsageError(f"de bibliotheek '{args.tenant}' is niet actief")
+        importer = LegacyImporter(c.events)
+        summary = await importer.run(
+            tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta={"via": "cli-import"}
+        )
+        if summary.imported_questions and not args.dry_run:
+            await _wake(c, tenant.tenant_id)
+        _print_import(path.name, summary)
+        return 1 if summary.refused else 0
+
+    return _with_container(go)
+
+
+def _quiet_logs() -> None:
+    import logging
+
+    import structlog
+
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+    )
+
+
+def _import_columns(pairs: list[str], headers: tuple[str, ...]) -> dict[str, int | None]:
+    from domain import legacy_import as li
+
+    chosen: dict[str, int | None] = {}
+    for pair in pairs:
+        name, _, ref = pair.partition("=")
+        f = li.FIELD_BY_NAME.get(name.strip().lower())
+        if f is None:
+            raise UsageError(f"onbekend veld '{name}'; kies uit: {', '.join(x.name for x in li.FIELDS)}")
+        chosen[f.key] = None if ref.strip() in ("", "-") else li.column_of(ref, headers)
+    return chosen
+
+
+async def _wake(c: Container, tenant_id) -> None:
+    """Let the workers bring the dashboard up to date now instead of at the next sweep."""
+    from redis.asyncio import Redis
+
+    from infra.wakeup import Waker
+    from services.worker.celery_app import make_celery
+
+    redis = Redis.from_url(c.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        await Waker(redis, make_celery(c.settings)).wake(tenant_id)
+    finally:
+        await redis.aclose()
+
+
+def _print_import(name: str, s) -> None:
+    def line(label: str, value: str) -> None:
+        print(f"  {label:16}{value}")
+
+    def rows(n: int) -> str:
+        return f"{n} rij" if n == 1 else f"{n} rijen"
+
+    trial = " (proef: niets opgeslagen)" if s.dry_run else ""
+    print(f"Excel-import van {name}, blad '{s.sheet}', IDO '{s.location}'{trial}")
+    line("gelezen:", rows(s.read))
+    line(
+        "te importeren:" if s.dry_run else "geïmporteerd:",
+        f"{rows(s.imported_rows)} ({s.imported_questions} vragen)",
+    )
+    line("al aanwezig:", rows(s.duplicate_rows))
+    line("geweigerd:", rows(s.refused))
+    if s.empty:
+        line("lege rijen:", f"{s.empty} (overgeslagen)")
+    if s.errors:
+        print("Geweigerde rijen:")
+        for e in s.errors:
+            print(f"  rij {e.row}: {e.reason}")

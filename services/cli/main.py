@@ -60,6 +60,24 @@ def build_parser() -> Parser:
     tk = tokens.add_parser("create")
     tk.add_argument("--email", required=True)
     tk.add_argument("--name", default="cli")
+    au = sub.add_parser("audit", help="wie deed wat en wanneer in een bibliotheek")
+    au.add_argument("--tenant", required=True)
+    au.add_argument("--limit", type=int, default=200)
+    ie = sub.add_parser(
+        "import-excel",
+        help="oude registraties uit een Excel-blad (.xlsx) importeren (exit 1 als er rijen zijn geweigerd)",
+    )
+    ie.add_argument("--tenant", required=True, help="korte naam van de bibliotheek")
+    ie.add_argument("--location", help="id van de IDO-locatie (nodig als de bibliotheek er meer heeft)")
+    ie.add_argument("--dry-run", action="store_true", help="alleen controleren, niets opslaan")
+    ie.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="VELD=KOLOM",
+        help="bv. datum=B of hulp='Hoe geholpen'",
+    )
+    ie.add_argument("file", metavar="FILE")
     return p
 
 

@@ -15,7 +15,9 @@ DISPATCH_SECONDS = 5.0
 
 def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or Settings.from_env()
-    app = Celery("ido", broker=settings.celery_broker_url, include=["services.worker.tasks"])
+    app = Celery(
+        "ido", broker=settings.celery_broker_url, include=["services.worker.tasks", "services.worker.signals"]
+    )
     transport = {"visibility_timeout": VISIBILITY_TIMEOUT}
     app.conf.update(
         task_acks_late=True,
@@ -30,7 +32,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_transport_options=transport,
         visibility_timeout=VISIBILITY_TIMEOUT,
         broker_connection_retry_on_startup=True,
-        worker_max_tasks_per_child=500,
+        worker_max_tasks_per_child=10_000,  # recycling costs connections and caches; WeasyPrint stays bounded
         worker_hijack_root_logger=False,
         timezone="Europe/Amsterdam",
         beat_schedule={
@@ -38,6 +40,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "sweep": {"task": "ido.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": 10}},
             "dispatch": {"task": "ido.dispatch", "schedule": DISPATCH_SECONDS, "options": {"expires": 30}},
             "overdue": {"task": "ido.overdue", "schedule": 600.0, "options": {"expires": 300}},
+            "bundles": {"task": "ido.bundle_sweep", "schedule": 10.0, "options": {"expires": 10}},
         },
     )
     app.conf.ido_settings = settings

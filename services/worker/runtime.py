@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from redis import Redis
 
 from infra.bootstrap import Container, build
+from infra.health import check_feed
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
@@ -32,8 +33,14 @@ _current: tuple[int, Worker] | None = None
 def worker(settings: Settings) -> Worker:
     global _current
     if _current is None or _current[0] != os.getpid():
-        loop = asyncio.new_event_loop()
+        try:
+            import uvloop
+
+            loop = uvloop.new_event_loop()
+        except ImportError:
+            loop = asyncio.new_event_loop()
         container = build(settings.with_(web_pool_size=2))
+        loop.run_until_complete(check_feed(container))  # a logically restored database: refuse to work
         runner = Runner(container.db, container.events, all_projections(settings, container.events))
         _current = (os.getpid(), Worker(container, runner, Redis.from_url(settings.redis_url), loop))
     return _current[1]

@@ -11,7 +11,7 @@ from celery import current_app, shared_task
 from infra.desk import TZ
 from infra.notices import Dispatcher
 from infra.planning import overdue_sweep
-from infra.projections.operations import behind
+from infra.projections.operations import tenants_behind
 from infra.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from services.worker.runtime import run, worker
 
@@ -44,7 +44,7 @@ def sweep() -> int:
     w = worker(_settings())
     tenants: set[UUID] = set()
     for name in w.runner.projections:
-        tenants |= set(run(_settings(), behind(w.container.reader, name)))
+        tenants |= run(_settings(), tenants_behind(w.container.reader, name))
     sent = 0
     for tenant_id in tenants:
         if w.redis.set(pending_key(tenant_id), "1", nx=True, ex=PENDING_SECONDS):
@@ -66,3 +66,29 @@ def overdue() -> int:
     w = worker(_settings())
     today = datetime.now(TZ).date()
     return run(_settings(), overdue_sweep(w.container.db, w.container.reader, _settings(), today))
+
+
+@shared_task(name="ido.build_bundle", bind=True, max_retries=40)
+def build_bundle(self, bundle_id: str) -> str:
+    """Build the KB's national bundle. A second delivery finds it done, or held by a live run (then it looks
+    again after a lease), so it completes once; a killed run's lease expires and the next delivery redoes it."""
+    from infra.reports import bundle
+
+    w = worker(_settings())
+    today = datetime.now(TZ).date()
+    outcome = run(_settings(), bundle.build(w.container.db, w.container.reader, UUID(bundle_id), today))
+    if outcome == "busy":
+        raise self.retry(countdown=bundle.LEASE_SECONDS)
+    return outcome
+
+
+@shared_task(name="ido.bundle_sweep")
+def bundle_sweep() -> int:
+    """Re-send bundles whose run died with its worker (its message may come back only after the broker's
+    visibility timeout) or whose task never reached the broker."""
+    from infra.reports import bundle
+
+    due = run(_settings(), bundle.due_for_enqueue(worker(_settings()).container.db))
+    for bundle_id in due:
+        current_app.send_task(bundle.BUILD_TASK, args=[str(bundle_id)])
+    return len(due)

@@ -16,13 +16,21 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import ConsoleMessage, Error, Page, expect
 
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 TIMEOUT_MS = 10_000
 
 
 # --- the web server ---------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -69,16 +77,22 @@ def start_server(env: dict[str, str], log: Path) -> Server:
     """`ido serve` on a free port, output to `log`; it boots while the caller goes on (see wait_until_ready)."""
     port = free_port()
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1",
-                                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     return Server(proc, f"http://127.0.0.1:{port}", log)
 
 
 # --- watching the page ------------------------------------------------------------------------------------
 
+
 @dataclass
 class Watch:
     """Console errors (Chromium reports CSP violations there) and uncaught page errors of one page."""
+
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)  # Chromium logs every 4xx response as an error
 
@@ -124,10 +138,12 @@ def settled(page: Page) -> None:
     """Wait until htmx has finished its swaps: new content carries `htmx-added` until the settle step (20 ms
     later) processes it. A click before that would hit a form htmx does not know yet and submit it natively."""
     page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
 
 
 # --- logging in and out -----------------------------------------------------------------------------------
+
 
 def login(page: Page, base_url: str, email: str, password: str) -> None:
     page.goto(base_url + "/login")
@@ -144,6 +160,7 @@ def logout(page: Page) -> None:
 
 
 # --- the desk ---------------------------------------------------------------------------------------------
+
 
 def party_button(page: Page, party: str):
     return page.locator(f"#wizard button[name=partij][value='{party}']")

@@ -85,6 +85,7 @@ def _desk_url(server: Server, lib: Lib) -> str:
 
 # --- 1. the desk with a mouse -----------------------------------------------------------------------------
 
+
 def test_three_questions_by_clicking_undo_one_and_log_out_without_a_page_load(page, watch, server, libs):
     lib = libs["flow"]
     login(page, server.base_url, lib.desk, PASSWORD)
@@ -143,6 +144,7 @@ def test_the_console_watch_sees_a_csp_violation(page, watch, server):
 
 # --- 2. the desk by keyboard only -------------------------------------------------------------------------
 
+
 def _tab_to(page: Page, selector: str, limit: int = 80) -> int:
     """Press Tab until the element matching `selector` has focus; answer how many presses it took."""
     for presses in range(1, limit + 1):
@@ -193,6 +195,7 @@ def test_a_question_can_be_registered_with_the_keyboard_only(page, watch, server
 
 
 # --- 3. axe-core ------------------------------------------------------------------------------------------
+
 
 def test_axe_finds_no_wcag_violations_on_login_desk_partners_and_menu(page, watch, server, libs):
     lib = libs["axe"]
@@ -311,6 +314,7 @@ def test_refused_input_is_shown_announced_and_accessible(page, watch, server, li
 
 
 # --- 4. without JavaScript --------------------------------------------------------------------------------
+
 
 def test_without_javascript_the_three_taps_are_plain_form_posts(browser, server, libs):
     lib = libs["nojs"]

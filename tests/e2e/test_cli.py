@@ -25,6 +25,7 @@ GOOD_PASSWORD = "Paarse-olifant-zingt-7"
 
 # --- helpers ------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Result:
     code: int
@@ -33,8 +34,15 @@ class Result:
 
 
 def ido(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = TIMEOUT) -> Result:
-    p = subprocess.run([sys.executable, "-m", "services.cli.main", *args], check=False, env=env,
-                       input=stdin, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        check=False,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     return Result(p.returncode, p.stdout, p.stderr)
 
 
@@ -87,7 +95,9 @@ class Db:
     async def memberships(self, email: str) -> list[asyncpg.Record]:
         return await self.fetch(
             "SELECT m.role, m.tenant_id, m.poi_id FROM memberships m JOIN users u USING (user_id) "
-            "WHERE u.email = $1 ORDER BY m.role", email)
+            "WHERE u.email = $1 ORDER BY m.role",
+            email,
+        )
 
     async def counts(self) -> dict[str, int]:
         out = {}
@@ -118,6 +128,7 @@ def tenant(env, poi) -> str:
 
 # --- migrate and demo ---------------------------------------------------------------------------------------
 
+
 async def test_migrate_twice_is_idempotent(env, settings, db):
     before = await db.counts()
     for _ in range(2):
@@ -144,9 +155,13 @@ async def test_demo_twice_is_idempotent_and_prints_the_logins(env, db):
 
     assert await db.val("SELECT count(*) FROM pois WHERE slug = 'poi-demo'") == 1
     assert await db.val("SELECT count(*) FROM tenants WHERE slug IN ('bieb-noord', 'bieb-zuid')") == 2
-    assert await db.val(
-        "SELECT count(*) FROM events e JOIN tenants t USING (tenant_id) WHERE t.slug IN ('bieb-noord', 'bieb-zuid')",
-        reader=True) >= 2
+    assert (
+        await db.val(
+            "SELECT count(*) FROM events e JOIN tenants t USING (tenant_id) WHERE t.slug IN ('bieb-noord', 'bieb-zuid')",
+            reader=True,
+        )
+        >= 2
+    )
     ph = PasswordHasher()
     for email, role, tenant_slug, poi_slug in USERS:
         user = await db.user(email)
@@ -160,9 +175,20 @@ async def test_demo_twice_is_idempotent_and_prints_the_logins(env, db):
 
 # --- pois, tenants ------------------------------------------------------------------------------------------
 
+
 async def test_pois_create(env, db):
     slug = f"poi-{suffix()}"
-    r = ido(env, "pois", "create", "--slug", slug, "--name", "  POI Noord-Holland  ", "--email", "Info@POI.example")
+    r = ido(
+        env,
+        "pois",
+        "create",
+        "--slug",
+        slug,
+        "--name",
+        "  POI Noord-Holland  ",
+        "--email",
+        "Info@POI.example",
+    )
     assert_ok(r)
     assert slug in r.out
     [row] = await db.fetch("SELECT poi_id, name, email FROM pois WHERE slug = $1", slug)
@@ -185,7 +211,9 @@ async def test_tenants_create(env, db, poi):
     assert slug in r.out
     [row] = await db.fetch(
         "SELECT t.tenant_id, t.name, t.active, p.slug AS poi FROM tenants t JOIN pois p USING (poi_id) "
-        "WHERE t.slug = $1", slug)
+        "WHERE t.slug = $1",
+        slug,
+    )
     assert (row["name"], row["active"], row["poi"]) == ("Bibliotheek Test", True, poi)
     assert str(row["tenant_id"]) in r.out
 
@@ -196,22 +224,36 @@ ROLES = ["desk", "coordinator", "poi_adviser", "kb_analyst", "platform_admin"]
 
 
 def _scope_args(role: str, tenant: str, poi: str) -> list[str]:
-    return {"desk": ["--tenant", tenant], "coordinator": ["--tenant", tenant],
-            "poi_adviser": ["--poi", poi]}.get(role, [])
+    return {
+        "desk": ["--tenant", tenant],
+        "coordinator": ["--tenant", tenant],
+        "poi_adviser": ["--poi", poi],
+    }.get(role, [])
 
 
 async def _expected_scope(db: Db, role: str, tenant: str, poi: str) -> tuple[object, object]:
     tenant_id = await db.val("SELECT tenant_id FROM tenants WHERE slug = $1", tenant)
     poi_id = await db.val("SELECT poi_id FROM pois WHERE slug = $1", poi)
-    return {"desk": (tenant_id, None), "coordinator": (tenant_id, None),
-            "poi_adviser": (None, poi_id)}.get(role, (None, None))
+    return {"desk": (tenant_id, None), "coordinator": (tenant_id, None), "poi_adviser": (None, poi_id)}.get(
+        role, (None, None)
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_users_create_with_password_from_stdin(env, db, tenant, poi, role):
     email = f"{role}-{suffix()}@e2e.example"
-    r = ido(env, "users", "create", "--email", email.upper(), "--role", role, *_scope_args(role, tenant, poi),
-            "--password-stdin", stdin=GOOD_PASSWORD + "\n")
+    r = ido(
+        env,
+        "users",
+        "create",
+        "--email",
+        email.upper(),
+        "--role",
+        role,
+        *_scope_args(role, tenant, poi),
+        "--password-stdin",
+        stdin=GOOD_PASSWORD + "\n",
+    )
     assert_ok(r)
     assert email in r.out and role in r.out
     assert GOOD_PASSWORD not in r.out
@@ -238,8 +280,21 @@ async def test_users_create_without_password(env, db, tenant, poi, role):
 
 async def test_users_create_again_adds_a_role_and_keeps_the_password(env, db, tenant):
     email = f"multi-{suffix()}@e2e.example"
-    assert_ok(ido(env, "users", "create", "--email", email, "--role", "desk", "--tenant", tenant,
-                  "--password-stdin", stdin=GOOD_PASSWORD + "\n"))
+    assert_ok(
+        ido(
+            env,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "desk",
+            "--tenant",
+            tenant,
+            "--password-stdin",
+            stdin=GOOD_PASSWORD + "\n",
+        )
+    )
     hash_before = (await db.user(email))["password_hash"]
     for _ in range(2):  # the same role twice gives one membership
         assert_ok(ido(env, "users", "create", "--email", email, "--role", "kb_analyst"))
@@ -249,6 +304,7 @@ async def test_users_create_again_adds_a_role_and_keeps_the_password(env, db, te
 
 
 # --- tokens -------------------------------------------------------------------------------------------------
+
 
 async def test_tokens_create_prints_the_token_once_and_stores_only_its_hash(env, db):
     email = f"api-{suffix()}@e2e.example"
@@ -262,7 +318,8 @@ async def test_tokens_create_prints_the_token_once_and_stores_only_its_hash(env,
     assert r.out.count(token) == 1
 
     rows = await db.fetch(
-        "SELECT t.* FROM api_tokens t JOIN users u USING (user_id) WHERE u.email = $1", email)
+        "SELECT t.* FROM api_tokens t JOIN users u USING (user_id) WHERE u.email = $1", email
+    )
     assert len(rows) == 1
     row = rows[0]
     assert row["name"] == "rapportage"
@@ -274,20 +331,27 @@ async def test_tokens_create_prints_the_token_once_and_stores_only_its_hash(env,
             assert token.encode() not in bytes(value)
         else:
             assert token not in str(value)
-    assert await db.val("SELECT count(*) FROM api_tokens WHERE token_hash::text LIKE '%' || $1 || '%'",
-                        token) == 0
+    assert (
+        await db.val("SELECT count(*) FROM api_tokens WHERE token_hash::text LIKE '%' || $1 || '%'", token)
+        == 0
+    )
 
     # a second token is a different one; the default name is used without --name
     r2 = ido(env, "tokens", "create", "--email", email.upper())
     assert_ok(r2)
     token2 = r2.out.strip()
     assert token2 != token
-    names = sorted(x["name"] for x in await db.fetch(
-        "SELECT t.name FROM api_tokens t JOIN users u USING (user_id) WHERE u.email = $1", email))
+    names = sorted(
+        x["name"]
+        for x in await db.fetch(
+            "SELECT t.name FROM api_tokens t JOIN users u USING (user_id) WHERE u.email = $1", email
+        )
+    )
     assert names == ["cli", "rapportage"]
 
 
 # --- long-running commands: only --help and bad arguments ---------------------------------------------------
+
 
 @pytest.mark.parametrize("command", ["run", "serve", "worker", "beat", "migrate", "demo"])
 def test_help_of_each_command(env, command):
@@ -299,19 +363,33 @@ def test_help_of_each_command(env, command):
 def test_help_of_the_program(env):
     r = ido(env, "--help", timeout=30)
     assert r.code == 0 and r.err == ""
-    for command in ("run", "serve", "worker", "beat", "migrate", "demo", "tenants", "pois", "users", "tokens"):
+    for command in (
+        "run",
+        "serve",
+        "worker",
+        "beat",
+        "migrate",
+        "demo",
+        "tenants",
+        "pois",
+        "users",
+        "tokens",
+    ):
         assert command in r.out
 
 
-@pytest.mark.parametrize("args", [
-    ["serve", "--port", "99999"],
-    ["serve", "--port", "0"],
-    ["serve", "--port", "http"],
-    ["run", "--port", "-1"],
-    ["serve", "--workers", "veel"],
-    ["worker", "--concurrency", "twee"],
-    ["beat", "--extra"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["serve", "--port", "99999"],
+        ["serve", "--port", "0"],
+        ["serve", "--port", "http"],
+        ["run", "--port", "-1"],
+        ["serve", "--workers", "veel"],
+        ["worker", "--concurrency", "twee"],
+        ["beat", "--extra"],
+    ],
+)
 def test_long_running_commands_refuse_bad_arguments(env, args):
     line = assert_refused(ido(env, *args, timeout=30))
     if "--port" in args:
@@ -320,13 +398,17 @@ def test_long_running_commands_refuse_bad_arguments(env, args):
 
 # --- refused input: exit 2, one line, nothing stored --------------------------------------------------------
 
-@pytest.mark.parametrize("args", [
-    [],
-    ["bogus"],
-    ["pois"],
-    ["pois", "delete", "--slug", "x"],
-    ["users", "create", "--email", "a@b.example", "--role", "kb_analyst", "--onbekend"],
-])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["bogus"],
+        ["pois"],
+        ["pois", "delete", "--slug", "x"],
+        ["users", "create", "--email", "a@b.example", "--role", "kb_analyst", "--onbekend"],
+    ],
+)
 async def test_unknown_or_missing_subcommand(env, db, args):
     before = await db.counts()
     assert_refused(ido(env, *args, timeout=30))
@@ -359,25 +441,41 @@ async def test_invalid_role(env, db):
 
 async def test_tenant_and_poi_together(env, db, tenant, poi):
     email = f"beide-{suffix()}@e2e.example"
-    assert_refused(ido(env, "users", "create", "--email", email, "--role", "desk", "--tenant", tenant,
-                       "--poi", poi))
+    assert_refused(
+        ido(env, "users", "create", "--email", email, "--role", "desk", "--tenant", tenant, "--poi", poi)
+    )
     assert await db.user(email) is None
 
 
-@pytest.mark.parametrize("role,scope", [
-    ("desk", []),
-    ("coordinator", []),
-    ("desk", ["--poi", "POI"]),
-    ("poi_adviser", []),
-    ("poi_adviser", ["--tenant", "TENANT"]),
-    ("kb_analyst", ["--tenant", "TENANT"]),
-    ("platform_admin", ["--poi", "POI"]),
-])
+@pytest.mark.parametrize(
+    "role,scope",
+    [
+        ("desk", []),
+        ("coordinator", []),
+        ("desk", ["--poi", "POI"]),
+        ("poi_adviser", []),
+        ("poi_adviser", ["--tenant", "TENANT"]),
+        ("kb_analyst", ["--tenant", "TENANT"]),
+        ("platform_admin", ["--poi", "POI"]),
+    ],
+)
 async def test_wrong_scope_for_role(env, db, tenant, poi, role, scope):
     email = f"scope-{suffix()}@e2e.example"
     scope = [{"POI": poi, "TENANT": tenant}.get(a, a) for a in scope]
-    line = assert_refused(ido(env, "users", "create", "--email", email, "--role", role, *scope,
-                              "--password-stdin", stdin=GOOD_PASSWORD + "\n"))
+    line = assert_refused(
+        ido(
+            env,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+            *scope,
+            "--password-stdin",
+            stdin=GOOD_PASSWORD + "\n",
+        )
+    )
     assert role in line
     assert await db.user(email) is None
 
@@ -431,8 +529,10 @@ async def test_empty_name(env, db, poi):
     assert await db.val("SELECT count(*) FROM tenants WHERE slug = $1", tslug) == 0
 
 
-@pytest.mark.parametrize("email", ["geen-apenstaartje", "twee@@e2e.example", "spatie in@e2e.example",
-                                   "zonder@domein", "@e2e.example"])
+@pytest.mark.parametrize(
+    "email",
+    ["geen-apenstaartje", "twee@@e2e.example", "spatie in@e2e.example", "zonder@domein", "@e2e.example"],
+)
 async def test_invalid_email(env, db, email):
     before = await db.counts()
     line = assert_refused(ido(env, "users", "create", "--email", email, "--role", "kb_analyst"))
@@ -441,22 +541,58 @@ async def test_invalid_email(env, db, email):
     assert await db.counts() == before
 
 
-@pytest.mark.parametrize("password", ["kort-7", "elf-tekens!", "", "wachtwoord1234", "WACHTWOORD1234",
-                                      "aaaaaaaaaaaaaaaa"])
+@pytest.mark.parametrize(
+    "password", ["kort-7", "elf-tekens!", "", "wachtwoord1234", "WACHTWOORD1234", "aaaaaaaaaaaaaaaa"]
+)
 async def test_refused_password(env, db, tenant, password):
     email = f"pw-{suffix()}@e2e.example"
-    assert_refused(ido(env, "users", "create", "--email", email, "--role", "desk", "--tenant", tenant,
-                       "--password-stdin", stdin=password + "\n"))
+    assert_refused(
+        ido(
+            env,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "desk",
+            "--tenant",
+            tenant,
+            "--password-stdin",
+            stdin=password + "\n",
+        )
+    )
     assert await db.user(email) is None
 
 
 async def test_refused_password_leaves_an_existing_user_as_it_was(env, db):
     email = f"pw-{suffix()}@e2e.example"
-    assert_ok(ido(env, "users", "create", "--email", email, "--role", "kb_analyst",
-                  "--password-stdin", stdin=GOOD_PASSWORD + "\n"))
+    assert_ok(
+        ido(
+            env,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "kb_analyst",
+            "--password-stdin",
+            stdin=GOOD_PASSWORD + "\n",
+        )
+    )
     before = (await db.user(email))["password_hash"]
-    assert_refused(ido(env, "users", "create", "--email", email, "--role", "platform_admin",
-                       "--password-stdin", stdin="wachtwoord1234\n"))
+    assert_refused(
+        ido(
+            env,
+            "users",
+            "create",
+            "--email",
+            email,
+            "--role",
+            "platform_admin",
+            "--password-stdin",
+            stdin="wachtwoord1234\n",
+        )
+    )
     assert (await db.user(email))["password_hash"] == before
     assert [m["role"] for m in await db.memberships(email)] == ["kb_analyst"]
 
@@ -470,6 +606,7 @@ async def test_token_for_unknown_email(env, db):
 
 
 # --- input the database would refuse with a CHECK is refused before it, with one line -----------------------
+
 
 @pytest.mark.parametrize("kind", ["pois", "tenants"])
 async def test_slug_with_trailing_newline_is_refused(env, db, poi, kind):

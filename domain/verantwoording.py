@@ -1,0 +1,341 @@
+"""Builders of the verantwoording: plain read-model rows of one library in, the report's sections out (pure).
+Aggregates (POI, national) are sums of library reports: see domain/verantwoording_aggregate.py."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from domain.catalogue import CATALOGUE, Catalogue
+from domain.completeness import LocationRow, MonthCount, month_counts, warnings
+from domain.courses import PROGRAMME_LABELS, Programme
+from domain.ido import STATUS_LABELS, VARIANT_LABELS
+from domain.report import Cell, Period, Report, Section, month_label
+
+DIGITAL = "digitale_overheid"
+NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
+CANCELLED = "geannuleerd"
+COURSE_STATUS_LABELS = {"gepland": "Gepland", "afgerond": "Afgerond", "geannuleerd": "Geannuleerd"}
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    """rm_question_counts_v1 summed per month (first day); topic and help are '' for tallies."""
+
+    month: date
+    location_id: UUID
+    npd_party: str
+    topic: str
+    kind: str
+    help: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRow:
+    """rm_referrals_v1 summed per partner over the period, with the partner's name and kind."""
+
+    partner_id: UUID
+    name: str
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CourseRow:
+    programme: str
+    title: str
+    location_id: UUID
+    start_date: date
+    status: str
+    enrolled: int
+    cursisten: int
+    completed: int
+    via_desk: int
+    cursisten_via_desk: int
+
+
+@dataclass(frozen=True)
+class LibraryData:
+    tenant_id: UUID
+    slug: str
+    name: str
+    poi: str
+    province: str
+    questions: tuple[QuestionRow, ...]
+    referrals: tuple[ReferralRow, ...]
+    courses: tuple[CourseRow, ...]
+    locations: tuple[LocationRow, ...]
+
+
+def _sum(rows: Iterable, key: Callable[..., Hashable]) -> dict:
+    out: dict = defaultdict(int)
+    for r in rows:
+        out[key(r)] += r.count
+    return out
+
+
+def _counts(
+    key: str, title: str, columns: tuple[str, ...], labelled: list[tuple[tuple[Cell, ...], int]]
+) -> Section:
+    """A section of label(s) and one count column, with a total."""
+    rows = tuple((*labels, n) for labels, n in labelled)
+    total = ("Totaal", *([""] * (len(columns) - 2)), sum(n for _, n in labelled))
+    return Section(key, title, columns, rows, (len(columns) - 1,), total)
+
+
+def kinds_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Section:
+    per = _sum(rows, lambda r: r.kind)
+    known = [((o.kb_category,), per.pop(o.code, 0)) for o in cat.question_kinds]
+    unknown = [((f"Onbekend ({code})",), n) for code, n in sorted(per.items())]
+    return _counts("soort", "Vragen per soort", ("Soort vraag", "Vragen"), known + unknown)
+
+
+def _party_category(code: str, cat: Catalogue) -> str:
+    known = _party_categories(cat)
+    return known[code] if code in known else f"Onbekend ({code})"
+
+
+_CATEGORIES: dict[str, dict[str, str]] = {}
+
+
+def _party_categories(cat: Catalogue) -> dict[str, str]:
+    if cat.version not in _CATEGORIES:
+        _CATEGORIES[cat.version] = {p.code: p.kb_category for p in cat.parties}
+    return _CATEGORIES[cat.version]
+
+
+def collapse(rows: Iterable[QuestionRow], by_what: bool) -> list[QuestionRow]:
+    """Sum rows that differ only in what the sections at hand ignore: month and location (by_what) or party,
+    topic and help (not by_what). The sections read hundreds of rows instead of tens of thousands."""
+    acc: dict[tuple, int] = defaultdict(int)
+    if by_what:
+        for r in rows:
+            acc[(r.npd_party, r.topic, r.kind, r.help, r.topic == "")] += r.count
+        return [QuestionRow(_NO_MONTH, _NO_PLACE, p, t, k, h, n) for (p, t, k, h, _), n in acc.items()]
+    for r in rows:
+        acc[(r.month, r.location_id, r.kind, r.topic == "")] += r.count
+    return [QuestionRow(m, loc, "", "" if tally else "*", k, "", n) for (m, loc, k, tally), n in acc.items()]
+
+
+_NO_MONTH = date(1, 1, 1)
+_NO_PLACE = UUID(int=0)
+
+
+def party_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Section:
+    """Every KB category (zeros too, so every library has the same rows), digital-government questions."""
+    per = _sum((r for r in rows if r.kind == DIGITAL), lambda r: _party_category(r.npd_party, cat))
+    categories = list(dict.fromkeys(p.kb_category for p in cat.parties))
+    labelled = [((c,), per.pop(c, 0)) for c in categories] + [((c,), n) for c, n in sorted(per.items())]
+    return _counts(
+        "npd", "Vragen digitale overheid per NPD-partij", ("NPD-partij (KB-categorie)", "Vragen"), labelled
+    )
+
+
+def _topic_key(r: QuestionRow, cat: Catalogue) -> tuple[str, str]:
+    party = _party_category(r.npd_party, cat)
+    if not r.topic:
+        return party, NOT_RECORDED
+    try:
+        return party, cat.topic(r.topic).kb_category
+    except Exception:  # a topic of an older catalogue version
+        return party, f"Onbekend ({r.topic})"
+
+
+def topic_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Section:
+    per = _sum((r for r in rows if r.kind == DIGITAL), lambda r: _topic_key(r, cat))
+    order = {t.kb_category: i for i, t in enumerate(cat.topics())}
+    parties = {c: i for i, c in enumerate(dict.fromkeys(p.kb_category for p in cat.parties))}
+    keys = sorted(per, key=lambda k: (parties.get(k[0], 999), order.get(k[1], 9999), k))
+    return _counts(
+        "onderwerp",
+        "Vragen digitale overheid per onderwerp",
+        ("NPD-partij (KB-categorie)", "Onderwerp (KB-categorie)", "Vragen"),
+        [(k, per[k]) for k in keys if per[k]],
+    )
+
+
+def help_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Section:
+    per = _sum((r for r in rows if r.kind == DIGITAL), lambda r: r.help)
+    labelled = [((o.kb_category,), per.pop(o.code, 0)) for o in cat.help_kinds]
+    if per.get("", 0):
+        labelled.append(((NOT_RECORDED,), per.pop("")))
+    labelled += [((f"Onbekend ({c})",), n) for c, n in sorted(per.items())]
+    return _counts("hulp", "Hoe geholpen (vragen digitale overheid)", ("Hoe geholpen", "Vragen"), labelled)
+
+
+def referral_kind_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+    per = _sum(referrals, lambda r: r.kind)
+    labelled = [((o.label,), per.pop(o.code, 0)) for o in cat.partner_kinds]
+    labelled += [(("Onbekende soort partner",), n) for n in [sum(per.values())] if n]
+    return _counts(
+        "verwijzing",
+        "Doorverwezen naar een lokale partner, per soort partner",
+        ("Soort partner", "Doorverwijzingen"),
+        labelled,
+    )
+
+
+def partner_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+    kinds = {o.code: o.label for o in cat.partner_kinds}
+    rows = sorted(referrals, key=lambda r: (r.name.lower(), str(r.partner_id)))
+    return _counts(
+        "partner",
+        "Doorverwijzingen per lokale partner",
+        ("Lokale partner", "Soort partner", "Doorverwijzingen"),
+        [((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows],
+    )
+
+
+def kind_columns(cat: Catalogue = CATALOGUE) -> tuple[str, ...]:
+    return tuple(o.kb_category for o in cat.question_kinds)
+
+
+def per_kind_section(
+    key: str, title: str, first: str, places: list[tuple[str, list[QuestionRow]]], cat: Catalogue = CATALOGUE
+) -> Section:
+    """One row per place (a location, a month or a library), one count column per kind of question."""
+    codes = [o.code for o in cat.question_kinds]
+    rows = []
+    for label, rs in places:
+        per = _sum(rs, lambda r: r.kind)
+        rows.append((label, *(per.get(c, 0) for c in codes)))
+    total = ("Totaal", *(sum(r[i + 1] for r in rows) for i in range(len(codes))))  # type: ignore[misc]
+    return Section(
+        key, title, (first, *kind_columns(cat)), tuple(rows), tuple(range(1, len(codes) + 1)), total
+    )
+
+
+def location_section(rows: list[QuestionRow], locations: Iterable[LocationRow]) -> Section:
+    by_location: dict[UUID, list[QuestionRow]] = defaultdict(list)
+    for r in rows:
+        by_location[r.location_id].append(r)
+    places = [(x.name, by_location.pop(x.location_id, [])) for x in sorted(locations, key=lambda x: x.name)]
+    if by_location:
+        places.append(("Onbekende locatie", [r for rs in by_location.values() for r in rs]))
+    return per_kind_section("locatie", "Vragen per IDO-locatie", "IDO-locatie", places)
+
+
+def month_section(rows: list[QuestionRow], period: Period) -> Section:
+    by_month: dict[date, list[QuestionRow]] = defaultdict(list)
+    for r in rows:
+        by_month[r.month].append(r)
+    places = [(month_label(m), by_month.get(m, [])) for m in period.month_starts()]
+    return per_kind_section("maand", "Vragen per maand", "Maand", places)
+
+
+COURSE_COLUMNS = (
+    "Cursussen",
+    "Ingeschreven",
+    "Cursisten",
+    "Afgerond",
+    "Ingeschreven via de IDO-balie",
+    "Cursisten via de IDO-balie",
+)
+
+
+def programme_section(courses: Iterable[CourseRow]) -> Section:
+    """Courses that started in the period and were not cancelled, per programme (every programme listed)."""
+    per: dict[str, list[int]] = {p.value: [0] * len(COURSE_COLUMNS) for p in Programme}
+    for c in courses:
+        if c.status == CANCELLED:
+            continue
+        figures = (1, c.enrolled, c.cursisten, c.completed, c.via_desk, c.cursisten_via_desk)
+        acc = per.setdefault(c.programme, [0] * len(COURSE_COLUMNS))
+        per[c.programme] = [a + b for a, b in zip(acc, figures, strict=True)]
+    labels = {p.value: label for p, label in PROGRAMME_LABELS.items()}
+    rows = tuple((labels.get(code, f"Onbekend ({code})"), *v) for code, v in per.items())
+    total = ("Totaal", *(sum(r[i] for r in rows) for i in range(1, len(COURSE_COLUMNS) + 1)))  # type: ignore[misc]
+    counts = tuple(range(1, len(COURSE_COLUMNS) + 1))
+    return Section(
+        "cursisten", "Cursisten per programma", ("Programma", *COURSE_COLUMNS), rows, counts, total
+    )
+
+
+def course_list_section(courses: Iterable[CourseRow], locations: Iterable[LocationRow]) -> Section:
+    names = {x.location_id: x.name for x in locations}
+    labels = {p.value: label for p, label in PROGRAMME_LABELS.items()}
+    rows = tuple(
+        (
+            labels.get(c.programme, c.programme),
+            c.title,
+            names.get(c.location_id, "Onbekende locatie"),
+            c.start_date,
+            COURSE_STATUS_LABELS.get(c.status, c.status),
+            c.enrolled,
+            c.cursisten,
+            c.completed,
+        )
+        for c in sorted(courses, key=lambda c: (c.start_date, c.title))
+    )
+    columns = ("Programma", "Cursus", "IDO-locatie", "Startdatum", "Status", "Ingeschreven", "Cursisten")
+    return Section("cursussen", "Cursussen", (*columns, "Afgerond"), rows, (5, 6, 7))
+
+
+def ido_rows(locations: Iterable[LocationRow]) -> list[tuple[Cell, ...]]:
+    variants = {v.value: label for v, label in VARIANT_LABELS.items()}
+    statuses = {s.value: label for s, label in STATUS_LABELS.items()}
+    return [
+        (
+            x.name,
+            variants.get(x.variant, x.variant),
+            statuses.get(x.status, x.status),
+            x.opened_on if x.opened_on else x.planned,
+            round(float(x.hours_per_week), 2),
+        )
+        for x in sorted(locations, key=lambda x: x.name)
+    ]
+
+
+IDO_COLUMNS = ("IDO-locatie", "Variant", "Status", "Geopend op (of gepland)", "Uren per week")
+
+
+def ido_section(locations: Iterable[LocationRow]) -> Section:
+    return Section(
+        "ido", "IDO-locaties: variant, status en openingsuren", IDO_COLUMNS, tuple(ido_rows(locations))
+    )
+
+
+def completeness_section(found: tuple[str, ...]) -> Section:
+    rows = tuple((w,) for w in found) or (("Geen waarschuwingen: de registratie lijkt volledig.",),)
+    return Section("volledigheid", "Volledigheid van de registratie", ("Waarschuwing",), rows)
+
+
+def library_report(data: LibraryData, period: Period, today: date, cat: Catalogue = CATALOGUE) -> Report:
+    """The library's own verantwoording over `period` (not suppressed: it goes to the library, its POI and
+    the KB). Question rows outside the period are ignored."""
+    in_period = [r for r in data.questions if period.first <= r.month <= period.last]
+    what, where = collapse(in_period, by_what=True), collapse(in_period, by_what=False)
+    courses = [c for c in data.courses if period.first <= c.start_date <= period.last]
+    found = warnings(data.locations, month_counts(where), period, today)
+    sections = (
+        kinds_section(what, cat),
+        party_section(what, cat),
+        topic_section(what, cat),
+        help_section(what, cat),
+        referral_kind_section(data.referrals, cat),
+        partner_section(data.referrals, cat),
+        location_section(where, data.locations),
+        month_section(where, period),
+        programme_section(courses),
+        course_list_section(courses, data.locations),
+        ido_section(data.locations),
+        completeness_section(found),
+    )
+    return Report(
+        library=data.name,
+        scope="library",
+        period=period,
+        catalogue_version=cat.version,
+        kb_form_version=cat.kb_form_version,
+        generated_on=today,
+        sections=sections,
+        warnings=found,
+        extra={"slug": data.slug, "poi": data.poi, "province": data.province},
+    )
+
+
+__all__ = ["LocationRow", "MonthCount"]

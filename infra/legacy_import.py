@@ -1,0 +1,198 @@
+"""Import of legacy Excel registration sheets: each row's questions are decided by the domain and appended,
+one `question-<id>` stream each. Ids come from the file's content, so importing the same file twice adds
+nothing; reading the file is infra.legacy_sheet."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import structlog
+from sqlalchemy import text
+
+from domain import legacy_import as li
+from domain import questions as q
+from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
+from domain.ido import Ido
+from domain.ports import NewEvent
+from infra.codec import from_jsonb
+from infra.desk import TZ
+from infra.event_store import PostgresEventStore
+from infra.legacy_sheet import Sheet
+from infra.locations import list_locations
+
+log = structlog.get_logger()
+
+CONCURRENCY = 8
+CONFLICT = (
+    "Deze rij is eerder uit hetzelfde bestand geïmporteerd met andere gegevens (een andere locatie of "
+    "kolomindeling); ze is niet nog eens opgeslagen."
+)
+
+
+@dataclass
+class Summary:
+    sheet: str
+    location: str
+    dry_run: bool
+    read: int = 0
+    empty: int = 0
+    imported_rows: int = 0
+    imported_questions: int = 0
+    duplicate_rows: int = 0
+    errors: list[li.RowError] = field(default_factory=list)
+
+    @property
+    def refused(self) -> int:
+        return len(self.errors)
+
+
+Planned = list[tuple[int, list[tuple[UUID, q.QuestionRegistered]]]]
+
+
+class LegacyImporter:
+    """`now` for the "not in the future" check is the real current time unless a clock is given."""
+
+    def __init__(
+        self,
+        store: PostgresEventStore,
+        clock: Callable[[], datetime] | None = None,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.store = store
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.concurrency = concurrency
+
+    async def locations(self, tenant_id: UUID) -> list[Ido]:
+        return await list_locations(self.store.db, self.store.codec, tenant_id)
+
+    @staticmethod
+    def choose_location(locations: list[Ido], location_id: UUID | None) -> Ido:
+        """The chosen IDO, or the only one. Raises: DomainError."""
+        if not locations:
+            raise DomainError("Deze bibliotheek heeft nog geen IDO-locatie om vragen bij te registreren.")
+        if location_id is None:
+            if len(locations) == 1:
+                return locations[0]
+            names = ", ".join(f"{x.name} ({x.location_id})" for x in locations)
+            raise DomainError(f"Kies de IDO-locatie van deze registraties: {names}.", field="location_id")
+        for x in locations:
+            if x.location_id == location_id:
+                return x
+        raise DomainError("Deze IDO-locatie hoort niet bij de bibliotheek.", field="location_id")
+
+    def plan(
+        self, sheet: Sheet, mapping: dict[str, int], tenant_id: UUID, location: Ido, ctx: q.DeskContext
+    ) -> tuple[Planned, Summary]:
+        summary = Summary(sheet.name, location.name, dry_run=False)
+        planned: Planned = []
+        for row, values in sheet.rows:
+            if li.is_empty(values):
+                summary.empty += 1
+                continue
+            summary.read += 1
+            try:
+                events = li.decide_row(
+                    row,
+                    values,
+                    mapping,
+                    tenant_id=tenant_id,
+                    file_hash=sheet.file_hash,
+                    location_id=location.location_id,
+                    ctx=ctx,
+                    tz=TZ,
+                )
+            except DomainError as err:
+                summary.errors.append(li.RowError(row, err.message))
+            else:
+                planned.append((row, events))
+        return planned, summary
+
+    async def run(
+        self,
+        tenant_id: UUID,
+        sheet: Sheet,
+        mapping: dict[str, int],
+        location_id: UUID | None,
+        *,
+        dry_run: bool = False,
+        meta: dict[str, Any] | None = None,
+    ) -> Summary:
+        """Raises: DomainError for a bad location or mapping; row problems go into the summary."""
+        li.check_mapping(mapping, len(sheet.headers))
+        locations = await self.locations(tenant_id)
+        location = self.choose_location(locations, location_id)
+        ctx = q.DeskContext(
+            now=self.clock(),
+            locations={x.location_id: x.registers_from for x in locations},
+            partners=frozenset(),
+        )
+        planned, summary = await asyncio.to_thread(self.plan, sheet, mapping, tenant_id, location, ctx)
+        summary.dry_run = dry_run
+        meta = {**(meta or {}), "import": sheet.file_hash[:16]}
+        await self._store(tenant_id, planned, meta, summary)
+        summary.errors.sort(key=lambda e: e.row)
+        log.info(
+            "legacy import",
+            tenant_id=str(tenant_id),
+            dry_run=dry_run,
+            read=summary.read,
+            imported=summary.imported_questions,
+            duplicates=summary.duplicate_rows,
+            refused=summary.refused,
+        )
+        return summary
+
+    async def _store(self, tenant_id: UUID, planned: Planned, meta: dict[str, Any], s: Summary) -> None:
+        """Append each new question to its own stream. Questions already stored with the same content are
+        duplicates; one query finds them first, so a repeated import costs no failed append per row (the
+        append itself stays idempotent for a concurrent import)."""
+        stored = await self._stored(tenant_id, [i for _, events in planned for i, _ in events])
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(event_id: UUID, event: q.QuestionRegistered) -> str:
+            if event_id in stored:
+                return "duplicate" if stored[event_id] == event else "conflict"
+            if s.dry_run:
+                return "new"
+            async with gate:
+                stream = q.stream_id(event.question_id)
+                try:
+                    result = await self.store.append(tenant_id, stream, [NewEvent(event_id, event, meta)], 0)
+                except (IdempotencyConflict, WrongExpectedVersion):
+                    return "conflict"
+            return "duplicate" if result.duplicate else "new"
+
+        async def row(number: int, events: list[tuple[UUID, q.QuestionRegistered]]) -> None:
+            outcomes = await asyncio.gather(*(one(i, e) for i, e in events))
+            new = outcomes.count("new")
+            if "conflict" in outcomes:
+                s.errors.append(li.RowError(number, CONFLICT))
+            elif new:
+                s.imported_rows += 1
+            else:
+                s.duplicate_rows += 1
+            s.imported_questions += new
+
+        await asyncio.gather(*(row(n, events) for n, events in planned))
+
+    async def _stored(self, tenant_id: UUID, ids: list[UUID]) -> dict[UUID, Any]:
+        """The stored events among `ids`, decoded (upcast to the current schema)."""
+        if not ids:
+            return {}
+        async with self.store.db.tenant(tenant_id) as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT event_id, event_type, schema_version, data FROM events "
+                        "WHERE tenant_id = :t AND event_id = ANY(CAST(:ids AS uuid[]))"
+                    ),
+                    {"t": tenant_id, "ids": ids},
+                )
+            ).all()
+        codec = self.store.codec
+        return {r.event_id: codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)) for r in rows}

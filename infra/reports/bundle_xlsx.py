@@ -1,0 +1,146 @@
+"""The KB's national workbook: the suppressed national summary with its chart, a row per library on an overview
+sheet, and per section a sheet with a row per library and a column per category (XlsxWriter, constant memory)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import xlsxwriter
+
+from domain.report import Cell, Report, Section, summary
+from infra.reports.cells import metadata
+from infra.reports.xlsx import OPTIONS, Styles, chart, sheet_name, write_cell, write_table
+
+WIDE = ("soort", "npd", "onderwerp", "hulp", "verwijzing", "maand", "cursisten")
+NATIONAL_NPD = "Landelijk per NPD-partij"
+LIBRARY_COLUMNS = ("Bibliotheek", "Korte naam", "POI", "Provincie")
+
+
+def _library_cells(r: Report) -> tuple[Cell, ...]:
+    return (r.library, r.extra.get("slug", ""), r.extra.get("poi", ""), r.extra.get("province", ""))
+
+
+def wide_columns(sections: Sequence[Section]) -> list[tuple[tuple[Cell, ...], int, str]]:
+    """(labels, count column, header) for every category that any library has, in first-seen order."""
+    first = sections[0]
+    seen: dict[tuple[tuple[Cell, ...], int], str] = {}
+    for s in sections:
+        for row in s.rows:
+            labels = tuple(row[i] for i in s.label_columns)
+            for col in s.count_columns:
+                name = " – ".join(str(x) for x in labels if x)
+                if len(first.count_columns) > 1:
+                    name = f"{name} – {first.columns[col]}"
+                seen.setdefault((labels, col), name)
+    return [(labels, col, name) for (labels, col), name in seen.items()]
+
+
+def _wide_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[str]) -> None:
+    sections = [r.section(key) for r in reports]
+    columns = wide_columns(sections)
+    ws = wb.add_worksheet(sheet_name(sections[0], used))
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 3, 16)
+    ws.set_column(4, 4 + len(columns), 14)
+    ws.write_string(0, 0, f"{sections[0].title}, per bibliotheek", st.title)
+    ws.freeze_panes(3, 1)
+    for c, name in enumerate((*LIBRARY_COLUMNS, *(n for _, _, n in columns))):
+        ws.write_string(2, c, name, st.header)
+    totals = [0] * len(columns)
+    for i, (r, s) in enumerate(zip(reports, sections, strict=True)):
+        index = {tuple(row[j] for j in s.label_columns): row for row in s.rows}
+        for c, v in enumerate(_library_cells(r)):
+            write_cell(ws, 3 + i, c, v, st)
+        for c, (labels, col, _) in enumerate(columns):
+            row = index.get(labels)
+            value = row[col] if row is not None else 0
+            write_cell(ws, 3 + i, 4 + c, value, st)
+            totals[c] += value if isinstance(value, int) else 0
+    last = 3 + len(reports)
+    ws.write_string(last, 0, "Totaal", st.bold)
+    for c, v in enumerate(totals):
+        write_cell(ws, last, 4 + c, v, st, bold=True)
+
+
+def _long_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[str]) -> None:
+    """Sections with rows of their own per library (IDO locations, warnings): the library columns in front."""
+    first = reports[0].section(key)
+    ws = wb.add_worksheet(sheet_name(first, used))
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 3, 16)
+    ws.set_column(4, 4 + len(first.columns), 24)
+    ws.write_string(0, 0, f"{first.title}, per bibliotheek", st.title)
+    ws.freeze_panes(3, 1)
+    for c, name in enumerate((*LIBRARY_COLUMNS, *first.columns)):
+        ws.write_string(2, c, name, st.header)
+    n = 3
+    for r in reports:
+        for row in r.section(key).rows:
+            for c, v in enumerate((*_library_cells(r), *row)):
+                write_cell(ws, n, c, v, st)
+            n += 1
+
+
+def _overview_sheet(wb, st: Styles, reports: Sequence[Report]) -> None:
+    ws = wb.add_worksheet("Bibliotheken")
+    ws.set_column(0, 0, 36)
+    ws.set_column(1, 3, 16)
+    ws.set_column(4, 12, 14)
+    ws.write_string(0, 0, "Een regel per bibliotheek", st.title)
+    ws.freeze_panes(3, 1)
+    figures = [k for k, _ in summary(reports[0])] if reports else []
+    for c, name in enumerate((*LIBRARY_COLUMNS, *figures, "Volledig")):
+        ws.write_string(2, c, name, st.header)
+    for i, r in enumerate(reports):
+        cells = (*_library_cells(r), *(v for _, v in summary(r)), "ja" if not r.warnings else "nee")
+        for c, v in enumerate(cells):
+            write_cell(ws, 3 + i, c, v, st)
+
+
+def _summary_sheet(wb, st: Styles, national: Report) -> None:
+    ws = wb.add_worksheet("Samenvatting")
+    ws.set_column(0, 0, 38)
+    ws.set_column(1, 1, 60)
+    ws.write_string(0, 0, "Landelijke bundel verantwoording IDO", st.title)
+    r = 2
+    for k, v in (*metadata(national), ("Bibliotheken", national.extra.get("libraries", ""))):
+        ws.write_string(r, 0, k, st.header)
+        ws.write_string(r, 1, v)
+        r += 1
+    r += 1
+    for k, v in summary(national):
+        ws.write_string(r, 0, k)
+        write_cell(ws, r, 1, v, st)
+        r += 1
+    if national.has("npd"):
+        chart(wb, ws, national.section("npd"), r + 1, NATIONAL_NPD)
+
+
+def _national_npd_sheet(wb, st: Styles, national: Report, used: set[str]) -> None:
+    """The sheet the summary chart reads (the suppressed national figures per NPD party)."""
+    s = national.section("npd")
+    ws = wb.add_worksheet(NATIONAL_NPD)
+    used.add(NATIONAL_NPD.lower())
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 1, 14)
+    ws.write_string(0, 0, f"{s.title}, landelijk", st.title)
+    write_table(ws, 2, s, st)
+
+
+def render(national: Report, reports: Sequence[Report]) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, OPTIONS)
+    wb.set_properties({"title": f"Landelijke bundel verantwoording {national.period.label}", "author": "IDO"})
+    st = Styles(wb)
+    _summary_sheet(wb, st, national)
+    used = {"samenvatting", "bibliotheken"}
+    _national_npd_sheet(wb, st, national, used)
+    _overview_sheet(wb, st, reports)
+    if reports:
+        for key in WIDE:
+            _wide_sheet(wb, st, key, reports, used)
+        for key in ("ido", "volledigheid"):
+            _long_sheet(wb, st, key, reports, used)
+    wb.close()
+    return buf.getvalue()

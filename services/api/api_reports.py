@@ -1,0 +1,121 @@
+"""Verantwoording over the token API: a library's report (its coordinator, its POI's advisers, the KB) and the
+KB's national bundle. The bundle is built by a worker: when none is ready for the current data the answer is
+202 Accepted with a Location to poll (its answer links the files when done), so no request waits up to a
+minute for 200 libraries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import QueryParameter
+
+from domain.accounts import Role
+from infra.reports import bundle, service
+from infra.reports.bundle import Bundle
+from services.api.verantwoording import download_period, file_response, tenant_in, today
+from services.api.verantwoording_kb import bundle_file, request_bundle
+from services.api.web import require_who
+
+TAGS = ["verantwoording"]
+
+
+class BundleOut(msgspec.Struct):
+    bundle_id: UUID
+    year: int
+    status: str
+    done: int
+    total: int
+    percent: int
+    error: str | None
+    links: dict[str, str]
+
+
+def _out(b: Bundle) -> BundleOut:
+    base = f"/api/v1/reports/bundles/{b.bundle_id}"
+    links = (
+        {"xlsx": f"{base}/landelijk-{b.year}.xlsx", "zip": f"{base}/landelijk-{b.year}.zip"}
+        if b.status == "done"
+        else {}
+    )
+    return BundleOut(b.bundle_id, b.year, b.status, b.done, b.total, b.percent, b.error, links)
+
+
+def _is_kb(request: Request) -> bool:
+    return Role.KB_ANALYST in require_who(request).roles()
+
+
+@get(
+    "/api/v1/t/{slug:str}/reports/verantwoording/{filename:str}",
+    tags=TAGS,
+    summary="A library's verantwoording as XLSX, CSV or PDF",
+    description="`filename` is `{year}.xlsx`, `{year}.csv` or `{year}.pdf`. For the library's coordinator, "
+    "the advisers of its POI and KB analysts; any other caller gets 404.",
+)
+async def library_report_file(
+    request: Request,
+    slug: str,
+    filename: str,
+    quarter: Annotated[
+        int | None, QueryParameter(ge=1, le=4, description="1–4; empty: the whole year")
+    ] = None,
+) -> Response:
+    w = require_who(request)
+    tenant = await tenant_in(request, slug, None)
+    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER]
+    own = Role.COORDINATOR in w.tenant_roles(tenant.tenant_id)
+    if not (own or tenant.poi_id in pois or _is_kb(request)):
+        raise NotFoundException()
+    period, fmt = download_period(filename, str(quarter) if quarter else None)
+    c = request.app.state.services.container
+    if own:
+        report = await service.tenant_report(c.db, tenant.tenant_id, period, today(request))
+    else:
+        report = await service.reader_report(c.reader, tenant.tenant_id, period, today(request))
+    return file_response(await service.render(report, fmt, tenant.slug))
+
+
+@get(
+    "/api/v1/reports/verantwoording/{filename:str}",
+    tags=TAGS,
+    summary="The national bundle (KB analysts only)",
+    description="`filename` is `{year}.xlsx`. 200 with the workbook when a bundle for the current data is "
+    "ready; otherwise 202 with a Location to poll (GET /api/v1/reports/bundles/{id}).",
+)
+async def national_bundle(request: Request, filename: str) -> Response:
+    if not _is_kb(request):
+        raise NotFoundException()
+    period, fmt = download_period(filename, None)
+    if fmt != "xlsx":
+        raise NotFoundException()
+    b = await request_bundle(request, period.year, require_who(request).user_id)
+    if b.status == "done":
+        return await bundle_file(request, b.bundle_id, f"landelijk-{b.year}.xlsx")
+    location = f"/api/v1/reports/bundles/{b.bundle_id}"
+    return Response(_out(b), status_code=202, headers={"Location": location, "Retry-After": "2"})
+
+
+@get("/api/v1/reports/bundles/{bundle_id:uuid}", tags=TAGS, summary="Progress of a national bundle")
+async def bundle_progress(request: Request, bundle_id: UUID) -> Response[BundleOut]:
+    """200 with the progress; when done, the links to the workbook and the ZIP of per-library files."""
+    if not _is_kb(request):
+        raise NotFoundException()
+    b = await bundle.get(request.app.state.services.container.db, bundle_id)
+    if b is None:
+        raise NotFoundException()
+    headers = {} if b.finished else {"Retry-After": "2"}
+    return Response(_out(b), headers=headers)
+
+
+@get("/api/v1/reports/bundles/{bundle_id:uuid}/{filename:str}", tags=TAGS, summary="A national bundle's file")
+async def bundle_download(request: Request, bundle_id: UUID, filename: str) -> Response:
+    """`landelijk-{year}.xlsx` (the workbook) or `landelijk-{year}.zip` (every library's XLSX and CSV)."""
+    if not _is_kb(request):
+        raise NotFoundException()
+    return await bundle_file(request, bundle_id, filename)
+
+
+ROUTES = [library_report_file, national_bundle, bundle_progress, bundle_download]

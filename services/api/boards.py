@@ -1,0 +1,228 @@
+"""The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
+the inbox of planning notices with read marks. A POI adviser sees only the libraries of their own POI(s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.response import Response, Template
+
+from domain import ido
+from domain.accounts import Role
+from infra import boards
+from services.api.web import is_partial, page, require_who, see_other
+
+STATUS_LABELS = {s.value: label for s, label in ido.STATUS_LABELS.items()}
+STATUS_FILTERS = {
+    "gepland": "Gepland",
+    "vertraagd": "Vertraagd",
+    "open": "Open",
+    "tijdelijk_gesloten": "Tijdelijk gesloten",
+    "gesloten": "Gesloten",
+}
+PARTIALS = {
+    "plan-inbox": "planning/partials/_inbox.html.j2",
+    "plan-board-locations": "planning/partials/_board_locations.html.j2",
+}
+
+
+@dataclass(frozen=True)
+class Board:
+    """Whose board: `pois` for a POI adviser, None for the KB (nationwide, notices with to_kb)."""
+
+    base: str
+    scope: boards.Scope
+    pois: list[UUID] | None
+    keys: tuple[str, ...]
+
+    @property
+    def is_kb(self) -> bool:
+        return self.pois is None
+
+
+def poi_board(request: Request) -> Board:
+    w = require_who(request)
+    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
+    if not pois:
+        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
+    keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen")
+    return Board("/poi", boards.Scope(w.user_id, tuple(pois)), pois, keys)
+
+
+def kb_board(request: Request) -> Board:
+    w = require_who(request)
+    if Role.KB_ANALYST not in w.roles():
+        raise PermissionDeniedException("Deze pagina is voor analisten van de KB.")
+    keys = ("provincie", "poi", "status", "soort", "ongelezen")
+    return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys)
+
+
+def _filters(board: Board, params: Any) -> dict[str, str]:
+    return {k: str(params.get(k) or "").strip()[:100] for k in board.keys}
+
+
+def _location_filters(board: Board, f: dict[str, str], libraries: list) -> dict[str, Any]:
+    """Raises: NotFoundException for a library that is not the adviser's."""
+    out: dict[str, Any] = {"status": f["status"], "only_delayed": f.get("vertraagd") == "1"}
+    if f.get("bibliotheek"):
+        lib = next((x for x in libraries if x.slug == f["bibliotheek"]), None)
+        if lib is None:
+            raise NotFoundException()
+        out["tenant_id"] = lib.tenant_id
+    if f.get("poi"):
+        out["poi_id"] = next((x.poi_id for x in libraries if x.poi_slug == f["poi"]), UUID(int=0))
+    if f.get("provincie"):
+        out["province"] = f["provincie"]
+    return out
+
+
+async def _context(request: Request, board: Board, f: dict[str, str], **extra: Any) -> dict[str, Any]:
+    svc = request.app.state.services
+    reader = svc.container.reader
+    today = svc.planning.today()
+    libraries = await boards.libraries(reader, board.pois)
+    where = _location_filters(board, f, libraries)
+    ctx = {
+        "board": board,
+        "base": board.base,
+        "f": f,
+        "query": urlencode({k: v for k, v in f.items() if v}),
+        "libraries": libraries,
+        "provinces": sorted({x.province for x in libraries}),
+        "pois": sorted({(x.poi_slug, x.poi) for x in libraries}, key=lambda p: p[1]),
+        "locations": await boards.locations(reader, today, pois=board.pois, filters=where),
+        "status_labels": STATUS_LABELS,
+        "status_filters": STATUS_FILTERS,
+        "notices": await boards.inbox(
+            reader, board.scope, kind=f["soort"], unread_only=f["ongelezen"] == "1"
+        ),
+        "unread": await boards.unread_count(reader, board.scope),
+        "kinds": boards.NOTICE_KINDS,
+        "steps_total": len(ido.ONBOARDING_STEPS),
+        "today": today,
+        "oob_counts": is_partial(request),
+        "message": None,
+        **extra,
+    }
+    if board.is_kb:
+        ctx["counts"] = await boards.national_counts(reader, today)
+    return ctx
+
+
+def _template(board: Board) -> str:
+    return "kb/page.html.j2" if board.is_kb else "poi/page.html.j2"
+
+
+async def _board(request: Request, board: Board) -> Template:
+    f = _filters(board, request.query_params)
+    ctx = await _context(request, board, f)
+    return page(request, _template(board), PARTIALS.get(request.headers.get("hx-target", "")), **ctx)
+
+
+async def _notice_or_404(request: Request, board: Board, notice_id: UUID) -> boards.Notice:
+    found = await boards.notice(request.app.state.services.container.reader, board.scope, notice_id)
+    if found is None:
+        raise NotFoundException()
+    return found
+
+
+async def _notice_page(request: Request, board: Board, notice_id: UUID) -> Template:
+    n = await _notice_or_404(request, board, notice_id)
+    unread = await boards.unread_count(request.app.state.services.container.reader, board.scope)
+    return page(request, "planning/notice.html.j2", board=board, base=board.base, n=n, unread=unread)
+
+
+async def _mark(request: Request, board: Board, notice_id: UUID | None) -> Response:
+    """Mark one notice (or every unread one in scope) as read, as the app role in the notice's library."""
+    svc = request.app.state.services
+    form = await request.form()
+    f = _filters(board, form)
+    if notice_id is not None:
+        n = await _notice_or_404(request, board, notice_id)
+        targets = [(n.tenant_id, n.notice_id)]
+    else:
+        unread = await boards.inbox(svc.container.reader, board.scope, unread_only=True)
+        targets = [(n.tenant_id, n.notice_id) for n in unread]
+    await boards.mark_read(svc.container.db, board.scope.user_id, targets)
+    if form.get("terug") == "melding" and notice_id is not None:
+        return see_other(f"{board.base}/meldingen/{notice_id}")
+    if not is_partial(request):
+        query = urlencode({k: v for k, v in f.items() if v})
+        return see_other(f"{board.base}?{query}#plan-inbox" if query else f"{board.base}#plan-inbox")
+    message = (
+        "Melding gemarkeerd als gelezen."
+        if notice_id
+        else f"{len(targets)} meldingen gemarkeerd als gelezen."
+    )
+    ctx = await _context(request, board, f, message=message)
+    return page(request, _template(board), PARTIALS["plan-inbox"], **ctx)
+
+
+@get("/poi", include_in_schema=False)
+async def poi_home(request: Request) -> Template:
+    return await _board(request, poi_board(request))
+
+
+@get("/poi/bibliotheken/{slug:str}", include_in_schema=False)
+async def poi_library(request: Request, slug: str) -> Template:
+    board = poi_board(request)
+    f = {**_filters(board, {}), "bibliotheek": slug}
+    ctx = await _context(request, board, f)
+    library = next(x for x in ctx["libraries"] if x.slug == slug)
+    notices = await boards.inbox(
+        request.app.state.services.container.reader, board.scope, tenant_id=library.tenant_id
+    )
+    return page(request, "poi/library.html.j2", library=library, library_notices=notices, **ctx)
+
+
+@get("/poi/meldingen/{notice_id:uuid}", include_in_schema=False)
+async def poi_notice(request: Request, notice_id: UUID) -> Template:
+    return await _notice_page(request, poi_board(request), notice_id)
+
+
+@post("/poi/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
+async def poi_mark_read(request: Request, notice_id: UUID) -> Response:
+    return await _mark(request, poi_board(request), notice_id)
+
+
+@post("/poi/meldingen/gelezen", include_in_schema=False)
+async def poi_mark_all_read(request: Request) -> Response:
+    return await _mark(request, poi_board(request), None)
+
+
+@get("/kb", include_in_schema=False)
+async def kb_home(request: Request) -> Template:
+    return await _board(request, kb_board(request))
+
+
+@get("/kb/meldingen/{notice_id:uuid}", include_in_schema=False)
+async def kb_notice(request: Request, notice_id: UUID) -> Template:
+    return await _notice_page(request, kb_board(request), notice_id)
+
+
+@post("/kb/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
+async def kb_mark_read(request: Request, notice_id: UUID) -> Response:
+    return await _mark(request, kb_board(request), notice_id)
+
+
+@post("/kb/meldingen/gelezen", include_in_schema=False)
+async def kb_mark_all_read(request: Request) -> Response:
+    return await _mark(request, kb_board(request), None)
+
+
+ROUTES = [
+    poi_home,
+    poi_library,
+    poi_notice,
+    poi_mark_read,
+    poi_mark_all_read,
+    kb_home,
+    kb_notice,
+    kb_mark_read,
+    kb_mark_all_read,
+]

@@ -1,0 +1,172 @@
+"""The coordinator's dashboard (/t/{slug}/dashboard): figures over a period as charts, tables and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from litestar import Controller, Request, get
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.response import Response, Template
+
+from domain.errors import DomainError
+from infra import dashboard as figures
+from infra.courses_query import figures_per_programme
+from infra.db import Database
+from infra.desk import TZ
+from infra.locations import Location
+from services.api import charts
+from services.api.scope import Library, coordinator_scope
+from services.api.web import page
+
+
+@dataclass(frozen=True)
+class Table:
+    """One figure: its title on the page, and the header row of its table and CSV."""
+
+    title: str
+    header: tuple[str, ...]
+
+
+TABLES = {
+    "weeks": Table("Vragen per week", ("Week", "Begint op", "Vragen")),
+    "parties": Table("Vragen per NPD-partij", ("NPD-partij", "Vragen")),
+    "topics": Table("Top 10 onderwerpen", ("Onderwerp", "Vragen")),
+    "help": Table("Hoe geholpen", ("Hoe geholpen", "Vragen")),
+    "kinds": Table("Soort vraag", ("Soort vraag", "Vragen")),
+    "channels": Table("Kanaal", ("Kanaal", "Vragen")),
+    "referrals": Table("Doorverwijzingen per lokale partner", ("Lokale partner", "Doorverwijzingen")),
+    "heatmap": Table("Drukte per dag en uur", ("Dag", *(f"{h:02d}:00" for h in range(24)))),
+}
+COUNT_QUERIES = {
+    "parties": figures.per_party,
+    "topics": figures.top_topics,
+    "help": figures.per_help,
+    "kinds": figures.per_kind,
+    "channels": figures.per_channel,
+    "referrals": figures.referrals_per_partner,
+}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: date
+    last: date
+    location: Location | None
+
+    @property
+    def location_id(self) -> UUID | None:
+        return self.location.location_id if self.location else None
+
+    @property
+    def query(self) -> str:
+        """The filters as a query string, for the CSV links."""
+        params = {"van": self.first.isoformat(), "tot": self.last.isoformat()}
+        if self.location:
+            params["locatie"] = str(self.location.location_id)
+        return urlencode(params)
+
+
+def _filters(request: Request, locations: list[Location]) -> Filters:
+    """Raises: DomainError for a bad period or a location that is not one of the library's."""
+    params = request.query_params
+    today = request.app.state.services.clock().astimezone(TZ).date()
+    first, last = figures.period(params.get("van", ""), params.get("tot", ""), today)
+    wanted = (params.get("locatie") or "").strip()
+    location = next((x for x in locations if str(x.location_id) == wanted), None)
+    if wanted and location is None:
+        raise DomainError("Kies een IDO van uw bibliotheek, of Alle IDO's.", field="locatie")
+    return Filters(first, last, location)
+
+
+class DashboardController(Controller):
+    path = "/t/{slug:str}/dashboard"
+    dependencies = {"lib": Provide(coordinator_scope)}
+
+    @get("/", include_in_schema=False)
+    async def dashboard(self, request: Request, lib: Library) -> Template:
+        svc = request.app.state.services
+        locations = await svc.locations(lib.tenant_id)
+        values = {k: request.query_params.get(k, "") for k in ("van", "tot", "locatie")}
+        ctx: dict[str, Any] = {"lib": lib, "locations": locations, "tables": TABLES, "values": values}
+        try:
+            f = _filters(request, locations)
+        except DomainError as err:
+            return _page(request, status=422, error=err, filters=None, **ctx)
+        o = await figures.overview(svc.container.db, lib.tenant_id, f.first, f.last, f.location_id)
+        ctx["courses"] = await figures_per_programme(
+            svc.container.db, lib.tenant_id, f.first, f.last, f.location_id
+        )
+        shown = [f.location] if f.location else locations
+        values = {"van": f.first.isoformat(), "tot": f.last.isoformat(), "locatie": values["locatie"]}
+        ctx["values"] = values
+        return _page(request, error=None, filters=f, overview=o, charts=_charts(o, shown), **ctx)
+
+    @get("/{filename:str}", include_in_schema=False)
+    async def download(self, request: Request, lib: Library, filename: str) -> Response:
+        table = filename.removesuffix(".csv")
+        if not filename.endswith(".csv") or table not in TABLES:
+            raise NotFoundException()
+        svc = request.app.state.services
+        f = _filters(request, await svc.locations(lib.tenant_id))  # a DomainError becomes a 422 page
+        rows = await _rows(svc.container.db, lib.tenant_id, table, f)
+        name = f"{lib.slug}-{table}-{f.first.isoformat()}-{f.last.isoformat()}.csv"
+        return Response(
+            content=to_csv(TABLES[table].header, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+
+def _page(request: Request, status: int = 200, **ctx: Any) -> Template:
+    return page(
+        request, "dashboard/page.html.j2", "dashboard/partials/_results.html.j2", status=status, **ctx
+    )
+
+
+def _charts(o: figures.Overview, locations: list[Location]) -> dict[str, Any]:
+    return {
+        "weeks": charts.columns(o.weeks),
+        "parties": charts.hbars(o.parties),
+        "topics": charts.hbars(o.topics),
+        "help": charts.hbars(o.help),
+        "kinds": charts.hbars(o.kinds),
+        "channels": charts.hbars(o.channels),
+        "referrals": charts.hbars(o.referrals),
+        "heatmap": charts.heatmap(o.heatmap, locations),
+    }
+
+
+async def _rows(db: Database, tenant_id: UUID, table: str, f: Filters) -> list[tuple[Any, ...]]:
+    args = (db, tenant_id, f.first, f.last, f.location_id)
+    if table == "weeks":
+        return [
+            (f"{w.year}-W{w.week:02d}", w.monday.isoformat(), w.count)
+            for w in await figures.questions_per_week(*args)
+        ]
+    if table == "heatmap":
+        matrix = await figures.heatmap(*args)
+        return [(charts.DAYS[d], *row) for d, row in enumerate(matrix.counts)]
+    return [(c.label, c.count) for c in await COUNT_QUERIES[table](*args)]
+
+
+def _cell(value: Any) -> str:
+    """A spreadsheet must not read a name like '=HYPERLINK(…)' as a formula."""
+    s = str(value)
+    return "'" + s if s.startswith(FORMULA_START) else s
+
+
+def to_csv(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> bytes:
+    """Semicolon-separated UTF-8 with a BOM, as Excel with Dutch settings opens it."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")

@@ -1,0 +1,110 @@
+"""Sending an invitation from any of the three places that invite (library, POI, platform admin): store it,
+mail the link, and say in Dutch what happened. Also the form reading every controller of these pages shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import structlog
+from litestar import Request
+
+from domain.accounts import Role
+from domain.errors import DomainError
+from infra import account_mail
+from infra.invitations import Invitation, Invitations
+from infra.mail import MailError
+from services.api.web import Who
+
+log = structlog.get_logger()
+MAIL_FAILED = (
+    "De uitnodiging is opgeslagen, maar de e-mail kon niet worden verstuurd. "
+    "Probeer het later opnieuw met ‘Opnieuw versturen’."
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell: `message` to an HTMX request, `code` in the redirect of a plain form (PRG)."""
+
+    code: str | None = None
+    message: str | None = None
+    error: DomainError | None = None
+    values: dict[str, str] | None = None  # what was typed, to show again with the error
+
+
+NOTICES = {
+    "uitgenodigd": "De uitnodiging is verstuurd.",
+    "opnieuw": "Er is een nieuwe uitnodiging verstuurd; de vorige link werkt niet meer.",
+}
+
+
+async def form_values(request: Request) -> dict[str, Any]:
+    """Single values as text (the first, if repeated); provinces as a list (checkboxes)."""
+    form = await request.form()
+    values: dict[str, Any] = {k: str(form.get(k) or "") for k in form.keys()}
+    values["provinces"] = [str(v) for v in form.getall("provinces")] if "provinces" in form else []
+    return values
+
+
+def role_from(value: str, allowed: tuple[Role, ...]) -> Role:
+    try:
+        role = Role(value)
+    except ValueError:
+        role = None
+    if role not in allowed:
+        raise DomainError("Kies een rol uit de lijst.", field="role")
+    return role
+
+
+def invitations(request: Request) -> Invitations:
+    return Invitations(request.app.state.services.container.db)
+
+
+async def invite(
+    request: Request,
+    who: Who,
+    email: str,
+    role: Role,
+    *,
+    tenant_id: UUID | None = None,
+    poi_id: UUID | None = None,
+) -> Outcome:
+    svc = request.app.state.services
+    try:
+        inv, token = await invitations(request).create(
+            who.user_id,
+            who.user.memberships,
+            email,
+            role,
+            tenant_id=tenant_id,
+            poi_id=poi_id,
+            now=svc.clock(),
+        )
+    except DomainError as err:
+        return Outcome(error=err, values={"email": email, "role": role.value})
+    return await _mail(request, inv, token, "uitgenodigd", f"De uitnodiging aan {inv.email} is verstuurd.")
+
+
+async def renew(request: Request, who: Who, invitation: Invitation) -> Outcome:
+    svc = request.app.state.services
+    try:
+        inv, token = await invitations(request).renew(
+            who.user_id, who.user.memberships, invitation.invitation_id, svc.clock()
+        )
+    except DomainError as err:
+        return Outcome(error=err)
+    message = f"Er is een nieuwe uitnodiging naar {inv.email} verstuurd; de vorige link werkt niet meer."
+    return await _mail(request, inv, token, "opnieuw", message)
+
+
+async def _mail(request: Request, inv: Invitation, token: str, code: str, message: str) -> Outcome:
+    try:
+        await account_mail.send_invitation(request.app.state.services.settings, inv, token)
+    except MailError as exc:
+        log.warning(
+            "invitation mail not sent", invitation_id=str(inv.invitation_id), error=type(exc).__name__
+        )
+        return Outcome(error=DomainError(MAIL_FAILED))
+    return Outcome(code=code, message=message)

@@ -1,0 +1,256 @@
+"""IDO and planning (/t/{slug}/ido, coordinator): register an IDO, reschedule, open, onboarding steps, temporary
+closure, reopen, close, opening hours, and the location's history with who was told of each reschedule."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.di import Provide
+from litestar.exceptions import NotFoundException
+from litestar.response import Response, Template
+
+from domain import ido
+from domain.errors import DomainError, WrongExpectedVersion
+from infra import boards
+from services.api import ido_history
+from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
+from services.api.scope import Library, coordinator_scope
+from services.api.web import is_partial, meta, page, see_other
+
+Decide = Callable[[ido.Ido], list[msgspec.Struct]]
+SECTIONS = {
+    "reschedule": "status",
+    "open": "status",
+    "closure": "status",
+    "reopen": "status",
+    "close": "status",
+    "step": "steps",
+    "hours": "hours",
+}
+FORMS_BY_STATUS = {
+    ido.Status.PLANNED: ("reschedule", "open", "close"),
+    ido.Status.OPEN: ("closure", "close"),
+    ido.Status.TEMPORARILY_CLOSED: ("reopen", "close"),
+    ido.Status.CLOSED: (),
+}
+MESSAGES = {
+    "open": "De opening is vastgelegd. Gefeliciteerd!",
+    "closure": "De tijdelijke sluiting is vastgelegd.",
+    "reopen": "De heropening is vastgelegd.",
+    "close": "Het IDO is gesloten.",
+    "step": "De stap is afgevinkt.",
+    "hours": "De openingstijden zijn opgeslagen.",
+}
+
+
+def _message(key: str | None, state: ido.Ido) -> str | None:
+    if key == "aangemeld":
+        return f"{state.name} is aangemeld. Vink hieronder de stappen naar de opening af."
+    if key == "reschedule":
+        who = "de POI en de KB krijgen" if state.subsidy_year_slipped else "de POI krijgt"
+        return f"De nieuwe openingsdatum is vastgelegd; {who} een melding."
+    return MESSAGES.get(key or "")
+
+
+def _form(raw: Any) -> dict[str, str]:
+    return {k: str(v) for k, v in raw.items()}
+
+
+def _reschedule(form: dict[str, str], today: date) -> Decide:
+    new_date = parse_date(form.get("new_date"), "new_date", "de nieuwe openingsdatum")
+    return lambda s: ido.reschedule(s, new_date, form.get("reason", ""), today)
+
+
+def _open(form: dict[str, str], today: date) -> Decide:
+    on = parse_date(form.get("opened_on"), "opened_on", "de openingsdatum")
+    return lambda s: ido.open_ido(s, on, today)
+
+
+def _closure(form: dict[str, str], today: date) -> Decide:
+    start = parse_date(form.get("closed_from"), "closed_from", "de eerste dag van de sluiting")
+    until = parse_date(form.get("until"), "until", "de laatste dag", required=False)
+    return lambda s: ido.close_temporarily(s, start, until, form.get("reason", ""))
+
+
+def _reopen(form: dict[str, str], today: date) -> Decide:
+    on = parse_date(form.get("reopened_on"), "reopened_on", "de datum van heropening")
+    return lambda s: ido.reopen(s, on)
+
+
+def _close(form: dict[str, str], today: date) -> Decide:
+    on = parse_date(form.get("closed_on"), "closed_on", "de datum van sluiting")
+    return lambda s: ido.close(s, on, form.get("reason", ""))
+
+
+def _step(form: dict[str, str], today: date) -> Decide:
+    return lambda s: ido.complete_step(s, form.get("step", ""), today)
+
+
+def _hours(form: dict[str, str], today: date) -> Decide:
+    slots, holidays = parse_hours(form)
+    return lambda s: ido.set_hours(s, slots, holidays)
+
+
+class PlanningController(Controller):
+    path = "/t/{slug:str}/ido"
+    dependencies = {"lib": Provide(coordinator_scope)}
+
+    async def _list(self, request: Request, lib: Library, status: int = 200, **extra: Any) -> Template:
+        svc = request.app.state.services
+        today = svc.planning.today()
+        ctx = {
+            "lib": lib,
+            "locations": await svc.locations(lib.tenant_id),
+            "status_labels": ido.STATUS_LABELS,
+            "variants": ido.VARIANT_LABELS,
+            "today": today,
+            "new_location_id": uuid4(),
+            "values": {"subsidy_year": str(today.year), "inside_library": "ja", "variant": "basis"},
+            "error": None,
+            "error_form": "register",
+            "message": None,
+            **extra,
+        }
+        return page(
+            request, "planning/page.html.j2", "planning/partials/_locations.html.j2", status=status, **ctx
+        )
+
+    @get("/", include_in_schema=False)
+    async def list_locations(self, request: Request, lib: Library) -> Template:
+        return await self._list(request, lib)
+
+    @post("/", include_in_schema=False)
+    async def register(self, request: Request, lib: Library) -> Response:
+        svc = request.app.state.services
+        form = _form(await request.form())
+        try:
+            cmd = register_command(lib.tenant_id, form)
+            state = await svc.planning.register(cmd, meta(request, "planning"))
+        except WrongExpectedVersion:  # a repeated submission of the same form: the IDO exists already
+            state = await svc.planning.load(lib.tenant_id, cmd.location_id)
+        except DomainError as err:
+            return await self._list(request, lib, status=422, error=err, values=form)
+        if not is_partial(request):
+            return see_other(f"/t/{lib.slug}/ido/{state.location_id}?melding=aangemeld")
+        return await self._list(request, lib, message=f"{state.name} is aangemeld.", created=state)
+
+    async def _context(
+        self, request: Request, lib: Library, location_id: UUID, **extra: Any
+    ) -> dict[str, Any]:
+        svc = request.app.state.services
+        recorded = await svc.planning.history(lib.tenant_id, location_id)
+        state = ido.fold(location_id, [r.event for r in recorded])
+        if state.version == 0:
+            raise NotFoundException()
+        told = await boards.told(svc.container.db, lib.tenant_id, location_id)
+        error_form = extra.get("error_form")
+        today = svc.planning.today()
+        return {
+            "lib": lib,
+            "state": state,
+            "today": today,
+            "overdue": state.status == ido.Status.PLANNED
+            and state.planned is not None
+            and state.planned < today,
+            "status_label": ido.STATUS_LABELS[state.status],
+            "variant_label": ido.VARIANT_LABELS[state.variant],
+            "forms": FORMS_BY_STATUS[state.status],
+            "steps": ido.ONBOARDING_STEPS,
+            "steps_done": {
+                r.event.step: r.event.completed_on
+                for r in recorded
+                if isinstance(r.event, ido.OnboardingStepCompleted)
+            },
+            "weekdays": ido.WEEKDAYS,
+            "slots_per_day": SLOTS_PER_DAY,
+            "hours": extra.get("values", {}) if error_form == "hours" else hour_values(state),
+            "hours_text": ido_history.slots_text(state.slots),
+            "history": ido_history.history(recorded, told, await self._actors(request, recorded)),
+            "nl_date": ido_history.nl_date,
+            "error": None,
+            "error_form": None,
+            "values": {},
+            "message": None,
+            **extra,
+        }
+
+    async def _actors(self, request: Request, recorded: list) -> dict[str, str]:
+        accounts = request.app.state.services.accounts
+        found: dict[str, str] = {}
+        for actor in {str(r.metadata.get("actor")) for r in recorded}:
+            try:
+                user = await accounts.user_by_id(UUID(actor))
+            except ValueError:
+                continue
+            if user is not None:
+                found[actor] = user.email
+        return found
+
+    @get("/{location_id:uuid}", include_in_schema=False)
+    async def location(self, request: Request, lib: Library, location_id: UUID) -> Template:
+        ctx = await self._context(request, lib, location_id)
+        ctx["message"] = _message(request.query_params.get("melding"), ctx["state"])
+        return page(request, "planning/location.html.j2", **ctx)
+
+    async def _run(
+        self,
+        request: Request,
+        lib: Library,
+        location_id: UUID,
+        form_name: str,
+        decide: Callable[[dict[str, str], date], Decide],
+    ) -> Response:
+        """Parse, decide and append; a refusal re-renders the form with the message (422) and appends nothing."""
+        svc = request.app.state.services
+        form = _form(await request.form())
+        primary = SECTIONS[form_name]
+        if (await svc.planning.load(lib.tenant_id, location_id)).version == 0:
+            raise NotFoundException()
+        try:
+            state = await svc.planning.execute(
+                lib.tenant_id, location_id, decide(form, svc.planning.today()), meta(request, "planning")
+            )
+        except DomainError as err:
+            ctx = await self._context(request, lib, location_id, error=err, error_form=form_name, values=form)
+            status = 409 if isinstance(err, WrongExpectedVersion) else 422
+            partial = f"planning/partials/_{primary}.html.j2"
+            return page(request, "planning/location.html.j2", partial, status=status, primary=primary, **ctx)
+        if not is_partial(request):
+            return see_other(f"/t/{lib.slug}/ido/{location_id}?melding={form_name}#plan-{primary}")
+        ctx = await self._context(request, lib, location_id, message=_message(form_name, state))
+        return page(
+            request, "planning/location.html.j2", "planning/partials/_command.html.j2", primary=primary, **ctx
+        )
+
+    @post("/{location_id:uuid}/verzetten", include_in_schema=False)
+    async def reschedule(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "reschedule", _reschedule)
+
+    @post("/{location_id:uuid}/geopend", include_in_schema=False)
+    async def open(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "open", _open)
+
+    @post("/{location_id:uuid}/tijdelijk-gesloten", include_in_schema=False)
+    async def close_temporarily(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "closure", _closure)
+
+    @post("/{location_id:uuid}/heropend", include_in_schema=False)
+    async def reopen(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "reopen", _reopen)
+
+    @post("/{location_id:uuid}/gesloten", include_in_schema=False)
+    async def close(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "close", _close)
+
+    @post("/{location_id:uuid}/stappen", include_in_schema=False)
+    async def complete_step(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "step", _step)
+
+    @post("/{location_id:uuid}/openingstijden", include_in_schema=False)
+    async def set_hours(self, request: Request, lib: Library, location_id: UUID) -> Response:
+        return await self._run(request, lib, location_id, "hours", _hours)

@@ -1,0 +1,206 @@
+"""Verantwoording pages and downloads for the coordinator (/t/{slug}/verantwoording) and the POI adviser
+(/poi/verantwoording: each of their libraries, and the suppressed aggregate of their POI). The KB's pages
+live in services/api/verantwoording_kb.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, get
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.response import Response, Template
+from sqlalchemy import text
+
+from domain.accounts import Role
+from domain.errors import DomainError, NotFound
+from domain.report import Period, Report, summary
+from infra.desk import TZ
+from infra.reports import service
+from infra.reports.cells import display
+from infra.reports.data import libraries
+from services.api.scope import Library, coordinator_scope
+from services.api.web import page, require_who
+
+FORMATS = ("xlsx", "csv", "pdf")
+FORMAT_LABELS = {"xlsx": "Excel (XLSX)", "csv": "CSV", "pdf": "PDF"}
+_FILENAME = re.compile(r"^(\d{4})\.(xlsx|csv|pdf)$")
+
+
+def today(request: Request) -> date:
+    return request.app.state.services.clock().astimezone(TZ).date()
+
+
+def period_of(year: str | int | None, quarter: str | int | None, default_year: int) -> Period:
+    """Raises: DomainError (field jaar or kwartaal)."""
+    try:
+        y = int(year) if year not in (None, "") else default_year
+    except ValueError:
+        raise DomainError("Kies een jaar, bijvoorbeeld 2026.", field="jaar") from None
+    if not 2000 <= y <= 2100:
+        raise DomainError("Kies een jaar tussen 2000 en 2100.", field="jaar")
+    if quarter in (None, "", "0"):
+        return Period(y)
+    if str(quarter) not in ("1", "2", "3", "4"):
+        raise DomainError("Kies kwartaal 1, 2, 3 of 4, of het hele jaar.", field="kwartaal")
+    return Period(y, int(quarter))
+
+
+def download_period(filename: str, quarter: str | None) -> tuple[Period, str]:
+    """`2026.xlsx` (+ ?kwartaal=2) → the period and the format; anything else is a 404."""
+    m = _FILENAME.match(filename)
+    if not m:
+        raise NotFoundException()
+    try:
+        return period_of(m.group(1), quarter, 0), m.group(2)
+    except DomainError:
+        raise NotFoundException() from None
+
+
+def file_response(f: service.File) -> Response:
+    return Response(
+        content=f.content,
+        media_type=f.media_type,
+        headers={"Content-Disposition": f.disposition, "Cache-Control": "private, no-store"},
+    )
+
+
+def links(base: str, period: Period) -> list[tuple[str, str]]:
+    query = f"?kwartaal={period.quarter}" if period.quarter else ""
+    return [(FORMAT_LABELS[fmt], f"{base}/{period.year}.{fmt}{query}") for fmt in FORMATS]
+
+
+def report_context(report: Report) -> dict[str, Any]:
+    return {"report": report, "summary": summary(report), "cell": display}
+
+
+def form_values(request: Request) -> dict[str, str]:
+    return {k: (request.query_params.get(k) or "").strip()[:10] for k in ("jaar", "kwartaal")}
+
+
+# Coordinator
+
+
+@get("/t/{slug:str}/verantwoording", include_in_schema=False)
+async def library_page(request: Request, slug: str) -> Template:
+    lib = await coordinator_scope(request, slug)
+    values = form_values(request)
+    period = period_of(values["jaar"], values["kwartaal"], today(request).year)
+    svc = request.app.state.services
+    report = await service.tenant_report(svc.container.db, lib.tenant_id, period, today(request))
+    return page(
+        request,
+        "verantwoording/library.html.j2",
+        "verantwoording/partials/_library_results.html.j2",
+        lib=lib,
+        period=period,
+        years=recent_years(today(request)),
+        downloads=links(f"/t/{lib.slug}/verantwoording", period),
+        **report_context(report),
+    )
+
+
+@get("/t/{slug:str}/verantwoording/{filename:str}", include_in_schema=False)
+async def library_download(request: Request, slug: str, filename: str) -> Response:
+    lib: Library = await coordinator_scope(request, slug)
+    period, fmt = download_period(filename, request.query_params.get("kwartaal"))
+    svc = request.app.state.services
+    report = await service.tenant_report(svc.container.db, lib.tenant_id, period, today(request))
+    return file_response(await service.render(report, fmt, lib.slug))
+
+
+def recent_years(now: date) -> list[int]:
+    return list(range(now.year, now.year - 5, -1))
+
+
+# POI adviser
+
+
+@dataclass(frozen=True)
+class Adviser:
+    pois: list[UUID]
+
+
+def adviser(request: Request) -> Adviser:
+    w = require_who(request)
+    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
+    if not pois:
+        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
+    return Adviser(pois)
+
+
+async def tenant_in(request: Request, slug: str, pois: list[UUID] | None):
+    """The active library `slug`, if it belongs to one of `pois` (None: any). Raises: NotFoundException."""
+    try:
+        tenant = await request.app.state.services.accounts.tenant_by_slug(slug)
+    except NotFound:
+        raise NotFoundException() from None
+    if not tenant.active or (pois is not None and tenant.poi_id not in pois):
+        raise NotFoundException()
+    return tenant
+
+
+@get("/poi/verantwoording", include_in_schema=False)
+async def poi_page(request: Request) -> Template:
+    a = adviser(request)
+    values = form_values(request)
+    period = period_of(values["jaar"], values["kwartaal"], today(request).year)
+    svc = request.app.state.services
+    reader = svc.container.reader
+    async with reader.platform() as conn:
+        libs = await libraries(conn, a.pois)
+    aggregates = []
+    for poi_id in a.pois:
+        poi = await _poi(request, poi_id)
+        report = await service.poi_report(reader, poi_id, poi.name, period, today(request))
+        base = f"/poi/verantwoording/totaal/{poi.slug}"
+        aggregates.append({"poi": poi, "downloads": links(base, period), **report_context(report)})
+    return page(
+        request,
+        "verantwoording/poi.html.j2",
+        "verantwoording/partials/_poi_results.html.j2",
+        period=period,
+        years=recent_years(today(request)),
+        libraries=[(lib, links(f"/poi/verantwoording/{lib.slug}", period)) for lib in libs],
+        aggregates=aggregates,
+        cell=display,
+    )
+
+
+async def _poi(request: Request, poi_id: UUID):
+    async with request.app.state.services.container.reader.platform() as conn:
+        row = (
+            await conn.execute(text("SELECT poi_id, slug, name FROM pois WHERE poi_id = :p"), {"p": poi_id})
+        ).one()
+    return row
+
+
+@get("/poi/verantwoording/{slug:str}/{filename:str}", include_in_schema=False)
+async def poi_download(request: Request, slug: str, filename: str) -> Response:
+    a = adviser(request)
+    tenant = await tenant_in(request, slug, a.pois)
+    period, fmt = download_period(filename, request.query_params.get("kwartaal"))
+    reader = request.app.state.services.container.reader
+    report = await service.reader_report(reader, tenant.tenant_id, period, today(request))
+    return file_response(await service.render(report, fmt, tenant.slug))
+
+
+@get("/poi/verantwoording/totaal/{poi_slug:str}/{filename:str}", include_in_schema=False)
+async def poi_aggregate_download(request: Request, poi_slug: str, filename: str) -> Response:
+    a = adviser(request)
+    try:
+        poi = await request.app.state.services.accounts.poi_by_slug(poi_slug)
+    except NotFound:
+        raise NotFoundException() from None
+    if poi.poi_id not in a.pois:
+        raise NotFoundException()
+    period, fmt = download_period(filename, request.query_params.get("kwartaal"))
+    reader = request.app.state.services.container.reader
+    report = await service.poi_report(reader, poi.poi_id, poi.name, period, today(request))
+    return file_response(await service.render(report, fmt, f"poi-{poi.slug}"))
+
+
+ROUTES = [library_page, library_download, poi_page, poi_download, poi_aggregate_download]

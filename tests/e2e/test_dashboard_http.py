@@ -1,0 +1,344 @@
+"""The coordinator dashboard over HTTP: figures from the read models, filters, HTMX partial, CSV and refusals."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from domain import ido
+from domain import questions as q
+from domain.ports import NewEvent
+from infra.dashboard import add_years
+from infra.desk import TZ
+from infra.partners import Partners
+from infra.projections.question_stats import all_projections
+from infra.projections.runner import Runner
+from tests.e2e.conftest import login
+from tests.e2e.test_desk_http import register
+
+HX = {"HX-Request": "true"}
+MARCH = {"van": "2025-03-01", "tot": "2025-03-31"}
+CBR = "CBR (Centraal Bureau Rijvaardigheidsbewijzen)"
+SVB = "SVB (Sociale Verzekeringsbank)"
+
+
+def _ctx(lib, partners=frozenset()) -> q.DeskContext:
+    # The fixture's IDO registers from this year; these tests backdate on purpose, so they decide their own.
+    return q.DeskContext(
+        now=datetime.now(UTC), locations={lib.location_id: date(2020, 1, 1)}, partners=partners
+    )
+
+
+async def _append(container, lib, question_id: UUID, events, expected: int) -> None:
+    stream = q.stream_id(question_id)
+    await container.events.append(lib.tenant_id, stream, [NewEvent(uuid4(), e) for e in events], expected)
+
+
+async def ask(container, lib, at: datetime, party="cbr", topic="cbr.rijbewijs_75", help_="wegwijzer", **kw):
+    """Register one question at `at`; answer its state, for a later correction or retraction."""
+    location_id = kw.pop("location_id", lib.location_id)
+    ctx = _ctx(lib, frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset())
+    ctx.locations[location_id] = date(2020, 1, 1)
+    cmd = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=location_id,
+        npd_party=party,
+        topic=topic,
+        help=help_,
+        asked_at=at,
+        **kw,
+    )
+    events = q.register(cmd, ctx)
+    await _append(container, lib, cmd.question_id, events, 0)
+    return q.fold(cmd.question_id, events)
+
+
+async def tally(container, lib, hour_start: datetime, party: str, count: int) -> None:
+    cmd = q.TallyQuestions(
+        question_id=uuid4(), location_id=lib.location_id, hour_start=hour_start, npd_party=party, count=count
+    )
+    await _append(container, lib, cmd.question_id, q.tally(cmd, _ctx(lib)), 0)
+
+
+async def project(container, lib) -> None:
+    """Fold every event appended so far (the feed holds events back while an older transaction anywhere on the
+    server is still open, so advancing once is not enough)."""
+    runner = Runner(container.db, container.events, all_projections())
+    for projection in all_projections():
+        await runner.catch_up(projection.name, lib.tenant_id)
+
+
+async def add_location(container, lib, name: str) -> UUID:
+    location_id = uuid4()
+    cmd = ido.RegisterIdo(
+        tenant_id=lib.tenant_id,
+        location_id=location_id,
+        name=name,
+        branch="Filiaal",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=date.today().year,
+        planned_opening=date.today(),
+    )
+    events = [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())]
+    await container.events.append(lib.tenant_id, ido.stream_id(location_id), events, 0)
+    return location_id
+
+
+async def set_hours(container, lib, slots: list[ido.Slot]) -> None:
+    stream = ido.stream_id(lib.location_id)
+    recorded = await container.events.read_stream(lib.tenant_id, stream)
+    state = ido.fold(lib.location_id, [r.event for r in recorded])
+    events = [NewEvent(uuid4(), e) for e in ido.set_hours(state, slots, [])]
+    await container.events.append(lib.tenant_id, stream, events, state.version)
+
+
+def at(day: str, hhmm: str) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=TZ)
+
+
+def row(page: str, label: str) -> int | None:
+    """The count in a data-table row headed `label`, or None when there is no such row."""
+    m = re.search(rf'<th scope="row">{re.escape(html.escape(label))}</th>\s*<td>([\d.]+)</td>', page)
+    return int(m.group(1).replace(".", "")) if m else None
+
+
+def week(page: str, label: str) -> int | None:
+    m = re.search(rf'<th scope="row">{re.escape(label)}</th><td>[^<]*</td><td>([\d.]+)</td>', page)
+    return int(m.group(1).replace(".", "")) if m else None
+
+
+def total(page: str) -> int:
+    return int(re.search(r"<strong>([\d.]+)</strong> (?:vraag|vragen)", page).group(1).replace(".", ""))
+
+
+def read_csv(body: bytes) -> list[list[str]]:
+    assert body.startswith(b"\xef\xbb\xbf"), "no UTF-8 BOM"
+    return list(csv.reader(io.StringIO(body[3:].decode("utf-8")), delimiter=";"))
+
+
+async def march(container, lib) -> None:
+    """Two questions in week 10, two in week 11 (one of them corrected), a tally of 4 and a retraction."""
+    await ask(container, lib, at("2025-03-03", "10:30"))
+    await ask(
+        container, lib, at("2025-03-03", "11:15"), "svb", "svb.aow", "samen_gezocht", channel="telefoon"
+    )
+    await ask(container, lib, at("2025-03-12", "14:00"))
+    await tally(container, lib, at("2025-03-04", "09:00"), "belastingdienst", 4)
+    await ask(container, lib, at("2025-05-06", "10:00"), "svb", "svb.aow", "klantenservice")  # outside March
+
+
+async def dashboard(client, lib, params=None, headers=None):
+    return await client.get(f"/t/{lib.slug}/dashboard", params=params, headers=headers)
+
+
+async def test_the_dashboard_shows_questions_per_party_topic_help_week_and_hour(client, container, lib):
+    await march(container, lib)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    r = await dashboard(client, lib, MARCH)
+    assert r.status_code == 200 and r.text.startswith("<!doctype html>")
+    page = r.text
+    assert total(page) == 7  # 3 registered + a tally of 4
+    assert (row(page, CBR), row(page, SVB), row(page, "Belastingdienst")) == (2, 1, 4)
+    assert row(page, "CBR (Centraal Bureau Rijvaardigheidsbewijzen) – Rijbewijs verlengen 75+") == 2
+    assert row(page, "SVB (Sociale Verzekeringsbank) – AOW") == 1
+    assert (row(page, "Informatie gegeven / wegwijzer"), row(page, "Samen gezocht op de website")) == (2, 1)
+    assert row(page, "Doorverwezen naar klantenservice dienstverlener") is None  # that one was in May
+    assert (row(page, "Balie"), row(page, "Telefoon")) == (6, 1)  # the tally counts at the desk
+    weeks = [week(page, f"Week {n} 2025") for n in range(9, 15)]
+    assert weeks == [0, 6, 1, 0, 0, 0]
+    assert 'aria-current="page">Dashboard</a>' in page
+    assert "style=" not in page and "<style" not in page and "<script>" not in page  # CSP: style-src 'self'
+    assert page.count('role="img"') == 7 and page.count("Download CSV") == 8  # no referrals: no chart
+    assert page.count("Geen gegevens in deze periode.") == 1
+    monday = re.search(r'<th scope="row">maandag</th>(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r"<td>(\d+)</td>", monday)[3:5] == ["1", "1"]  # 10:00 and 11:00, counted from 07:00
+
+
+async def test_a_retraction_and_a_correction_move_the_counts(client, container, lib):
+    first = await ask(container, lib, at("2025-03-03", "10:30"))
+    second = await ask(container, lib, at("2025-03-04", "10:30"))
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    before = (await dashboard(client, lib, MARCH)).text
+    assert total(before) == 2 and row(before, CBR) == 2 and row(before, SVB) is None
+    await _append(container, lib, first.question_id, q.retract(first), 1)
+    fix = q.CorrectQuestion(
+        question_id=second.question_id,
+        npd_party="svb",
+        topic="svb.aow",
+        help="samen_gezocht",
+        channel="email",
+    )
+    await _append(container, lib, second.question_id, q.correct(second, fix, _ctx(lib)), 1)
+    await project(container, lib)
+    after = (await dashboard(client, lib, MARCH)).text
+    assert total(after) == 1 and row(after, CBR) is None and row(after, SVB) == 1
+    assert (
+        row(after, "Informatie gegeven / wegwijzer") is None
+        and row(after, "Samen gezocht op de website") == 1
+    )
+    assert row(after, "E-mail") == 1 and row(after, "Balie") is None
+
+
+async def test_the_location_and_period_filters_narrow_the_figures(client, container, lib):
+    other = await add_location(container, lib, "IDO Filiaal Oost")
+    await ask(container, lib, at("2025-03-03", "10:30"))
+    await ask(container, lib, at("2025-03-05", "10:30"), "svb", "svb.aow", location_id=other)
+    await ask(container, lib, at("2025-04-10", "10:30"), "svb", "svb.aow", location_id=other)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    everything = (await dashboard(client, lib, {"van": "2025-01-01", "tot": "2025-12-31"})).text
+    assert total(everything) == 3 and "Alle IDO&#39;s" in everything and "IDO Filiaal Oost" in everything
+    oost = (await dashboard(client, lib, {**MARCH, "locatie": str(other)})).text
+    assert total(oost) == 1 and row(oost, SVB) == 1 and row(oost, CBR) is None
+    assert f'<option value="{other}" selected>' in oost
+    april = (await dashboard(client, lib, {"van": "2025-04-01", "tot": "2025-04-30"})).text
+    assert total(april) == 1 and row(april, SVB) == 1 and row(april, CBR) is None
+
+
+async def test_without_filters_the_dashboard_shows_the_last_twelve_months(client, container, lib):
+    await login(client, lib.coordinator)
+    r, _ = await register(client, lib)  # through the desk, now
+    assert r.status_code == 200
+    await ask(container, lib, at("2020-06-01", "10:00"))  # long ago
+    await project(container, lib)
+    page = (await dashboard(client, lib)).text
+    today = datetime.now(TZ).date()
+    assert total(page) == 1 and row(page, CBR) == 1
+    assert f'name="tot" value="{today.isoformat()}"' in page
+    assert f'name="van" value="{(add_years(today, -1) + timedelta(days=1)).isoformat()}"' in page
+
+
+async def test_an_htmx_request_gets_only_the_results(client, container, lib):
+    await ask(container, lib, at("2025-03-03", "10:30"))
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    r = await dashboard(client, lib, MARCH, headers=HX)
+    assert r.status_code == 200 and r.text.lstrip().startswith('<section id="results"')
+    assert "<html" not in r.text and "<form" not in r.text and row(r.text, CBR) == 1
+    full = (await dashboard(client, lib, MARCH)).text
+    assert 'hx-get="/t/' in full and 'hx-target="#results"' in full and 'hx-push-url="true"' in full
+
+
+async def test_each_table_downloads_as_csv_with_bom_semicolons_and_escaped_formulas(client, container, lib):
+    parts = Partners(container.db)
+    evil = await parts.add(lib.tenant_id, {"name": "=2+3 Welzijn", "kind": "welzijn"})
+    plain = await parts.add(lib.tenant_id, {"name": "Sociaal Raadslieden", "kind": "sociaal_raadslieden"})
+    await march(container, lib)
+    for partner_id in (evil, evil, plain):
+        await ask(container, lib, at("2025-03-20", "15:10"), help_="lokale_partner", partner_id=partner_id)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    base = f"/t/{lib.slug}/dashboard"
+    expected = {
+        "weeks": [
+            ["Week", "Begint op", "Vragen"],
+            ["2025-W09", "2025-02-24", "0"],
+            ["2025-W10", "2025-03-03", "6"],
+        ],
+        "parties": [["NPD-partij", "Vragen"], [CBR, "5"], ["Belastingdienst", "4"], [SVB, "1"]],
+        "topics": [["Onderwerp", "Vragen"], [f"{CBR} – Rijbewijs verlengen 75+", "5"], [f"{SVB} – AOW", "1"]],
+        "help": [["Hoe geholpen", "Vragen"], ["Doorverwezen naar lokale partner", "3"]],
+        "kinds": [["Soort vraag", "Vragen"], ["Digitale overheid", "10"]],
+        "channels": [["Kanaal", "Vragen"], ["Balie", "9"], ["Telefoon", "1"]],
+        "referrals": [
+            ["Lokale partner", "Doorverwijzingen"],
+            ["'=2+3 Welzijn", "2"],
+            ["Sociaal Raadslieden", "1"],
+        ],
+    }
+    for table, start in expected.items():
+        r = await client.get(f"{base}/{table}.csv", params=MARCH)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert r.headers["content-disposition"] == (
+            f'attachment; filename="{lib.slug}-{table}-2025-03-01-2025-03-31.csv"'
+        )
+        assert b";" in r.content.splitlines()[0]
+        rows = read_csv(r.content)
+        assert rows[: len(start)] == start, table
+    heat = read_csv((await client.get(f"{base}/heatmap.csv", params=MARCH)).content)
+    assert heat[0][:3] == ["Dag", "00:00", "01:00"] and len(heat) == 8 and len(heat[1]) == 25
+    assert heat[1][0] == "maandag" and heat[1][1 + 10] == "1" and heat[2][1 + 9] == "4"
+    assert [r[0] for r in read_csv((await client.get(f"{base}/weeks.csv", params=MARCH)).content)][
+        -1
+    ] == "2025-W14"
+    assert (await client.get(f"{base}/nonsense.csv", params=MARCH)).status_code == 404
+
+
+BAD_FILTERS = [
+    ({"van": "2025-05-01", "tot": "2025-04-01"}, "De begindatum ligt na de einddatum"),
+    ({"van": "2020-01-01", "tot": "2025-01-01"}, "hoogstens 3 jaar"),
+    ({"van": "gisteren", "tot": "2025-01-01"}, "geen geldige datum"),
+    ({"van": "2025-01-01", "tot": "2025-02-30"}, "geen geldige datum"),
+    ({"locatie": "00000000-0000-0000-0000-000000000001"}, "Kies een IDO van uw bibliotheek"),
+]
+
+
+async def test_bad_filters_get_a_dutch_message_and_422(client, lib):
+    await login(client, lib.coordinator)
+    for params, message in BAD_FILTERS:
+        r = await dashboard(client, lib, params)
+        assert r.status_code == 422 and message in r.text and 'role="alert"' in r.text, params
+        assert "<form" in r.text  # the form stays, to put it right
+        part = await dashboard(client, lib, params, headers=HX)
+        assert part.status_code == 422 and part.text.lstrip().startswith('<section id="results"')
+        assert message in part.text
+        download = await client.get(f"/t/{lib.slug}/dashboard/parties.csv", params=params)
+        assert download.status_code == 422 and message in download.text
+
+
+async def test_the_locations_of_another_library_are_refused(client, container, lib, lib_b):
+    await login(client, lib.coordinator)
+    r = await dashboard(client, lib, {**MARCH, "locatie": str(lib_b.location_id)})
+    assert r.status_code == 422 and "Kies een IDO" in r.text
+
+
+async def test_desk_staff_get_403(client, lib):
+    await login(client, lib.desk)
+    assert (await dashboard(client, lib)).status_code == 403
+    assert (await client.get(f"/t/{lib.slug}/dashboard/parties.csv")).status_code == 403
+    desk = await client.get(f"/t/{lib.slug}/balie")
+    assert "/dashboard" not in desk.text
+
+
+async def test_a_coordinator_of_another_library_gets_404_and_sees_nothing_of_it(
+    client, container, lib, lib_b
+):
+    await ask(container, lib, at("2025-03-03", "10:30"))
+    await project(container, lib)
+    await project(container, lib_b)
+    await login(client, lib_b.coordinator)
+    for path in ("", "/parties.csv", "/heatmap.csv"):
+        r = await client.get(f"/t/{lib.slug}/dashboard{path}", params=MARCH)
+        assert r.status_code == 404
+        assert lib.slug not in r.text and f"Bibliotheek {lib.slug.removeprefix('bieb-')}" not in r.text
+        assert CBR not in r.text
+    own = (await dashboard(client, lib_b, MARCH)).text
+    assert total(own) == 0 and row(own, CBR) is None
+
+
+async def test_the_heatmap_outlines_the_opening_hours(client, container, lib):
+    await ask(container, lib, at("2025-03-03", "10:30"))
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    before = (await dashboard(client, lib, MARCH)).text
+    assert "nog geen openingstijden" in before and 'class="dash-open"' not in before
+    assert "dash-open-line" not in before.split('id="dash-heatmap-h"')[1].split("</svg>")[0]
+    await set_hours(container, lib, [ido.Slot(weekday=0, opens="09:00", closes="12:00")])
+    after = (await dashboard(client, lib, MARCH)).text
+    assert "nog geen openingstijden" not in after and "maandag 09:00–12:00" in after
+    monday = re.search(r'<th scope="row">maandag</th>(.*?)</tr>', after, re.S).group(1)
+    cells = re.findall(r"<td( class=\"dash-open\")?>(\d+)", monday)
+    assert [h for h, (is_open, _) in enumerate(cells, start=7) if is_open] == [9, 10, 11]
+    assert cells[10 - 7] == (' class="dash-open"', "1")
+    tuesday = re.search(r'<th scope="row">dinsdag</th>(.*?)</tr>', after, re.S).group(1)
+    assert "dash-open" not in tuesday
+    svg = after.split('id="dash-heatmap-h"')[1].split("</svg>")[0]
+    assert svg.count('class="dash-open-line"') == 8  # the border of three cells in a row

@@ -1,0 +1,409 @@
+"""Import of legacy Excel sheets end to end: the `ido import-excel` command in a subprocess and the coordinator's
+upload page over HTTP, against this run's database. Sheets are built here with openpyxl."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import date, datetime, timedelta
+from uuid import uuid4
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+
+from domain.accounts import Role
+from domain.errors import DomainError
+from domain.ports import NewEvent
+from infra.legacy_import import LegacyImporter
+from infra.legacy_sheet import MAX_BYTES, read_sheet
+from tests.e2e.conftest import PASSWORD, csrf_of, login
+
+TODAY = date.today()
+HEADERS = ["Datum", "Tijd", "Dienstverlener", "Onderwerp", "Hoe geholpen", "Aantal", "Opmerking"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def day(n: int) -> date:
+    """n days ago, but never before 1 January (the test library registers from the start of this year)."""
+    return max(TODAY - timedelta(days=n), date(TODAY.year, 1, 1))
+
+
+def workbook(
+    rows: list[list[object]], headers: list[str] = HEADERS, title: str | None = "IDO-registratie"
+) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Registratie"
+    if title:
+        ws.append([title])
+        ws.append([])
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def legacy_sheet(saved: datetime | None = None) -> bytes:
+    """Excel rows 4..11 below a title and the header (row 3)."""
+    return workbook(
+        [
+            [day(3), "09:30", "CBR", "Rijbewijs verlengen 75+", "Informatie gegeven", None, None],  # 4
+            [
+                day(2),
+                None,
+                "DigiD",
+                "DigiD aanvragen",
+                "samen gezocht",
+                3,
+                "drukke ochtend",
+            ],  # 5: 3 questions
+            [day(2), "11:00", "NASA", None, "wegwijzer", None, None],  # 6: unknown party
+            [TODAY + timedelta(days=30), "10:00", "UWV", "WW", "wegwijzer", None, None],  # 7: future
+            [day(1), "10:00", "SVB", "AOW", "wegwijzer", None, "BSN 111222333"],  # 8: BSN in the note
+            [None, None, None, None, None, None, None],  # 9: empty, skipped
+            [day(1), "10:30", "Belastingdienst/Toeslagen", "Toeslagen", "klantenservice", 1, None],  # 10
+            [
+                date(TODAY.year - 1, 6, 1),
+                "10:00",
+                "CBR",
+                None,
+                "wegwijzer",
+                None,
+                None,
+            ],  # 11: before the year
+        ]
+    )
+
+
+IMPORTED_QUESTIONS = 5  # rows 4, 5 (three) and 10
+REFUSED_ROWS = {
+    6: "Onbekende dienstverlener 'NASA'",
+    7: "toekomst",
+    8: "burgerservicenummer",
+    11: "registreert pas",
+}
+
+
+async def registered(container, tenant_id) -> int:
+    async with container.reader.platform() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+                ),
+                {"t": tenant_id},
+            )
+        ).scalar()
+
+
+async def stored_notes(container, tenant_id) -> list[str]:
+    async with container.reader.platform() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT data->>'note' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+            ),
+            {"t": tenant_id},
+        )
+        return [r[0] for r in rows]
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "import-excel", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+async def cli(env, *args: str) -> subprocess.CompletedProcess:
+    return await asyncio.to_thread(run_cli, env, *args)
+
+
+def assert_refused(r: subprocess.CompletedProcess, fragment: str) -> None:
+    assert r.returncode == 2, f"exit {r.returncode}\nstdout: {r.stdout}\nstderr: {r.stderr}"
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ido: "), r.stderr
+    assert fragment in lines[0], lines[0]
+    assert r.stdout == ""
+
+
+def bad_files() -> dict[str, tuple[bytes, str]]:
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "dit is geen xml")
+    other_zip = io.BytesIO()
+    with zipfile.ZipFile(other_zip, "w") as z:
+        z.writestr("word/document.xml", "<w/>")
+    return {
+        "text renamed .xlsx": (b"Datum;Dienstverlener;Hulp\n1-3-2026;CBR;wegwijzer\n", "geen Excel-werkmap"),
+        "random binary": (os.urandom(4096), "geen Excel-werkmap"),
+        "old .xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(1024), "oud Excel-bestand"),
+        "zip that is no workbook": (other_zip.getvalue(), "geen Excel-werkmap"),
+        "broken workbook": (broken.getvalue(), "kan niet gelezen worden"),
+        "over the limit": (b"PK\x03\x04" + os.urandom(MAX_BYTES + 1), "te groot"),
+    }
+
+
+# --- the command ----------------------------------------------------------------------------------------------
+
+
+async def test_the_command_imports_valid_rows_lists_refused_ones_and_a_second_run_adds_nothing(
+    env, container, lib, tmp_path
+):
+    path = tmp_path / "registratie-2026.xlsx"
+    path.write_bytes(legacy_sheet())
+    first = await cli(env, "--tenant", lib.slug, str(path))
+    assert first.returncode == 1, first.stderr  # rows were refused
+    assert first.stderr == ""
+    out = first.stdout
+    assert "gelezen:        7 rijen" in out
+    assert "geïmporteerd:   3 rijen (5 vragen)" in out
+    assert "al aanwezig:    0 rijen" in out and "geweigerd:      4 rijen" in out
+    assert "lege rijen:     1 (overgeslagen)" in out
+    for row, reason in REFUSED_ROWS.items():
+        assert re.search(rf"rij {row}: .*{re.escape(reason)}", out), (row, out)
+    assert "111222333" not in out
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+    assert sorted(await stored_notes(container, lib.tenant_id)) == ["", "", "", "", "drukke ochtend"]
+
+    again = await cli(env, "--tenant", lib.slug, "--location", str(lib.location_id), str(path))
+    assert "geïmporteerd:   0 rijen (0 vragen)" in again.stdout and "al aanwezig:    3 rijen" in again.stdout
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+
+async def test_a_dry_run_reports_without_storing(env, container, lib, tmp_path):
+    path = tmp_path / "proef.xlsx"
+    path.write_bytes(legacy_sheet())
+    r = await cli(env, "--tenant", lib.slug, "--dry-run", str(path))
+    assert "niets opgeslagen" in r.stdout and "te importeren:  3 rijen (5 vragen)" in r.stdout
+    assert await registered(container, lib.tenant_id) == 0
+
+
+async def test_a_clean_sheet_exits_zero(env, container, lib, tmp_path):
+    path = tmp_path / "schoon.xlsx"
+    path.write_bytes(workbook([[day(1), "14:00", "uwv", "ww", "wegwijzer", 2, None]], title=None))
+    r = await cli(env, "--tenant", lib.slug, str(path))
+    assert r.returncode == 0 and r.stderr == "", r
+    assert await registered(container, lib.tenant_id) == 2
+
+
+@pytest.mark.parametrize("kind", list(bad_files()))
+async def test_the_command_refuses_what_is_not_a_spreadsheet(env, container, lib, tmp_path, kind):
+    content, message = bad_files()[kind]
+    path = tmp_path / "registratie.xlsx"
+    path.write_bytes(content)
+    assert_refused(await cli(env, "--tenant", lib.slug, str(path)), message)
+    assert await registered(container, lib.tenant_id) == 0
+
+
+async def test_the_command_refuses_bad_input_in_one_line(env, container, lib, tmp_path):
+    good = tmp_path / "goed.xlsx"
+    good.write_bytes(legacy_sheet())
+    twice = tmp_path / "twee-datums.xlsx"
+    twice.write_bytes(workbook([[day(1), day(1), "CBR", "wegwijzer"]], ["Datum", "Datum", "Partij", "Hulp"]))
+    assert_refused(await cli(env, "--tenant", lib.slug, str(tmp_path / "weg.xlsx")), "bestand niet gevonden")
+    assert_refused(await cli(env, "--tenant", "bestaat-niet", str(good)), "geen bibliotheek")
+    assert_refused(await cli(env, "--tenant", lib.slug, str(twice)), "Welke kolom is Datum")
+    assert_refused(await cli(env, "--tenant", lib.slug, "--location", "x", str(good)), "locatie")
+    assert_refused(
+        await cli(env, "--tenant", lib.slug, "--location", "00000000-0000-0000-0000-000000000001", str(good)),
+        "hoort niet bij",
+    )
+    assert_refused(await cli(env, "--tenant", lib.slug, "--column", "kleur=A", str(good)), "onbekend veld")
+    assert await registered(container, lib.tenant_id) == 0
+    # an explicit column settles the ambiguity
+    r = await cli(env, "--tenant", lib.slug, "--column", "datum=B", str(twice))
+    assert r.returncode == 0, r
+    assert await registered(container, lib.tenant_id) == 1
+
+
+async def test_the_same_sheet_saved_again_is_still_a_duplicate(container, lib):
+    first = read_sheet(legacy_sheet(saved=datetime(2026, 1, 5, 9, 0)))
+    resaved = read_sheet(legacy_sheet(saved=datetime(2026, 2, 7, 16, 30)))
+    importer = LegacyImporter(container.events)
+    one = await importer.run(lib.tenant_id, first, first.guess().mapping, None)
+    two = await importer.run(lib.tenant_id, resaved, resaved.guess().mapping, None)
+    assert (one.imported_questions, two.imported_questions, two.duplicate_rows) == (IMPORTED_QUESTIONS, 0, 3)
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+
+async def test_the_same_rows_at_another_location_are_refused_not_doubled(container, lib):
+    from domain import ido
+
+    other = uuid4()
+    cmd = ido.RegisterIdo(
+        tenant_id=lib.tenant_id,
+        location_id=other,
+        name="Tweede IDO",
+        branch="Filiaal",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=TODAY.year,
+        planned_opening=TODAY,
+    )
+    await container.events.append(
+        lib.tenant_id, ido.stream_id(other), [NewEvent(uuid4(), e) for e in ido.register(cmd, TODAY)], 0
+    )
+    sheet = read_sheet(legacy_sheet())
+    importer = LegacyImporter(container.events)
+    with pytest.raises(DomainError, match="Kies de IDO-locatie"):
+        await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
+    await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, lib.location_id)
+    moved = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, other)
+    assert moved.imported_questions == 0 and moved.refused == 4 + 3
+    conflicts = {e.row for e in moved.errors if "eerder uit hetzelfde bestand" in e.reason}
+    assert conflicts == {4, 5, 10}
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+
+@pytest.mark.slow
+async def test_five_thousand_rows_import_in_seconds(container, lib):
+    parties = ["CBR", "UWV", "DigiD", "SVB", "Belastingdienst/Toeslagen"]
+    rows = [
+        [day(i % 300), f"{9 + i % 8}:{i % 60:02d}", parties[i % 5], None, "wegwijzer", None, None]
+        for i in range(5000)
+    ]
+    sheet = read_sheet(workbook(rows, title=None))
+    importer = LegacyImporter(container.events)
+    started = time.monotonic()
+    summary = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
+    elapsed = time.monotonic() - started
+    assert (summary.imported_questions, summary.refused) == (5000, 0), summary.errors[:3]
+    assert elapsed < 30, f"5.000 rows took {elapsed:.1f} s"
+    again = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
+    assert (again.imported_questions, again.duplicate_rows) == (0, 5000)
+    assert await registered(container, lib.tenant_id) == 5000
+
+
+# --- the upload page ------------------------------------------------------------------------------------------
+
+
+async def upload(client, lib, content: bytes, name: str = "registratie.xlsx"):
+    page = await client.get(f"/t/{lib.slug}/import")
+    assert page.status_code == 200, page.text
+    return await client.post(
+        f"/t/{lib.slug}/import",
+        data={"_csrf_token": csrf_of(page.text)},
+        files={"bestand": (name, content, XLSX)},
+    )
+
+
+def confirm_form(mapping_page: str, action: str, **change: str) -> dict[str, str]:
+    form = {
+        "_csrf_token": csrf_of(mapping_page),
+        "bestand_id": re.search(r'name="bestand_id" value="([^"]+)"', mapping_page).group(1),
+        "locatie": re.search(r'<option value="([0-9a-f-]{36})" selected', mapping_page).group(1),
+        "actie": action,
+    }
+    for select in re.finditer(r'<select id="kolom-[a-z]+" name="([a-z]+)".*?</select>', mapping_page, re.S):
+        chosen = re.search(r'<option value="(\d+)" selected', select.group(0))
+        form[select.group(1)] = chosen.group(1) if chosen else ""
+    return {**form, **change}
+
+
+async def test_the_upload_page_guesses_the_columns_previews_and_imports(client, container, lib):
+    await login(client, lib.coordinator)
+    start = await client.get(f"/t/{lib.slug}/import")
+    assert 'enctype="multipart/form-data"' in start.text and 'for="bestand"' in start.text
+    assert 'aria-current="page">Importeren</a>' in start.text
+
+    content = legacy_sheet()
+    r = await upload(client, lib, content)
+    assert r.status_code == 200, r.text
+    assert '<option value="0" selected>A: Datum</option>' in r.text
+    assert '<option value="2" selected>C: Dienstverlener</option>' in r.text
+    assert "<caption>Voorbeeld: de eerste 7 rijen" in r.text and "drukke ochtend" in r.text
+    assert "111222333" not in r.text and "niet getoond" in r.text
+
+    checked = await client.post(f"/t/{lib.slug}/import/bevestigen", data=confirm_form(r.text, "controleren"))
+    assert checked.status_code == 200 and "Er is nog niets opgeslagen." in checked.text
+    assert await registered(container, lib.tenant_id) == 0
+
+    done = await client.post(
+        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(checked.text, "importeren")
+    )
+    assert done.status_code == 200, done.text
+    assert "Resultaat van de import" in done.text and "3 rijen (5 vragen)" in done.text
+    assert 'role="alert"' in done.text and "<caption>Geweigerde rijen</caption>" in done.text
+    for row, reason in REFUSED_ROWS.items():
+        assert re.search(rf"<td>{row}</td><td>[^<]*{re.escape(reason)}", html.unescape(done.text)), row
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+    # the stored file is gone after the import; uploading the same file again adds nothing
+    stale = await client.post(
+        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(checked.text, "importeren")
+    )
+    assert stale.status_code == 422 and "niet meer beschikbaar" in stale.text
+    again = await upload(client, lib, content)
+    second = await client.post(
+        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(again.text, "importeren")
+    )
+    assert "0 rijen (0 vragen)" in second.text
+    assert re.search(r"Al aanwezig \(eerder geïmporteerd\)</th><td>3 rijen", second.text)
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+
+async def test_a_mapping_without_a_required_column_is_shown_again_with_the_reason(client, container, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, legacy_sheet())
+    bad = await client.post(
+        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(r.text, "importeren", hulp="")
+    )
+    assert (
+        bad.status_code == 422
+        and "Kies een kolom voor: Hoe geholpen" in bad.text
+        and 'role="alert"' in bad.text
+    )
+    assert '<option value="0" selected>A: Datum</option>' in bad.text
+    assert await registered(container, lib.tenant_id) == 0
+
+
+@pytest.mark.parametrize("kind", list(bad_files()))
+async def test_the_upload_page_refuses_what_is_not_a_spreadsheet(client, container, lib, kind):
+    content, message = bad_files()[kind]
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, content)
+    assert r.status_code == 422 and message in r.text and 'role="alert"' in r.text
+    assert await registered(container, lib.tenant_id) == 0
+
+
+async def test_a_body_over_the_route_limit_gets_a_clear_page(client, container, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, b"PK\x03\x04" + b"\0" * (2 * MAX_BYTES + 1))
+    assert r.status_code == 413 and "Het bestand is te groot" in r.text
+    assert await registered(container, lib.tenant_id) == 0
+
+
+async def test_the_import_page_is_for_coordinators_only(client, lib):
+    await login(client, lib.desk)
+    r = await client.get(f"/t/{lib.slug}/import")
+    assert r.status_code == 403
+    desk = await client.get(f"/t/{lib.slug}/balie")
+    assert f'href="/t/{lib.slug}/import"' not in desk.text
+
+
+async def test_an_upload_is_bound_to_the_user_who_made_it(client, container, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, legacy_sheet())
+    second = f"coord2-{lib.slug}@test.example"
+    await container.accounts.create_user(second, Role.COORDINATOR, tenant_slug=lib.slug, password=PASSWORD)
+    await login(client, second)
+    own = await client.get(f"/t/{lib.slug}/import")
+    form = {**confirm_form(r.text, "importeren"), "_csrf_token": csrf_of(own.text)}
+    stolen = await client.post(f"/t/{lib.slug}/import/bevestigen", data=form)
+    assert stolen.status_code == 422 and "niet meer beschikbaar" in stolen.text
+    assert await registered(container, lib.tenant_id) == 0

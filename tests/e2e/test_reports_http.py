@@ -1,0 +1,233 @@
+"""Verantwoording over HTTP: a known event set gives known figures in XLSX, CSV and PDF; who may download what
+(404 outside scope); suppression in the POI aggregate; formula-looking names stay text; the token API."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from itertools import product
+
+import openpyxl
+import pytest
+
+from domain.accounts import Role
+from domain.report import SUPPRESSED, Period
+from domain.verantwoording import library_report
+from infra.reports import pdf as pdf_format
+from infra.reports.data import load_library
+from infra.reports.service import tenant_report
+from tests.e2e.conftest import login, make_library
+from tests.e2e.report_data import (
+    EVIL,
+    EVIL_COURSE,
+    YEAR,
+    ask,
+    assert_same_figures,
+    at,
+    csv_rows,
+    known_library,
+    open_location,
+    pdf_text,
+    project,
+    xlsx_sheets,
+)
+from tests.e2e.test_planning_http import user
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(scope="module")
+async def known(container):
+    return await known_library(container)
+
+
+async def download(client, url: str, content_type: str) -> bytes:
+    r = await client.get(url)
+    assert r.status_code == 200, (url, r.status_code, r.text[:300])
+    assert r.headers["content-type"].startswith(content_type)
+    assert "attachment" in r.headers["content-disposition"]
+    return r.content
+
+
+async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client, container, known):
+    await login(client, known.lib.coordinator)
+    base = f"/t/{known.lib.slug}/verantwoording/{YEAR}"
+    xlsx = await download(client, base + ".xlsx", "application/vnd.openxmlformats")
+    csv_content = await download(client, base + ".csv", "text/csv")
+    pdf = await download(client, base + ".pdf", "application/pdf")
+
+    report = await tenant_report(container.db, known.lib.tenant_id, Period(YEAR), date.today())
+    assert report.section("soort").rows == (
+        ("Digitale overheid", 20),
+        ("Bibliotheekdienst", 1),
+        ("Overig", 0),
+    )
+    npd = dict(report.section("npd").rows)
+    assert (npd["CBR"], npd["Belastingdienst/Toeslagen"], npd["SVB"], npd["UWV"]) == (17, 2, 1, 0)
+    help_ = dict(report.section("hulp").rows)
+    assert help_["Informatie gegeven / wegwijzer"] == 10 and help_["Niet vastgelegd (alleen geteld)"] == 7
+    assert dict(report.section("verwijzing").rows)["Formulierenbrigade"] == 1
+    months = {r[0]: r[1:] for r in report.section("maand").rows}
+    assert months[f"januari {YEAR}"] == (5, 0, 0) and months[f"april {YEAR}"] == (0, 0, 0)
+    assert months[f"maart {YEAR}"] == (0, 1, 0) and months[f"juni {YEAR}"] == (7, 0, 0)
+    assert next(r for r in report.section("cursisten").rows if r[0] == "Eigen cursus")[1:] == (
+        1,
+        3,
+        2,
+        1,
+        1,
+        1,
+    )
+    north = next(r for r in report.section("ido").rows if r[0] == "IDO Noord")
+    assert north[1:] == ("Brede dienstverlening", "Open", date(YEAR, 1, 1), 0.0)
+    main = f"IDO {known.lib.slug.removeprefix('bieb-')}"
+    assert set(report.warnings) == {
+        f"IDO Noord: geen enkele registratie in {YEAR}, terwijl het IDO open was.",
+        f"{main}: open in april {YEAR}, maar niets geregistreerd.",
+        f"{main}: in juni {YEAR} alleen totalen geteld, geen vragen met onderwerp en hulp.",
+    }
+    assert_same_figures(report, xlsx, csv_content, pdf)
+    sheets = xlsx_sheets(xlsx)
+    assert list(sheets)[0] == "Samenvatting"
+    assert ("Vragen, alle soorten", 21) in sheets["Samenvatting"]
+    assert f"Catalogusversie {report.catalogue_version}" in pdf_text(pdf)
+
+
+async def test_formula_looking_names_stay_text_in_xlsx_and_are_escaped_in_csv(client, container, known):
+    await login(client, known.lib.coordinator)
+    base = f"/t/{known.lib.slug}/verantwoording/{YEAR}"
+    xlsx = (await client.get(base + ".xlsx")).content
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    cells = [
+        c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value in (EVIL, EVIL_COURSE)
+    ]
+    assert {c.value for c in cells} == {EVIL, EVIL_COURSE}
+    assert all(c.data_type == "s" and c.hyperlink is None for c in cells), "a formula or a link in the XLSX"
+    rows = csv_rows((await client.get(base + ".csv")).content)
+    flat = [v for row in rows for v in row]
+    assert "'" + EVIL in flat and "'" + EVIL_COURSE in flat
+    assert not [
+        v for v in flat if v.startswith(("=", "+", "@")) or (v.startswith("-") and not v[1:].isdigit())
+    ]
+
+
+async def test_the_coordinator_page_shows_the_warnings_and_the_quarter(client, known):
+    await login(client, known.lib.coordinator)
+    r = await client.get(f"/t/{known.lib.slug}/verantwoording?jaar={YEAR}&kwartaal=2")
+    assert r.status_code == 200
+    assert f"open in april {YEAR}, maar niets geregistreerd" in r.text
+    assert f"{YEAR}.xlsx?kwartaal=2" in r.text and f"{YEAR} kwartaal 2" in r.text
+    partial = await client.get(f"/t/{known.lib.slug}/verantwoording?jaar={YEAR}", headers=HX)
+    assert partial.text.lstrip().startswith('<section id="verantwoording-results"')
+    q2 = csv_rows((await client.get(f"/t/{known.lib.slug}/verantwoording/{YEAR}.csv?kwartaal=2")).content)
+    assert ["Totaal", "8"] in q2[q2.index(["Vragen per soort"]) :][:7]  # April 0, May 1, June 7
+    assert (await client.get(f"/t/{known.lib.slug}/verantwoording/{YEAR}.csv?kwartaal=5")).status_code == 404
+    assert (await client.get(f"/t/{known.lib.slug}/verantwoording/{YEAR}.doc")).status_code == 404
+
+
+async def test_desk_staff_and_other_libraries_cannot_download(client, container, known, lib_b):
+    await login(client, known.lib.desk)
+    assert (await client.get(f"/t/{known.lib.slug}/verantwoording/{YEAR}.csv")).status_code == 403
+    await login(client, lib_b.coordinator)
+    assert (await client.get(f"/t/{known.lib.slug}/verantwoording/{YEAR}.csv")).status_code == 404
+    assert (await client.get(f"/t/{known.lib.slug}/verantwoording")).status_code == 404
+
+
+async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(client, container, known, lib_b):
+    small = await make_library(container, known.lib.poi)
+    await open_location(container, small, small.location_id)
+    for month in (1, 2, 3):
+        await ask(container, small, at(month), "cbr", "cbr.examen", "wegwijzer")
+    await project(container, small)
+    await login(client, await user(container, Role.POI_ADVISER, poi_slug=known.lib.poi))
+    page = await client.get(f"/poi/verantwoording?jaar={YEAR}")
+    assert page.status_code == 200
+    assert f"/poi/verantwoording/{known.lib.slug}/{YEAR}.xlsx" in page.text
+    assert f"/poi/verantwoording/{lib_b.slug}/" not in page.text
+    own = await client.get(f"/poi/verantwoording/{small.slug}/{YEAR}.csv")
+    assert own.status_code == 200 and ["Digitale overheid", "3"] in csv_rows(own.content)  # not suppressed
+    for other in (
+        f"/poi/verantwoording/{lib_b.slug}/{YEAR}.csv",
+        f"/poi/verantwoording/totaal/{lib_b.poi}/{YEAR}.csv",
+    ):
+        assert (await client.get(other)).status_code == 404
+
+    total = csv_rows((await client.get(f"/poi/verantwoording/totaal/{known.lib.poi}/{YEAR}.csv")).content)
+    start = total.index(["Vragen per bibliotheek"])
+    end = next(i for i in range(start, len(total)) if total[i][:1] == ["Totaal"])
+    block, totals = total[start + 2 : end], total[end]
+    by_library = {r[0]: r[1:] for r in block}
+    assert by_library[f"Bibliotheek {small.slug.removeprefix('bieb-')}"][0] == SUPPRESSED
+    assert totals[1] == "23"
+    hidden = [r for r in block if r[1] == SUPPRESSED]
+    assert len(hidden) >= 2, "one hidden cell alone would follow from the total"
+    shown = sum(int(r[1]) for r in block if r[1] != SUPPRESSED)
+    rest = int(totals[1]) - shown
+    options = {c[0] for c in product(range(1, rest + 1), repeat=len(hidden)) if sum(c) == rest}
+    assert len(options) > 1, "the small library's count can be recovered from the total"
+
+
+async def test_the_kb_downloads_every_library_and_sees_the_report_status(client, container, known, lib_b):
+    await login(client, await user(container, Role.KB_ANALYST))
+    page = await client.get("/kb/verantwoording")
+    assert page.status_code == 200 and "Landelijke bundel maken" in page.text
+    for slug in (known.lib.slug, lib_b.slug):
+        assert (await client.get(f"/kb/verantwoording/{slug}/{YEAR}.csv")).status_code == 200
+    assert (await client.get(f"/kb/verantwoording/bestaat-niet/{YEAR}.csv")).status_code == 404
+    status = await client.get(f"/kb/rapportage?jaar={YEAR}&poi={known.lib.poi}", headers=HX)
+    assert status.status_code == 200 and status.text.lstrip().startswith('<section id="rapportage-rows"')
+    assert f'data-library="{known.lib.slug}"' in status.text
+    assert f'data-library="{lib_b.slug}"' not in status.text
+    assert f"open in april {YEAR}, maar niets geregistreerd" in status.text
+    assert f"10-12-{YEAR}" in status.text  # the last registration
+
+
+async def test_poi_and_kb_pages_refuse_other_roles(client, known):
+    await login(client, known.lib.coordinator)
+    for url in ("/poi/verantwoording", "/kb/verantwoording", "/kb/rapportage"):
+        assert (await client.get(url)).status_code == 403
+    assert (await client.get(f"/kb/verantwoording/{known.lib.slug}/{YEAR}.csv")).status_code == 403
+
+
+async def test_the_api_serves_reports_within_scope_only(client, container, known, lib_b):
+    async def get(token: str, url: str):
+        return await client.get(url, headers={"Authorization": f"Bearer {token}"})
+
+    url = f"/api/v1/t/{known.lib.slug}/reports/verantwoording/{YEAR}"
+    coordinator = await container.accounts.create_token(known.lib.coordinator)
+    r = await get(coordinator, url + ".xlsx?quarter=1")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
+    assert ("Vragen, alle soorten", 7) in xlsx_sheets(r.content)["Samenvatting"]
+    adviser = await container.accounts.create_token(
+        await user(container, Role.POI_ADVISER, poi_slug=known.lib.poi)
+    )
+    assert (await get(adviser, url + ".pdf")).status_code == 200
+    outsiders = [
+        await container.accounts.create_token(lib_b.coordinator),
+        await container.accounts.create_token(known.lib.desk),
+        await container.accounts.create_token(await user(container, Role.POI_ADVISER, poi_slug=lib_b.poi)),
+    ]
+    for token in outsiders:
+        r = await get(token, url + ".csv")
+        assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+        assert (await get(token, f"/api/v1/reports/verantwoording/{YEAR}.xlsx")).status_code == 404
+    analyst = await container.accounts.create_token(await user(container, Role.KB_ANALYST))
+    assert (await get(analyst, url + ".csv")).status_code == 200
+    assert (await get(analyst, url + ".csv?quarter=7")).status_code == 400
+
+
+async def test_the_pdf_fetches_nothing():
+    fetcher = pdf_format.refusing_fetcher()
+    for url in ("file:///etc/passwd", "http://127.0.0.1/", "https://example.org/x.css"):
+        with pytest.raises(pdf_format.FetchRefused):
+            fetcher.fetch(url)
+
+
+async def test_the_library_report_reads_read_models_only(container, known):
+    """The same rows through the reader role as through the tenant's own transaction."""
+    async with container.reader.platform() as conn:
+        via_reader = await load_library(conn, known.lib.tenant_id, Period(YEAR))
+    async with container.db.tenant(known.lib.tenant_id) as conn:
+        via_tenant = await load_library(conn, known.lib.tenant_id, Period(YEAR))
+    assert via_reader == via_tenant
+    assert library_report(via_reader, Period(YEAR), date.today()).section("soort").total == ("Totaal", 21)

@@ -1,0 +1,230 @@
+"""The verantwoording builders: rows in, sections out; completeness warnings; aggregates and suppression."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.catalogue import CATALOGUE
+from domain.completeness import LocationRow, MonthCount, open_in_month, warnings
+from domain.report import SUPPRESSED, Period, Report, Section, summary, suppress
+from domain.verantwoording import (
+    NOT_RECORDED,
+    CourseRow,
+    LibraryData,
+    QuestionRow,
+    ReferralRow,
+    help_section,
+    kinds_section,
+    library_report,
+    month_section,
+    party_section,
+    programme_section,
+    referral_kind_section,
+    topic_section,
+)
+from domain.verantwoording_aggregate import aggregate, sum_sections
+
+LOC = UUID(int=1)
+LOC2 = UUID(int=2)
+YEAR = Period(2025)
+AFTER = date(2026, 2, 1)
+
+
+def q(
+    month: int,
+    party="cbr",
+    topic="cbr.rijbewijs_75",
+    kind="digitale_overheid",
+    help_="wegwijzer",
+    n=1,
+    loc=LOC,
+):
+    return QuestionRow(date(2025, month, 1), loc, party, topic, kind, help_, n)
+
+
+def location(loc=LOC, name="IDO Centrum", opened=date(2025, 1, 1), status="open", **kw) -> LocationRow:
+    return LocationRow(
+        loc, name, "basis", status, kw.pop("planned", opened), opened, kw.pop("closed_from", None), None, 8.0
+    )
+
+
+def data(questions=(), referrals=(), courses=(), locations=None, name="Bieb") -> LibraryData:
+    locations = (location(),) if locations is None else locations
+    return LibraryData(
+        uuid4(), "bieb", name, "POI", "Utrecht", tuple(questions), tuple(referrals), tuple(courses), locations
+    )
+
+
+def test_kinds_are_counted_apart_and_total_everything():
+    s = kinds_section([q(1, n=3), q(2, kind="bibliotheekdienst", n=2), q(3, kind="overig")])
+    assert s.rows == (("Digitale overheid", 3), ("Bibliotheekdienst", 2), ("Overig", 1))
+    assert s.total == ("Totaal", 6)
+
+
+def test_party_section_lists_every_kb_category_and_counts_digital_government_questions_only():
+    s = party_section([q(1, n=4), q(1, party="skgz", topic="skgz.klacht"), q(2, kind="overig", n=9)])
+    counts = dict(s.rows)
+    assert counts["CBR"] == 4
+    assert counts["Overige NPD-partij (nog niet aangesloten)"] == 1
+    assert counts["Belastingdienst/Toeslagen"] == 0
+    assert s.total == ("Totaal", 5)
+    assert len(s.rows) == len({p.kb_category for p in CATALOGUE.parties})
+
+
+def test_tallies_show_as_not_recorded_topic_and_help():
+    rows = [q(1, n=2), q(1, topic="", help_="", n=7)]
+    assert ("CBR", NOT_RECORDED, 7) in topic_section(rows).rows
+    assert dict(help_section(rows).rows)[NOT_RECORDED] == 7
+    assert dict(help_section(rows).rows)["Informatie gegeven / wegwijzer"] == 2
+
+
+def test_referrals_by_kind_of_partner():
+    refs = [
+        ReferralRow(uuid4(), "Formulierenbrigade Oost", "formulierenbrigade", 3),
+        ReferralRow(uuid4(), "Brigade West", "formulierenbrigade", 2),
+        ReferralRow(uuid4(), "Welzijn", "welzijn", 1),
+    ]
+    s = referral_kind_section(refs)
+    assert dict(s.rows)["Formulierenbrigade"] == 5
+    assert dict(s.rows)["Welzijnsorganisatie"] == 1
+    assert s.total == ("Totaal", 6)
+
+
+def test_every_month_of_the_period_has_a_row():
+    s = month_section([q(2, n=3), q(2, kind="overig")], Period(2025, 1))
+    assert [r[0] for r in s.rows] == ["januari 2025", "februari 2025", "maart 2025"]
+    assert s.rows[1] == ("februari 2025", 3, 0, 1)
+    assert s.total == ("Totaal", 3, 0, 1)
+
+
+def test_programmes_sum_courses_without_cancelled_ones():
+    def course(programme, status="afgerond", enrolled=10):
+        return CourseRow(programme, "x", LOC, date(2025, 3, 1), status, enrolled, 8, 6, 2, 1)
+
+    s = programme_section([course("klik_tik"), course("klik_tik"), course("digisterker", "geannuleerd")])
+    klik = next(r for r in s.rows if r[0] == "Klik & Tik")
+    assert klik == ("Klik & Tik", 2, 20, 16, 12, 4, 2)
+    assert next(r for r in s.rows if r[0] == "Digisterker")[1:] == (0, 0, 0, 0, 0, 0)
+    assert s.total == ("Totaal", 2, 20, 16, 12, 4, 2)
+
+
+def test_a_library_report_keeps_figures_consistent_between_sections():
+    qs = [q(m, n=m) for m in range(1, 13)] + [q(5, kind="overig", n=2)]
+    r = library_report(data(qs), YEAR, AFTER)
+    assert r.section("soort").total == ("Totaal", 80)
+    assert r.section("npd").total == ("Totaal", 78)
+    assert r.section("maand").total == ("Totaal", 78, 0, 2)
+    assert r.section("locatie").rows == (("IDO Centrum", 78, 0, 2),)
+    assert dict(summary(r))["Vragen, alle soorten"] == 80
+    assert r.warnings == ()
+    assert r.catalogue_version and r.kb_form_version
+
+
+def test_open_month_without_registrations_is_a_warning():
+    r = library_report(data([q(m) for m in range(1, 13) if m != 4]), YEAR, AFTER)
+    assert r.warnings == ("IDO Centrum: open in april 2025, maar niets geregistreerd.",)
+
+
+def test_a_location_without_any_registration_gives_one_warning_not_twelve():
+    locs = (location(), location(LOC2, "IDO Bieb Noord"))
+    r = library_report(data([q(m) for m in range(1, 13)], locations=locs), YEAR, AFTER)
+    assert r.warnings == ("IDO Bieb Noord: geen enkele registratie in 2025, terwijl het IDO open was.",)
+
+
+def test_a_month_with_tallies_only_is_a_warning():
+    qs = [q(m) for m in range(1, 13) if m != 6] + [q(6, topic="", help_="", n=30)]
+    r = library_report(data(qs), YEAR, AFTER)
+    assert r.warnings == (
+        "IDO Centrum: in juni 2025 alleen totalen geteld, geen vragen met onderwerp en hulp.",
+    )
+
+
+def test_months_before_opening_and_a_running_period_are_handled():
+    loc = location(opened=date(2025, 11, 20))
+    found = warnings([loc], [MonthCount(date(2025, 11, 1), LOC, 3, 0)], YEAR, date(2025, 12, 15))
+    assert found == ("De periode 2025 is nog niet voorbij: de cijfers zijn voorlopig.",)
+
+
+@pytest.mark.parametrize(
+    ("status", "closed_from", "expected"),
+    [("open", None, True), ("gesloten", date(2025, 3, 1), False), ("gepland", None, False)],
+)
+def test_open_in_month_follows_the_current_state(status, closed_from, expected):
+    loc = location(status=status, closed_from=closed_from)
+    assert open_in_month(loc, date(2025, 4, 1)) is expected
+
+
+def _section(*counts: int, total=True) -> Section:
+    rows = tuple((f"r{i}", n) for i, n in enumerate(counts))
+    return Section("s", "S", ("Label", "Aantal"), rows, (1,), ("Totaal", sum(counts)) if total else None)
+
+
+def _report(*sections: Section) -> Report:
+    return Report("x", "poi", YEAR, "v", "f", AFTER, sections)
+
+
+def _candidates(s: Section, col: int = 1) -> list[tuple[int, ...]]:
+    """Every assignment of the hidden cells that agrees with the published total (small cells 1..4, a
+    secondary cell at least 5)."""
+    hidden = [i for i, r in enumerate(s.rows) if r[col] == SUPPRESSED]
+    shown = sum(r[col] for r in s.rows if r[col] != SUPPRESSED)
+    rest = s.total[col] - shown
+    ranges = [range(1, rest + 1)] * len(hidden)
+    return [c for c in product(*ranges) if sum(c) == rest]
+
+
+def test_a_single_small_cell_cannot_be_recovered_from_the_total():
+    s = suppress(_report(_section(3, 40, 12, 9))).sections[0]
+    assert s.rows[0][1] == SUPPRESSED and s.total == ("Totaal", 64)
+    assert s.rows[3][1] == SUPPRESSED  # the next smallest
+    values = {c[0] for c in _candidates(s)}
+    assert len(values) > 1, "the hidden cell is determined by the total"
+
+
+def test_two_hidden_ones_are_protected_by_a_third_cell():
+    s = suppress(_report(_section(1, 1, 30, 7))).sections[0]
+    assert [r[1] for r in s.rows] == [SUPPRESSED, SUPPRESSED, 30, SUPPRESSED]
+    assert len({c[0] for c in _candidates(s)}) > 1
+
+
+def test_small_totals_and_zeros():
+    s = suppress(_report(_section(2, 0, 0))).sections[0]
+    assert s.total == ("Totaal", SUPPRESSED)
+    assert [r[1] for r in s.rows] == [SUPPRESSED, 0, 0]
+
+
+def test_sum_sections_adds_rows_by_label():
+    a = _section(1, 2)
+    b = Section("s", "S", ("Label", "Aantal"), (("r1", 5), ("r9", 1)), (1,), ("Totaal", 6))
+    s = sum_sections([a, b])
+    assert s.rows == (("r0", 1), ("r1", 7), ("r9", 1))
+    assert s.total == ("Totaal", 9)
+
+
+def test_aggregate_has_a_row_per_library_and_is_suppressed():
+    big = library_report(data([q(m, n=10) for m in range(1, 13)], name="Groot"), YEAR, AFTER)
+    small = library_report(data([q(1, n=2)] + [q(m, n=1) for m in range(2, 13)], name="Klein"), YEAR, AFTER)
+    agg = aggregate([big, small], "POI Test", "poi", YEAR, AFTER)
+    assert agg.suppressed
+    libs = agg.section("bibliotheek")
+    assert [r[0] for r in libs.rows] == ["Groot", "Klein"]
+    assert libs.total[1] == 133
+    assert agg.section("soort").rows[0] == ("Digitale overheid", 133)
+    assert agg.section("maand").rows[0][1] == 12
+    assert agg.section("maand").rows[1][1] == 11
+    assert not agg.has("partner") and not agg.has("cursussen")
+
+
+def test_aggregate_refuses_suppressed_input():
+    r = library_report(data([q(1)]), YEAR, AFTER)
+    with pytest.raises(ValueError):
+        aggregate([suppress(r)], "x", "poi", YEAR, AFTER)
+
+
+def test_quarters():
+    assert Period(2025, 2).first == date(2025, 4, 1) and Period(2025, 2).last == date(2025, 6, 30)
+    assert Period(2025, 4).month_starts()[-1] == date(2025, 12, 1)
