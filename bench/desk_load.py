@@ -666,7 +666,8 @@ def report(
 
     libs = f", {n_libraries} librar{'y' if n_libraries == 1 else 'ies'}" if n_libraries else ""
     print(
-        f"\n{args.desks} desks{libs}, {res.elapsed:.1f} s, {args.server_workers} server workers, "
+        f"\n{args.desks} desks{libs}, {res.elapsed:.1f} s, "
+        f"{f'server at {args.url}' if args.url else f'{args.server_workers} server workers'}, "
         f"{args.client_procs} client process(es), double clicks {args.double:.0%} ({res.doubles})"
     )
     head = (
@@ -702,11 +703,13 @@ def report(
         span = res.elapsed
         cores = os.cpu_count() or 1
         parts = [(k, cpu.get(k, 0.0)) for k in ("client", "server", "postgres", "redis", "other")]
+        if args.url:  # the server is not ours: its CPU is part of "other" (local) or not on this machine
+            parts = [(k, v) for k, v in parts if k != "server"]
         line = "  ".join(f"{k} {v / span:.2f}" for k, v in parts)
         busy = cpu.get("machine_busy", 0.0) / span
         print(f"CPU, cores busy on average: {line}  | machine {busy:.2f} of {cores}")
         if res.requests:
-            per = "  ".join(f"{k} {v / res.requests * 1000:.2f}" for k, v in parts[:4])
+            per = "  ".join(f"{k} {v / res.requests * 1000:.2f}" for k, v in parts if k != "other")
             print(f"CPU ms per request: {per}")
     if check:
         print(
@@ -912,6 +915,8 @@ def main(argv: list[str] | None = None) -> int:
             embedded.stop()
     if server is not None and server.returncode not in (0, -signal.SIGINT):
         print(f"note: the server exited with {server.returncode}; see {log_path}")
+    elif log_path.exists() and log_path.stat().st_size == 0:
+        log_path.unlink()  # nothing logged: no file left behind
     if args.profile:
         print(f"profile: {args.profile}")
     print(json.dumps(figures))

@@ -24,6 +24,7 @@ from infra.partners import Partners
 from infra.wakeup import NoWaker
 
 TZ = ZoneInfo("Europe/Amsterdam")
+TODAY_ROWS = 25
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
 
 
@@ -41,11 +42,11 @@ class TodayRow:
 
 @dataclass(frozen=True)
 class Today:
-    rows: list[TodayRow]
+    """Today's count, and the newest rows of today's list (the page shows a bounded list)."""
 
-    @property
-    def count(self) -> int:
-        return sum(r.what.count for r in self.rows)
+    rows: list[TodayRow]
+    count: int
+    earlier: int = 0  # registrations of today not in `rows`
 
 
 class Desk:
@@ -146,18 +147,30 @@ class Desk:
             state = q.evolve(state, e)
         return state
 
-    async def today(self, tenant_id: UUID, location_id: UUID | None) -> Today:
-        """What this desk registered today (local time), folded from today's events; retracted ones left out."""
+    async def today(self, tenant_id: UUID, location_id: UUID | None, shown: int = TODAY_ROWS) -> Today:
+        """What this desk registered today (local time), folded from today's events of the location; retracted
+        ones left out. The count covers the day, the rows only the newest `shown`."""
         start = datetime.combine(self.clock().astimezone(TZ).date(), time(0), TZ)
+        where_location = (
+            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = :loc"
+            if location_id is not None
+            else ""
+        )
         async with self.db.tenant(tenant_id) as conn:
             rows = (
                 await conn.execute(
                     text(
                         "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
                         "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
-                        "ORDER BY global_position"
+                        f"{where_location} ORDER BY global_position"
                     ),
-                    {"t": tenant_id, "types": _TODAY_TYPES, "start": start, "end": start + timedelta(days=1)},
+                    {
+                        "t": tenant_id,
+                        "types": _TODAY_TYPES,
+                        "start": start,
+                        "end": start + timedelta(days=1),
+                        "loc": str(location_id),
+                    },
                 )
             ).all()
         found: dict[UUID, TodayRow] = {}
@@ -171,5 +184,5 @@ class Desk:
                 found[e.question_id] = TodayRow(
                     e.question_id, e.what, getattr(e, "note", ""), isinstance(e, q.QuestionsTallied)
                 )
-        rows_ = [r for r in found.values() if location_id is None or r.what.location_id == location_id]
-        return Today(sorted(rows_, key=lambda r: r.what.asked_at, reverse=True))
+        newest = sorted(found.values(), key=lambda r: r.what.asked_at, reverse=True)
+        return Today(newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown))

@@ -23,17 +23,27 @@ class Waker:
     def __init__(self, redis: Redis, celery: Any) -> None:
         self.redis = redis
         self.celery = celery
+        self._sending: set[asyncio.Future] = set()
 
     async def wake(self, tenant_id: UUID) -> bool:
-        """Answer whether a task was sent (False: one is already pending, or the broker is unreachable)."""
+        """Answer whether a wake-up was sent off (False: one is already pending, or Redis is unreachable).
+        The broker publish runs in a thread after the answer, so a registration never waits for it."""
         try:
             if not await self.redis.set(pending_key(tenant_id), "1", nx=True, ex=PENDING_SECONDS):
                 return False
-            await asyncio.to_thread(self.celery.send_task, WAKE_TASK, args=[str(tenant_id)], retry=False)
-            return True
-        except Exception as exc:  # a registration must not fail because the broker is down
+        except Exception as exc:  # a registration must not fail because Redis is down
             log.warning("wake-up not sent", tenant_id=str(tenant_id), error=f"{type(exc).__name__}: {exc}")
             return False
+        sending = asyncio.get_running_loop().run_in_executor(None, self._send, tenant_id)
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+        return True
+
+    def _send(self, tenant_id: UUID) -> None:
+        try:
+            self.celery.send_task(WAKE_TASK, args=[str(tenant_id)], retry=False)
+        except Exception as exc:
+            log.warning("wake-up not sent", tenant_id=str(tenant_id), error=f"{type(exc).__name__}: {exc}")
 
 
 class NoWaker:
