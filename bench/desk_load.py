@@ -452,16 +452,16 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[DeskUser]:
     """A POI, n_libraries libraries with one IDO location each, n_desks desk users spread over them."""
-    from datetime import date
+    from datetime import UTC, date, datetime
 
     import asyncpg
     from sqlalchemy.engine import make_url
 
     from domain import ido
     from domain.accounts import Role
-    from domain.ports import NewEvent
     from infra.bootstrap import build
     from infra.passwords import hash_password
+    from infra.planning import Planning
 
     container = build(settings)
     try:
@@ -483,12 +483,7 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
                 subsidy_year=date.today().year,
                 planned_opening=date.today(),
             )
-            await container.events.append(
-                tenant_id,
-                ido.stream_id(location_id),
-                [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())],
-                0,
-            )
+            await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, {})
             libs.append((slug, tenant_id))
         desks = []
         for i in range(n_desks):

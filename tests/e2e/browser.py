@@ -3,17 +3,20 @@ sync API, a watch on console errors (CSP violations among them), axe-core, and t
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import ConsoleMessage, Error, Page, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect, sync_playwright
+
+from tests.e2e.processes import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -32,10 +35,21 @@ TIMEOUT_MS = 10_000
 # --- the web server ---------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a browser Playwright downloads)."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@contextmanager
+def browser_context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(locale="nl-NL")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    yield ctx
+    ctx.close()
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 
 from domain import ido
 from domain.accounts import Role
-from domain.ports import NewEvent
 from infra.bootstrap import build
+from infra.planning import Planning
 
 PASSWORD = "test-wachtwoord-2026"
 
@@ -68,12 +68,7 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
         subsidy_year=date.today().year,
         planned_opening=date.today(),
     )
-    await container.events.append(
-        tenant_id,
-        ido.stream_id(location_id),
-        [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())],
-        0,
-    )
+    await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, {})
     desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
     await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
     await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)

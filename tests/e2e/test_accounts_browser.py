@@ -14,16 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from domain.accounts import Role
 from tests.e2e.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
-    TIMEOUT_MS,
     Server,
     Watch,
     assert_no_violations,
+    browser_context,
+    chromium,
     login,
     settled,
     start_server,
@@ -63,18 +62,14 @@ def acct_server(env, smtp, tmp_path_factory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser(acct_server, people) -> Iterator[Browser]:
     acct_server.wait_until_ready()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def context(browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(locale="nl-NL")
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
+    with browser_context(browser) as ctx:
+        yield ctx
 
 
 @pytest.fixture

@@ -12,15 +12,15 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.browser import (
-    CHROMIUM,
-    LAUNCH_ARGS,
     TIMEOUT_MS,
     Server,
     Watch,
     assert_no_violations,
+    browser_context,
+    chromium,
     expect_count,
     has_marker,
     help_button,
@@ -55,18 +55,14 @@ def server(settings, env, tmp_path_factory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser(server, libs) -> Iterator[Browser]:
     server.wait_until_ready()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
 def context(browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(locale="nl-NL")
-    ctx.set_default_timeout(TIMEOUT_MS)
-    yield ctx
-    ctx.close()
+    with browser_context(browser) as ctx:
+        yield ctx
 
 
 @pytest.fixture
