@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from litestar.testing.transport import TestClientTransport
 
 from domain import ido
 from domain.accounts import Role
@@ -48,6 +50,28 @@ async def app(settings):
 async def client(app):
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
+
+
+class _Transport(TestClientTransport):
+    """Litestar's test transport, usable by an httpx.AsyncClient of our own (also with `async with`)."""
+
+    async def __aenter__(self) -> _Transport:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+
+def another_browser(client: AsyncTestClient, follow_redirects: bool = True) -> httpx.AsyncClient:
+    """Another browser (its own cookie jar) on the app that `client` runs. Not a second AsyncTestClient: that
+    would run a second lifespan of the same app object in its own event-loop thread and replace
+    `app.state.services` under `client` (pools bound to another loop)."""
+    return httpx.AsyncClient(
+        transport=_Transport(client=client),
+        base_url=str(client.base_url),
+        headers={"user-agent": "testclient"},
+        follow_redirects=follow_redirects,
+    )
 
 
 async def make_library(container, poi_slug: str | None = None) -> Lib:

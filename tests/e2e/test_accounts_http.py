@@ -11,15 +11,13 @@ import re
 import secrets
 import time
 
-import httpx
 import pytest
 from litestar.testing import AsyncTestClient
-from litestar.testing import transport as litestar_transport
 from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
-from tests.e2e.conftest import PASSWORD, csrf_of, login
+from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 from tests.receivers import SmtpServer
 
 BASE = "http://testserver.local"
@@ -56,14 +54,7 @@ async def client(mail_app):
 
 @pytest.fixture
 async def browser2(client):
-    """A second browser (its own cookie jar) on the same running app (no `async with`: the test transport has
-    no async context of its own)."""
-    yield httpx.AsyncClient(
-        transport=litestar_transport.TestClientTransport(client=client),
-        base_url=BASE,
-        headers={"user-agent": "testclient"},
-        follow_redirects=True,
-    )
+    yield another_browser(client)
 
 
 @pytest.fixture

@@ -9,14 +9,12 @@ import secrets
 import time
 from uuid import uuid4
 
-import httpx
 import pytest
-from litestar.testing import transport as litestar_transport
 from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
-from tests.e2e.conftest import PASSWORD, csrf_of, login
+from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 
 SESSION = "ido_session"
 HX = {"HX-Request": "true"}
@@ -35,17 +33,7 @@ async def redis(settings):
 
 @pytest.fixture
 async def browser2(client):
-    """A second browser (its own cookie jar) on the same running app as `client`.
-
-    Not conftest's `other_client`: that one runs a second lifespan of the same app object in its own event-loop
-    thread, which replaces `app.state.services` under `client` (Redis/PostgreSQL pools bound to the other loop:
-    "attached to a different loop", 500)."""
-    yield httpx.AsyncClient(
-        transport=litestar_transport.TestClientTransport(client=client),
-        base_url="http://testserver.local",
-        headers={"user-agent": "testclient"},
-        follow_redirects=True,
-    )
+    yield another_browser(client)
 
 
 @pytest.fixture(autouse=True)

@@ -8,9 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
-import httpx
 import pytest
-from litestar.testing.transport import TestClientTransport as LitestarTransport
 from markupsafe import escape
 from sqlalchemy import text
 
@@ -21,7 +19,7 @@ from infra.notices import Dispatcher
 from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
-from tests.e2e.conftest import PASSWORD, csrf_of, login, make_library
+from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login, make_library
 from tests.receivers import SmtpServer, WebhookReceiver
 
 HX = {"HX-Request": "true"}
@@ -29,29 +27,9 @@ TODAY = datetime.now(TZ).date()
 Y = TODAY.year
 
 
-class _Transport(LitestarTransport):
-    """Litestar's test transport, usable by an httpx.AsyncClient of our own."""
-
-    async def __aenter__(self) -> _Transport:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        pass
-
-    async def aclose(self) -> None:
-        pass
-
-
-def browser(client) -> httpx.AsyncClient:
-    """Another browser (its own cookies) on the app that `client` runs."""
-    return httpx.AsyncClient(
-        transport=_Transport(client=client), base_url="http://testserver.local", follow_redirects=True
-    )
-
-
 @pytest.fixture
 async def second(client):
-    async with browser(client) as c:
+    async with another_browser(client) as c:
         yield c
 
 
@@ -205,8 +183,8 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
     adviser = await user(container, Role.POI_ADVISER, poi_slug=lib.poi)
     analyst = await user(container, Role.KB_ANALYST)
     async with (
-        browser(client) as poi,
-        browser(client) as kb,
+        another_browser(client) as poi,
+        another_browser(client) as kb,
     ):
         await login(poi, adviser)
         await login(kb, analyst)
