@@ -40,6 +40,9 @@ USERS = (
     ("beheer@ido-registratie.example", Role.PLATFORM_ADMIN, None, None),
 )
 
+# who wrote the demo data: the demo loader, one fixed request id (re-running it appends nothing new)
+DEMO_META = {"actor": "demo", "request_id": "demo", "via": "demo"}
+
 
 def _id(*parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "ido-demo:" + ":".join(parts))
@@ -72,7 +75,7 @@ async def load_demo(c: Container, today: date) -> list[tuple[str, str]]:
             await c.events.append(
                 tenant,
                 ido.stream_id(location),
-                [NewEvent(_id(slug, "registered"), e, {"actor": "demo"}) for e in events],
+                [NewEvent(_id(slug, "registered"), e, DEMO_META) for e in events],
                 0,
             )
         await _set_province(c, slug, PROVINCES[slug])
@@ -103,12 +106,9 @@ async def _open_with_hours(c: Container, tenant: UUID, slug: str, location: UUID
     if not state.slots and state.status != ido.Status.CLOSED:
         holidays = [date(today.year, 4, 27), date(today.year, 12, 25), date(today.year, 12, 26)]
         new += [
-            NewEvent(_id(slug, "hours"), e, {"actor": "demo"})
-            for e in ido.set_hours(state, list(HOURS), holidays)
+            NewEvent(_id(slug, "hours"), e, DEMO_META) for e in ido.set_hours(state, list(HOURS), holidays)
         ]
     if state.status == ido.Status.PLANNED:
-        new += [
-            NewEvent(_id(slug, "opened"), e, {"actor": "demo"}) for e in ido.open_ido(state, today, today)
-        ]
+        new += [NewEvent(_id(slug, "opened"), e, DEMO_META) for e in ido.open_ido(state, today, today)]
     if new:
         await c.events.append(tenant, stream, new, state.version)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
+from uuid import uuid4
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from infra.bootstrap import Container, container
@@ -266,7 +268,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
             raise UsageError(f"de bibliotheek '{args.tenant}' is niet actief")
         importer = LegacyImporter(c.events)
         summary = await importer.run(
-            tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta={"via": "cli-import"}
+            tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta=cli_meta("cli-import")
         )
         if summary.imported_questions and not args.dry_run:
             await _wake(c, tenant.tenant_id)
@@ -274,6 +276,15 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
         return 1 if summary.refused else 0
 
     return _with_container(go)
+
+
+def cli_meta(via: str) -> dict[str, str]:
+    """Event metadata of a CLI run: the operating-system account as the actor, the run as the request."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid in a bare container
+        account = str(os.getuid())
+    return {"actor": f"cli:{account}", "request_id": uuid4().hex[:16], "via": via}
 
 
 def _quiet_logs() -> None:

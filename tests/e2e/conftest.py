@@ -20,6 +20,8 @@ from infra.bootstrap import build
 from infra.planning import Planning
 
 PASSWORD = "test-wachtwoord-2026"
+# who wrote what a fixture appends directly (every event names its actor and request)
+FIXTURE_META = {"actor": "test-fixture", "request_id": "fixture", "via": "test"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
         subsidy_year=date.today().year,
         planned_opening=date.today(),
     )
-    await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, {})
+    await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, FIXTURE_META)
     desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
     await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
     await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)

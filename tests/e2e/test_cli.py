@@ -162,6 +162,14 @@ async def test_demo_twice_is_idempotent_and_prints_the_logins(env, db):
         )
         >= 2
     )
+    assert (  # every demo event names its writer and request
+        await db.val(
+            "SELECT count(*) FROM events e JOIN tenants t USING (tenant_id) WHERE t.slug IN ('bieb-noord', "
+            "'bieb-zuid') AND (e.metadata->>'actor' IS DISTINCT FROM 'demo' OR e.metadata->>'request_id' IS NULL)",
+            reader=True,
+        )
+        == 0
+    )
     ph = PasswordHasher()
     for email, role, tenant_slug, poi_slug in USERS:
         user = await db.user(email)

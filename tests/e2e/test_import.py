@@ -179,6 +179,17 @@ async def test_the_command_imports_valid_rows_lists_refused_ones_and_a_second_ru
     assert "111222333" not in out
     assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
     assert sorted(await stored_notes(container, lib.tenant_id)) == ["", "", "", "", "drukke ochtend"]
+    async with container.reader.platform() as conn:  # the run names its writer and request
+        [(actor, request_id)] = (
+            await conn.execute(
+                text(
+                    "SELECT DISTINCT metadata->>'actor', metadata->>'request_id' FROM events "
+                    "WHERE tenant_id = :t AND metadata->>'via' = 'cli-import'"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).all()
+    assert actor.startswith("cli:") and re.fullmatch(r"[0-9a-f]{16}", request_id)
 
     again = await cli(env, "--tenant", lib.slug, "--location", str(lib.location_id), str(path))
     assert "geïmporteerd:   0 rijen (0 vragen)" in again.stdout and "al aanwezig:    3 rijen" in again.stdout
