@@ -43,8 +43,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID, uuid4
@@ -180,8 +182,9 @@ async def _desk_loop(
                 await post(dict(form))
         else:
             await post(form)
-        if plan.think_ms:
-            await asyncio.sleep(rng.expovariate(1000.0 / plan.think_ms))
+        if plan.think_ms:  # no pause past the end: the run's duration is the load's
+            pause = rng.expovariate(1000.0 / plan.think_ms)
+            await asyncio.sleep(min(pause, max(0.0, deadline - time.perf_counter())))
 
 
 async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go) -> ClientResult:
@@ -447,6 +450,97 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(5)
 
 
+def start_celery(env: dict[str, str], concurrency: int, log_path: Path) -> list[subprocess.Popen]:
+    """`ido worker` and `ido beat`, each in its own session, logging to one file."""
+    log = open(log_path, "ab")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", *cmd],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for cmd in (["worker", "--concurrency", str(concurrency)], ["beat"])
+    ]
+    log.close()
+    deadline = time.monotonic() + 60
+    while b"ready." not in log_path.read_bytes():  # celery's banner line once the worker consumes
+        if any(p.poll() is not None for p in procs) or time.monotonic() > deadline:
+            stop_celery(procs)
+            raise RuntimeError(f"the Celery worker did not start; see {log_path}")
+        time.sleep(0.2)
+    return procs
+
+
+def stop_celery(procs: list[subprocess.Popen]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)  # warm shutdown: running tasks finish
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(5)
+
+
+# the age of the oldest event of the bench libraries that a projection has not applied yet: how stale the
+# read model is at the moment of the sample (0 when it is up to date)
+_LAG = """
+SELECT p.name AS projection, EXTRACT(EPOCH FROM clock_timestamp() - min(e.recorded_at)) AS lag_s
+FROM unnest($2::text[]) AS p(name) CROSS JOIN unnest($1::uuid[]) AS t(id)
+LEFT JOIN projection_checkpoints c ON c.tenant_id = t.id AND c.projection = p.name
+JOIN events e ON e.tenant_id = t.id
+  AND (e.tx_id, e.global_position) > (COALESCE(c.last_tx_id, '0'::xid8), COALESCE(c.last_position, 0))
+WHERE e.recorded_at >= $3
+GROUP BY p.name
+"""
+
+
+@dataclass
+class LagSamples:
+    samples: list[tuple[float, dict[str, float]]] = field(default_factory=list)  # (time since start, lag s)
+    drained_s: float | None = None  # after the load stopped, until every projection was up to date
+
+
+def sample_lag(
+    reader_url: str, tenant_ids: list[str], projections: list[str], begin, stop, done, out: LagSamples
+) -> None:
+    """In a thread: from `begin` (the desks start) every 0.5 s until `stop`, then until the read models caught
+    up (at most 60 s). Only events of the load count, not the set-up's."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            make_url(reader_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        try:
+            await asyncio.to_thread(begin.wait)
+            since = await conn.fetchval("SELECT clock_timestamp()")
+            t0 = time.perf_counter()
+            stopped_at = None
+            while True:
+                rows = await conn.fetch(_LAG, tenant_ids, projections, since)
+                lag = {p: 0.0 for p in projections} | {r["projection"]: float(r["lag_s"]) for r in rows}
+                now = time.perf_counter()
+                if stopped_at is None:
+                    out.samples.append((now - t0, lag))
+                    if stop.is_set():
+                        stopped_at = now
+                elif max(lag.values(), default=0.0) == 0.0 or now - stopped_at > 60:
+                    out.drained_s = now - stopped_at if max(lag.values(), default=0.0) == 0.0 else None
+                    return
+                await asyncio.sleep(0.5)
+        finally:
+            await conn.close()
+            done.set()
+
+    asyncio.run(run())
+
+
 # --- set-up and the check, in the database -----------------------------------------------------------------
 
 
@@ -591,7 +685,12 @@ async def check_events(
 
 
 def run_clients(
-    desks: list[DeskUser], plan: Plan, procs: int, server_pid: int | None, database: str | None = None
+    desks: list[DeskUser],
+    plan: Plan,
+    procs: int,
+    server_pid: int | None,
+    database: str | None = None,
+    on_go: Callable[[], None] = lambda: None,
 ) -> tuple[ClientResult, dict[str, float]]:
     ctx = mp.get_context("spawn")
     ready_q, result_q, go = ctx.Queue(), ctx.Queue(), ctx.Event()
@@ -608,6 +707,7 @@ def run_clients(
             ready_q.get(timeout=600)  # logged in (argon2 on the server takes a while for many desks)
         before = cpu_snapshot(server_pid, {w.pid for w in workers}, database)
         go.set()
+        on_go()
         results = [result_q.get(timeout=plan.seconds + 300) for _ in workers]
         after = cpu_snapshot(server_pid, {w.pid for w in workers}, database)
     finally:
@@ -650,6 +750,7 @@ def report(
     cpu: dict[str, float],
     check: Check | None,
     n_libraries: int | None,
+    lag: LagSamples | None = None,
 ) -> dict:
     lat = sorted(x for _, x in res.latencies)
     ok = res.statuses.get(200, 0)
@@ -715,14 +816,32 @@ def report(
         )
     else:
         print("events: not checked (no database settings)")
+    lag_p95 = lag_max = None
+    if lag is not None:
+        worst = sorted(max(x.values(), default=0.0) for _, x in lag.samples)
+        lag_p95 = worst[min(len(worst) - 1, int(0.95 * len(worst)))] if worst else float("nan")
+        lag_max = worst[-1] if worst else float("nan")
+        names = sorted({p for _, x in lag.samples for p in x})
+        print(f"projection lag (age of the oldest unapplied event), {len(worst)} samples every 0.5 s:")
+        for name in names:
+            xs = sorted(x.get(name, 0.0) for _, x in lag.samples)
+            print(
+                f"  {name:<22} p50 {xs[len(xs) // 2]:.2f} s  p95 {xs[min(len(xs) - 1, int(0.95 * len(xs)))]:.2f} s"
+                f"  max {xs[-1]:.2f} s"
+            )
+        drained = "not within 60 s" if lag.drained_s is None else f"{lag.drained_s:.1f} s"
+        print(f"  all read models up to date after the load stopped: {drained}")
     target = p95 <= 50 and lost == 0 and dup == 0 and ok == res.requests
     print(f"target (p95 <= 50 ms, 0 lost, 0 duplicated, no errors): {'met' if target else 'NOT met'}")
+    if lag is not None:
+        print(f"target (projection lag < 2 s): {'met' if lag_max is not None and lag_max < 2 else 'NOT met'}")
     return {
         "desks": args.desks,
         "p95_ms": round(p95, 1),
         "requests_per_s": round(rps, 1),
         "lost": lost,
         "duplicated": dup,
+        **({"lag_p95_s": round(lag_p95, 2), "lag_max_s": round(lag_max, 2)} if lag is not None else {}),
     }
 
 
@@ -752,6 +871,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="mean pause of a desk between registrations (default 0: back to back)",
     )
     p.add_argument("--server-workers", type=int, default=2, help="uvicorn workers (default 2)")
+    p.add_argument(
+        "--celery",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also run `ido worker --concurrency N` and `ido beat`, and sample the projection lag (default 0: "
+        "no workers)",
+    )
     p.add_argument("--client-procs", type=int, default=1, help="client processes for the desks (default 1)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument(
@@ -853,7 +980,7 @@ def main(argv: list[str] | None = None) -> int:
         from infra.embedded import ensure_servers
 
         embedded = ensure_servers(env)
-    admin_url, db, server, profiler, redis_claim = None, None, None, None, None
+    admin_url, db, server, profiler, redis_claim, celery = None, None, None, None, None, []
     tenant_ids: list[str] = []
     log_path = Path(tempfile.mkstemp(prefix="desk_load_server_", suffix=".log")[1])
     try:
@@ -885,14 +1012,38 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(env, port, args.server_workers, log_path)
         wait_healthy(plan.base_url, server, log_path)
         print(f"server: pid {server.pid}, {args.server_workers} workers on {plan.base_url} (log {log_path})")
+        lag, begin, stop, done = None, threading.Event(), threading.Event(), threading.Event()
+        if args.celery:
+            celery = start_celery(env, args.celery, log_path.with_suffix(".celery.log"))
+            print(
+                f"celery: worker (concurrency {args.celery}) and beat (log {log_path.with_suffix('.celery.log')})"
+            )
+            from infra.projections.registry import projection_names
+
+            lag = LagSamples()
+            threading.Thread(
+                target=sample_lag,
+                args=(settings.reader_database_url, tenant_ids, projection_names(), begin, stop, done, lag),
+                daemon=True,
+            ).start()
         if args.profile:
             profiler = _start_profiler(args.profile, server.pid, args.seconds + 60)
-        res, cpu = run_clients(
-            desks, plan, args.client_procs, server.pid, make_url(settings.database_url).database
-        )
+        try:
+            res, cpu = run_clients(
+                desks,
+                plan,
+                args.client_procs,
+                server.pid,
+                make_url(settings.database_url).database,
+                begin.set,
+            )
+        finally:
+            stop.set()
+        if lag is not None:
+            done.wait(90)
         tenants = {d.slug: d.tenant_id for d in desks if d.tenant_id}
         check = asyncio.run(check_events(settings, tenants, res.ok_keys, res.sent_keys, since, True))
-        figures = report(args, res, cpu, check, n_libraries)
+        figures = report(args, res, cpu, check, n_libraries, lag)
     finally:
         if profiler is not None and profiler.poll() is None:
             profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
@@ -902,6 +1053,7 @@ def main(argv: list[str] | None = None) -> int:
                 profiler.kill()
         if server is not None:
             stop_server(server)
+        stop_celery(celery)
         if redis_claim is not None:
             release_redis(env["REDIS_URL"], redis_claim, tenant_ids)
         if db is not None and admin_url is not None:
