@@ -52,7 +52,7 @@ from services.api import (
     verantwoording_kb,
 )
 from services.api.legacy_import import LegacyImportController
-from services.api.middleware import authentication, same_origin, security_headers
+from services.api.middleware import add_security_headers, authentication, same_origin, security_headers
 from services.api.templating import configure_environment
 from services.worker.celery_app import make_celery
 
@@ -181,6 +181,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
             exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
         ),
         middleware=[security_headers, PROMETHEUS.middleware, same_origin, authentication],
+        before_send=[add_security_headers],
         exception_handlers={
             HTTPException: errors.http_error,
             DomainError: errors.domain_error,

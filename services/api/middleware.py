@@ -30,30 +30,33 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def security_headers(app: ASGIApp) -> ASGIApp:
+    """A request id for the logs and the answer; the headers themselves are set in `add_security_headers`."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        scope["ido_request_id"] = secrets.token_hex(8)  # type: ignore[typeddict-unknown-key]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=scope["ido_request_id"])  # type: ignore[typeddict-item]
-        secure = scope.get("scheme") == "https"
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for k, v in SECURITY_HEADERS.items():
-                    headers.setdefault(k, v)
-                headers["x-request-id"] = scope["ido_request_id"]  # type: ignore[typeddict-item]
-                if secure:
-                    headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-                if not scope["path"].startswith("/static/"):
-                    headers.setdefault("cache-control", "no-store")
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
+        if scope["type"] == "http":
+            scope["ido_request_id"] = secrets.token_hex(8)  # type: ignore[typeddict-unknown-key]
+            structlog.contextvars.clear_contextvars()
+            structlog.contextvars.bind_contextvars(request_id=scope["ido_request_id"])  # type: ignore[typeddict-item]
+        await app(scope, receive, send)
 
     return middleware
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A before-send hook of the application, so that every answer has them: also the ones that exceptions
+    raised outside the route handler produce (the CSRF check, the middleware), which Litestar's outermost
+    exception handler sends past every middleware."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for k, v in SECURITY_HEADERS.items():
+        headers.setdefault(k, v)
+    if request_id := scope.get("ido_request_id"):
+        headers["x-request-id"] = request_id  # type: ignore[assignment]
+    if scope.get("scheme") == "https":
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    if not scope["path"].startswith("/static/"):
+        headers.setdefault("cache-control", "no-store")
 
 
 def same_origin(app: ASGIApp) -> ASGIApp:

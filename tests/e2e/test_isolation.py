@@ -331,6 +331,8 @@ async def sweep(client, a: World, b: World, headers: dict[str, str], signed_in: 
             r = await request(client, method, template, path, b.ids, headers)
             if leak := leaked(r, b):
                 problems.append(f"{method} {path}: {r.status_code} holds {leak}")
+            if missing := [h for h in SECURITY_HEADERS if h not in r.headers]:
+                problems.append(f"{method} {path}: {r.status_code} without {missing}")
             if r.status_code >= 500:
                 problems.append(f"{method} {path}: {r.status_code}")
             elif about_b(template) and not refused(r, template, signed_in):
