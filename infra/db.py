@@ -1,4 +1,6 @@
-"""Engines and transactions: every tenant transaction sets app.tenant_id with SET LOCAL (fail closed)."""
+"""Engines and transactions: every tenant transaction sets app.tenant_id with SET LOCAL (fail closed). A database
+that is down or restarting fails a request fast with sqlalchemy's OperationalError (503 + Retry-After on the web);
+connections the server closed are replaced at checkout, so the process recovers by itself."""
 
 from __future__ import annotations
 
@@ -9,28 +11,66 @@ from uuid import UUID
 
 import asyncpg
 import msgspec
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 # A projector or request holding a transaction open delays every feed reader (xid8 horizon): keep them short.
 _SERVER_SETTINGS = {"idle_in_transaction_session_timeout": "10000", "statement_timeout": "60000"}
+# asyncpg waits 60 s for a connection by default: a request would hang that long on an unreachable server
+CONNECT_TIMEOUT = 5.0
+
+# What a server that is down, starting up, shutting down or full looks like while connecting (or, on the raw
+# pool, while a session is ended under a statement): transient, so the request is answered 503 and retried.
+UNAVAILABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable; TimeoutError is one too
+    asyncpg.PostgresConnectionError,  # 08xxx, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,  # 57P03: starting up, shutting down
+    asyncpg.AdminShutdownError,  # 57P01: ended by a fast shutdown
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+)
+
+
+async def _connect(*args: object, **kw: object) -> asyncpg.Connection:
+    """asyncpg.connect for SQLAlchemy, with the failures of UNAVAILABLE raised as the DB-API's OperationalError:
+    SQLAlchemy raises them raw (OSError) or as a bare DBAPIError (57P03) otherwise, which the web answered 500."""
+    try:
+        return await asyncpg.connect(*args, **kw)  # type: ignore[arg-type]
+    except UNAVAILABLE as exc:
+        raise AsyncAdapt_asyncpg_dbapi.OperationalError(f"{type(exc).__name__}: {exc}", exc) from exc
+
+
+def _replace_closed(dbapi_connection, connection_record, connection_proxy) -> None:
+    """At checkout: a connection the server closed (a restart ends every session; asyncpg sees the socket close
+    by itself) is replaced before the request uses it. A flag read, where pool_pre_ping costs three round trips."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("connection closed by the server")
 
 
 def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name: str = "ido") -> AsyncEngine:
-    connect_args = {"server_settings": {**_SERVER_SETTINGS, "application_name": name}}
+    connect_args = {
+        "server_settings": {**_SERVER_SETTINGS, "application_name": name},
+        "timeout": CONNECT_TIMEOUT,
+        "async_creator_fn": _connect,
+    }
     json = {"json_deserializer": msgspec.json.decode}
     if null_pool:
         return create_async_engine(url, poolclass=NullPool, connect_args=connect_args, **json)
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         **json,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        # no pool_pre_ping: with asyncpg it costs three round trips on every checkout; a connection broken by
-        # a database restart fails its request (503 with Retry-After) and is replaced
+        # no pool_pre_ping (three round trips per checkout with asyncpg): _replace_closed drops connections the
+        # server closed; one that dies in use fails its request (503 with Retry-After) and is replaced
         connect_args=connect_args,
     )
+    event.listen(engine.sync_engine, "checkout", _replace_closed)
+    return engine
 
 
 async def _no_reset(conn: asyncpg.Connection) -> None:
@@ -57,9 +97,20 @@ class Database:
                         min_size=1,
                         max_size=self.pool_size,
                         reset=_no_reset,
+                        timeout=CONNECT_TIMEOUT,
                         server_settings={**_SERVER_SETTINGS, "application_name": "ido-append"},
                     )
         return self._apg
+
+    @asynccontextmanager
+    async def raw(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the raw pool (asyncpg replaces closed ones at acquire). A database that is down, or
+        a session it ends, raises OperationalError as the engine does, so callers and the web treat both alike."""
+        try:
+            async with (await self.raw_pool()).acquire() as conn:
+                yield conn
+        except UNAVAILABLE as exc:
+            raise OperationalError("raw pool", None, exc) from exc
 
     @classmethod
     def connect(cls, url: str, **kw: object) -> Database:

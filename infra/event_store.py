@@ -133,8 +133,7 @@ class PostgresEventStore:
 
     async def _append_alone(self, p: dict[str, Any]) -> list[Any]:
         """One round trip: ido_append sets the tenant for its own autocommit transaction and inserts."""
-        pool = await self.db.raw_pool()
-        async with pool.acquire() as c:
+        async with self.db.raw() as c:
             return await c.fetch(
                 "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8)",
                 p["tenant_id"],
