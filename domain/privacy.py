@@ -23,6 +23,9 @@ _WHY = (
 # A number ends where no digit, letter or decimal/time continuation (",50", ".30", ":30") follows.
 _END = r"(?!\w)(?![.,:\-/][0-9])"
 
+# Control characters other than tab and line breaks: never meant in a text, and PostgreSQL stores no NUL
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 _EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
 
 # Two letters, two check digits, then 11 to 30 letters/digits, either unbroken or in groups of four.
@@ -131,11 +134,14 @@ def _noun(field: str) -> str:
 
 
 def check_free_text(text: str, field: str = "note", *, max_length: int = MAX_LENGTH) -> str:
-    """The stripped text. Raises: DomainError (with `field`) when it is too long or holds personal data."""
+    """The stripped text. Raises: DomainError (with `field`) when it is too long, holds a control character or
+    personal data."""
     text = text.strip()
     noun = _noun(field)
     if len(text) > max_length:
         raise DomainError(f"De {noun} is te lang (maximaal {max_length} tekens).", field=field)
+    if _CONTROL.search(text):
+        raise DomainError(f"De {noun} bevat een onzichtbaar stuurteken; haal dat weg.", field=field)
     kind = find_personal_data(text)
     if kind is not None:
         found = KIND_LABELS[kind]

@@ -160,6 +160,8 @@ class Accounts:
             raise
 
     async def poi_by_slug(self, slug: str) -> Poi:
+        if not _is_slug(slug):  # names none (and a NUL from a URL would make PostgreSQL fail)
+            raise NotFound(f"Er is geen POI met de korte naam '{slug}'.")
         async with self.db.platform() as conn:
             row = (
                 await conn.execute(
@@ -171,7 +173,10 @@ class Accounts:
         return Poi(*row)
 
     async def tenant_by_slug(self, slug: str) -> Tenant:
-        return await self._tenant("slug = :v", slug, f"Er is geen bibliotheek met de korte naam '{slug}'.")
+        missing = f"Er is geen bibliotheek met de korte naam '{slug}'."
+        if not _is_slug(slug):  # names none (and a NUL from a URL would make PostgreSQL fail)
+            raise NotFound(missing)
+        return await self._tenant("slug = :v", slug, missing)
 
     async def tenants(self) -> list[Tenant]:
         async with self.db.platform() as conn:
@@ -223,3 +228,11 @@ class Accounts:
         r = rows[0]
         members = tuple(Membership(Role(x.role), x.tenant_id, x.poi_id) for x in rows if x.role)
         return User(r.user_id, r.email, r.password_hash, r.active, members)
+
+
+def _is_slug(slug: str) -> bool:
+    try:
+        check_slug(slug)
+    except DomainError:
+        return False
+    return True

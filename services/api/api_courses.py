@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import HeaderParameter, JSONBody, QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from domain import courses as c
 from domain.errors import DomainError
@@ -19,12 +19,17 @@ from infra.course_commands import Decide, enrol_once, execute_once
 from infra.courses_query import list_courses
 from infra.desk import TZ, id_for_key
 from infra.idempotency import Outcome
-from services.api.api_v1 import _tenant
+from services.api.api_v1 import IdempotencyKey, _tenant, json_only
+from services.api.errors import problem_responses
 from services.api.web import meta
 
-Key = Annotated[str, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=100)]
+Key = IdempotencyKey
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
 BASE = "/api/v1/t/{slug:str}/courses"
+# What a command (POST) and a read (GET) may refuse with, as problem+json
+COMMAND = {"guards": [json_only], "responses": problem_responses(400, 401, 404, 409, 413, 415, 422, 503)}
+CHANGE = {**COMMAND, "status_code": 200}  # a command that changes a course (not one that creates something)
+READ = {"responses": problem_responses(400, 401, 404, 503)}
 
 
 class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -128,7 +133,7 @@ async def _run(
     return _answer(outcome, CourseRef)
 
 
-@post(BASE, tags=["cursussen"], summary="Schedule a course")
+@post(BASE, tags=["cursussen"], summary="Schedule a course", **COMMAND)
 async def schedule_course(
     request: Request, slug: str, data: JSONBody[CourseIn], idempotency_key: Key
 ) -> Response[CourseRef]:
@@ -156,23 +161,27 @@ async def schedule_course(
     return _answer(outcome, CourseRef)
 
 
-@get(BASE, tags=["cursussen"], summary="Courses, from the read model (newest start first)")
+@get(BASE, tags=["cursussen"], summary="Courses, from the read model (newest start first)", **READ)
 async def courses_list(
     request: Request,
     slug: str,
     location_id: Annotated[UUID | None, QueryParameter()] = None,
-    programme: Annotated[str | None, QueryParameter(max_length=40)] = None,
-    status: Annotated[str | None, QueryParameter(max_length=20)] = None,
+    programme: Annotated[c.Programme | None, QueryParameter()] = None,
+    status: Annotated[c.CourseStatus | None, QueryParameter()] = None,
 ) -> list[CourseOut]:
     tenant = await _tenant(request, slug)
     db = request.app.state.services.container.db
     rows = await list_courses(
-        db, tenant.tenant_id, location_id=location_id, programme=programme, status=status
+        db,
+        tenant.tenant_id,
+        location_id=location_id,
+        programme=programme.value if programme else None,
+        status=status.value if status else None,
     )
     return [CourseOut(**dataclasses.asdict(r)) for r in rows]
 
 
-@get(BASE + "/{course_id:uuid}", tags=["cursussen"], summary="One course, from its events")
+@get(BASE + "/{course_id:uuid}", tags=["cursussen"], summary="One course, from its events", **READ)
 async def course_detail(request: Request, slug: str, course_id: UUID) -> CourseDetail:
     tenant = await _tenant(request, slug)
     s = await request.app.state.services.courses.load(tenant.tenant_id, course_id)
@@ -196,7 +205,7 @@ async def course_detail(request: Request, slug: str, course_id: UUID) -> CourseD
     )
 
 
-@post(BASE + "/{course_id:uuid}/enrolments", tags=["cursussen"], summary="Enrol a participant")
+@post(BASE + "/{course_id:uuid}/enrolments", tags=["cursussen"], summary="Enrol a participant", **COMMAND)
 async def enrol(
     request: Request, slug: str, course_id: UUID, data: JSONBody[EnrolmentIn], idempotency_key: Key
 ) -> Response[Enrolled]:
@@ -213,7 +222,7 @@ async def enrol(
     return _answer(outcome, Enrolled)
 
 
-@post(BASE + "/{course_id:uuid}/withdrawals", tags=["cursussen"], summary="Withdraw a participant")
+@post(BASE + "/{course_id:uuid}/withdrawals", tags=["cursussen"], summary="Withdraw a participant", **CHANGE)
 async def withdraw(
     request: Request, slug: str, course_id: UUID, data: JSONBody[WithdrawalIn], idempotency_key: Key
 ) -> Response[CourseRef]:
@@ -225,6 +234,7 @@ async def withdraw(
     BASE + "/{course_id:uuid}/sessions/{session:int}/attendance",
     tags=["cursussen"],
     summary="Record who was present at a session",
+    **CHANGE,
 )
 async def attendance(
     request: Request,
@@ -239,7 +249,7 @@ async def attendance(
     return await _run(request, slug, course_id, idempotency_key, payload, decide)
 
 
-@post(BASE + "/{course_id:uuid}/completion", tags=["cursussen"], summary="Complete the course")
+@post(BASE + "/{course_id:uuid}/completion", tags=["cursussen"], summary="Complete the course", **CHANGE)
 async def completion(
     request: Request, slug: str, course_id: UUID, data: JSONBody[CompletionIn], idempotency_key: Key
 ) -> Response[CourseRef]:
@@ -249,7 +259,7 @@ async def completion(
     )
 
 
-@post(BASE + "/{course_id:uuid}/cancellation", tags=["cursussen"], summary="Cancel the course")
+@post(BASE + "/{course_id:uuid}/cancellation", tags=["cursussen"], summary="Cancel the course", **CHANGE)
 async def cancellation(
     request: Request, slug: str, course_id: UUID, data: JSONBody[CancellationIn], idempotency_key: Key
 ) -> Response[CourseRef]:

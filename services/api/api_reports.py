@@ -5,22 +5,54 @@ minute for 200 libraries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
 from litestar.params import QueryParameter
 
 from domain.accounts import Role
 from infra.reports import bundle, service
+from infra.reports import csv as csv_file
+from infra.reports import pdf as pdf_file
+from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
+from services.api.errors import problem_responses
 from services.api.verantwoording import download_period, file_response, tenant_in, today
-from services.api.verantwoording_kb import bundle_file, request_bundle
+from services.api.verantwoording_kb import BUNDLE_TYPES, bundle_file, request_bundle
 from services.api.web import require_who
 
 TAGS = ["verantwoording"]
+REPORT_TYPES = {"xlsx": xlsx_file.MEDIA_TYPE, "csv": csv_file.MEDIA_TYPE, "pdf": pdf_file.MEDIA_TYPE}
+
+
+def _file_download(description: str, *media_types: str) -> type[Operation]:
+    """An OpenAPI operation whose 200 is a file in one of `media_types` (Litestar documents a bare `Response`
+    as JSON)."""
+
+    @dataclass
+    class FileDownload(Operation):
+        def __post_init__(self) -> None:
+            binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            content = {t.split(";")[0]: OpenAPIMediaType(schema=binary) for t in media_types}
+            self.responses = {
+                **(self.responses or {}),
+                "200": OpenAPIResponse(description=description, content=content),
+            }
+
+    return FileDownload
 
 
 class BundleOut(msgspec.Struct):
@@ -54,6 +86,8 @@ def _is_kb(request: Request) -> bool:
     summary="A library's verantwoording as XLSX, CSV or PDF",
     description="`filename` is `{year}.xlsx`, `{year}.csv` or `{year}.pdf`. For the library's coordinator, "
     "the advisers of its POI and KB analysts; any other caller gets 404.",
+    operation_class=_file_download("The report in the format of `filename`.", *REPORT_TYPES.values()),
+    responses=problem_responses(400, 401, 404, 503),
 )
 async def library_report_file(
     request: Request,
@@ -84,6 +118,11 @@ async def library_report_file(
     summary="The national bundle (KB analysts only)",
     description="`filename` is `{year}.xlsx`. 200 with the workbook when a bundle for the current data is "
     "ready; otherwise 202 with a Location to poll (GET /api/v1/reports/bundles/{id}).",
+    operation_class=_file_download("The national workbook.", BUNDLE_TYPES["xlsx"]),
+    responses={
+        202: ResponseSpec(BundleOut, description="Being built: poll the Location.", generate_examples=False),
+        **problem_responses(400, 401, 404, 503),
+    },
 )
 async def national_bundle(request: Request, filename: str) -> Response:
     if not _is_kb(request):
@@ -98,7 +137,12 @@ async def national_bundle(request: Request, filename: str) -> Response:
     return Response(_out(b), status_code=202, headers={"Location": location, "Retry-After": "2"})
 
 
-@get("/api/v1/reports/bundles/{bundle_id:uuid}", tags=TAGS, summary="Progress of a national bundle")
+@get(
+    "/api/v1/reports/bundles/{bundle_id:uuid}",
+    tags=TAGS,
+    summary="Progress of a national bundle",
+    responses=problem_responses(400, 401, 404, 503),
+)
 async def bundle_progress(request: Request, bundle_id: UUID) -> Response[BundleOut]:
     """200 with the progress; when done, the links to the workbook and the ZIP of per-library files."""
     if not _is_kb(request):
@@ -110,7 +154,13 @@ async def bundle_progress(request: Request, bundle_id: UUID) -> Response[BundleO
     return Response(_out(b), headers=headers)
 
 
-@get("/api/v1/reports/bundles/{bundle_id:uuid}/{filename:str}", tags=TAGS, summary="A national bundle's file")
+@get(
+    "/api/v1/reports/bundles/{bundle_id:uuid}/{filename:str}",
+    tags=TAGS,
+    summary="A national bundle's file",
+    operation_class=_file_download("The workbook or the ZIP, by `filename`.", *BUNDLE_TYPES.values()),
+    responses=problem_responses(400, 401, 404, 503),
+)
 async def bundle_download(request: Request, bundle_id: UUID, filename: str) -> Response:
     """`landelijk-{year}.xlsx` (the workbook) or `landelijk-{year}.zip` (every library's XLSX and CSV)."""
     if not _is_kb(request):

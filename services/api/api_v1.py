@@ -8,8 +8,10 @@ from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.exceptions import NotFoundException
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.handlers import BaseRouteHandler
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from domain import questions as q
 from domain.accounts import TENANT_ROLES
@@ -17,8 +19,20 @@ from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
 from infra.desk import TZ, id_for_key
 from infra.questions_query import questions_between
-from services.api.errors import problem
+from services.api.errors import problem, problem_responses
 from services.api.web import meta, require_who
+
+# Printable ASCII (a UUID will do): a control character, a NUL above all, has no place in the stored key
+IdempotencyKey = Annotated[
+    str,
+    HeaderParameter(
+        name="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[\x20-\x7e]+$",
+        description="Printable ASCII, at most 100 characters; a UUID will do.",
+    ),
+]
 
 
 class QuestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -86,6 +100,16 @@ class CatalogueOut(msgspec.Struct):
     durations: list[Option]
 
 
+def json_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """Guard: the API reads bodies as JSON only; any other Content-Type is refused (415) before the body is read."""
+    media_type = connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        raise HTTPException(
+            status_code=415,
+            detail="Stuur de gegevens als JSON, met de header Content-Type: application/json.",
+        )
+
+
 async def _tenant(request: Request, slug: str):
     w = require_who(request)
     try:
@@ -97,12 +121,18 @@ async def _tenant(request: Request, slug: str):
     return tenant
 
 
-@post("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Register a question")
+@post(
+    "/api/v1/t/{slug:str}/questions",
+    tags=["vragen"],
+    summary="Register a question",
+    guards=[json_only],
+    responses=problem_responses(400, 401, 404, 409, 413, 415, 422, 503),
+)
 async def register_question(
     request: Request,
     slug: str,
-    data: QuestionIn,
-    idempotency_key: Annotated[str, HeaderParameter(name="Idempotency-Key", min_length=1, max_length=100)],
+    data: JSONBody[QuestionIn],
+    idempotency_key: IdempotencyKey,
 ) -> Response[QuestionCreated]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
     tenant = await _tenant(request, slug)
@@ -141,7 +171,12 @@ async def register_question(
     )
 
 
-@get("/api/v1/t/{slug:str}/questions", tags=["vragen"], summary="Questions asked in a period")
+@get(
+    "/api/v1/t/{slug:str}/questions",
+    tags=["vragen"],
+    summary="Questions asked in a period",
+    responses=problem_responses(400, 401, 404, 422, 503),
+)
 async def list_questions(
     request: Request,
     slug: str,
@@ -158,7 +193,12 @@ async def list_questions(
     ]
 
 
-@get("/api/v1/catalogue", tags=["catalogus"], summary="The NPD catalogue in use")
+@get(
+    "/api/v1/catalogue",
+    tags=["catalogus"],
+    summary="The NPD catalogue in use",
+    responses=problem_responses(401, 503),
+)
 async def catalogue(request: Request) -> CatalogueOut:
     require_who(request)
 

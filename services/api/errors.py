@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
+import msgspec
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
@@ -35,6 +38,49 @@ PAGE_TEXT = {
 }
 
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+# What each refusal of the API means, for the OpenAPI document (which is in English; the answers are Dutch)
+PROBLEM_DESCRIPTIONS = {
+    400: "Malformed request: a parameter, header or field is missing, of the wrong type or too long.",
+    401: "No valid API token (Authorization: Bearer …).",
+    404: "Not found, or not yours: another library's resources are not shown.",
+    409: "The Idempotency-Key was used with another request, or a concurrent change won.",
+    413: "The request body is larger than 256 KiB.",
+    415: "The request body is not sent as application/json.",
+    422: "Well-formed but refused; `errors` names the field.",
+    503: "The database or Redis is briefly unavailable; retry after Retry-After seconds.",
+}
+
+
+class FieldError(msgspec.Struct):
+    field: str | None
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """Problem details (RFC 9457): how the API answers every refusal."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] = msgspec.field(default_factory=list)
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The problem+json answers of an API operation, for its `responses=` (so the OpenAPI document lists them)."""
+    return {
+        status: ResponseSpec(
+            Problem,
+            description=PROBLEM_DESCRIPTIONS[status],
+            media_type=PROBLEM_MEDIA_TYPE,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
 def problem(
     request: Request,
     status: int,
@@ -53,7 +99,7 @@ def problem(
     }
     if errors:
         body["errors"] = errors
-    return Response(body, status_code=status, media_type="application/problem+json", headers=headers)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def _is_api(request: Request) -> bool:
@@ -79,12 +125,16 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 
 def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and not _is_api(request):
-        target = "/login?next=" + request.url.path
+        back = _return_to(request)
+        target = "/login?next=" + back if back else "/login"
         if request.headers.get("hx-request") == "true":
             return Response("", status_code=401, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
     if isinstance(exc, ValidationException) and _is_api(request):
-        return problem(request, 400, "De gegevens in het verzoek kloppen niet.", errors=_field_errors(exc))
+        errors = _field_errors(request, exc)
+        return problem(request, 400, "De gegevens in het verzoek kloppen niet.", errors=errors)
+    if exc.status_code == 400 and _is_api(request):  # the body could not be decoded
+        return problem(request, 400, "De gegevens in het verzoek zijn geen geldige JSON.")
     if exc.status_code == 401 and _is_api(request):
         return problem(
             request,
@@ -100,12 +150,43 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return error_page(request, exc.status_code, detail)
 
 
-def _field_errors(exc: ValidationException) -> list[dict[str, Any]]:
+def _return_to(request: Request) -> str:
+    """The page to return to after logging in: the page asked for, or for a form sent without a login (a session
+    lost with Redis) the page the form was on; a GET of the form's own URL would answer 405."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path
+    for header in ("hx-current-url", "referer"):
+        url = urlsplit(request.headers.get(header, ""))
+        if url.path.startswith("/") and url.netloc in ("", request.headers.get("host")):
+            return url.path
+    return ""
+
+
+def _field_errors(request: Request, exc: ValidationException) -> list[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [{"field": e.get("key"), "message": e.get("message")} for e in extra if isinstance(e, dict)]
+    errors = [
+        {"field": _wire_name(request, e.get("key")), "message": e.get("message")}
+        for e in extra
+        if isinstance(e, dict)
+    ]
+    for e in errors:
+        if e["field"] is None and e["message"] == "'data'":
+            e["message"] = "Het verzoek heeft geen inhoud; stuur een JSON-object."
     if not errors and (m := re.search(r"parameter '([^']+)'", str(exc.detail))):
         errors = [{"field": m.group(1), "message": f"De parameter '{m.group(1)}' ontbreekt of is ongeldig."}]
     return errors
+
+
+def _wire_name(request: Request, key: str | None) -> str | None:
+    """The name the client used: `from` for the parameter `from_`, `Idempotency-Key` for `idempotency_key`;
+    None for the body as a whole."""
+    if key is None or key == "data":
+        return None
+    try:
+        field = request.route_handler.parsed_fn_signature.parameters.get(key)
+    except Exception:  # no route handler: keep the key
+        return key
+    return getattr(getattr(field, "kwarg_definition", None), "name", None) or key
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:
