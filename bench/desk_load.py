@@ -207,7 +207,7 @@ async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go)
         sessions = await asyncio.gather(*(login(c, d) for c, d in zip(clients, desks, strict=True)))
         ready()
         await asyncio.to_thread(go)
-        # uvicorn closes a keep-alive connection idle for 5 s; the logins of the other desks take longer, and a
+        # the server closes an idle keep-alive connection (uvicorn: --timeout-keep-alive); the logins of the other desks take longer, and a
         # POST on a connection the server is closing fails (httpx does not retry a POST): open them afresh
         await asyncio.gather(
             *(c.get("/healthz") for c, s in zip(clients, sessions, strict=True) if s is not None),

@@ -176,7 +176,7 @@ class Accounts:
         missing = f"Er is geen bibliotheek met de korte naam '{slug}'."
         if not _is_slug(slug):  # names none (and a NUL from a URL would make PostgreSQL fail)
             raise NotFound(missing)
-        return await self._tenant("slug = :v", slug, missing)
+        return await self._tenant("slug = $1", slug, missing)
 
     async def tenants(self) -> list[Tenant]:
         async with self.db.platform() as conn:
@@ -188,46 +188,42 @@ class Accounts:
         return [Tenant(*r) for r in rows]
 
     async def tenant_by_id(self, tenant_id: UUID) -> Tenant:
-        return await self._tenant("tenant_id = :v", tenant_id, "Deze bibliotheek bestaat niet.")
+        return await self._tenant("tenant_id = $1", tenant_id, "Deze bibliotheek bestaat niet.")
+
+    # The two lookups of every request (who is asking, which library) are single reads of platform tables: one
+    # round trip on the raw pool in autocommit, not BEGIN/query/COMMIT through the engine.
 
     async def _tenant(self, where: str, value: object, missing: str) -> Tenant:
-        async with self.db.platform() as conn:
-            row = (
-                await conn.execute(
-                    text(f"SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE {where}"),
-                    {"v": value},
-                )
-            ).first()
+        async with self.db.raw() as c:
+            row = await c.fetchrow(
+                f"SELECT tenant_id, slug, name, poi_id, active FROM tenants WHERE {where}", value
+            )
         if row is None:
             raise NotFound(missing)
         return Tenant(*row)
 
     async def user_by_email(self, email: str) -> User | None:
-        return await self._user("u.email = :v", email.strip().lower())
+        return await self._user("u.email = $1", email.strip().lower())
 
     async def user_by_id(self, user_id: UUID) -> User | None:
-        return await self._user("u.user_id = :v", user_id)
+        return await self._user("u.user_id = $1", user_id)
 
     async def _user(self, where: str, value: object) -> User | None:
         """Memberships of a deactivated library are left out: a user whose only library it is has none, and
         login and the middleware refuse such a user."""
-        async with self.db.platform() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
-                        "FROM users u LEFT JOIN memberships m ON m.user_id = u.user_id AND (m.tenant_id IS NULL "
-                        "OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = m.tenant_id AND t.active)) "
-                        f"WHERE {where}"
-                    ),
-                    {"v": value},
-                )
-            ).all()
+        async with self.db.raw() as c:
+            rows = await c.fetch(
+                "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
+                "FROM users u LEFT JOIN memberships m ON m.user_id = u.user_id AND (m.tenant_id IS NULL "
+                "OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = m.tenant_id AND t.active)) "
+                f"WHERE {where}",
+                value,
+            )
         if not rows:
             return None
         r = rows[0]
-        members = tuple(Membership(Role(x.role), x.tenant_id, x.poi_id) for x in rows if x.role)
-        return User(r.user_id, r.email, r.password_hash, r.active, members)
+        members = tuple(Membership(Role(x["role"]), x["tenant_id"], x["poi_id"]) for x in rows if x["role"])
+        return User(r["user_id"], r["email"], r["password_hash"], r["active"], members)
 
 
 def _is_slug(slug: str) -> bool:

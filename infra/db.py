@@ -126,6 +126,15 @@ class Database:
             yield conn
 
     @asynccontextmanager
+    async def within(self, tenant_id: UUID, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """`conn` when the caller has a tenant transaction open (several reads in one), else a new one."""
+        if conn is not None:
+            yield conn
+        else:
+            async with self.tenant(tenant_id) as own:
+                yield own
+
+    @asynccontextmanager
     async def platform(self) -> AsyncIterator[AsyncConnection]:
         """A transaction without a tenant: platform tables only; tenant tables show no rows."""
         async with self.engine.begin() as conn:

@@ -14,13 +14,14 @@ import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain import ido
 from domain import questions as q
 from domain.ports import NewEvent
 from infra.codec import from_jsonb
 from infra.event_store import PostgresEventStore
 from infra.idempotency import Outcome, run_once
 from infra.locations import list_locations
-from infra.partners import Partners
+from infra.partners import Partner, Partners
 from infra.wakeup import NoWaker
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -49,6 +50,14 @@ class Today:
     earlier: int = 0  # registrations of today not in `rows`
 
 
+@dataclass(frozen=True)
+class DeskPage:
+    locations: list[ido.Ido]
+    location: ido.Ido | None
+    today: Today
+    partners: list[Partner]
+
+
 class Desk:
     def __init__(
         self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime], waker: Any = None
@@ -60,12 +69,26 @@ class Desk:
         self.waker = waker or NoWaker()
 
     async def context(self, tenant_id: UUID) -> q.DeskContext:
-        locations = await list_locations(self.db, self.store.codec, tenant_id)
+        async with self.db.tenant(tenant_id) as conn:  # one transaction for both reads
+            locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
+            partners = await self.partners.active_ids(tenant_id, conn=conn)
         return q.DeskContext(
             now=self.clock(),
             locations={x.location_id: x.registers_from for x in locations},
-            partners=await self.partners.active_ids(tenant_id),
+            partners=partners,
         )
+
+    async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
+        """What the desk page shows, read in one transaction: the locations, the one asked for (else the
+        first), today's list there and the active partners."""
+        async with self.db.tenant(tenant_id) as conn:
+            locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
+            location = next(
+                (x for x in locations if x.location_id == wanted), locations[0] if locations else None
+            )
+            today = await self.today(tenant_id, location.location_id if location else None, conn=conn)
+            partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
+        return DeskPage(locations, location, today, partners)
 
     async def run_once(
         self,
@@ -147,7 +170,14 @@ class Desk:
             state = q.evolve(state, e)
         return state
 
-    async def today(self, tenant_id: UUID, location_id: UUID | None, shown: int = TODAY_ROWS) -> Today:
+    async def today(
+        self,
+        tenant_id: UUID,
+        location_id: UUID | None,
+        shown: int = TODAY_ROWS,
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> Today:
         """What this desk registered today (local time), folded from today's events of the location; retracted
         ones left out. The count covers the day, the rows only the newest `shown`."""
         start = datetime.combine(self.clock().astimezone(TZ).date(), time(0), TZ)
@@ -156,7 +186,7 @@ class Desk:
             if location_id is not None
             else ""
         )
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.within(tenant_id, conn) as conn:
             rows = (
                 await conn.execute(
                     text(

@@ -3,8 +3,7 @@ and a tenant feed ordered by (xid8, position) that never passes a transaction st
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -86,14 +85,6 @@ class PostgresEventStore:
         self.db = db
         self.codec = codec
 
-    @asynccontextmanager
-    async def _tx(self, tenant_id: UUID, conn: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
-        if conn is not None:
-            yield conn
-        else:
-            async with self.db.tenant(tenant_id) as own:
-                yield own
-
     async def append(
         self,
         tenant_id: UUID,
@@ -150,7 +141,7 @@ class PostgresEventStore:
         self, tenant_id, stream_id, events, encoded, expected_version, conn
     ) -> AppendResult:
         """A unique key was hit: either this is a retry of a stored append, or another writer was first."""
-        async with self._tx(tenant_id, conn) as c:
+        async with self.db.within(tenant_id, conn) as c:
             stored = (
                 await c.execute(_BY_IDS, {"tenant_id": tenant_id, "ids": [e.event_id for e in events]})
             ).all()
@@ -179,7 +170,7 @@ class PostgresEventStore:
     async def read_stream(
         self, tenant_id: UUID, stream_id: str, *, after_version: int = 0, conn: AsyncConnection | None = None
     ) -> list[RecordedEvent]:
-        async with self._tx(tenant_id, conn) as c:
+        async with self.db.within(tenant_id, conn) as c:
             rows = (
                 await c.execute(
                     _READ_STREAM, {"tenant_id": tenant_id, "stream_id": stream_id, "after": after_version}
@@ -190,7 +181,7 @@ class PostgresEventStore:
     async def read_feed(
         self, tenant_id: UUID, after: Checkpoint, limit: int = 1000, *, conn: AsyncConnection | None = None
     ) -> list[RecordedEvent]:
-        async with self._tx(tenant_id, conn) as c:
+        async with self.db.within(tenant_id, conn) as c:
             rows = (
                 await c.execute(
                     _READ_FEED,

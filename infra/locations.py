@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from infra.codec import Codec, from_jsonb
@@ -14,8 +15,10 @@ Location = ido.Ido
 _TYPES = [t.__name__ for t in ido.IDO_EVENTS]
 
 
-async def list_locations(db: Database, codec: Codec, tenant_id: UUID) -> list[ido.Ido]:
-    async with db.tenant(tenant_id) as conn:
+async def list_locations(
+    db: Database, codec: Codec, tenant_id: UUID, *, conn: AsyncConnection | None = None
+) -> list[ido.Ido]:
+    async with db.within(tenant_id, conn) as conn:
         rows = (
             await conn.execute(
                 text(

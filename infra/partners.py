@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
@@ -51,9 +52,11 @@ class Partners:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def list(self, tenant_id: UUID, *, active_only: bool = False) -> list[Partner]:
+    async def list(
+        self, tenant_id: UUID, *, active_only: bool = False, conn: AsyncConnection | None = None
+    ) -> list[Partner]:
         where = "AND active" if active_only else ""
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.within(tenant_id, conn) as conn:
             rows = (
                 await conn.execute(
                     text(
@@ -99,5 +102,5 @@ class Partners:
         if found is None:
             raise NotFound("Deze partner bestaat niet.")
 
-    async def active_ids(self, tenant_id: UUID) -> frozenset[UUID]:
-        return frozenset(p.partner_id for p in await self.list(tenant_id, active_only=True))
+    async def active_ids(self, tenant_id: UUID, *, conn: AsyncConnection | None = None) -> frozenset[UUID]:
+        return frozenset(p.partner_id for p in await self.list(tenant_id, active_only=True, conn=conn))

@@ -44,9 +44,7 @@ class DeskController(Controller):
         self, request: Request, lib: Library, params: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
         svc = request.app.state.services
-        locations = await svc.locations(lib.tenant_id)
-        loc = _uuid(params.get("locatie"))
-        location = next((x for x in locations if x.location_id == loc), locations[0] if locations else None)
+        data = await svc.desk.page(lib.tenant_id, _uuid(params.get("locatie")))
         party = params.get("partij") or None
         topic = params.get("onderwerp") or None
         if party and party not in {p.code for p in CATALOGUE.parties}:
@@ -54,23 +52,22 @@ class DeskController(Controller):
         if topic and (not party or topic not in {t.code for t in CATALOGUE.party(party).topics}):
             topic = None
         step = "help" if topic else "topic" if party else "party"
-        today = await svc.desk.today(lib.tenant_id, location.location_id if location else None)
         return {
             "lib": lib,
-            "locations": locations,
-            "location": location,
+            "locations": data.locations,
+            "location": data.location,
             "step": step,
             "party": CATALOGUE.party(party) if party else None,
             "topic": CATALOGUE.topic(topic) if topic else None,
             "visit": _uuid(params.get("bezoek")) or uuid4(),
             "key": uuid4(),
-            "today": today,
+            "today": data.today,
             "catalogue": CATALOGUE,
             "help_kinds": CATALOGUE.help_kinds,
             "channels": CATALOGUE.channels,
             "durations": CATALOGUE.durations,
             "kinds": CATALOGUE.question_kinds,
-            "partners": await svc.partners.list(lib.tenant_id, active_only=True),
+            "partners": data.partners,
             "message": None,
             "error": None,
             "values": {},

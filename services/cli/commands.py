@@ -193,6 +193,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level="warning",
             proxy_headers=True,
             access_log=False,
+            # longer than a desk's pause between questions and than a proxy's idle timeout (60 s is common):
+            # with uvicorn's 5 s a POST could meet a connection the server is just closing
+            timeout_keep_alive=75,
         )
     finally:
         embedded.stop()  # type: ignore[attr-defined]
