@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from urllib.parse import urlsplit
 
 import structlog
@@ -35,6 +36,7 @@ def security_headers(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             scope["ido_request_id"] = secrets.token_hex(8)  # type: ignore[typeddict-unknown-key]
+            scope["ido_started"] = time.perf_counter()  # type: ignore[typeddict-unknown-key]
             structlog.contextvars.clear_contextvars()
             structlog.contextvars.bind_contextvars(request_id=scope["ido_request_id"])  # type: ignore[typeddict-item]
         await app(scope, receive, send)
@@ -57,6 +59,25 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
     if not scope["path"].startswith("/static/"):
         headers.setdefault("cache-control", "no-store")
+    if not scope["path"].startswith(UNLOGGED):
+        _log_request(scope, message["status"])
+
+
+UNLOGGED = ("/static/", "/healthz", "/readyz", "/metrics")
+
+
+def _log_request(scope: Scope, status: int) -> None:
+    """One line per answer: the route template (ids and slugs are not in it; the tenant id is bound by the
+    library scope), never the query string, the body or who the visitor was."""
+    started = scope.get("ido_started")
+    log.info(
+        "request",
+        method=scope["method"],
+        route=scope.get("path_template") or "-",
+        status=status,
+        ms=round((time.perf_counter() - started) * 1000, 1) if started else None,
+        user_id=str(who.user_id) if (who := scope.get("ido_who")) else None,
+    )
 
 
 def same_origin(app: ASGIApp) -> ASGIApp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from uuid import uuid4
 
 import pytest
@@ -79,3 +80,49 @@ def _holds(exc: BaseException, kind: type) -> bool:
     return any(_holds(e, kind) for e in getattr(exc, "exceptions", ())) or (
         exc.__cause__ is not None and _holds(exc.__cause__, kind)
     )
+
+
+NOTE = "drukke ochtend bij de balie"
+
+
+async def test_the_server_logs_one_json_line_per_request_with_request_and_tenant_id_and_no_visitor_data(
+    env, lib, tmp_path
+):
+    """The real `ido serve` process: every line on its output is JSON; a request line names the route template,
+    the status, the request id of the X-Request-Id header and, inside a library, its tenant id; nothing of what
+    was typed (note, password, query) is in the log."""
+    import httpx
+
+    from tests.e2e.browser import start_server
+    from tests.e2e.conftest import PASSWORD
+    from tests.e2e.test_desk_http import _form
+
+    server = start_server(env, tmp_path / "serve.log")
+    try:
+        await asyncio.to_thread(server.wait_until_ready)
+        async with httpx.AsyncClient(base_url=server.base_url) as client:
+            assert (await login(client, lib.desk)).status_code in (200, 303)
+            page = await client.get(
+                f"/t/{lib.slug}/balie", params={"partij": "cbr", "onderwerp": "cbr.rijbewijs_75"}
+            )
+            form = _form(
+                page.text, partij="cbr", onderwerp="cbr.rijbewijs_75", hulp="wegwijzer", notitie=NOTE
+            )
+            posted = await client.post(f"/t/{lib.slug}/balie/vragen", data=form, follow_redirects=False)
+            assert posted.status_code == 303, posted.text
+            missing = await client.get("/t/bestaat-niet/balie")
+            assert missing.status_code == 404
+    finally:
+        server.stop()
+    lines = [ln for ln in server.log.read_text().splitlines() if ln.strip()]
+    records = [json.loads(ln) for ln in lines]  # every line is JSON
+    requests = {r["request_id"]: r for r in records if r.get("event") == "request"}
+    line = requests[posted.headers["x-request-id"]]
+    assert (
+        line["route"] == "/t/{slug}/balie/vragen" and line["status"] == 303 and line["method"] == "POST"
+    )
+    assert line["tenant_id"] == str(lib.tenant_id) and line["ms"] >= 0 and line["user_id"]
+    assert requests[missing.headers["x-request-id"]]["status"] == 404
+    text_ = server.log.read_text()
+    for secret in (NOTE, PASSWORD, "cbr.rijbewijs_75", lib.desk):
+        assert secret not in text_, secret
