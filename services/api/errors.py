@@ -210,5 +210,25 @@ def server_error(request: Request, exc: Exception) -> Response:
         response = error_page(request, 503)
         response.headers["Retry-After"] = "5"
         return response
+    if _sqlstate(exc) in UNSTORABLE_TEXT:
+        # a NUL or broken UTF-8 in any field, parameter or path that reaches PostgreSQL: the statement (and its
+        # transaction) failed, so nothing was stored; the input is wrong, not the server
+        log.info("unstorable character refused", sqlstate=_sqlstate(exc))
+        return error_page(request, 400, "Het verzoek bevat een teken dat niet kan worden opgeslagen.")
     log.exception("unhandled error", path=request.url.path)
     return error_page(request, 500)
+
+
+UNSTORABLE_TEXT = {"22021", "22P05"}  # character not in repertoire (NUL), untranslatable character
+
+
+def _sqlstate(exc: BaseException | None) -> str | None:
+    """The SQLSTATE of a PostgreSQL error, raw (asyncpg) or wrapped by SQLAlchemy."""
+    seen = 0
+    while exc is not None and seen < 5:
+        code = getattr(exc, "sqlstate", None) or getattr(exc, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        exc = getattr(exc, "orig", None) or exc.__cause__
+        seen += 1
+    return None

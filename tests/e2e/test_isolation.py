@@ -30,7 +30,7 @@ from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 from services.api.middleware import SECURITY_HEADERS
-from tests.e2e.conftest import PASSWORD, Lib, another_browser, login, make_library
+from tests.e2e.conftest import PASSWORD, Lib, another_browser, csrf_of, login, make_library
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
 YEAR = date.today().year
@@ -464,3 +464,46 @@ async def test_every_state_changing_form_route_refuses_a_post_without_a_valid_cs
     assert r.status_code == 403
     assert not problems, "\n".join(problems)
     assert await _event_count(container, a.lib.tenant_id) == before
+
+
+# a NUL (which PostgreSQL cannot store) anywhere in a request is refused as bad input, never a 500
+
+NUL = "x\x00y"
+
+
+async def test_a_nul_in_a_query_form_or_login_is_bad_input_on_every_route(base, worlds):
+    a, _ = worlds
+    client = await session_of(base, a.lib.coordinator)
+    fields = {
+        name: NUL
+        for name in (
+            "email",
+            "naam",
+            "name",
+            "notitie",
+            "reden",
+            "reason",
+            "locatie",
+            "partij",
+            "onderwerp",
+            "key",
+        )
+    }
+    problems = []
+    for method, template in sorted(ROUTES, key=lambda r: r[1].startswith("/logout")):
+        path = fill(template, a, a)
+        if method == "GET":
+            r = await client.get(path, params={"vraag": NUL, "bibliotheek": NUL, "locatie": NUL, "van": NUL})
+        elif template.startswith("/api/"):
+            continue  # the JSON API is fuzzed in test_api_fuzz.py
+        else:
+            r = await client.post(path, data={**fields, "_csrf_token": client.cookies.get("ido_csrf", "")})
+        if r.status_code >= 500:
+            problems.append(f"{method} {path}: {r.status_code}")
+    assert not problems, "\n".join(problems)
+    anonymous = another_browser(base)
+    page = await anonymous.get("/login")
+    r = await anonymous.post(
+        "/login", data={"email": "a\x00b@test.example", "password": NUL, "_csrf_token": csrf_of(page.text)}
+    )
+    assert r.status_code == 400 and "niet kan worden opgeslagen" in r.text, (r.status_code, r.text[-500:])
