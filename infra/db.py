@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from uuid import UUID
 
 import asyncpg
@@ -32,6 +32,9 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncpg.CrashShutdownError,  # 57P02
     asyncpg.TooManyConnectionsError,  # 53300
 )
+
+# ... and on the raw pool, a connection left in a state no statement can follow
+BROKEN = (*UNAVAILABLE, asyncpg.exceptions.InternalClientError)
 
 
 async def _connect(*args: object, **kw: object) -> asyncpg.Connection:
@@ -108,8 +111,17 @@ class Database:
         a session it ends, raises OperationalError as the engine does, so callers and the web treat both alike."""
         try:
             async with (await self.raw_pool()).acquire() as conn:
-                yield conn
-        except UNAVAILABLE as exc:
+                try:
+                    yield conn
+                except BROKEN:
+                    # A session the server ended mid-statement is still "consuming the error" until asyncpg
+                    # notices the closed socket; released as it is, the next caller would get it and fail with
+                    # "another operation is in progress". Never hand it out again (if the pool has not already
+                    # dropped it on the closed socket).
+                    with suppress(asyncpg.InterfaceError):
+                        conn.terminate()
+                    raise
+        except BROKEN as exc:
             raise OperationalError("raw pool", None, exc) from exc
 
     @classmethod
