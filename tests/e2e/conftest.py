@@ -18,6 +18,7 @@ from domain import ido
 from domain.accounts import Role
 from infra.bootstrap import build
 from infra.planning import Planning
+from tests.e2e.processes import Proc, RedisServer
 
 PASSWORD = "test-wachtwoord-2026"
 # who wrote what a fixture appends directly (every event names its actor and request)
@@ -125,3 +126,27 @@ async def login(client, email: str, password: str = PASSWORD):
     return await client.post(
         "/login", data={"email": email, "password": password, "_csrf_token": csrf_of(page.text)}
     )
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own, which it may stop and restart."""
+    r = RedisServer(tmp_path / "redis")
+    r.start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def procs(tmp_path):
+    """Start our processes (`ido worker`, `ido serve`, …) with their output in tmp_path; stopped afterwards."""
+    started: list[Proc] = []
+
+    def start(*args: str, env: dict) -> Proc:
+        p = Proc(list(args), env, tmp_path / f"{args[0]}-{len(started)}.log")
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()

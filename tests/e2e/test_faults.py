@@ -34,7 +34,7 @@ from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
-from tests.e2e.processes import PostgresCluster, Proc, RedisServer, free_port, wait_for
+from tests.e2e.processes import PostgresCluster, Proc, free_port, wait_for
 from tests.receivers import Received, SmtpServer, WebhookReceiver
 from tests.servers import create_database, settings_env
 
@@ -47,28 +47,6 @@ def figures(title: str, rows: dict[str, object]) -> None:
     print(f"\n[{title}]")
     for k, v in rows.items():
         print(f"  {k:<44} {v}")
-
-
-@pytest.fixture
-def procs(tmp_path):
-    started: list[Proc] = []
-
-    def start(*args: str, env: dict) -> Proc:
-        p = Proc(list(args), env, tmp_path / f"{args[0]}-{len(started)}.log")
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    r = RedisServer(tmp_path / "redis")
-    r.start()
-    yield r
-    r.stop()
 
 
 @pytest.fixture

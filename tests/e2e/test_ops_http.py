@@ -118,9 +118,7 @@ async def test_the_server_logs_one_json_line_per_request_with_request_and_tenant
     records = [json.loads(ln) for ln in lines]  # every line is JSON
     requests = {r["request_id"]: r for r in records if r.get("event") == "request"}
     line = requests[posted.headers["x-request-id"]]
-    assert (
-        line["route"] == "/t/{slug}/balie/vragen" and line["status"] == 303 and line["method"] == "POST"
-    )
+    assert line["route"] == "/t/{slug}/balie/vragen" and line["status"] == 303 and line["method"] == "POST"
     assert line["tenant_id"] == str(lib.tenant_id) and line["ms"] >= 0 and line["user_id"]
     assert requests[missing.headers["x-request-id"]]["status"] == 404
     text_ = server.log.read_text()

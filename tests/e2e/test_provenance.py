@@ -76,7 +76,13 @@ async def test_every_event_written_through_the_app_carries_the_actor_and_the_req
 
     events = [(t, m) for t, m in await metadata_of(container, lib.tenant_id) if m != FIXTURE_META]
     kinds = {t for t, _ in events}
-    assert {"QuestionRegistered", "QuestionRetracted", "OpeningRescheduled", "CourseScheduled", "ParticipantEnrolled"} <= kinds, kinds
+    assert {
+        "QuestionRegistered",
+        "QuestionRetracted",
+        "OpeningRescheduled",
+        "CourseScheduled",
+        "ParticipantEnrolled",
+    } <= kinds, kinds
     actors = {str(desk_user.user_id), str(coordinator_user.user_id)}
     for event_type, meta in events:
         assert meta.get("actor") in actors, (event_type, meta)

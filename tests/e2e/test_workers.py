@@ -16,36 +16,14 @@ from domain.ports import NewEvent
 from infra.wakeup import Waker
 from services.worker.celery_app import make_celery
 from tests.e2e.conftest import make_library
-from tests.e2e.processes import Proc, RedisServer, free_port, wait_for
+from tests.e2e.processes import free_port, wait_for
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    r = RedisServer(tmp_path / "redis")
-    r.start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture
 def worker_env(env, settings, private_redis, tmp_path):
     return {**env, "REDIS_URL": private_redis.url, "IDO_VAR_DIR": str(tmp_path)}
-
-
-@pytest.fixture
-def procs(tmp_path):
-    started: list[Proc] = []
-
-    def start(*args: str, env: dict) -> Proc:
-        p = Proc(list(args), env, tmp_path / f"{args[0]}-{len(started)}.log")
-        started.append(p)
-        return p
-
-    yield start
-    for p in started:
-        p.stop()
 
 
 async def total(container, tenant_id) -> int:
