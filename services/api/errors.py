@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -165,7 +166,7 @@ def _return_to(request: Request) -> str:
 def _field_errors(request: Request, exc: ValidationException) -> list[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [
-        {"field": _wire_name(request, e.get("key")), "message": e.get("message")}
+        {"field": _wire_name(request, e.get("key")), "message": dutch(str(e.get("message")))}
         for e in extra
         if isinstance(e, dict)
     ]
@@ -175,6 +176,45 @@ def _field_errors(request: Request, exc: ValidationException) -> list[dict[str, 
     if not errors and (m := re.search(r"parameter '([^']+)'", str(exc.detail))):
         errors = [{"field": m.group(1), "message": f"De parameter '{m.group(1)}' ontbreekt of is ongeldig."}]
     return errors
+
+
+_TYPES = {
+    "str": "tekst",
+    "int": "een geheel getal",
+    "float": "een getal",
+    "bool": "true of false",
+    "object": "een JSON-object",
+    "array": "een lijst",
+    "null": "null",
+}
+_DUTCH: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (
+        re.compile(r"Expected `(\w+)`, got `(\w+)`"),
+        lambda m: f"Verwacht {_TYPES.get(m[1], m[1])}, niet {_TYPES.get(m[2], m[2])}.",
+    ),
+    (re.compile(r"Object missing required field `([^`]+)`"), lambda m: f"Het veld '{m[1]}' ontbreekt."),
+    (re.compile(r"Object contains unknown field `([^`]+)`"), lambda m: f"Het veld '{m[1]}' bestaat niet."),
+    (re.compile(r"Expected `str` of length <= (\d+)"), lambda m: f"Hoogstens {m[1]} tekens."),
+    (re.compile(r"Expected `str` of length >= (\d+)"), lambda m: f"Minstens {m[1]} tekens."),
+    (re.compile(r"Expected `array` of length <= (\d+)"), lambda m: f"Hoogstens {m[1]} elementen."),
+    (re.compile(r"Expected `\w+` <= (-?[\d.]+)"), lambda m: f"Hoogstens {m[1]}."),
+    (re.compile(r"Expected `\w+` >= (-?[\d.]+)"), lambda m: f"Minstens {m[1]}."),
+    (re.compile(r"Expected `str` matching regex"), lambda m: "Het formaat klopt niet."),
+    (re.compile(r"Invalid UUID"), lambda m: "Geen geldige UUID."),
+    (re.compile(r"Invalid RFC3339 encoded date\b(?!time)"), lambda m: "Geen geldige datum (JJJJ-MM-DD)."),
+    (re.compile(r"Invalid RFC3339 encoded datetime"), lambda m: "Geen geldig tijdstip (RFC 3339)."),
+    (re.compile(r"Invalid enum value (.+?)(?: - at|$)"), lambda m: f"{m[1]} is geen toegestane waarde."),
+]
+
+
+def dutch(message: str) -> str:
+    """msgspec's validation messages in Dutch (the API's answers are Dutch); a Dutch message stays as it is."""
+    for pattern, say in _DUTCH:
+        if m := pattern.search(message):
+            return say(m)
+    if re.search(r"\b(Expected|Invalid|Object|got)\b", message):
+        return "Deze waarde is ongeldig."
+    return message
 
 
 def _wire_name(request: Request, key: str | None) -> str | None:

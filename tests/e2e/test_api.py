@@ -461,3 +461,26 @@ async def test_the_openapi_document_describes_the_three_api_operations(client):
     assert not [k for k in paths if not k.startswith("/api/")], "only the API is documented"
     post_params = {p["name"].lower() for p in questions["post"].get("parameters", [])}
     assert "idempotency-key" in post_params
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"npd_party": 7}, "Verwacht tekst, niet een geheel getal."),
+        ({"location_id": "hier"}, "Geen geldige UUID."),
+        ({"naam": "Jan"}, "Het veld 'naam' bestaat niet."),
+    ],
+)
+async def test_a_malformed_body_names_the_field_in_dutch(client, container, lib, token, change, message):
+    body = assert_problem(await post_question(client, lib, token, question(lib, **change)), 400)
+    assert message in [e["message"] for e in body["errors"]], body
+    assert await registered(container, lib) == 0
+
+
+async def test_a_conflicting_key_is_named_as_the_client_sent_it(client, lib, token):
+    key = str(uuid4())
+    assert (await post_question(client, lib, token, question(lib), key)).status_code == 201
+    body = assert_problem(
+        await post_question(client, lib, token, question(lib, help="samen_gezocht"), key), 409
+    )
+    assert f"({key})" in body["detail"] and "api:" not in body["detail"]
