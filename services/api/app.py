@@ -14,6 +14,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig
 from litestar.static_files import create_static_files_router
@@ -187,7 +188,21 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
             DomainError: errors.domain_error,
             Exception: errors.server_error,
         },
-        openapi_config=OpenAPIConfig(title="IDO-registratie API", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="IDO-registratie API",
+            version="1",
+            path="/schema",
+            description="Every operation needs an API token (Account → API-tokens): `Authorization: Bearer …`. "
+            "Refusals are problem+json (RFC 9457) with a Dutch `detail`; registrations take an `Idempotency-Key`.",
+            components=Components(
+                security_schemes={
+                    "apiToken": SecurityScheme(
+                        type="http", scheme="bearer", description="An API token (ido_…)"
+                    )
+                }
+            ),
+            security=[{"apiToken": []}],
+        ),
         request_max_body_size=MAX_BODY,
         lifespan=[lifespan],
         debug=False,
