@@ -138,6 +138,12 @@ def private_redis(tmp_path):
 
 
 @pytest.fixture
+def worker_env(env, settings, private_redis, tmp_path):
+    """The environment of our processes on the test's own Redis (the database migrated by `settings`)."""
+    return {**env, "REDIS_URL": private_redis.url, "IDO_VAR_DIR": str(tmp_path)}
+
+
+@pytest.fixture
 def procs(tmp_path):
     """Start our processes (`ido worker`, `ido serve`, …) with their output in tmp_path; stopped afterwards."""
     started: list[Proc] = []

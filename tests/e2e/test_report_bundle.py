@@ -20,7 +20,6 @@ from infra.reports import bundle
 from tests.e2e.conftest import csrf_of, login
 from tests.e2e.report_data import YEAR, ask, at, known_library, project, xlsx_sheets
 from tests.e2e.test_planning_http import user
-from tests.e2e.test_workers import private_redis, procs, worker_env  # noqa: F401, F811 (fixtures)
 
 HX = {"HX-Request": "true"}
 

@@ -21,11 +21,6 @@ from tests.e2e.processes import free_port, wait_for
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def worker_env(env, settings, private_redis, tmp_path):
-    return {**env, "REDIS_URL": private_redis.url, "IDO_VAR_DIR": str(tmp_path)}
-
-
 async def total(container, tenant_id) -> int:
     async with container.reader.platform() as conn:
         return (
