@@ -18,7 +18,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
     app = Celery(
         "ido", broker=settings.celery_broker_url, include=["services.worker.tasks", "services.worker.signals"]
     )
-    transport = {"visibility_timeout": VISIBILITY_TIMEOUT}
+    # socket timeouts: a Redis that stops answering (a network partition, not a refused connection) fails a
+    # publish or a poll in seconds instead of hanging a web thread or a task; longer than the 1 s BRPOP poll
+    transport = {"visibility_timeout": VISIBILITY_TIMEOUT, "socket_timeout": 10, "socket_connect_timeout": 5}
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

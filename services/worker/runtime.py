@@ -42,7 +42,15 @@ def worker(settings: Settings) -> Worker:
         container = build(settings.with_(web_pool_size=2))
         loop.run_until_complete(check_feed(container))  # a logically restored database: refuse to work
         runner = Runner(container.db, container.events, all_projections(settings, container.events))
-        _current = (os.getpid(), Worker(container, runner, Redis.from_url(settings.redis_url), loop))
+        _current = (
+            os.getpid(),
+            Worker(
+                container,
+                runner,
+                Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5),
+                loop,
+            ),
+        )
     return _current[1]
 
 
