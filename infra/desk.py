@@ -68,8 +68,8 @@ class Desk:
         self.clock = clock
         self.waker = waker or NoWaker()
 
-    async def context(self, tenant_id: UUID) -> q.DeskContext:
-        async with self.db.tenant(tenant_id) as conn:  # one transaction for both reads
+    async def context(self, tenant_id: UUID, *, conn: AsyncConnection | None = None) -> q.DeskContext:
+        async with self.db.within(tenant_id, conn) as conn:  # one transaction for both reads
             locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
             partners = await self.partners.active_ids(tenant_id, conn=conn)
         return q.DeskContext(
@@ -96,18 +96,18 @@ class Desk:
         key: str,
         payload: Any,
         stream_id: str,
-        decide: Callable[[], list[msgspec.Struct]],
+        decide: Callable[[q.DeskContext], list[msgspec.Struct]],
         meta: dict[str, Any],
         body: dict[str, Any],
         status: int = 201,
     ) -> Outcome:
         """Decide and append under an idempotency key: the same key with the same payload answers what the
-        first request answered; the same key with another payload raises IdempotencyConflict."""
+        first request answered; the same key with another payload raises IdempotencyConflict. The decision's
+        context (locations, active partners) is read in the same transaction, and only for a new key."""
 
         async def append(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-            new = [
-                NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(decide())
-            ]
+            events = decide(await self.context(tenant_id, conn=conn))
+            new = [NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(events)]
             await self.store.append(tenant_id, stream_id, new, expected_version=0, conn=conn)
             return status, body
 
@@ -119,25 +119,23 @@ class Desk:
     async def register(
         self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]
     ) -> Outcome:
-        ctx = await self.context(tenant_id)
         return await self.run_once(
             tenant_id,
             key,
             ("register", cmd),
             q.stream_id(cmd.question_id),
-            lambda: q.register(cmd, ctx),
+            lambda ctx: q.register(cmd, ctx),
             meta,
             {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
         )
 
     async def tally(self, tenant_id: UUID, cmd: q.TallyQuestions, key: str, meta: dict[str, Any]) -> Outcome:
-        ctx = await self.context(tenant_id)
         return await self.run_once(
             tenant_id,
             key,
             ("tally", cmd),
             q.stream_id(cmd.question_id),
-            lambda: q.tally(cmd, ctx),
+            lambda ctx: q.tally(cmd, ctx),
             meta,
             {"question_id": str(cmd.question_id), "count": cmd.count},
         )

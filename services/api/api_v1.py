@@ -154,13 +154,12 @@ async def register_question(
     payload = msgspec.structs.replace(
         cmd, visit_id=data.visit_id or UUID(int=0)
     )  # the body, not the fresh id
-    ctx = await svc.desk.context(tenant.tenant_id)
     outcome = await svc.desk.run_once(
         tenant.tenant_id,
         "api:" + idempotency_key,
         ("register", payload),
         q.stream_id(cmd.question_id),
-        lambda: q.register(cmd, ctx),
+        lambda ctx: q.register(cmd, ctx),
         meta(request, "api"),
         {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
     )
