@@ -34,10 +34,13 @@ async def build_watching(container, bundle_id: UUID, monkeypatch) -> list[tuple[
     monkeypatch.setattr(bundle, "PROGRESS_EVERY", 0.0)
     seen: list[tuple[int, int]] = []
     job = asyncio.create_task(bundle.build(container.db, container.reader, bundle_id, date.today()))
-    while not job.done():
+    while True:
+        finished = job.done()  # read once more after the end: the last progress may fall between two polls
         b = await bundle.get(container.db, bundle_id)
         if (b.done, b.total) not in seen:
             seen.append((b.done, b.total))
+        if finished:
+            break
         await asyncio.sleep(0.005)
     assert await job == "done"
     return seen
