@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import text
@@ -19,8 +19,6 @@ from infra.partners import Partners
 MAX_YEARS = 3
 TOP_TOPICS = 10
 COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1"
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -208,11 +206,6 @@ async def _partner_names(db: Database, tenant_id: UUID) -> dict[str, str]:
     return {str(p.partner_id): p.name for p in await Partners(db).list(tenant_id)}
 
 
-async def _one(db: Database, query: Callable[..., Awaitable[T]], s: Selection, *extra: Any) -> T:
-    async with db.tenant(s.tenant_id) as conn:
-        return await query(conn, s, *extra)
-
-
 async def overview(
     db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
 ) -> Overview:
@@ -232,58 +225,3 @@ async def overview(
             referrals=await _referrals(conn, s, names),
             heatmap=await _heatmap(conn, s),
         )
-
-
-async def total(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> int:
-    return await _one(db, _total, Selection(tenant_id, first, last, location_id))
-
-
-async def questions_per_week(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Week]:
-    return await _one(db, _weeks, Selection(tenant_id, first, last, location_id))
-
-
-async def per_party(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    return await _one(db, _parties, Selection(tenant_id, first, last, location_id))
-
-
-async def top_topics(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    return await _one(db, _topics, Selection(tenant_id, first, last, location_id))
-
-
-async def per_help(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    return await _one(db, _help, Selection(tenant_id, first, last, location_id))
-
-
-async def per_kind(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    return await _one(db, _kinds, Selection(tenant_id, first, last, location_id))
-
-
-async def per_channel(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    return await _one(db, _channels, Selection(tenant_id, first, last, location_id))
-
-
-async def referrals_per_partner(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> list[Count]:
-    names = await _partner_names(db, tenant_id)
-    return await _one(db, _referrals, Selection(tenant_id, first, last, location_id), names)
-
-
-async def heatmap(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
-) -> Heatmap:
-    return await _one(db, _heatmap, Selection(tenant_id, first, last, location_id))

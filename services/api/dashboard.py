@@ -18,7 +18,6 @@ from litestar.response import Response, Template
 from domain.errors import DomainError
 from infra import dashboard as figures
 from infra.courses_query import figures_per_programme
-from infra.db import Database
 from infra.desk import TZ
 from infra.locations import Location
 from services.api import charts
@@ -43,14 +42,6 @@ TABLES = {
     "channels": Table("Kanaal", ("Kanaal", "Vragen")),
     "referrals": Table("Doorverwijzingen per lokale partner", ("Lokale partner", "Doorverwijzingen")),
     "heatmap": Table("Drukte per dag en uur", ("Dag", *(f"{h:02d}:00" for h in range(24)))),
-}
-COUNT_QUERIES = {
-    "parties": figures.per_party,
-    "topics": figures.top_topics,
-    "help": figures.per_help,
-    "kinds": figures.per_kind,
-    "channels": figures.per_channel,
-    "referrals": figures.referrals_per_partner,
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -116,7 +107,8 @@ class DashboardController(Controller):
             raise NotFoundException()
         svc = request.app.state.services
         f = _filters(request, await svc.locations(lib.tenant_id))  # a DomainError becomes a 422 page
-        rows = await _rows(svc.container.db, lib.tenant_id, table, f)
+        o = await figures.overview(svc.container.db, lib.tenant_id, f.first, f.last, f.location_id)
+        rows = _rows(o, table)
         name = f"{lib.slug}-{table}-{f.first.isoformat()}-{f.last.isoformat()}.csv"
         return Response(
             content=to_csv(TABLES[table].header, rows),
@@ -144,17 +136,13 @@ def _charts(o: figures.Overview, locations: list[Location]) -> dict[str, Any]:
     }
 
 
-async def _rows(db: Database, tenant_id: UUID, table: str, f: Filters) -> list[tuple[Any, ...]]:
-    args = (db, tenant_id, f.first, f.last, f.location_id)
+def _rows(o: figures.Overview, table: str) -> list[tuple[Any, ...]]:
+    """The CSV rows of one table of the overview (the same snapshot the page shows)."""
     if table == "weeks":
-        return [
-            (f"{w.year}-W{w.week:02d}", w.monday.isoformat(), w.count)
-            for w in await figures.questions_per_week(*args)
-        ]
+        return [(f"{w.year}-W{w.week:02d}", w.monday.isoformat(), w.count) for w in o.weeks]
     if table == "heatmap":
-        matrix = await figures.heatmap(*args)
-        return [(charts.DAYS[d], *row) for d, row in enumerate(matrix.counts)]
-    return [(c.label, c.count) for c in await COUNT_QUERIES[table](*args)]
+        return [(charts.DAYS[d], *row) for d, row in enumerate(o.heatmap.counts)]
+    return [(c.label, c.count) for c in getattr(o, table)]
 
 
 def _cell(value: Any) -> str:
