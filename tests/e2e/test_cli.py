@@ -33,6 +33,14 @@ class Result:
     err: str
 
 
+def create_user(
+    env: dict[str, str], email: str, role: str, *scope: str, password: str | None = None
+) -> Result:
+    """`ido users create` with the password on stdin (GOOD_PASSWORD unless given)."""
+    args = ("users", "create", "--email", email, "--role", role, *scope, "--password-stdin")
+    return ido(env, *args, stdin=(GOOD_PASSWORD if password is None else password) + "\n")
+
+
 def ido(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = TIMEOUT) -> Result:
     p = subprocess.run(
         [sys.executable, "-m", "services.cli.main", *args],
@@ -250,18 +258,7 @@ async def _expected_scope(db: Db, role: str, tenant: str, poi: str) -> tuple[obj
 @pytest.mark.parametrize("role", ROLES)
 async def test_users_create_with_password_from_stdin(env, db, tenant, poi, role):
     email = f"{role}-{suffix()}@e2e.example"
-    r = ido(
-        env,
-        "users",
-        "create",
-        "--email",
-        email.upper(),
-        "--role",
-        role,
-        *_scope_args(role, tenant, poi),
-        "--password-stdin",
-        stdin=GOOD_PASSWORD + "\n",
-    )
+    r = create_user(env, email.upper(), role, *_scope_args(role, tenant, poi))
     assert_ok(r)
     assert email in r.out and role in r.out
     assert GOOD_PASSWORD not in r.out
@@ -288,21 +285,7 @@ async def test_users_create_without_password(env, db, tenant, poi, role):
 
 async def test_users_create_again_adds_a_role_and_keeps_the_password(env, db, tenant):
     email = f"multi-{suffix()}@e2e.example"
-    assert_ok(
-        ido(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            "desk",
-            "--tenant",
-            tenant,
-            "--password-stdin",
-            stdin=GOOD_PASSWORD + "\n",
-        )
-    )
+    assert_ok(create_user(env, email, "desk", "--tenant", tenant))
     hash_before = (await db.user(email))["password_hash"]
     for _ in range(2):  # the same role twice gives one membership
         assert_ok(ido(env, "users", "create", "--email", email, "--role", "kb_analyst"))
@@ -470,20 +453,7 @@ async def test_tenant_and_poi_together(env, db, tenant, poi):
 async def test_wrong_scope_for_role(env, db, tenant, poi, role, scope):
     email = f"scope-{suffix()}@e2e.example"
     scope = [{"POI": poi, "TENANT": tenant}.get(a, a) for a in scope]
-    line = assert_refused(
-        ido(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            role,
-            *scope,
-            "--password-stdin",
-            stdin=GOOD_PASSWORD + "\n",
-        )
-    )
+    line = assert_refused(create_user(env, email, role, *scope))
     assert role in line
     assert await db.user(email) is None
 
@@ -554,53 +524,15 @@ async def test_invalid_email(env, db, email):
 )
 async def test_refused_password(env, db, tenant, password):
     email = f"pw-{suffix()}@e2e.example"
-    assert_refused(
-        ido(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            "desk",
-            "--tenant",
-            tenant,
-            "--password-stdin",
-            stdin=password + "\n",
-        )
-    )
+    assert_refused(create_user(env, email, "desk", "--tenant", tenant, password=password))
     assert await db.user(email) is None
 
 
 async def test_refused_password_leaves_an_existing_user_as_it_was(env, db):
     email = f"pw-{suffix()}@e2e.example"
-    assert_ok(
-        ido(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            "kb_analyst",
-            "--password-stdin",
-            stdin=GOOD_PASSWORD + "\n",
-        )
-    )
+    assert_ok(create_user(env, email, "kb_analyst"))
     before = (await db.user(email))["password_hash"]
-    assert_refused(
-        ido(
-            env,
-            "users",
-            "create",
-            "--email",
-            email,
-            "--role",
-            "platform_admin",
-            "--password-stdin",
-            stdin="wachtwoord1234\n",
-        )
-    )
+    assert_refused(create_user(env, email, "platform_admin", password="wachtwoord1234"))
     assert (await db.user(email))["password_hash"] == before
     assert [m["role"] for m in await db.memberships(email)] == ["kb_analyst"]
 
