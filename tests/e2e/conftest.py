@@ -156,3 +156,28 @@ def procs(tmp_path):
     yield start
     for p in started:
         p.stop()
+
+
+# the browser suites: each module gives its own `browser` fixture (Chromium on its own server)
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (cookies, storage) per test."""
+    from tests.e2e.browser import browser_context
+
+    with browser_context(browser) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def watch():
+    from tests.e2e.browser import Watch
+
+    return Watch()
+
+
+@pytest.fixture
+def page(context, watch):
+    """A page whose console errors and CSP violations `watch` collects."""
+    return watch.attach(context.new_page())

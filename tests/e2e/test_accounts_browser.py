@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
 from domain.accounts import Role
 from tests.e2e.browser import (
     Server,
     Watch,
     assert_no_violations,
-    browser_context,
     chromium,
     login,
     settled,
@@ -64,22 +63,6 @@ def browser(acct_server, people) -> Iterator[Browser]:
     acct_server.wait_until_ready()
     with chromium() as b:
         yield b
-
-
-@pytest.fixture
-def context(browser) -> Iterator[BrowserContext]:
-    with browser_context(browser) as ctx:
-        yield ctx
-
-
-@pytest.fixture
-def watch() -> Watch:
-    return Watch()
-
-
-@pytest.fixture
-def page(context, watch) -> Page:
-    return watch.attach(context.new_page())
 
 
 def invitation_path(smtp: SmtpServer, email: str) -> str:

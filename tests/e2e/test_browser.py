@@ -12,14 +12,12 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.browser import (
     TIMEOUT_MS,
     Server,
-    Watch,
     assert_no_violations,
-    browser_context,
     chromium,
     expect_count,
     has_marker,
@@ -57,22 +55,6 @@ def browser(server, libs) -> Iterator[Browser]:
     server.wait_until_ready()
     with chromium() as b:
         yield b
-
-
-@pytest.fixture
-def context(browser) -> Iterator[BrowserContext]:
-    with browser_context(browser) as ctx:
-        yield ctx
-
-
-@pytest.fixture
-def watch() -> Watch:
-    return Watch()
-
-
-@pytest.fixture
-def page(context, watch) -> Page:
-    return watch.attach(context.new_page())
 
 
 def _desk_url(server: Server, lib: Lib) -> str:
