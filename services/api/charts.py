@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from domain.opening_hours import WEEKDAYS
 from infra.dashboard import Count, Heatmap, Week
 from infra.locations import Location
 
 WIDTH = 640
 HBAR_WIDTH = 480  # narrower: these charts sit two side by side
 LEVELS = 5  # shades of a heatmap cell with questions; 0 is an empty cell
-DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+DAYS = WEEKDAYS
 KEY_STEP = 64  # legend entries, left to right
 LEGEND_ROOM = 40  # below the grid
 SHORT_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")

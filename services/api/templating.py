@@ -6,23 +6,9 @@ from datetime import date, datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from domain.opening_hours import WEEKDAYS as DAYS
+from domain.report import MONTH_NAMES as MONTHS
 from infra.desk import TZ
-
-DAYS = ["maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"]
-MONTHS = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 def local_time(value: datetime) -> str:
