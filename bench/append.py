@@ -42,6 +42,7 @@ from domain.ido import IdoRegistered, Variant
 from domain.ports import NewEvent
 from infra.codec import json_dumps
 from infra.settings import Settings
+from tests.servers import TestDatabase, create_database, drop_database, is_superuser, plain_url, settings_env
 
 REDIS_PLACEHOLDER = "redis://127.0.0.1:6379/15"  # Settings wants one; the bench never connects to Redis
 
@@ -56,69 +57,6 @@ RAW_INSERT = (
 
 
 # --- the database the bench works in ----------------------------------------------------------------------
-
-
-def _plain(url: str) -> str:
-    """The URL as asyncpg.connect wants it (no +asyncpg driver suffix)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-@dataclass
-class BenchDatabase:
-    name: str
-    owner: str
-    app_role: str
-    reader_role: str
-    owner_url: str
-
-
-async def _is_superuser(url: str) -> bool:
-    conn = await asyncpg.connect(_plain(url))
-    try:
-        return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-    finally:
-        await conn.close()
-
-
-async def create_database(admin_url: str) -> BenchDatabase:
-    name = f"ido_bench_{secrets.token_hex(4)}"
-    db = BenchDatabase(
-        name,
-        f"{name}_owner",
-        f"{name}_app",
-        f"{name}_reader",
-        make_url(admin_url)
-        .set(database=name, username=f"{name}_owner", password="owner")
-        .render_as_string(hide_password=False),
-    )
-    conn = await asyncpg.connect(_plain(admin_url))
-    try:
-        await conn.execute(f"CREATE ROLE {db.owner} LOGIN PASSWORD 'owner' CREATEROLE")
-        await conn.execute(f"CREATE DATABASE {db.name} OWNER {db.owner}")
-    finally:
-        await conn.close()
-    return db
-
-
-async def drop_database(admin_url: str, db: BenchDatabase) -> None:
-    conn = await asyncpg.connect(_plain(admin_url))
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {db.name} WITH (FORCE)")
-        for role in (db.app_role, db.reader_role, db.owner):
-            await conn.execute(f"DROP ROLE IF EXISTS {role}")
-    finally:
-        await conn.close()
-
-
-def bench_env(db: BenchDatabase, redis_url: str) -> dict[str, str]:
-    return {
-        "DATABASE_URL": db.owner_url,
-        "REDIS_URL": redis_url,
-        "DB_APP_ROLE": db.app_role,
-        "DB_APP_PASSWORD": "app",
-        "DB_READER_ROLE": db.reader_role,
-        "DB_READER_PASSWORD": "reader",
-    }
 
 
 # --- measuring ---------------------------------------------------------------------------------------------
@@ -206,8 +144,8 @@ async def main_async(settings: Settings, args: argparse.Namespace, admin_url: st
     settings = settings.with_(web_pool_size=max(16, writers, batch_writers))
     container = build(settings)
     store, codec = container.events, container.codec
-    owner = await asyncpg.connect(_plain(settings.database_url))
-    admin = await asyncpg.connect(_plain(admin_url)) if admin_url else None
+    owner = await asyncpg.connect(plain_url(settings.database_url))
+    admin = await asyncpg.connect(plain_url(admin_url)) if admin_url else None
     raw_pool = None
     raw_conns: list = []
     try:
@@ -225,7 +163,7 @@ async def main_async(settings: Settings, args: argparse.Namespace, admin_url: st
         await owner.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{settings.app_role}"')
 
         raw_pool = await asyncpg.create_pool(
-            _plain(settings.app_database_url), min_size=writers, max_size=writers
+            plain_url(settings.app_database_url), min_size=writers, max_size=writers
         )
         raw_conns.extend([await raw_pool.acquire() for _ in range(writers)])
 
@@ -404,15 +342,15 @@ def main(argv: list[str] | None = None) -> None:
         from infra.embedded import ensure_servers
 
         embedded = ensure_servers(env)
-    db: BenchDatabase | None = None
+    db: TestDatabase | None = None
     admin_url: str | None = None
     try:
         if args.in_place:
             settings = Settings.from_env(env)
-        elif asyncio.run(_is_superuser(env["DATABASE_URL"])):
+        elif is_superuser(env["DATABASE_URL"]):
             admin_url = env["DATABASE_URL"]
-            db = asyncio.run(create_database(admin_url))
-            settings = Settings.from_env({**env, **bench_env(db, env["REDIS_URL"])})
+            db = create_database(admin_url)
+            settings = Settings.from_env({**env, **settings_env(db, env["REDIS_URL"])})
         else:
             sys.exit(
                 "DATABASE_URL is not a superuser, so no throwaway database can be made; "
@@ -432,7 +370,7 @@ def main(argv: list[str] | None = None) -> None:
         figures = runner(main_async(settings, args, admin_url))
     finally:
         if db is not None and admin_url is not None:
-            asyncio.run(drop_database(admin_url, db))
+            drop_database(admin_url, db)
         if embedded is not None:
             embedded.stop()
     print(json.dumps(figures))

@@ -51,6 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID, uuid4
 
+from tests.servers import plain_url
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-wachtwoord-2026"
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -511,12 +513,9 @@ def sample_lag(
     """In a thread: from `begin` (the desks start) every 0.5 s until `stop`, then until the read models caught
     up (at most 60 s). Only events of the load count, not the set-up's."""
     import asyncpg
-    from sqlalchemy.engine import make_url
 
     async def run() -> None:
-        conn = await asyncpg.connect(
-            make_url(reader_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+        conn = await asyncpg.connect(plain_url(reader_url))
         try:
             await asyncio.to_thread(begin.wait)
             since = await conn.fetchval("SELECT clock_timestamp()")
@@ -549,7 +548,6 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
     from datetime import UTC, date, datetime
 
     import asyncpg
-    from sqlalchemy.engine import make_url
 
     from domain import ido
     from domain.accounts import Role
@@ -586,9 +584,7 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
             await container.accounts.create_user(email, Role.DESK, tenant_slug=slug)
             desks.append(DeskUser(email, slug, str(tenant_id)))
         # argon2 takes ~0.1 s a hash: hash the one bench password once and give it to every bench user
-        owner = await asyncpg.connect(
-            make_url(settings.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        )
+        owner = await asyncpg.connect(plain_url(settings.database_url))
         try:
             await owner.execute(
                 "UPDATE users SET password_hash = $1 WHERE email = ANY($2::text[])",
@@ -972,7 +968,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures))
         return 1 if check and (check.lost or check.duplicated) else 0
 
-    from tests.servers import create_database, drop_database, settings_env
+    from tests.servers import create_database, drop_database, is_superuser, settings_env
 
     env = dict(os.environ)
     embedded = None
@@ -985,7 +981,7 @@ def main(argv: list[str] | None = None) -> int:
     log_path = Path(tempfile.mkstemp(prefix="desk_load_server_", suffix=".log")[1])
     try:
         if not args.in_place:
-            if not asyncio.run(_is_superuser(env["DATABASE_URL"])):
+            if not is_superuser(env["DATABASE_URL"]):
                 sys.exit(
                     "DATABASE_URL is not a superuser, so no throwaway database can be made; pass "
                     "--in-place to set up in that database (bench library, users and events stay there)"
@@ -1068,19 +1064,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"profile: {args.profile}")
     print(json.dumps(figures))
     return 1 if figures["lost"] or figures["duplicated"] else 0
-
-
-async def _is_superuser(url: str) -> bool:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    conn = await asyncpg.connect(
-        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    )
-    try:
-        return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-    finally:
-        await conn.close()
 
 
 if __name__ == "__main__":

@@ -65,6 +65,7 @@ from domain.ports import NewEvent
 from infra.codec import json_dumps
 from infra.desk import TZ
 from infra.settings import Settings
+from tests.servers import plain_url
 
 PROJECTION = "question_stats.v1"
 READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1")
@@ -87,11 +88,6 @@ _LAG_POLL = (
     "pg_snapshot_xmin(pg_current_snapshot())::text AS xmin FROM projection_checkpoints WHERE projection = $1"
 )
 _TX_IDS = "SELECT global_position, tx_id::text AS tx FROM events WHERE global_position = ANY($1::bigint[])"
-
-
-def _plain(url: str) -> str:
-    """The URL as asyncpg.connect wants it (no +asyncpg driver suffix)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def pct(xs: list[float], p: float) -> float:
@@ -296,7 +292,7 @@ async def load(container, settings: Settings, args: argparse.Namespace, rng: ran
         args.events // args.tenants + (1 if i < args.events % args.tenants else 0)
         for i in range(args.tenants)
     ]
-    pool = await asyncpg.create_pool(_plain(settings.app_database_url), min_size=4, max_size=4)
+    pool = await asyncpg.create_pool(plain_url(settings.app_database_url), min_size=4, max_size=4)
     referrals = 0
     schema = codec.schema_version("QuestionRegistered")
 
@@ -768,9 +764,9 @@ async def main_async(settings: Settings, args: argparse.Namespace, admin_url: st
 
     container = build(settings.with_(web_pool_size=max(20, args.lag_rate // 5)))
     dbname = make_url(settings.database_url).database
-    admin = await asyncpg.connect(_plain(admin_url))
-    owner = await asyncpg.connect(_plain(settings.database_url))
-    reader = await asyncpg.connect(_plain(settings.reader_database_url))
+    admin = await asyncpg.connect(plain_url(admin_url))
+    owner = await asyncpg.connect(plain_url(settings.database_url))
+    reader = await asyncpg.connect(plain_url(settings.reader_database_url))
     env = {**os.environ, **ctx_env(settings), "IDO_VAR_DIR": str(workdir)}
     procs = Procs(env, workdir)
     redis_sync = redis_lib.Redis.from_url(settings.redis_url)
@@ -957,18 +953,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from tests.servers import create_database, drop_database, settings_env
+    from tests.servers import create_database, drop_database, is_superuser, settings_env
 
     admin_url = os.environ.get("DATABASE_URL") or DEFAULT_ADMIN
 
-    async def is_superuser() -> bool:
-        conn = await asyncpg.connect(_plain(admin_url))
-        try:
-            return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
-        finally:
-            await conn.close()
-
-    if not asyncio.run(is_superuser()):
+    if not is_superuser(admin_url):
         sys.exit(
             "DATABASE_URL is not a superuser: the bench needs one to create (and drop) a throwaway database"
         )

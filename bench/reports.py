@@ -30,22 +30,15 @@ from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from domain.catalogue import CATALOGUE
 from domain.report import Period
 from infra.bootstrap import build as build_container
 from infra.reports import bundle, service
 from infra.settings import Settings
+from tests.servers import plain_url
 
 KINDS = (("digitale_overheid", 0.85), ("bibliotheekdienst", 0.10), ("overig", 0.05))
-
-
-def _plain(url: str, database: str | None = None) -> str:
-    u = make_url(url).set(drivername="postgresql")
-    if database:
-        u = u.set(database=database)
-    return u.render_as_string(hide_password=False)
 
 
 def question_rows(rng: random.Random, tenant: UUID, locations: list[UUID], n: int, year: int) -> list[tuple]:
@@ -155,7 +148,7 @@ async def main_async(settings: Settings, admin_url: str, dbname: str, args: argp
     year, today = date.today().year - 1, date.today()
     period = Period(year)
     container = build_container(settings)
-    admin = await asyncpg.connect(_plain(admin_url, dbname))
+    admin = await asyncpg.connect(plain_url(admin_url, dbname))
     try:
         [big] = await tenants(container, 1, "groot")
         await seed_library(admin, rng, big, args.questions, year)

@@ -75,7 +75,7 @@ def create_database(admin_url: str) -> TestDatabase:
     )
 
     async def go() -> None:
-        conn = await asyncpg.connect(_plain(admin_url))
+        conn = await asyncpg.connect(plain_url(admin_url))
         try:
             await conn.execute(f"CREATE ROLE {db.owner} LOGIN PASSWORD 'owner' CREATEROLE")
             await conn.execute(f"CREATE DATABASE {db.name} OWNER {db.owner}")
@@ -92,7 +92,7 @@ def drop_database(admin_url: str, db: TestDatabase) -> None:
     import asyncpg
 
     async def go() -> None:
-        conn = await asyncpg.connect(_plain(admin_url))
+        conn = await asyncpg.connect(plain_url(admin_url))
         try:
             await conn.execute(f"DROP DATABASE IF EXISTS {db.name} WITH (FORCE)")
             for role in (db.app_role, db.reader_role, db.owner):
@@ -103,9 +103,28 @@ def drop_database(admin_url: str, db: TestDatabase) -> None:
     asyncio.run(go())
 
 
-def _plain(url: str) -> str:
-    u = make_url(url)
-    return u.set(drivername="postgresql").render_as_string(hide_password=False)
+def plain_url(url: str, database: str | None = None) -> str:
+    """The URL as asyncpg.connect wants it (no +asyncpg driver suffix), optionally for another database."""
+    u = make_url(url).set(drivername="postgresql")
+    if database:
+        u = u.set(database=database)
+    return u.render_as_string(hide_password=False)
+
+
+def is_superuser(url: str) -> bool:
+    """Whether the role of `url` may create databases and roles (the benches make throwaway ones)."""
+    import asyncio
+
+    import asyncpg
+
+    async def go() -> bool:
+        conn = await asyncpg.connect(plain_url(url))
+        try:
+            return bool(await conn.fetchval("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
 
 
 def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy.engine import make_url
 
 from infra.demo import DEMO_PASSWORD, USERS
 from infra.migrate import head_revision
+from tests.servers import plain_url
 
 TIMEOUT = 120
 GOOD_PASSWORD = "Paarse-olifant-zingt-7"
@@ -74,16 +74,12 @@ def suffix() -> str:
     return secrets.token_hex(4)
 
 
-def _plain(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 class Db:
     """Reads as the owning role (platform tables have no RLS) or as the reader role (events across tenants)."""
 
     def __init__(self, settings) -> None:
-        self.owner_url = _plain(settings.database_url)
-        self.reader_url = _plain(settings.reader_database_url)
+        self.owner_url = plain_url(settings.database_url)
+        self.reader_url = plain_url(settings.reader_database_url)
 
     async def fetch(self, sql: str, *args: object, reader: bool = False) -> list[asyncpg.Record]:
         conn = await asyncpg.connect(self.reader_url if reader else self.owner_url)
