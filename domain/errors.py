@@ -34,7 +34,7 @@ class IdempotencyConflict(DomainError):
 
     def __init__(self, event_id: object) -> None:
         super().__init__(
-            f"Deze sleutel ({event_id}) is al gebruikt voor een andere registratie; "
+            "Deze sleutel is al gebruikt voor een andere registratie; "
             "een herhaalde verzending moet precies dezelfde gegevens bevatten."
         )
         self.event_id = event_id

@@ -54,7 +54,7 @@ async def run_once(db: Database, tenant_id: UUID, key: str, payload: Any, action
         if (await conn.execute(_CLAIM, {"t": tenant_id, "k": key, "h": digest})).scalar() is None:
             row = (await conn.execute(_STORED, {"t": tenant_id, "k": key})).one()
             if bytes(row.request_hash) != digest:
-                raise IdempotencyConflict(key.removeprefix("api:"))  # the key as the client sent it
+                raise IdempotencyConflict(key)
             return Outcome(row.status, from_jsonb(row.response), replayed=True)
         status, body = await action(conn)
         await conn.execute(_ANSWER, {"t": tenant_id, "k": key, "s": status, "r": json_dumps(body)})
