@@ -53,7 +53,13 @@ from services.api import (
     verantwoording_kb,
 )
 from services.api.legacy_import import LegacyImportController
-from services.api.middleware import add_security_headers, authentication, same_origin, security_headers
+from services.api.middleware import (
+    add_security_headers,
+    authentication,
+    log_request,
+    request_context,
+    same_origin,
+)
 from services.api.templating import configure_environment
 from services.worker.celery_app import make_celery
 
@@ -181,8 +187,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
             cookie_samesite="lax",
             exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
         ),
-        middleware=[security_headers, PROMETHEUS.middleware, same_origin, authentication],
-        before_send=[add_security_headers],
+        middleware=[request_context, PROMETHEUS.middleware, same_origin, authentication],
+        before_send=[add_security_headers, log_request],
         exception_handlers={
             HTTPException: errors.http_error,
             DomainError: errors.domain_error,

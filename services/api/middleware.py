@@ -30,8 +30,8 @@ SECURITY_HEADERS = {
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    """A request id for the logs and the answer; the headers themselves are set in `add_security_headers`."""
+def request_context(app: ASGIApp) -> ASGIApp:
+    """A request id and start time for the logs and the answer (sent by the before-send hooks below)."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -59,22 +59,22 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
     if not scope["path"].startswith("/static/"):
         headers.setdefault("cache-control", "no-store")
-    if not scope["path"].startswith(UNLOGGED):
-        _log_request(scope, message["status"])
 
 
 UNLOGGED = ("/static/", "/healthz", "/readyz", "/metrics")
 
 
-def _log_request(scope: Scope, status: int) -> None:
-    """One line per answer: the route template (ids and slugs are not in it; the tenant id is bound by the
-    library scope), never the query string, the body or who the visitor was."""
+async def log_request(message: Message, scope: Scope) -> None:
+    """A before-send hook: one line per answer with the route template (ids and slugs are not in it; the tenant
+    id is bound by the library scope), never the query string, the body or who the visitor was."""
+    if message["type"] != "http.response.start" or scope["path"].startswith(UNLOGGED):
+        return
     started = scope.get("ido_started")
     log.info(
         "request",
         method=scope["method"],
         route=scope.get("path_template") or "-",
-        status=status,
+        status=message["status"],
         ms=round((time.perf_counter() - started) * 1000, 1) if started else None,
         user_id=str(who.user_id) if (who := scope.get("ido_who")) else None,
     )
