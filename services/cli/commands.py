@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -282,12 +281,9 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
 
 
 def cli_meta(via: str) -> dict[str, str]:
-    """Event metadata of a CLI run: the operating-system account as the actor, the run as the request."""
-    try:
-        account = getpass.getuser()
-    except (KeyError, OSError):  # no name for the uid in a bare container
-        account = str(os.getuid())
-    return {"actor": f"cli:{account}", "request_id": uuid4().hex[:16], "via": via}
+    """Event metadata of a CLI run: the command line as the actor (no account name: events hold no personal data),
+    the run as the request."""
+    return {"actor": "cli", "request_id": uuid4().hex[:16], "via": via}
 
 
 def _quiet_logs() -> None:
