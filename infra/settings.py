@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
@@ -13,6 +14,16 @@ def _asyncpg_url(url: str) -> str:
     """Accept postgres://, postgresql:// or postgresql+asyncpg:// and answer the asyncpg form."""
     u = make_url(url)
     return u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+
+
+def _instant(value: str, var: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise RuntimeError(f"{var} is geen tijdstip (ISO 8601 met tijdzone, bv. 2026-12-31T23:30:00+00:00)") from None
+    if at.tzinfo is None:
+        raise RuntimeError(f"{var} heeft geen tijdzone (bv. 2026-12-31T23:30:00+00:00)")
+    return at
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class Settings:
     notice_retry_for_hours: float = 24.0  # then a delivery is marked failed
     cookie_secure: bool = False
     web_pool_size: int = 10
+    fixed_now: datetime | None = None  # IDO_FIXED_NOW: the clock stands at this instant (tests, demos)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -68,6 +80,8 @@ class Settings:
         ):
             if env.get(var):
                 kw[field] = float(env[var])
+        if env.get("IDO_FIXED_NOW"):
+            kw["fixed_now"] = _instant(env["IDO_FIXED_NOW"], "IDO_FIXED_NOW")
         if env.get("WEB_POOL_SIZE"):
             kw["web_pool_size"] = int(env["WEB_POOL_SIZE"])
         return cls(**kw)  # type: ignore[arg-type]
