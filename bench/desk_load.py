@@ -545,17 +545,18 @@ def sample_lag(
 
 async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[DeskUser]:
     """A POI, n_libraries libraries with one IDO location each, n_desks desk users spread over them."""
-    from datetime import UTC, date, datetime
 
     import asyncpg
 
     from domain import ido
     from domain.accounts import Role
+    from domain.calendar import local_day
     from infra.bootstrap import build
     from infra.passwords import hash_password
     from infra.planning import Planning
 
     container = build(settings)
+    today = local_day(container.clock())
     try:
         suffix = secrets.token_hex(3)
         poi = f"bench-{suffix}"
@@ -572,10 +573,10 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
                 branch="Centrale",
                 variant=ido.Variant.BASIS,
                 inside_library=True,
-                subsidy_year=date.today().year,
-                planned_opening=date.today(),
+                subsidy_year=today.year,
+                planned_opening=today,
             )
-            await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, {})
+            await Planning(container.events, container.clock).register(cmd, {})
             libs.append((slug, tenant_id))
         desks = []
         for i in range(n_desks):

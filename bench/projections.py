@@ -60,6 +60,7 @@ from sqlalchemy.engine import make_url
 
 from domain import ido
 from domain import questions as q
+from domain.calendar import local_day
 from domain.catalogue import CATALOGUE
 from domain.ports import NewEvent
 from infra.codec import json_dumps
@@ -265,7 +266,7 @@ async def load(container, settings: Settings, args: argparse.Namespace, rng: ran
     await container.accounts.create_poi(poi, f"Bench POI {suffix}")
     tenants: list[UUID] = []
     locations: dict[UUID, UUID] = {}
-    today = date.today()
+    today = local_day(container.clock())
     for i in range(args.tenants):
         t = await container.accounts.create_tenant(f"bench-{suffix}-{i:02d}", f"Bench bibliotheek {i}", poi)
         loc = uuid4()
@@ -287,7 +288,7 @@ async def load(container, settings: Settings, args: argparse.Namespace, rng: ran
     partners = {t: [uuid4() for _ in range(4)] for t in tenants}
 
     codec = default_codec()
-    now = datetime.now(UTC)
+    now = container.clock()
     per_tenant = [
         args.events // args.tenants + (1 if i < args.events % args.tenants else 0)
         for i in range(args.tenants)
@@ -586,7 +587,7 @@ async def lag(ctx: Bench) -> Lag:
     waker = Waker(redis, ctx.celery)
     store = ctx.container.events
     rng = random.Random(ctx.args.seed + 1)
-    now = datetime.now(UTC)
+    now = ctx.container.clock()
     dctx = {
         t: q.DeskContext(
             now=now + timedelta(days=1),

@@ -31,6 +31,7 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
+from domain.calendar import local_day
 from domain.catalogue import CATALOGUE
 from domain.report import Period
 from infra.bootstrap import build as build_container
@@ -145,9 +146,10 @@ async def median_seconds(make, runs: int = 3) -> tuple[float, float]:
 
 async def main_async(settings: Settings, admin_url: str, dbname: str, args: argparse.Namespace) -> dict:
     rng = random.Random(args.seed)
-    year, today = date.today().year - 1, date.today()
-    period = Period(year)
     container = build_container(settings)
+    today = local_day(container.clock())
+    year = today.year - 1
+    period = Period(year)
     admin = await asyncpg.connect(plain_url(admin_url, dbname))
     try:
         [big] = await tenants(container, 1, "groot")

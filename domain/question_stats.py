@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, tzinfo
+from datetime import date
 from uuid import UUID
 
 import msgspec
 
 from domain import questions as q
+from domain.calendar import local, local_day
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,28 +53,27 @@ def _signed(event: msgspec.Struct) -> list[tuple[q.Classification, int]]:
     return []
 
 
-def count_deltas(event: msgspec.Struct, tz: tzinfo) -> list[tuple[CountKey, int]]:
+def count_deltas(event: msgspec.Struct) -> list[tuple[CountKey, int]]:
     out = []
     for w, sign in _signed(event):
-        local = w.asked_at.astimezone(tz)
         key = CountKey(
-            local.date(), w.location_id, w.npd_party, w.topic or "", w.kind, w.help or "", w.channel
+            local_day(w.asked_at), w.location_id, w.npd_party, w.topic or "", w.kind, w.help or "", w.channel
         )
         out.append((key, sign * w.count))
     return out
 
 
-def hour_deltas(event: msgspec.Struct, tz: tzinfo) -> list[tuple[HourKey, int]]:
+def hour_deltas(event: msgspec.Struct) -> list[tuple[HourKey, int]]:
     out = []
     for w, sign in _signed(event):
-        local = w.asked_at.astimezone(tz)
-        out.append((HourKey(local.date(), w.location_id, local.hour), sign * w.count))
+        at = local(w.asked_at)
+        out.append((HourKey(at.date(), w.location_id, at.hour), sign * w.count))
     return out
 
 
-def referral_deltas(event: msgspec.Struct, tz: tzinfo) -> list[tuple[ReferralKey, int]]:
+def referral_deltas(event: msgspec.Struct) -> list[tuple[ReferralKey, int]]:
     return [
-        (ReferralKey(w.asked_at.astimezone(tz).date(), w.location_id, w.partner_id), sign * w.count)
+        (ReferralKey(local_day(w.asked_at), w.location_id, w.partner_id), sign * w.count)
         for w, sign in _signed(event)
         if w.partner_id is not None
     ]

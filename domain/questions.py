@@ -8,6 +8,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain.calendar import local_day
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from domain.privacy import check_free_text
@@ -185,7 +186,7 @@ def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: 
     if asked_at > ctx.now + CLOCK_SKEW:
         raise DomainError("Het tijdstip van de vraag ligt in de toekomst.", field=field)
     first = ctx.locations[location_id]
-    if asked_at.date() < first:
+    if local_day(asked_at) < first:
         raise DomainError(
             f"Dit IDO registreert pas vanaf {first:%d-%m-%Y}; kies een latere datum.", field=field
         )

@@ -4,7 +4,9 @@ with completeness warnings and small-cell suppression for views published beyond
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
+
+from domain.calendar import month_bounds, quarter_bounds, year_bounds
 
 MIN_PUBLISHED_COUNT = 5
 SUPPRESSED = "<5"
@@ -48,14 +50,16 @@ class Period:
     quarter: int | None = None
 
     @property
+    def bounds(self) -> tuple[date, date]:
+        return year_bounds(self.year) if self.quarter is None else quarter_bounds(self.year, self.quarter)
+
+    @property
     def first(self) -> date:
-        return date(self.year, 1 if self.quarter is None else 3 * self.quarter - 2, 1)
+        return self.bounds[0]
 
     @property
     def last(self) -> date:
-        if self.quarter is None or self.quarter == 4:
-            return date(self.year, 12, 31)
-        return date(self.year, 3 * self.quarter + 1, 1) - timedelta(days=1)
+        return self.bounds[1]
 
     @property
     def label(self) -> str:
@@ -73,7 +77,7 @@ class Period:
 
 
 def month_last(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return month_bounds(first)[1]
 
 
 def month_label(first: date) -> str:

@@ -7,8 +7,8 @@ import asyncio
 
 import structlog
 
+from domain.calendar import local
 from infra import mail
-from infra.desk import TZ
 from infra.invitations import Invitation
 from infra.settings import Settings
 
@@ -24,7 +24,7 @@ def link(settings: Settings, path: str, token: str) -> str:
 
 async def send_invitation(settings: Settings, invitation: Invitation, token: str) -> None:
     """Raises: mail.MailError."""
-    expires = invitation.expires_at.astimezone(TZ)
+    expires = local(invitation.expires_at)
     plain, html = mail.render(
         "invitation",
         subject=INVITATION_SUBJECT,

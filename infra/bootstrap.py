@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
+from domain.ports import Clock
 from infra.accounts import Accounts
+from infra.clock import clock_for
 from infra.codec import Codec, default_codec
 from infra.db import Database
 from infra.event_store import PostgresEventStore
@@ -21,13 +24,14 @@ class Container:
     codec: Codec
     events: PostgresEventStore
     accounts: Accounts
+    clock: Clock  # every domain "now" of this process: the system clock unless the settings fix one
 
     async def close(self) -> None:
         await self.db.dispose()
         await self.reader.dispose()
 
 
-def build(settings: Settings, *, null_pool: bool = False) -> Container:
+def build(settings: Settings, *, null_pool: bool = False, clock: Clock | None = None) -> Container:
     db = Database.connect(
         settings.app_database_url, pool_size=settings.web_pool_size, null_pool=null_pool, name="ido-app"
     )
@@ -35,11 +39,12 @@ def build(settings: Settings, *, null_pool: bool = False) -> Container:
         settings.reader_database_url, pool_size=4, null_pool=null_pool, name="ido-reader"
     )
     codec = default_codec()
-    return Container(settings, db, reader, codec, PostgresEventStore(db, codec), Accounts(db))
+    clock = clock or clock_for(settings)
+    return Container(settings, db, reader, codec, PostgresEventStore(db, codec, clock), Accounts(db), clock)
 
 
 @asynccontextmanager
-async def container(settings: Settings, **kw: bool) -> AsyncIterator[Container]:
+async def container(settings: Settings, **kw: Any) -> AsyncIterator[Container]:
     c = build(settings, **kw)
     try:
         yield c

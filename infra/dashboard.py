@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.calendar import week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from infra.db import Database
@@ -153,7 +154,7 @@ async def _weeks(conn: AsyncConnection, s: Selection) -> list[Week]:
         f"FROM {COUNTS} WHERE {where} GROUP BY 1"
     )
     found = {r.monday: int(r.n) for r in (await conn.execute(text(sql), params)).all()}
-    monday, out = s.first - timedelta(days=s.first.weekday()), []
+    monday, out = week_start(s.first), []
     while monday <= s.last:
         year, week, _ = monday.isocalendar()
         out.append(Week(year, week, monday, found.get(monday, 0)))

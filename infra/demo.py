@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
+from domain.calendar import local_day
 from domain.errors import NotFound
 from domain.ports import NewEvent
 from infra.bootstrap import Container
@@ -48,8 +49,9 @@ def _id(*parts: str) -> UUID:
     return uuid5(NAMESPACE_URL, "ido-demo:" + ":".join(parts))
 
 
-async def load_demo(c: Container, today: date) -> list[tuple[str, str]]:
-    """Answer the demo logins as (e-mail, role)."""
+async def load_demo(c: Container) -> list[tuple[str, str]]:
+    """Answer the demo logins as (e-mail, role). Dates follow the container's clock."""
+    today = local_day(c.clock())
     try:
         await c.accounts.poi_by_slug(POI[0])
     except NotFound:

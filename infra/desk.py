@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
-from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import text
@@ -16,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from domain import questions as q
+from domain.calendar import day_bounds, local_day
 from domain.ports import NewEvent
 from infra.codec import from_jsonb
 from infra.event_store import PostgresEventStore
@@ -24,7 +24,6 @@ from infra.locations import list_locations
 from infra.partners import Partner, Partners
 from infra.wakeup import NoWaker
 
-TZ = ZoneInfo("Europe/Amsterdam")
 TODAY_ROWS = 25
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
 
@@ -178,7 +177,7 @@ class Desk:
     ) -> Today:
         """What this desk registered today (local time), folded from today's events of the location; retracted
         ones left out. The count covers the day, the rows only the newest `shown`."""
-        start = datetime.combine(self.clock().astimezone(TZ).date(), time(0), TZ)
+        start, end = day_bounds(local_day(self.clock()))
         where_location = (
             "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = :loc"
             if location_id is not None
@@ -196,7 +195,7 @@ class Desk:
                         "t": tenant_id,
                         "types": _TODAY_TYPES,
                         "start": start,
-                        "end": start + timedelta(days=1),
+                        "end": end,
                         "loc": str(location_id),
                     },
                 )

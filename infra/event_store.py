@@ -14,17 +14,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
-from domain.ports import AppendResult, Checkpoint, NewEvent, RecordedEvent
+from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEvent
 from infra.codec import Codec, from_jsonb, json_dumps
 from infra.db import Database
 
 _APPEND = text("""
-INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
+                    recorded_at)
 SELECT :tenant_id, :stream_id,
        COALESCE(CAST(:expected AS integer),
                 (SELECT COALESCE(max(stream_version), 0) FROM events
                   WHERE tenant_id = :tenant_id AND stream_id = :stream_id)) + e.ord,
-       e.id, e.type, e.version, CAST(e.data AS jsonb), CAST(e.meta AS jsonb)
+       e.id, e.type, e.version, CAST(e.data AS jsonb), CAST(e.meta AS jsonb), :recorded_at
 FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS integer[]),
             CAST(:datas AS text[]), CAST(:metas AS text[])) WITH ORDINALITY AS e(id, type, version, data, meta, ord)
 RETURNING stream_version, global_position
@@ -79,11 +80,12 @@ _STREAM_VERSION = text(
 
 class PostgresEventStore:
     """Implements domain.ports.EventStore. Methods take an optional open tenant connection so a caller can
-    combine them with other work in one transaction (projections do)."""
+    combine them with other work in one transaction (projections do). `recorded_at` is the clock's instant."""
 
-    def __init__(self, db: Database, codec: Codec) -> None:
+    def __init__(self, db: Database, codec: Codec, clock: Clock) -> None:
         self.db = db
         self.codec = codec
+        self.clock = clock
 
     async def append(
         self,
@@ -109,6 +111,7 @@ class PostgresEventStore:
             "versions": [v for _, v, _ in encoded],
             "datas": [json_dumps(d) for _, _, d in encoded],
             "metas": [json_dumps(e.metadata) for e in events],
+            "recorded_at": self.clock(),
         }
         try:
             if conn is None:
@@ -126,7 +129,7 @@ class PostgresEventStore:
         """One round trip: ido_append sets the tenant for its own autocommit transaction and inserts."""
         async with self.db.raw() as c:
             return await c.fetch(
-                "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8)",
+                "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 p["tenant_id"],
                 p["stream_id"],
                 p["expected"],
@@ -135,6 +138,7 @@ class PostgresEventStore:
                 p["versions"],
                 p["datas"],
                 p["metas"],
+                p["recorded_at"],
             )
 
     async def _after_conflict(

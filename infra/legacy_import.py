@@ -5,9 +5,7 @@ nothing; reading the file is infra.legacy_sheet."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -16,11 +14,11 @@ from sqlalchemy import text
 
 from domain import legacy_import as li
 from domain import questions as q
+from domain.calendar import TZ
 from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
 from domain.ido import Ido
-from domain.ports import NewEvent
+from domain.ports import Clock, NewEvent
 from infra.codec import from_jsonb
-from infra.desk import TZ
 from infra.event_store import PostgresEventStore
 from infra.legacy_sheet import Sheet
 from infra.locations import list_locations
@@ -55,16 +53,11 @@ Planned = list[tuple[int, list[tuple[UUID, q.QuestionRegistered]]]]
 
 
 class LegacyImporter:
-    """`now` for the "not in the future" check is the real current time unless a clock is given."""
+    """`now` for the "not in the future" check comes from the clock passed in."""
 
-    def __init__(
-        self,
-        store: PostgresEventStore,
-        clock: Callable[[], datetime] | None = None,
-        concurrency: int = CONCURRENCY,
-    ) -> None:
+    def __init__(self, store: PostgresEventStore, clock: Clock, concurrency: int = CONCURRENCY) -> None:
         self.store = store
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock
         self.concurrency = concurrency
 
     async def locations(self, tenant_id: UUID) -> list[Ido]:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
-from domain.ports import AppendResult, Checkpoint, NewEvent, RecordedEvent
+from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEvent
 from infra.codec import Codec, json_dumps
 
 
 class InMemoryEventStore:
-    def __init__(self, codec: Codec) -> None:
+    def __init__(self, codec: Codec, clock: Clock) -> None:
         self.codec = codec
+        self.clock = clock
         self._rows: list[dict[str, Any]] = []  # in commit order: every append is committed at once
         self._by_id: dict[tuple[UUID, UUID], dict[str, Any]] = {}
         self._versions: dict[tuple[UUID, str], int] = {}
@@ -53,7 +53,7 @@ class InMemoryEventStore:
                     "metadata": msgspec.json.decode(json_dumps(e.metadata)),
                     "global_position": len(self._rows) + 1,
                     "tx_id": self._tx,
-                    "recorded_at": datetime.now(UTC),
+                    "recorded_at": self.clock(),
                 }
                 self._rows.append(row)
                 self._by_id[(tenant_id, e.event_id)] = row
@@ -130,7 +130,7 @@ class InMemoryEventStore:
             "metadata": {},
             "global_position": len(self._rows) + 1,
             "tx_id": self._tx,
-            "recorded_at": datetime.now(UTC),
+            "recorded_at": self.clock(),
         }
         self._rows.append(row)
         self._by_id[(tenant_id, event_id)] = row

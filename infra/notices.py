@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import text
 
+from domain.ports import Clock
 from infra import mail, webhooks
 from infra.codec import from_jsonb
 from infra.db import Database
@@ -36,7 +37,7 @@ FROM (SELECT notice_id, channel FROM notice_deliveries
      notices n, pois p
 WHERE d.tenant_id = :t AND d.notice_id = due.notice_id AND d.channel = due.channel
   AND n.tenant_id = d.tenant_id AND n.notice_id = d.notice_id AND p.poi_id = n.poi_id
-RETURNING d.notice_id, d.channel, d.recipient, d.attempts, d.created_at, n.kind, n.subject, n.body, n.location_id,
+RETURNING d.notice_id, d.channel, d.recipient, d.attempts, extract(epoch FROM now() - d.created_at) / 3600 AS age_hours, n.kind, n.subject, n.body, n.location_id,
           n.created_at AS notice_created_at, p.webhook_secret
 """)
 
@@ -66,10 +67,12 @@ class Dispatcher:
         db: Database,
         reader: Database,
         settings: Settings,
+        clock: Clock,
         send_mail: Callable[..., None] = mail.send,
         post: Callable[..., None] = webhooks.post,
     ) -> None:
-        self.db, self.reader, self.settings = db, reader, settings
+        """`clock` dates a delivery for the people who read it; leases and retries run on the database's time."""
+        self.db, self.reader, self.settings, self.clock = db, reader, settings, clock
         self.send_mail, self.post = send_mail, post
 
     async def run_once(self, limit: int = 20) -> int:
@@ -99,7 +102,7 @@ class Dispatcher:
                 from_jsonb(r.body),
                 r.location_id,
                 r.webhook_secret or "",
-                _age_hours(r.created_at),
+                float(r.age_hours),
             )
             for r in rows
         ]
@@ -168,7 +171,7 @@ class Dispatcher:
                 {**params, "o": "error" if error else "delivered", "d": error or ""},
             )
             if error is None:
-                sql = "status = 'delivered', delivered_at = now(), lease_until = NULL, last_error = NULL"
+                sql = "status = 'delivered', delivered_at = :at, lease_until = NULL, last_error = NULL"
             elif c.age_hours >= self.settings.notice_retry_for_hours:
                 sql = "status = 'failed', lease_until = NULL, last_error = :e"
             else:
@@ -181,15 +184,9 @@ class Dispatcher:
                     f"UPDATE notice_deliveries SET {sql} WHERE tenant_id = :t AND notice_id = :id "
                     "AND channel = :ch AND attempts = :n"
                 ),
-                {**params, "e": error, "wait": self.backoff(c.attempt)},
+                {**params, "e": error, "wait": self.backoff(c.attempt), "at": self.clock()},
             )
 
     def backoff(self, attempt: int) -> float:
         base = self.settings.notice_retry_base_seconds * 2 ** (attempt - 1)
         return min(base, 3600.0) * random.uniform(0.9, 1.1)
-
-
-def _age_hours(created_at) -> float:
-    from datetime import UTC, datetime
-
-    return (datetime.now(UTC) - created_at).total_seconds() / 3600

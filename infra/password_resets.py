@@ -26,8 +26,8 @@ VALUES (:id, :h, (SELECT u.user_id FROM users u WHERE u.email = :email AND u.act
 RETURNING user_id
 """)
 _CONSUME = text("""
-UPDATE password_resets r SET used_at = now() FROM users u
-WHERE r.token_hash = :h AND r.used_at IS NULL AND r.expires_at > now() AND u.user_id = r.user_id AND u.active
+UPDATE password_resets r SET used_at = :now FROM users u
+WHERE r.token_hash = :h AND r.used_at IS NULL AND r.expires_at > :now AND u.user_id = r.user_id AND u.active
 RETURNING r.user_id
 """)
 
@@ -82,20 +82,20 @@ class PasswordResets:
             ).first()
         return ResetLink(*row) if row else None
 
-    async def consume(self, token: str, password_hash: str) -> UUID | None:
+    async def consume(self, token: str, password_hash: str, now: datetime) -> UUID | None:
         """Use the link once and set the password; every other open link of the user stops working too.
         None: the link is not (or no longer) usable, and nothing changed."""
         async with self.db.platform() as conn:
-            user_id = (await conn.execute(_CONSUME, {"h": token_hash(token)})).scalar()
+            user_id = (await conn.execute(_CONSUME, {"h": token_hash(token), "now": now})).scalar()
             if user_id is None:
                 return None
             await conn.execute(
-                text("UPDATE users SET password_hash = :p, last_login_at = now() WHERE user_id = :u"),
-                {"p": password_hash, "u": user_id},
+                text("UPDATE users SET password_hash = :p, last_login_at = :now WHERE user_id = :u"),
+                {"p": password_hash, "u": user_id, "now": now},
             )
             await conn.execute(
-                text("UPDATE password_resets SET used_at = now() WHERE user_id = :u AND used_at IS NULL"),
-                {"u": user_id},
+                text("UPDATE password_resets SET used_at = :now WHERE user_id = :u AND used_at IS NULL"),
+                {"u": user_id, "now": now},
             )
         return user_id
 

@@ -11,9 +11,9 @@ import msgspec
 from sqlalchemy import text
 
 from domain import ido
+from domain.calendar import local_day
 from domain.ports import NewEvent
 from infra.db import Database
-from infra.desk import TZ
 from infra.event_store import PostgresEventStore
 from infra.projections.notices import write_notice
 from infra.settings import Settings
@@ -27,7 +27,7 @@ class Planning:
         self.waker = waker or NoWaker()
 
     def today(self) -> date:
-        return self.clock().astimezone(TZ).date()
+        return local_day(self.clock())
 
     async def load(self, tenant_id: UUID, location_id: UUID) -> ido.Ido:
         events = await self.store.read_stream(tenant_id, ido.stream_id(location_id))
@@ -77,11 +77,11 @@ WHERE m.tenant_id = :t AND m.role = 'coordinator' AND u.active ORDER BY u.email
 """)
 
 
-async def overdue_sweep(db: Database, reader: Database, settings: Settings, today: date) -> int:
+async def overdue_sweep(db: Database, reader: Database, settings: Settings, now: datetime) -> int:
     """A planned opening date passed without an opening and without a reschedule: remind the coordinator and
     tell the POI, once per passed date (the dedupe key holds the date). Answer how many notices are new."""
     async with reader.platform() as conn:
-        rows = (await conn.execute(_OVERDUE, {"today": today})).all()
+        rows = (await conn.execute(_OVERDUE, {"today": local_day(now)})).all()
     created = 0
     for r in rows:
         async with db.tenant(r.tenant_id) as conn:
@@ -96,6 +96,7 @@ async def overdue_sweep(db: Database, reader: Database, settings: Settings, toda
                 to_kb=False,
                 subject=f"Geplande opening van {r.name} ({r.planned:%d-%m-%Y}) is verstreken",
                 body={"location": r.name, "planned": r.planned.isoformat()},
+                at=now,
                 coordinators=list(coordinators),
             )
         created += notice is not None

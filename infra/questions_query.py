@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import text
 
 from domain import questions as q
+from domain.calendar import day_bounds
 from infra.codec import Codec, from_jsonb
 from infra.db import Database
 
@@ -21,10 +22,9 @@ class QuestionRow:
 
 
 async def questions_between(
-    db: Database, codec: Codec, tenant_id: UUID, first: date, last: date, tz: tzinfo
+    db: Database, codec: Codec, tenant_id: UUID, first: date, last: date
 ) -> list[QuestionRow]:
-    start = datetime.combine(first, time(0), tz)
-    end = datetime.combine(last + timedelta(days=1), time(0), tz)
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
     async with db.tenant(tenant_id) as conn:
         rows = (
             await conn.execute(

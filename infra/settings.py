@@ -20,7 +20,9 @@ def _instant(value: str, var: str) -> datetime:
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise RuntimeError(f"{var} is geen tijdstip (ISO 8601 met tijdzone, bv. 2026-12-31T23:30:00+00:00)") from None
+        raise RuntimeError(
+            f"{var} is geen tijdstip (ISO 8601 met tijdzone, bv. 2026-12-31T23:30:00+00:00)"
+        ) from None
     if at.tzinfo is None:
         raise RuntimeError(f"{var} heeft geen tijdzone (bv. 2026-12-31T23:30:00+00:00)")
     return at

@@ -8,8 +8,24 @@ import random
 import pytest
 import redis as redis_lib
 
+from infra.clock import FixedClock
 from infra.settings import Settings
+from tests.clock import NOW
 from tests.servers import create_database, drop_database, find_servers, settings_env
+
+
+@pytest.fixture(scope="session")
+def clock() -> FixedClock:
+    """The clock of every container and app the tests build in-process (processes get IDO_FIXED_NOW)."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_start(clock):
+    """Each test starts at NOW; a test that needs another instant sets it (clock.set) and it is undone here."""
+    clock.set(NOW)
+    yield
+    clock.set(NOW)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +67,12 @@ def redis_url(servers):
 @pytest.fixture(scope="session")
 def env(test_db, redis_url) -> dict[str, str]:
     """The environment a process of ours gets in this run (CLI, web server, worker)."""
-    return {**os.environ, **settings_env(test_db, redis_url), "IDO_VAR_DIR": str(_var_dir())}
+    return {
+        **os.environ,
+        **settings_env(test_db, redis_url),
+        "IDO_VAR_DIR": str(_var_dir()),
+        "IDO_FIXED_NOW": NOW.isoformat(),
+    }
 
 
 def _var_dir():

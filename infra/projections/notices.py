@@ -4,6 +4,7 @@ transaction (the transactional outbox); a dispatcher sends them."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -20,8 +21,8 @@ SELECT t.name AS library, t.slug, p.poi_id, p.name AS poi, p.email AS poi_email,
 FROM tenants t JOIN pois p USING (poi_id) WHERE t.tenant_id = :t
 """)
 _NOTICE = text("""
-INSERT INTO notices (tenant_id, notice_id, dedupe_key, kind, location_id, poi_id, to_kb, subject, body)
-VALUES (:t, :id, :key, :kind, :location, :poi, :to_kb, :subject, CAST(:body AS jsonb))
+INSERT INTO notices (tenant_id, notice_id, dedupe_key, kind, location_id, poi_id, to_kb, subject, body, created_at)
+VALUES (:t, :id, :key, :kind, :location, :poi, :to_kb, :subject, CAST(:body AS jsonb), :at)
 ON CONFLICT (tenant_id, dedupe_key) DO NOTHING RETURNING notice_id
 """)
 _DELIVERY = text("""
@@ -41,9 +42,11 @@ async def write_notice(
     to_kb: bool,
     subject: str,
     body: dict[str, Any],
+    at: datetime,
     coordinators: list[str] = (),
 ) -> UUID | None:
-    """Insert a notice with one delivery per channel that has an address; answer None if it existed already."""
+    """Insert a notice with one delivery per channel that has an address; answer None if it existed already.
+    `at` is when the fact happened (the event's recorded_at, or the sweep's clock)."""
     lib = (await conn.execute(_LIBRARY, {"t": tenant_id})).one()
     notice_id = uuid5(NAMESPACE_URL, f"ido-notice:{tenant_id}:{key}")
     body = {**body, "library": lib.library, "library_slug": lib.slug, "poi": lib.poi}
@@ -60,6 +63,7 @@ async def write_notice(
                 "to_kb": to_kb,
                 "subject": subject,
                 "body": json_dumps(body),
+                "at": at,
             },
         )
     ).scalar()
@@ -111,6 +115,7 @@ class Notices:
                 location_id=e.location_id,
                 to_kb=to_kb,
                 subject=rescheduled_subject(e, name),
+                at=r.recorded_at,
                 body={
                     "location": name,
                     "previous_date": e.previous_date.isoformat(),

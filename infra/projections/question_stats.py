@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import question_stats as qs
 from domain.ports import RecordedEvent
-from infra.desk import TZ
 
 
 def _upsert(table: str, keys: list[str], types: list[str]) -> str:
@@ -43,9 +42,9 @@ class QuestionStats:
     ) -> None:
         counts, hours, referrals = [], [], []
         for r in events:
-            counts += qs.count_deltas(r.event, TZ)
-            hours += qs.hour_deltas(r.event, TZ)
-            referrals += qs.referral_deltas(r.event, TZ)
+            counts += qs.count_deltas(r.event)
+            hours += qs.hour_deltas(r.event)
+            referrals += qs.referral_deltas(r.event)
         for table, (keys, types), deltas in zip(
             self.tables, (COUNTS, HOURS, REFERRALS), (counts, hours, referrals), strict=True
         ):

@@ -190,7 +190,7 @@ async def reset(request: Request, token: str) -> Response:
     except DomainError as err:
         return page(request, "accounts/reset.html.j2", status=422, token=token, error=err)
     user_id = await PasswordResets(svc.container.db).consume(
-        token, await asyncio.to_thread(hash_password, password)
+        token, await asyncio.to_thread(hash_password, password), svc.clock()
     )
     if user_id is None:
         return await _reset_gone(request, token) or _link_page(request, "herstel", 410, GONE[LinkState.USED])

@@ -14,10 +14,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 
 from domain import courses as c
+from domain.calendar import local_day
 from domain.errors import DomainError
 from infra.course_commands import Decide, enrol_once, execute_once
 from infra.courses_query import list_courses
-from infra.desk import TZ, id_for_key
+from infra.desk import id_for_key
 from infra.idempotency import Outcome
 from services.api.api_v1 import IdempotencyKey, _tenant, json_only
 from services.api.errors import problem_responses
@@ -146,7 +147,7 @@ async def schedule_course(
         raise DomainError("Onbekend programma.", field="programme") from None
     course_id = id_for_key(tenant.tenant_id, "api:" + idempotency_key, "course")
     locations = {x.location_id for x in await svc.locations(tenant.tenant_id)}
-    today = svc.clock().astimezone(TZ).date()
+    today = local_day(svc.clock())
     args = msgspec.structs.asdict(data) | {"programme": programme}
     outcome = await execute_once(
         svc.courses,

@@ -17,7 +17,7 @@ from domain import questions as q
 from domain.accounts import TENANT_ROLES
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
-from infra.desk import TZ, id_for_key
+from infra.desk import id_for_key
 from infra.questions_query import questions_between
 from services.api.errors import problem, problem_responses
 from services.api.web import meta, require_who
@@ -186,7 +186,7 @@ async def list_questions(
     if to < from_ or to - from_ > timedelta(days=365):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
     svc = request.app.state.services
-    rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to, TZ)
+    rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to)
     return [
         QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
     ]

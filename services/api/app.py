@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -22,6 +20,7 @@ from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
 from domain.errors import DomainError
+from domain.ports import Clock
 from infra.bootstrap import Container, build
 from infra.course_service import CourseService
 from infra.desk import Desk
@@ -82,7 +81,7 @@ class Services:
     throttle: LoginThrottle
     desk: Desk
     partners: Partners
-    clock: Callable[[], datetime]
+    clock: Clock
     planning: Planning
     courses: CourseService
 
@@ -109,10 +108,10 @@ class Services:
         return await list_locations(self.container.db, self.container.codec, tenant_id)
 
 
-def build_services(settings: Settings, clock: Callable[[], datetime] | None = None) -> Services:
-    container = build(settings)
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    container = build(settings, clock=clock)
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    clock = clock or (lambda: datetime.now(UTC))
+    clock = container.clock
     parts = Partners(container.db)
     waker = Waker(redis, make_celery(settings))
     desk = Desk(container.events, parts, clock, waker)
@@ -130,7 +129,7 @@ def build_services(settings: Settings, clock: Callable[[], datetime] | None = No
     )
 
 
-def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> Litestar:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logs()
 

@@ -15,10 +15,11 @@ from litestar.response import Response, Template
 
 from domain import courses as c
 from domain import questions as q
+from domain.calendar import local_day
 from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
 from infra.course_commands import Decide, enrol_once, execute_once
 from infra.courses_query import list_courses
-from infra.desk import TZ, id_for_key
+from infra.desk import id_for_key
 from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other
@@ -87,7 +88,7 @@ class CoursesController(Controller):
             "rows": rows,
             "filters": {"locatie": str(loc_id or ""), "programma": programme or ""},
             "programmes": c.PROGRAMME_LABELS,
-            "today": svc.clock().astimezone(TZ).date(),
+            "today": local_day(svc.clock()),
             "key": _new_key(),
             "error": None,
             "error_form": "schedule",
@@ -109,7 +110,7 @@ class CoursesController(Controller):
         try:
             args = schedule_args(form)
             locations = {x.location_id for x in await svc.locations(lib.tenant_id)}
-            today = svc.clock().astimezone(TZ).date()
+            today = local_day(svc.clock())
             await execute_once(
                 svc.courses,
                 lib.tenant_id,
@@ -166,7 +167,7 @@ class CoursesController(Controller):
             "course": s,
             "programme_label": c.PROGRAMME_LABELS[s.programme],
             "location_name": next((x.name for x in locations if x.location_id == s.location_id), "—"),
-            "today": svc.clock().astimezone(TZ).date(),
+            "today": local_day(svc.clock()),
             "new_key": _new_key,
             "new_code": new_code if new_code in s.enrolled else None,
             "error": None,

@@ -15,10 +15,10 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
+from domain.calendar import local_day
 from domain.errors import DomainError
 from infra import dashboard as figures
 from infra.courses_query import figures_per_programme
-from infra.desk import TZ
 from infra.locations import Location
 from services.api import charts
 from services.api.scope import Library, coordinator_scope
@@ -68,7 +68,7 @@ class Filters:
 def _filters(request: Request, locations: list[Location]) -> Filters:
     """Raises: DomainError for a bad period or a location that is not one of the library's."""
     params = request.query_params
-    today = request.app.state.services.clock().astimezone(TZ).date()
+    today = local_day(request.app.state.services.clock())
     first, last = figures.period(params.get("van", ""), params.get("tot", ""), today)
     wanted = (params.get("locatie") or "").strip()
     location = next((x for x in locations if str(x.location_id) == wanted), None)

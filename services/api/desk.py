@@ -12,9 +12,10 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain import questions as q
+from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
-from infra.desk import TZ, id_for_key
+from infra.desk import id_for_key
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other
 
@@ -31,7 +32,7 @@ def _when(value: str) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(value).replace(tzinfo=TZ)
+        return as_local(datetime.fromisoformat(value).replace(tzinfo=None))
     except ValueError:
         raise DomainError("Vul een geldige datum en tijd in.", field="asked_at") from None
 
@@ -71,7 +72,7 @@ class DeskController(Controller):
             "message": None,
             "error": None,
             "values": {},
-            "now_local": svc.clock().astimezone(TZ),
+            "now_local": local(svc.clock()),
             "opening_hours": None,
             **extra,
         }
@@ -213,7 +214,7 @@ class DeskController(Controller):
             cmd = q.TallyQuestions(
                 question_id=id_for_key(lib.tenant_id, key),
                 location_id=_uuid(form.get("locatie")) or UUID(int=0),
-                hour_start=hour or svc.clock().astimezone(TZ).replace(minute=0, second=0, microsecond=0),
+                hour_start=hour or local(svc.clock()).replace(minute=0, second=0, microsecond=0),
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),

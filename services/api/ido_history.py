@@ -8,8 +8,8 @@ from datetime import date, datetime
 import msgspec
 
 from domain import ido
+from domain.calendar import local
 from infra.boards import Delivery, Told
-from infra.desk import TZ
 
 CHANNELS = {"email": "e-mail", "webhook": "webhook"}
 
@@ -27,7 +27,7 @@ def nl_date(d: date | None) -> str:
 
 
 def nl_datetime(at: datetime) -> str:
-    return at.astimezone(TZ).strftime("%d-%m-%Y %H:%M")
+    return local(at).strftime("%d-%m-%Y %H:%M")
 
 
 def slots_text(slots: tuple[ido.Slot, ...]) -> str:
@@ -107,7 +107,7 @@ def history(recorded: list, told: dict[str, Told], actors: dict[str, str]) -> li
     """Newest first."""
     lines = [
         Line(
-            at=r.recorded_at.astimezone(TZ),
+            at=local(r.recorded_at),
             text=tell(r.event),
             actor=actors.get(str(r.metadata.get("actor"))),
             told=told_lines(told.get(str(r.event_id)))

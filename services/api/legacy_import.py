@@ -56,7 +56,7 @@ class LegacyImportController(Controller):
 
     @staticmethod
     def _importer(request: Request) -> LegacyImporter:
-        return LegacyImporter(request.app.state.services.container.events)
+        return LegacyImporter(request.app.state.services.container.events, request.app.state.services.clock)
 
     def _upload_page(self, request: Request, lib: Library, error: DomainError | None = None) -> Template:
         return page(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_latest
 from sqlalchemy import text
@@ -47,7 +45,7 @@ async def readyz(request: Request) -> Response:
 @get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     svc = request.app.state.services
-    now = datetime.now(UTC)
+    now = svc.clock()  # recorded_at comes from the same clock
     for lag in await status(svc.container.reader, projection_names()):
         LAG_EVENTS.labels(lag.projection).set(lag.events_behind)
         LAG_SECONDS.labels(lag.projection).set(lag.age_seconds(now))

@@ -6,17 +6,17 @@ from datetime import date, datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from domain.calendar import local
 from domain.opening_hours import WEEKDAYS as DAYS
 from domain.report import MONTH_NAMES as MONTHS
-from infra.desk import TZ
 
 
 def local_time(value: datetime) -> str:
-    return value.astimezone(TZ).strftime("%H:%M")
+    return local(value).strftime("%H:%M")
 
 
 def local_datetime(value: datetime) -> str:
-    v = value.astimezone(TZ)
+    v = local(value)
     return f"{v.day} {MONTHS[v.month - 1]} {v.year}, {v:%H:%M}"
 
 

@@ -16,9 +16,9 @@ from litestar.response import Response, Template
 from sqlalchemy import text
 
 from domain.accounts import Role
+from domain.calendar import local_day
 from domain.errors import DomainError, NotFound
 from domain.report import Period, Report, summary
-from infra.desk import TZ
 from infra.reports import service
 from infra.reports.cells import display
 from infra.reports.data import libraries
@@ -31,7 +31,7 @@ _FILENAME = re.compile(r"^(\d{4})\.(xlsx|csv|pdf)$")
 
 
 def today(request: Request) -> date:
-    return request.app.state.services.clock().astimezone(TZ).date()
+    return local_day(request.app.state.services.clock())
 
 
 def period_of(year: str | int | None, quarter: str | int | None, default_year: int) -> Period:

@@ -7,7 +7,6 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
@@ -73,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from infra.demo import DEMO_PASSWORD, load_demo
 
     async def go(c: Container) -> int:
-        logins = await load_demo(c, date.today())
+        logins = await load_demo(c)
         for email, role in logins:
             print(f"{role:15} {email}  wachtwoord: {DEMO_PASSWORD}")
         return 0
@@ -130,7 +129,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
 
     async def go(c: Container) -> int:
         if args.action == "status":
-            now = datetime.now(UTC)
+            now = c.clock()  # recorded_at comes from the same clock
             print(f"{'projectie':24} {'bibliotheken achter':>20} {'events achter':>14} {'oudste (s)':>11}")
             for lag in await operations.status(c.reader, names):
                 print(
@@ -151,8 +150,8 @@ def cmd_projections(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    from domain.calendar import local
     from infra.audit import audit_trail
-    from infra.desk import TZ
 
     if not 1 <= args.limit <= 100_000:
         raise UsageError("--limit moet tussen 1 en 100000 liggen")
@@ -160,7 +159,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     async def go(c: Container) -> int:
         tenant = await c.accounts.tenant_by_slug(args.tenant)
         for line in await audit_trail(c.db, tenant.tenant_id, args.limit):
-            when = line.recorded_at.astimezone(TZ).strftime("%Y-%m-%d %H:%M:%S")
+            when = local(line.recorded_at).strftime("%Y-%m-%d %H:%M:%S")
             print(
                 f"{when}  {line.actor:32}  {line.event_type:26}  {line.stream_id}  "
                 f"{line.via or '-'}  {line.request_id or '-'}"
@@ -268,7 +267,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
         tenant = await c.accounts.tenant_by_slug(args.tenant)
         if not tenant.active:
             raise UsageError(f"de bibliotheek '{args.tenant}' is niet actief")
-        importer = LegacyImporter(c.events)
+        importer = LegacyImporter(c.events, c.clock)
         summary = await importer.run(
             tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta=cli_meta("cli-import")
         )

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import date
 
 from infra.bootstrap import container
 from infra.demo import DEMO_PASSWORD, load_demo
@@ -50,7 +49,7 @@ def run_all(port: int) -> int:
 
 async def _demo(settings: Settings) -> list[tuple[str, str]]:
     async with container(settings, null_pool=True) as c:
-        return await load_demo(c, date.today())
+        return await load_demo(c)
 
 
 def _print_welcome(port: int, logins: list[tuple[str, str]]) -> None:

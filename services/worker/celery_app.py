@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 
+from domain.calendar import TZ
 from infra.settings import Settings
 
 VISIBILITY_TIMEOUT = 3600  # longer than any task's hard time limit
@@ -36,7 +37,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_max_tasks_per_child=10_000,  # recycling costs connections and caches; WeasyPrint stays bounded
         worker_hijack_root_logger=False,
-        timezone="Europe/Amsterdam",
+        timezone=TZ.key,
         beat_schedule={
             "heartbeat": {"task": "ido.heartbeat", "schedule": 5.0},
             "sweep": {"task": "ido.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": 10}},

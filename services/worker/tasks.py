@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from uuid import UUID
 
 from celery import current_app, shared_task
 
-from infra.desk import TZ
+from domain.calendar import local_day
 from infra.notices import Dispatcher
 from infra.planning import overdue_sweep
 from infra.projections.operations import tenants_behind
@@ -57,15 +56,17 @@ def sweep() -> int:
 def dispatch() -> int:
     """Send the notices that are due (e-mail, webhooks), with retries and a delivery log."""
     w = worker(_settings())
-    return run(_settings(), Dispatcher(w.container.db, w.container.reader, _settings()).run_once())
+    return run(
+        _settings(), Dispatcher(w.container.db, w.container.reader, _settings(), w.container.clock).run_once()
+    )
 
 
 @shared_task(name="ido.overdue")
 def overdue() -> int:
     """Remind coordinators and tell POIs of opening dates that passed without an opening or a reschedule."""
     w = worker(_settings())
-    today = datetime.now(TZ).date()
-    return run(_settings(), overdue_sweep(w.container.db, w.container.reader, _settings(), today))
+    now = w.container.clock()
+    return run(_settings(), overdue_sweep(w.container.db, w.container.reader, _settings(), now))
 
 
 @shared_task(name="ido.build_bundle", bind=True, max_retries=40)
@@ -75,7 +76,7 @@ def build_bundle(self, bundle_id: str) -> str:
     from infra.reports import bundle
 
     w = worker(_settings())
-    today = datetime.now(TZ).date()
+    today = local_day(w.container.clock())
     outcome = run(_settings(), bundle.build(w.container.db, w.container.reader, UUID(bundle_id), today))
     if outcome == "busy":
         raise self.retry(countdown=bundle.LEASE_SECONDS)

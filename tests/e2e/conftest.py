@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import httpx
@@ -16,6 +15,7 @@ from litestar.testing.transport import TestClientTransport
 
 from domain import ido
 from domain.accounts import Role
+from domain.calendar import local_day
 from infra.bootstrap import build
 from infra.planning import Planning
 from tests.e2e.processes import Proc, RedisServer
@@ -36,17 +36,17 @@ class Lib:
 
 
 @pytest.fixture(scope="session")
-async def container(settings):
-    c = build(settings)
+async def container(settings, clock):
+    c = build(settings, clock=clock)
     yield c
     await c.close()
 
 
 @pytest.fixture(scope="session")
-async def app(settings):
+async def app(settings, clock):
     from services.api.app import create_app
 
-    return create_app(settings)
+    return create_app(settings, clock=clock)
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
     slug = f"bieb-{suffix}"
     tenant_id = await container.accounts.create_tenant(slug, f"Bibliotheek {suffix}", poi_slug)
     location_id = uuid4()
+    today = local_day(container.clock())
     cmd = ido.RegisterIdo(
         tenant_id=tenant_id,
         location_id=location_id,
@@ -92,10 +93,10 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
         branch="Centrale",
         variant=ido.Variant.BASIS,
         inside_library=True,
-        subsidy_year=date.today().year,
-        planned_opening=date.today(),
+        subsidy_year=today.year,
+        planned_opening=today,
     )
-    await Planning(container.events, lambda: datetime.now(UTC)).register(cmd, FIXTURE_META)
+    await Planning(container.events, container.clock).register(cmd, FIXTURE_META)
     desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
     await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
     await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)

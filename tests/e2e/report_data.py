@@ -15,16 +15,17 @@ import pypdf
 from domain import courses as c
 from domain import ido
 from domain import questions as q
+from domain.calendar import TZ
 from domain.ports import NewEvent
 from domain.report import Report
-from infra.desk import TZ
 from infra.partners import Partners
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.reports.cells import csv_cell, display
+from tests.clock import NOW, TODAY
 from tests.e2e.conftest import Lib, make_library
 
-YEAR = date.today().year - 1
+YEAR = TODAY.year - 1  # a whole year that has ended
 EVIL = '=HYPERLINK("http://evil.example/x","klik hier")'
 EVIL_COURSE = "=1+1 cursus"
 
@@ -59,15 +60,13 @@ async def open_location(container, lib: Lib, location_id: UUID, name: str | None
         await append(container, lib, ido.stream_id(location_id), ido.register(cmd, date(YEAR, 1, 1)))
     recorded = await container.events.read_stream(lib.tenant_id, ido.stream_id(location_id))
     state = ido.fold(location_id, [r.event for r in recorded])
-    opened = ido.open_ido(state, date(YEAR, 1, 1), date.today())
+    opened = ido.open_ido(state, date(YEAR, 1, 1), TODAY)
     await append(container, lib, ido.stream_id(location_id), opened, state.version)
 
 
 async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> None:
     partners = frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset()
-    ctx = q.DeskContext(
-        now=datetime.now(TZ), locations={lib.location_id: date(2020, 1, 1)}, partners=partners
-    )
+    ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=partners)
     cmd = q.RegisterQuestion(
         question_id=uuid4(),
         visit_id=uuid4(),
@@ -82,9 +81,7 @@ async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_
 
 
 async def tally(container, lib: Lib, when: datetime, party: str, count: int) -> None:
-    ctx = q.DeskContext(
-        now=datetime.now(TZ), locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset()
-    )
+    ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset())
     cmd = q.TallyQuestions(
         question_id=uuid4(), location_id=lib.location_id, hour_start=when, npd_party=party, count=count
     )
@@ -104,7 +101,7 @@ async def course(container, lib: Lib) -> None:
         date(YEAR, 3, 3),
         2,
         12,
-        date.today(),
+        TODAY,
     )
     s = c.fold(course_id, events)
     for code, via in (("AAAA", uuid4()), ("BBBB", None), ("CCCC", None)):

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from domain.accounts import Role
+from domain.calendar import TZ
 from domain.catalogue import CATALOGUE
-from tests.e2e.conftest import csrf_of, login
+from tests.clock import NOW, TODAY, YEAR
+from tests.e2e.conftest import csrf_of, login, make_library
 
-TZ = ZoneInfo("Europe/Amsterdam")
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
 
@@ -74,10 +74,6 @@ def assert_problem(r, status: int) -> dict:
     assert body["instance"] == r.request.url.path
     assert "Traceback" not in r.text
     return body
-
-
-def today() -> date:
-    return datetime.now(TZ).date()
 
 
 # registering a question, idempotently
@@ -172,9 +168,7 @@ async def test_without_a_valid_token_the_api_answers_401_with_www_authenticate(
         await client.post(
             questions_url(lib), json=question(lib), headers={**headers, "Idempotency-Key": str(uuid4())}
         ),
-        await client.get(
-            questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=headers
-        ),
+        await client.get(questions_url(lib), params={"from": str(TODAY), "to": str(TODAY)}, headers=headers),
         await client.get("/api/v1/catalogue", headers=headers),
     ):
         assert_problem(r, 401)
@@ -197,7 +191,7 @@ async def test_a_token_of_library_a_gets_404_for_library_b_and_stores_nothing_th
         problem = assert_problem(r, 404)
         assert lib_b.slug not in problem["detail"]
     r = await client.get(
-        questions_url(lib_b), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+        questions_url(lib_b), params={"from": str(TODAY), "to": str(TODAY)}, headers=bearer(token)
     )
     assert_problem(r, 404)
     assert await count_events(container, lib_b.tenant_id, "QuestionRegistered") == 0
@@ -211,7 +205,7 @@ async def test_a_token_of_a_poi_adviser_reads_the_catalogue_but_no_library(clien
     assert (await client.get("/api/v1/catalogue", headers=bearer(token))).status_code == 200
     assert_problem(await post_question(client, lib, token, question(lib)), 404)
     r = await client.get(
-        questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+        questions_url(lib), params={"from": str(TODAY), "to": str(TODAY)}, headers=bearer(token)
     )
     assert_problem(r, 404)
     assert await registered(container, lib) == 0
@@ -237,11 +231,11 @@ async def test_a_location_of_another_library_is_refused(client, container, lib, 
 
 
 def _future() -> str:
-    return (datetime.now(TZ) + timedelta(days=1)).isoformat()
+    return (NOW + timedelta(days=1)).isoformat()
 
 
 def _before_subsidy_year() -> str:
-    return datetime(date.today().year - 1, 12, 31, 12, 0, tzinfo=TZ).isoformat()
+    return datetime(YEAR - 1, 12, 31, 12, 0, tzinfo=TZ).isoformat()
 
 
 REFUSED = [
@@ -252,7 +246,7 @@ REFUSED = [
     ("asked-at-in-the-future", {"asked_at": _future}, "asked_at", ["toekomst"]),
     (
         "asked-at-without-time-zone",
-        {"asked_at": lambda: datetime.now(TZ).replace(tzinfo=None, microsecond=0).isoformat()},
+        {"asked_at": lambda: NOW.replace(tzinfo=None, microsecond=0).isoformat()},
         "asked_at",
         ["tijdzone"],
     ),
@@ -362,7 +356,7 @@ async def test_the_list_of_a_period_holds_the_registered_questions_with_their_co
     assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
 
     r = await client.get(
-        questions_url(lib), params={"from": str(today()), "to": str(today())}, headers=bearer(token)
+        questions_url(lib), params={"from": str(TODAY), "to": str(TODAY)}, headers=bearer(token)
     )
     assert r.status_code == 200, r.text
     rows = r.json()
@@ -371,13 +365,13 @@ async def test_the_list_of_a_period_holds_the_registered_questions_with_their_co
     assert row["npd_party"] == "cbr" and row["topic"] == "cbr.rijbewijs_75" and row["help"] == "wegwijzer"
     assert row["channel"] == "telefoon" and row["kind"] == "digitale_overheid" and row["duration"] == "5-15"
     assert row["location_id"] == str(lib.location_id) and row["count"] == 1 and row["tally"] is False
-    assert datetime.fromisoformat(row["asked_at"].replace("Z", "+00:00")).astimezone(TZ).date() == today()
+    assert datetime.fromisoformat(row["asked_at"].replace("Z", "+00:00")).astimezone(TZ).date() == TODAY
     assert "note" not in row  # free text stays out of the list
 
 
 async def test_the_list_leaves_out_questions_outside_the_period(client, lib, token):
     assert (await post_question(client, lib, token, question(lib))).status_code == 201
-    yesterday = today() - timedelta(days=1)
+    yesterday = TODAY - timedelta(days=1)
     r = await client.get(
         questions_url(lib),
         params={"from": str(yesterday - timedelta(days=7)), "to": str(yesterday)},
@@ -387,14 +381,33 @@ async def test_the_list_leaves_out_questions_outside_the_period(client, lib, tok
 
 
 async def test_the_list_shows_a_backdated_question_on_its_own_day(client, lib, token):
-    when = datetime.combine(today() - timedelta(days=1), datetime.min.time(), TZ).replace(hour=10)
-    if when.year < today().year:
-        pytest.skip("yesterday lies before the subsidy year")
+    when = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), TZ).replace(hour=10)
     created = (await post_question(client, lib, token, question(lib, asked_at=when.isoformat()))).json()
     r = await client.get(
         questions_url(lib), params={"from": str(when.date()), "to": str(when.date())}, headers=bearer(token)
     )
     assert [x["question_id"] for x in r.json()] == [created["question_id"]]
+
+
+async def test_on_new_years_day_a_library_of_the_new_year_takes_a_question_of_its_first_minutes_in_utc(
+    client, container, clock
+):
+    """00:15 on 1 January in Amsterdam is 23:15 UTC on 31 December: the first day is decided on the Dutch
+    calendar, and the evening before lies before the subsidy year."""
+    clock.set(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))  # 00:30 on 1 January 2027 in Amsterdam
+    lib = await make_library(container)
+    token = await container.accounts.create_token(lib.desk)
+    first_minutes = await post_question(client, lib, token, question(lib, asked_at="2026-12-31T23:15:00Z"))
+    assert first_minutes.status_code == 201, first_minutes.text
+    evening_before = await post_question(
+        client, lib, token, question(lib, asked_at="2026-12-31T22:15:00+01:00")
+    )
+    assert evening_before.status_code == 422
+    assert "registreert pas vanaf 01-01-2027" in evening_before.json()["detail"]
+    listed = await client.get(
+        questions_url(lib), params={"from": "2027-01-01", "to": "2027-01-01"}, headers=bearer(token)
+    )
+    assert [x["question_id"] for x in listed.json()] == [first_minutes.json()["question_id"]]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import secrets
 import zlib
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from domain.accounts import Role
 from domain.catalogue import CATALOGUE
 from domain.courses import Programme
+from tests.clock import TODAY, YEAR
 from tests.e2e.conftest import Lib, make_library
 
 # Per operation and generation mode (valid and invalid data): 15 operations stay well under a minute
@@ -99,7 +99,7 @@ def fuzz_course(api_schema, fuzz_lib, tokens) -> str:
         body={
             "programme": "klik_tik",
             "location_id": str(fuzz_lib.location_id),
-            "start_date": str(date.today()),
+            "start_date": str(TODAY),
             "sessions": 4,
             "capacity": 12,
         },
@@ -157,7 +157,7 @@ def aim(case, lib: Lib, course_id: str, tokens: dict[str, str]) -> None:
     if isinstance(case.body, dict) and _mostly(case.body):
         _known_codes(case.operation.path, case.body, lib, pick)
     if "filename" in params and "slug" in params and pick % 5 == 0:
-        params["filename"] = f"{date.today().year}.{('xlsx', 'csv')[pick % 2]}"  # (a PDF takes too long)
+        params["filename"] = f"{YEAR}.{('xlsx', 'csv')[pick % 2]}"  # (a PDF takes too long)
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and _mostly(key):  # a fresh key, else most commands replay or conflict
         unique = zlib.crc32(repr((case.operation.label, pick, case.headers)).encode())
@@ -376,7 +376,7 @@ async def test_free_text_with_a_nul_character_is_refused_not_a_500(
 
 async def test_a_report_download_is_documented_with_its_file_type(client, container, api_schema, lib):
     token = await container.accounts.create_token(lib.coordinator)
-    year = date.today().year
+    year = YEAR
     r = await client.get(f"/api/v1/t/{lib.slug}/reports/verantwoording/{year}.csv", headers=bearer(token))
     assert r.status_code == 200, r.text
     label = "GET /api/v1/t/{slug}/reports/verantwoording/{filename}"

@@ -5,24 +5,19 @@ idempotency keys; and the counts of the courses.v1 read model."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
+from tests.clock import TODAY
 from tests.e2e.conftest import csrf_of, login
 
-TZ = ZoneInfo("Europe/Amsterdam")
 HX = {"HX-Request": "true"}
 CODE = re.compile(r'class="course-code">([A-Z]{2}-[A-Z2-9]{4})<')
-
-
-def today() -> date:
-    return datetime.now(TZ).date()
 
 
 async def stream_length(container, tenant_id, course_id) -> int:
@@ -50,7 +45,7 @@ async def schedule(client, lib, **fields):
     defaults = {
         "programma": "klik_tik",
         "locatie": str(lib.location_id),
-        "startdatum": str(today()),
+        "startdatum": str(TODAY),
         "bijeenkomsten": "3",
         "capaciteit": "4",
     }
@@ -215,9 +210,9 @@ async def test_withdraw_attend_and_complete(client, container, lib):
         and f"Uitgeschreven: {gone}" in r.text
     )
 
-    r = await post(client, lib, course_id, "/bijeenkomsten/1", hx=True, aanwezig=[a, b], datum=str(today()))
+    r = await post(client, lib, course_id, "/bijeenkomsten/1", hx=True, aanwezig=[a, b], datum=str(TODAY))
     assert r.status_code == 200 and "2 aanwezig" in r.text and "De aanwezigheid is opgeslagen." in r.text
-    r = await post(client, lib, course_id, "/bijeenkomsten/2", aanwezig=[a], datum=str(today()))
+    r = await post(client, lib, course_id, "/bijeenkomsten/2", aanwezig=[a], datum=str(TODAY))
     assert r.status_code == 200 and "1 aanwezig" in r.text
 
     r = await post(client, lib, course_id, "/afronden", afgerond=[a])
@@ -305,7 +300,7 @@ async def test_no_change_to_a_completed_course(client, container, lib, path):
     code = await enrol(client, lib, course_id)
     base = f"/t/{lib.slug}/cursussen/{course_id}"
     page = (await client.get(base)).text
-    open_form = form_of(page, base + path, code=code, aanwezig=code, datum=str(today()))
+    open_form = form_of(page, base + path, code=code, aanwezig=code, datum=str(TODAY))
     await post(client, lib, course_id, "/afronden", afgerond=code)
     r = await client.post(base + path, data=open_form)
     assert r.status_code == 422 and "Deze cursus is afgerond; er kan niets meer veranderen." in r.text
@@ -410,7 +405,7 @@ def course_body(lib, **fields) -> dict:
     return {
         "programme": "digisterker",
         "location_id": str(lib.location_id),
-        "start_date": str(today()),
+        "start_date": str(TODAY),
         "sessions": 2,
         "capacity": 5,
         **fields,
@@ -495,8 +490,8 @@ async def test_api_changes_refused_by_the_course_leave_the_stream_unchanged(clie
     for path, body, field in [
         (f"/{course_id}/enrolments", {}, "capacity"),
         (f"/{course_id}/withdrawals", {"code": "DS-ZZZZ"}, "code"),
-        (f"/{course_id}/sessions/3/attendance", {"held_on": str(today()), "present": [code]}, "session"),
-        (f"/{course_id}/sessions/1/attendance", {"held_on": str(today()), "present": ["DS-ZZZZ"]}, "present"),
+        (f"/{course_id}/sessions/3/attendance", {"held_on": str(TODAY), "present": [code]}, "session"),
+        (f"/{course_id}/sessions/1/attendance", {"held_on": str(TODAY), "present": ["DS-ZZZZ"]}, "present"),
         (f"/{course_id}/completion", {"completed": ["DS-ZZZZ"]}, "completed"),
     ]:
         body = problem(await api_post(client, lib, token, path, body), 422)
@@ -531,7 +526,7 @@ async def test_the_read_model_counts_withdrawals_attendance_completion_and_cance
     ]
     a, b, desk, gone = codes
     await api_post(client, lib, token, f"/{held}/withdrawals", {"code": gone})
-    first, second = today() - timedelta(days=7), today()
+    first, second = TODAY - timedelta(days=7), TODAY
     await api_post(
         client, lib, token, f"/{held}/sessions/1/attendance", {"held_on": str(first), "present": [a, desk]}
     )
@@ -598,20 +593,20 @@ async def test_the_dashboard_shows_the_course_figures_of_its_period(client, cont
     a = (await api_post(client, lib, token, f"/{course_id}/enrolments", {})).json()["code"]
     await api_post(client, lib, token, f"/{course_id}/enrolments", {"via_question_id": question_id})
     await api_post(
-        client, lib, token, f"/{course_id}/sessions/1/attendance", {"held_on": str(today()), "present": [a]}
+        client, lib, token, f"/{course_id}/sessions/1/attendance", {"held_on": str(TODAY), "present": [a]}
     )
     cancelled = await api_course(client, lib, token)
     await api_post(client, lib, token, f"/{cancelled}/enrolments", {})
     await api_post(client, lib, token, f"/{cancelled}/cancellation", {})
     await catch_up(container, settings, lib.tenant_id)
     await login(client, lib.coordinator)
-    period = {"van": str(today() - timedelta(days=30)), "tot": str(today())}
+    period = {"van": str(TODAY - timedelta(days=30)), "tot": str(TODAY)}
     r = await client.get(f"/t/{lib.slug}/dashboard", params=period)
     assert r.status_code == 200 and 'id="course-dash-h">Cursussen<' in r.text
     cells = "".join(f'<td class="course-num">{n}</td>' for n in (1, 2, 1, 0, 1))
     assert (
         f'<th scope="row">Digisterker</th>{cells}' in r.text
     )  # held, enrolled, cursisten, completed, via desk
-    before = {"van": str(today() - timedelta(days=30)), "tot": str(today() - timedelta(days=1))}
+    before = {"van": str(TODAY - timedelta(days=30)), "tot": str(TODAY - timedelta(days=1))}
     r = await client.get(f"/t/{lib.slug}/dashboard", params=before, headers=HX)
     assert "Geen cursussen in deze periode." in r.text

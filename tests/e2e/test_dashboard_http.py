@@ -6,17 +6,18 @@ import csv
 import html
 import io
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain import ido
 from domain import questions as q
+from domain.calendar import TZ
 from domain.ports import NewEvent
 from infra.dashboard import add_years
-from infra.desk import TZ
 from infra.partners import Partners
 from infra.projections.question_stats import all_projections
 from infra.projections.runner import Runner
+from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import login
 from tests.e2e.test_desk_http import register
 
@@ -28,9 +29,7 @@ SVB = "SVB (Sociale Verzekeringsbank)"
 
 def _ctx(lib, partners=frozenset()) -> q.DeskContext:
     # The fixture's IDO registers from this year; these tests backdate on purpose, so they decide their own.
-    return q.DeskContext(
-        now=datetime.now(UTC), locations={lib.location_id: date(2020, 1, 1)}, partners=partners
-    )
+    return q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=partners)
 
 
 async def _append(container, lib, question_id: UUID, events, expected: int) -> None:
@@ -82,10 +81,10 @@ async def add_location(container, lib, name: str) -> UUID:
         branch="Filiaal",
         variant=ido.Variant.BASIS,
         inside_library=True,
-        subsidy_year=date.today().year,
-        planned_opening=date.today(),
+        subsidy_year=YEAR,
+        planned_opening=TODAY,
     )
-    events = [NewEvent(uuid4(), e) for e in ido.register(cmd, date.today())]
+    events = [NewEvent(uuid4(), e) for e in ido.register(cmd, TODAY)]
     await container.events.append(lib.tenant_id, ido.stream_id(location_id), events, 0)
     return location_id
 
@@ -210,7 +209,7 @@ async def test_without_filters_the_dashboard_shows_the_last_twelve_months(client
     await ask(container, lib, at("2020-06-01", "10:00"))  # long ago
     await project(container, lib)
     page = (await dashboard(client, lib)).text
-    today = datetime.now(TZ).date()
+    today = TODAY
     assert total(page) == 1 and row(page, CBR) == 1
     assert f'name="tot" value="{today.isoformat()}"' in page
     assert f'name="van" value="{(add_years(today, -1) + timedelta(days=1)).isoformat()}"' in page

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from uuid import UUID, uuid4
 
 import httpx
@@ -30,10 +30,10 @@ from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 from services.api.middleware import SECURITY_HEADERS
+from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import PASSWORD, Lib, another_browser, csrf_of, login, make_library
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
-YEAR = date.today().year
 
 
 def enumerate_routes() -> list[tuple[str, str]]:
@@ -100,7 +100,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         {
             "programme": "digisterker",
             "location_id": str(lib.location_id),
-            "start_date": str(date.today()),
+            "start_date": str(TODAY),
             "sessions": 2,
             "capacity": 5,
         },
@@ -113,17 +113,17 @@ async def build_world(client, container, settings, lib: Lib) -> World:
     partner_id = await Partners(container.db).add(
         lib.tenant_id, {"name": partner_name, "kind": "formulierenbrigade"}
     )
-    await Planning(container.events, lambda: datetime.now(UTC)).execute(
+    await Planning(container.events, container.clock).execute(
         lib.tenant_id,
         lib.location_id,
-        lambda st: ido.reschedule(st, date.today() + timedelta(40), "Personeel ziek", date.today()),
+        lambda st: ido.reschedule(st, date(YEAR + 1, 1, 15), "Personeel ziek", TODAY),  # the KB is told too
         {"actor": "test"},
     )
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
     for name in runner.projections:
         await runner.catch_up(name, lib.tenant_id)
     invitations = Invitations(container.db)
-    now = datetime.now(UTC)
+    now = NOW
     invited, _ = await invitations.create(
         coordinator.user_id,
         coordinator.memberships,
@@ -203,14 +203,14 @@ BODIES = {
     "/api/v1/t/{slug:str}/courses": lambda ids: {
         "programme": "digisterker",
         "location_id": ids["location_id"],
-        "start_date": str(date.today()),
+        "start_date": str(TODAY),
         "sessions": 2,
         "capacity": 5,
     },
     COURSE + "/enrolments": lambda ids: {},
     COURSE + "/withdrawals": lambda ids: {"code": ids["code"]},
     COURSE + "/sessions/{session:int}/attendance": lambda ids: {
-        "held_on": str(date.today()),
+        "held_on": str(TODAY),
         "present": [ids["code"]],
     },
     COURSE + "/completion": lambda ids: {"completed": [ids["code"]]},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,16 +14,15 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
-from infra.desk import TZ
 from infra.notices import Dispatcher
 from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
+from tests.clock import TODAY
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login, make_library
 from tests.receivers import SmtpServer, WebhookReceiver
 
 HX = {"HX-Request": "true"}
-TODAY = datetime.now(TZ).date()
 Y = TODAY.year
 
 
@@ -117,7 +116,7 @@ def unread_nav(html: str) -> int:
 
 
 def planning(container) -> Planning:
-    return Planning(container.events, lambda: datetime.now(TZ))
+    return Planning(container.events, container.clock)
 
 
 async def test_a_desk_user_gets_403_and_a_coordinator_of_another_library_404(client, second, lib, lib_b):
@@ -385,10 +384,10 @@ async def test_who_was_told_shows_delivered_after_a_real_dispatch(client, contai
         assert "POI: e-mail nog niet verstuurd; webhook nog niet verstuurd" in page.text
         assert "KB: e-mail nog niet verstuurd" in page.text
 
-        await Dispatcher(container.db, container.reader, s).run_once()
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         page = await client.get(f"/t/{lib.slug}/ido/{loc}")
         told = re.search(r"POI geïnformeerd op (\d\d-\d\d-\d{4} \d\d:\d\d) per e-mail en webhook", page.text)
-        assert told and told.group(1).startswith(nl(datetime.now(TZ).date()))
+        assert told and told.group(1).startswith(nl(TODAY))
         assert re.search(r"KB geïnformeerd op [\d: -]+ per e-mail<", page.text)
         assert any(m["X-Envelope-To"] == f"adviseur@{lib.poi}.example" for m in smtp.mailbox.messages)
         assert any(call.json["location"] == "IDO Bieb" for call in hook.received)
@@ -408,7 +407,7 @@ async def test_a_delivery_that_keeps_failing_shows_as_failed_to_the_coordinator_
             )
         ).status_code == 303
         await project(container, s, lib.tenant_id)
-        await Dispatcher(container.db, container.reader, s).run_once()
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         page = await client.get(f"/t/{lib.slug}/ido/{lib.location_id}")
         assert re.search(r"POI geïnformeerd op [\d: -]+ per e-mail; webhook mislukt", page.text)
 
@@ -443,7 +442,7 @@ async def test_a_poi_adviser_sees_only_their_own_libraries_and_notices(
     assert board.status_code == 200
     assert mine.subject in inbox(board.text) and theirs.subject not in board.text
     assert lib.slug in board.text and lib_b.slug not in board.text
-    delay = (TODAY + timedelta(40) - date.today()).days  # the fixture planned on the local date.today()
+    delay = 40  # the fixture planned the opening on TODAY
     assert f"{delay} dagen" in board.text and "vertraagd" in board.text
     assert (await client.get(f"/poi/meldingen/{mine.notice_id}")).status_code == 200
     assert (await client.get(f"/poi/meldingen/{theirs.notice_id}")).status_code == 404

@@ -5,11 +5,12 @@ import and the demo are checked in test_import.py and test_cli.py."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 from sqlalchemy import text
 
+from tests.clock import TODAY
 from tests.e2e.conftest import FIXTURE_META, csrf_of, login
 from tests.e2e.test_courses_http import enrol, new_course
 from tests.e2e.test_desk_http import HX, _desk, register
@@ -53,7 +54,7 @@ async def test_every_event_written_through_the_app_carries_the_actor_and_the_req
         lib.location_id,
         "verzetten",
         token,
-        new_date=str(date.today() + timedelta(20)),
+        new_date=str(TODAY + timedelta(20)),
         reason="Verbouwing",
     )
     assert moved.status_code == 303, moved.text

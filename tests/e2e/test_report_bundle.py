@@ -8,7 +8,6 @@ import io
 import re
 import secrets
 import zipfile
-from datetime import date
 from uuid import UUID
 
 import openpyxl
@@ -17,6 +16,7 @@ from sqlalchemy import text
 
 from domain.accounts import Role
 from infra.reports import bundle
+from tests.clock import TODAY
 from tests.e2e.conftest import csrf_of, login
 from tests.e2e.report_data import YEAR, ask, at, known_library, project, xlsx_sheets
 from tests.e2e.test_planning_http import user
@@ -33,7 +33,7 @@ async def build_watching(container, bundle_id: UUID, monkeypatch) -> list[tuple[
     """Run the task's function in-process and record every progress the page could have shown."""
     monkeypatch.setattr(bundle, "PROGRESS_EVERY", 0.0)
     seen: list[tuple[int, int]] = []
-    job = asyncio.create_task(bundle.build(container.db, container.reader, bundle_id, date.today()))
+    job = asyncio.create_task(bundle.build(container.db, container.reader, bundle_id, TODAY))
     while True:
         finished = job.done()  # read once more after the end: the last progress may fall between two polls
         b = await bundle.get(container.db, bundle_id)
@@ -94,14 +94,14 @@ async def test_the_page_requests_a_bundle_that_the_task_builds_with_progress_and
 
 
 async def test_a_killed_run_is_taken_over_after_its_lease_and_completes_once(container, known):
-    b, _ = await bundle.request(container.db, container.reader, YEAR, date.today(), None)
+    b, _ = await bundle.request(container.db, container.reader, YEAR, TODAY, None)
     async with container.db.platform() as conn:  # a run that died: it holds the bundle, its lease runs out
         await conn.execute(
             text("""UPDATE report_bundles SET status = 'running', owner = 'dead', attempts = 1, done = 7, total = 99,
                     lease_until = now() + interval '1 minute' WHERE bundle_id = :b"""),
             {"b": b.bundle_id},
         )
-    assert await bundle.build(container.db, container.reader, b.bundle_id, date.today()) == "busy"
+    assert await bundle.build(container.db, container.reader, b.bundle_id, TODAY) == "busy"
     async with container.db.platform() as conn:
         await conn.execute(
             text("UPDATE report_bundles SET lease_until = now() - interval '1 second' WHERE bundle_id = :b"),
@@ -112,10 +112,10 @@ async def test_a_killed_run_is_taken_over_after_its_lease_and_completes_once(con
             {"b": b.bundle_id},
         )
     assert b.bundle_id in await bundle.due_for_enqueue(container.db)  # the beat sweep sends it again
-    assert await bundle.build(container.db, container.reader, b.bundle_id, date.today()) == "done"
+    assert await bundle.build(container.db, container.reader, b.bundle_id, TODAY) == "done"
     done = await bundle.get(container.db, b.bundle_id)
     assert done.status == "done" and done.attempts == 2 and done.done == done.total
-    assert await bundle.build(container.db, container.reader, b.bundle_id, date.today()) == "done"
+    assert await bundle.build(container.db, container.reader, b.bundle_id, TODAY) == "done"
     assert (await bundle.get(container.db, b.bundle_id)).finished_at == done.finished_at, "built twice"
     assert b.bundle_id not in await bundle.due_for_enqueue(container.db)
 
@@ -130,7 +130,7 @@ async def test_the_api_answers_202_with_a_location_then_the_workbook(client, con
     poll = await client.get(r.headers["location"], headers=auth)
     assert poll.status_code == 200 and poll.json()["status"] == "queued" and poll.json()["links"] == {}
     bundle_id = UUID(poll.json()["bundle_id"])
-    assert await bundle.build(container.db, container.reader, bundle_id, date.today()) == "done"
+    assert await bundle.build(container.db, container.reader, bundle_id, TODAY) == "done"
     body = (await client.get(r.headers["location"], headers=auth)).json()
     assert body["status"] == "done" and body["percent"] == 100
     assert (await client.get(body["links"]["zip"], headers=auth)).status_code == 200
@@ -160,7 +160,7 @@ async def test_a_worker_killed_mid_build_leaves_a_bundle_that_a_new_worker_compl
         for _ in range(150)
     ]
     try:
-        b, _ = await bundle.request(container.db, container.reader, YEAR, date.today(), None)
+        b, _ = await bundle.request(container.db, container.reader, YEAR, TODAY, None)
         settings = container.settings.with_(redis_url=worker_env["REDIS_URL"])
         make_celery(settings).send_task(bundle.BUILD_TASK, args=[str(b.bundle_id)])
         first = procs("worker", "--concurrency", "1", env=worker_env)

@@ -16,6 +16,7 @@ from domain.verantwoording import library_report
 from infra.reports import pdf as pdf_format
 from infra.reports.data import load_library
 from infra.reports.service import tenant_report
+from tests.clock import TODAY
 from tests.e2e.conftest import login, make_library
 from tests.e2e.report_data import (
     EVIL,
@@ -56,7 +57,7 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
     csv_content = await download(client, base + ".csv", "text/csv")
     pdf = await download(client, base + ".pdf", "application/pdf")
 
-    report = await tenant_report(container.db, known.lib.tenant_id, Period(YEAR), date.today())
+    report = await tenant_report(container.db, known.lib.tenant_id, Period(YEAR), TODAY)
     assert report.section("soort").rows == (
         ("Digitale overheid", 20),
         ("Bibliotheekdienst", 1),
@@ -230,4 +231,4 @@ async def test_the_library_report_reads_read_models_only(container, known):
     async with container.db.tenant(known.lib.tenant_id) as conn:
         via_tenant = await load_library(conn, known.lib.tenant_id, Period(YEAR))
     assert via_reader == via_tenant
-    assert library_report(via_reader, Period(YEAR), date.today()).section("soort").total == ("Totaal", 21)
+    assert library_report(via_reader, Period(YEAR), TODAY).section("soort").total == ("Totaal", 21)

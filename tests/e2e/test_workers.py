@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import httpx
@@ -15,6 +15,7 @@ from domain import questions as q
 from domain.ports import NewEvent
 from infra.wakeup import Waker
 from services.worker.celery_app import make_celery
+from tests.clock import NOW
 from tests.e2e.conftest import make_library
 from tests.e2e.processes import free_port, wait_for
 
@@ -33,7 +34,7 @@ async def total(container, tenant_id) -> int:
 
 async def add_questions(container, lib, n: int, batch: int = 200) -> None:
     """Append n registrations directly (as an import would), in appends of `batch` streams each."""
-    now = datetime.now(UTC)
+    now = NOW
     ctx = q.DeskContext(
         now=now, locations={lib.location_id: now.date().replace(month=1, day=1)}, partners=frozenset()
     )

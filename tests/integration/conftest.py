@@ -11,8 +11,8 @@ from infra.bootstrap import build
 
 
 @pytest.fixture(scope="session")
-async def container(settings):
-    c = build(settings)
+async def container(settings, clock):
+    c = build(settings, clock=clock)
     yield c
     await c.close()
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import text
 
+from domain.calendar import TZ
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import Checkpoint, NewEvent
 from infra.codec import default_codec
@@ -20,11 +22,11 @@ CODEC = default_codec().with_types(CONTRACT_TYPES, CONTRACT_UPCASTERS)
 
 
 @pytest.fixture(params=["postgres", "memory"])
-async def store(request, container, new_tenant):
+async def store(request, container, new_tenant, clock):
     tenant = await new_tenant()
     other = await new_tenant()
     if request.param == "postgres":
-        s = PostgresEventStore(container.db, CODEC)
+        s = PostgresEventStore(container.db, CODEC, clock)
 
         async def put_v1(stream: str, name: str) -> None:
             async with container.db.tenant(tenant) as conn:
@@ -36,7 +38,7 @@ async def store(request, container, new_tenant):
                     {"t": tenant, "s": stream, "id": uuid4(), "d": json.dumps({"name": name})},
                 )
     else:
-        s = InMemoryEventStore(CODEC)
+        s = InMemoryEventStore(CODEC, clock)
 
         async def put_v1(stream: str, name: str) -> None:
             s._put_raw(tenant, stream, "Renamed", 1, {"name": name}, uuid4())
@@ -57,6 +59,31 @@ async def test_appended_events_read_back_in_stream_order(store):
     assert [e.event.n for e in events] == [1, 2, 3, 4]
     assert [e.stream_version for e in events] == [1, 2, 3, 4]
     assert events[0].metadata == {"actor": "test"}
+
+
+async def test_an_event_is_recorded_at_the_clocks_instant(store, clock):
+    s, tenant, _, _ = store
+    clock.set(datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    await s.append(tenant, "s-clock", [new(1)], expected_version=0)
+    clock.advance(timedelta(minutes=1))
+    await s.append(tenant, "s-clock", [new(2)], expected_version=1)
+    recorded = [e.recorded_at for e in await s.read_stream(tenant, "s-clock")]
+    assert recorded == [
+        datetime(2026, 12, 31, 23, 30, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 31, tzinfo=UTC),
+    ]
+
+
+async def test_an_append_inside_a_transaction_is_recorded_at_the_clocks_instant_too(
+    container, new_tenant, clock
+):
+    tenant = await new_tenant()
+    s = PostgresEventStore(container.db, CODEC, clock)
+    clock.set(datetime(2027, 1, 1, 0, 30, tzinfo=TZ))
+    async with container.db.tenant(tenant) as conn:
+        await s.append(tenant, "s-tx", [new(1)], expected_version=0, conn=conn)
+    [event] = await s.read_stream(tenant, "s-tx")
+    assert event.recorded_at == datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
 
 
 async def test_wrong_expected_version_is_refused_and_stores_nothing(store):

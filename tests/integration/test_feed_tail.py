@@ -21,7 +21,7 @@ class Rollback(Exception):
 async def test_feed_reader_sees_every_committed_event_once_under_16_late_committing_writers(
     container, new_tenant
 ):
-    store = container.events.__class__(container.db, container.codec.with_types([Noted]))
+    store = container.events.__class__(container.db, container.codec.with_types([Noted]), container.clock)
     tenant = await new_tenant()
     committed: set = set()
     rolled_back: set = set()

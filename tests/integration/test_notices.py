@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, time, timedelta
 from uuid import uuid4
 
 import pytest
@@ -13,14 +13,15 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
+from domain.calendar import at_local
 from infra import webhooks
 from infra.notices import Dispatcher
 from infra.planning import Planning, overdue_sweep
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
+from tests.clock import TODAY
 from tests.receivers import SmtpServer, WebhookReceiver
 
-TODAY = datetime.now(UTC).date()
 SUBSIDY_YEAR = TODAY.year
 
 
@@ -44,7 +45,7 @@ async def _set_webhook(container, poi: str, url: str, secret: str) -> None:
 
 
 def _planning(container) -> Planning:
-    return Planning(container.events, lambda: datetime.now(UTC))
+    return Planning(container.events, container.clock)
 
 
 async def _ido(container, tenant, planned: date) -> ido.Ido:
@@ -88,13 +89,11 @@ async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_web
         s = settings.with_(smtp_url=smtp.url, kb_email="kb@kb.example", kb_webhook_url=hook.url)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
         new = TODAY + timedelta(days=3)
-        if new.year > SUBSIDY_YEAR:  # keep the year for this test
-            pytest.skip("too close to the end of the year")
         await _planning(container).execute(
             tenant, loc.location_id, lambda st: ido.reschedule(st, new, "Meubels later geleverd", TODAY), {}
         )
         await _project(container, s, tenant)
-        assert await Dispatcher(container.db, container.reader, s).run_once() == 2
+        assert await Dispatcher(container.db, container.reader, s, container.clock).run_once() == 2
         assert await _deliveries(container, tenant) == {
             "email:poi": ("delivered", 1),
             "webhook:poi": ("delivered", 1),
@@ -132,7 +131,7 @@ async def test_a_reschedule_past_the_subsidy_year_also_notifies_the_kb(container
             {},
         )
         await _project(container, s, tenant)
-        await Dispatcher(container.db, container.reader, s).run_once()
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         assert await _deliveries(container, tenant) == {
             "email:poi": ("delivered", 1),
             "email:kb": ("delivered", 1),
@@ -169,7 +168,7 @@ async def test_a_failing_receiver_is_retried_until_it_succeeds_and_every_attempt
             {},
         )
         await _project(container, s, tenant)
-        d = Dispatcher(container.db, container.reader, s)
+        d = Dispatcher(container.db, container.reader, s, container.clock)
         for _ in range(40):
             await d.run_once()
             if (await _deliveries(container, tenant)).get("webhook:poi", ("", 0))[0] == "delivered":
@@ -207,7 +206,7 @@ async def test_a_delivery_that_keeps_failing_is_marked_failed_after_the_retry_pe
             {},
         )
         await _project(container, s, tenant)
-        await Dispatcher(container.db, container.reader, s).run_once()
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         assert await _deliveries(container, tenant) == {
             "email:poi": ("failed", 1),
             "webhook:poi": ("failed", 1),
@@ -231,7 +230,7 @@ async def test_a_worker_dying_between_sending_and_recording_repeats_the_notice_o
             {},
         )
         await _project(container, s, tenant)
-        d = Dispatcher(container.db, container.reader, s)
+        d = Dispatcher(container.db, container.reader, s, container.clock)
         [claimed] = await d.claim(tenant, 10)
         assert d.deliver(claimed) is None  # sent … and the worker dies before record()
         assert await d.run_once() == 0  # the lease still holds: nobody sends it again yet
@@ -272,7 +271,7 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         later = TODAY + timedelta(days=1)
 
         async def overdue_notices(today: date) -> int:
-            await overdue_sweep(container.db, container.reader, s, today)
+            await overdue_sweep(container.db, container.reader, s, at_local(today, time(9)))
             async with container.db.tenant(tenant) as conn:
                 return (
                     await conn.execute(
@@ -286,7 +285,7 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         assert await overdue_notices(TODAY) == 0  # not passed yet
         assert await overdue_notices(later) == 1
         assert await overdue_notices(later + timedelta(days=1)) == 1  # once per passed date
-        await Dispatcher(container.db, container.reader, s).run_once()
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         to = sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages if suffix in m["X-Envelope-To"])
         assert to == sorted([f"adviseur-{suffix}@poi.example", f"coord-{suffix}@bieb.example"])
         assert any("Leg de opening dan vast" in str(m) for m in smtp.mailbox.messages)
@@ -299,3 +298,32 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         )
         await _project(container, s, tenant)
         assert await overdue_notices(later + timedelta(days=5)) == 2
+
+
+async def test_on_30_december_a_move_to_new_years_eve_tells_the_poi_and_one_to_2_january_also_the_kb(
+    container, settings, library, clock
+):
+    """The year boundary with the clock at the end of the year (what a wall-clock test could only skip)."""
+    _, tenant, suffix = library
+    clock.set(at_local(date(2026, 12, 30), time(16)))
+    today = date(2026, 12, 30)
+    with SmtpServer() as smtp:
+        s = settings.with_(smtp_url=smtp.url, kb_email="kb@kb.example")
+        loc = await _ido(container, tenant, today)
+        for new in (date(2026, 12, 31), date(2027, 1, 2)):
+            await _planning(container).execute(
+                tenant, loc.location_id, lambda st, new=new: ido.reschedule(st, new, "Verbouwing", today), {}
+            )
+        await _project(container, s, tenant)
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()
+        async with container.reader.platform() as conn:
+            notices = (
+                await conn.execute(
+                    text("SELECT body->>'new_date', to_kb, created_at FROM notices WHERE tenant_id = :t"),
+                    {"t": tenant},
+                )
+            ).all()
+        assert sorted((n[0], n[1]) for n in notices) == [("2026-12-31", False), ("2027-01-02", True)]
+        assert {n.created_at for n in notices} == {clock()}  # when the change was made, by the clock
+        to = [m["X-Envelope-To"] for m in smtp.mailbox.messages if suffix in m["Subject"] + m.as_string()]
+        assert sorted(to) == sorted([f"adviseur-{suffix}@poi.example"] * 2 + ["kb@kb.example"])

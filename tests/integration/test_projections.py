@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from uuid import uuid4
 
 from hypothesis import HealthCheck, given, settings
@@ -12,13 +12,12 @@ from sqlalchemy import text
 from domain import ido
 from domain import question_stats as qs
 from domain import questions as q
+from domain.calendar import TZ
 from domain.ports import NewEvent
-from infra.desk import TZ
 from infra.projections.operations import rebuild, status
 from infra.projections.question_stats import QuestionStats, all_projections
 from infra.projections.runner import Runner
-
-NOW = datetime.now(UTC)
+from tests.clock import NOW, TODAY
 
 
 async def _library(container, new_tenant):
@@ -32,10 +31,10 @@ async def _library(container, new_tenant):
         variant=ido.Variant.BASIS,
         inside_library=True,
         subsidy_year=NOW.year,
-        planned_opening=NOW.date(),
+        planned_opening=TODAY,
     )
     await container.events.append(
-        tenant, ido.stream_id(location), [NewEvent(uuid4(), e) for e in ido.register(cmd, NOW.date())], 0
+        tenant, ido.stream_id(location), [NewEvent(uuid4(), e) for e in ido.register(cmd, TODAY)], 0
     )
     ctx = q.DeskContext(now=NOW, locations={location: date(NOW.year - 1, 1, 1)}, partners=frozenset())
     return tenant, location, ctx
@@ -106,7 +105,7 @@ async def test_two_runners_at_once_apply_every_event_exactly_once(container, new
 
 
 def _fold_expected(events: list) -> dict:
-    return {k: v for k, v in qs.merge([d for e in events for d in qs.count_deltas(e, TZ)]).items()}
+    return {k: v for k, v in qs.merge([d for e in events for d in qs.count_deltas(e)]).items()}
 
 
 ACTIONS = st.lists(

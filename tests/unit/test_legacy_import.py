@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 from uuid import uuid4
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain import legacy_import as li
 from domain import questions as q
+from domain.calendar import TZ
 from domain.errors import DomainError
 from domain.legacy_cells import match_option, match_party, match_topic, parse_count, parse_date, parse_time
 
-TZ = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
 LOC = uuid4()
 TENANT = uuid4()
@@ -160,7 +159,7 @@ def test_an_unknown_kind_of_help_lists_the_choices():
 
 
 @pytest.mark.parametrize(
-    "cell, day, clock",
+    "cell, day, at_time",
     [
         (datetime(2026, 3, 2), date(2026, 3, 2), None),
         (datetime(2026, 3, 2, 9, 15), date(2026, 3, 2), time(9, 15)),
@@ -173,8 +172,8 @@ def test_an_unknown_kind_of_help_lists_the_choices():
         (46083, date(2026, 3, 2), None),
     ],
 )
-def test_dates_are_read_from_cells_text_and_serial_numbers(cell, day, clock):
-    assert parse_date(cell) == (day, clock)
+def test_dates_are_read_from_cells_text_and_serial_numbers(cell, day, at_time):
+    assert parse_date(cell) == (day, at_time)
 
 
 @pytest.mark.parametrize("cell", ["31-02-2026", "gisteren", "1-1-1990", True])
@@ -184,7 +183,7 @@ def test_a_bad_date_is_refused(cell):
 
 
 @pytest.mark.parametrize(
-    "cell, clock",
+    "cell, at_time",
     [
         ("14:30", time(14, 30)),
         ("9.05", time(9, 5)),
@@ -193,8 +192,8 @@ def test_a_bad_date_is_refused(cell):
         (0.5, time(12)),
     ],
 )
-def test_times_are_read_in_the_usual_ways(cell, clock):
-    assert parse_time(cell) == clock
+def test_times_are_read_in_the_usual_ways(cell, at_time):
+    assert parse_time(cell) == at_time
 
 
 def test_counts_default_to_one_and_stay_within_bounds():
