@@ -3,7 +3,7 @@ day, week, quarter and year. Every "today" and "this year" is computed here, fro
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -32,8 +32,9 @@ def as_local(wall: datetime) -> datetime:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[start, end) of a local day as instants; 23 or 25 hours long on the days the clocks change."""
-    return at_local(day), at_local(day + timedelta(days=1))
+    """[start, end) of a local day as instants in UTC (so that arithmetic on them is exact: Python subtracts two
+    datetimes of one zone as wall-clock times); 23 or 25 hours long on the days the clocks change."""
+    return at_local(day).astimezone(UTC), at_local(day + timedelta(days=1)).astimezone(UTC)
 
 
 def week_start(day: date) -> date:

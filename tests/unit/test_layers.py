@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,3 +55,25 @@ def test_infra_does_not_import_services():
         str(p.relative_to(ROOT)) for p in (ROOT / "infra").rglob("*.py") if "services" in _imports(p)
     ]
     assert offenders == []
+
+
+# Reading the wall clock: only the clock may, for a decision. These read it for transport and operations, where
+# the other side (Redis TTLs, a webhook receiver's clock, the beat schedule) lives on the wall clock too.
+WALL_CLOCK = re.compile(r"\b(?:datetime\.(?:now|utcnow|today)|date\.today|time\.time)\(")
+WALL_CLOCK_ALLOWED = {
+    "infra/clock.py": "the clock itself",
+    "infra/webhooks.py": "the signature timestamp, checked by the receiver against its own clock",
+    "services/worker/tasks.py": "the beat heartbeat's age, read by /readyz",
+}
+
+
+def test_only_the_clock_reads_the_wall_clock_and_only_the_calendar_names_the_zone():
+    readers, zones = {}, []
+    for folder in ("domain", "infra", "services"):
+        for p in (ROOT / folder).rglob("*.py"):
+            name, source = str(p.relative_to(ROOT)), p.read_text()
+            if WALL_CLOCK.search(source) and name not in WALL_CLOCK_ALLOWED:
+                readers[name] = WALL_CLOCK.findall(source)
+            if ("ZoneInfo(" in source or "Europe/Amsterdam" in source) and name != "domain/calendar.py":
+                zones.append(name)
+    assert readers == {} and zones == []
