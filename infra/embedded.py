@@ -107,8 +107,12 @@ def ensure_servers(env: dict[str, str], var: Path | None = None) -> Embedded:
     """Fill DATABASE_URL / REDIS_URL in `env` with embedded servers where they are not set."""
     var = var or Path(os.environ.get("IDO_VAR_DIR", "var"))
     emb = Embedded()
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = start_postgres(var, emb)
-    if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = start_redis(var, emb)
+    try:
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = start_postgres(var, emb)
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = start_redis(var, emb)
+    except BaseException:  # also KeyboardInterrupt (`ido run` stopped while starting): leave nothing running
+        emb.stop()
+        raise
     return emb
