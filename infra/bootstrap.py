@@ -10,6 +10,7 @@ from infra.accounts import Accounts
 from infra.codec import Codec, default_codec
 from infra.db import Database
 from infra.event_store import PostgresEventStore
+from infra.passwords import Passwords
 from infra.settings import Settings
 
 
@@ -21,6 +22,7 @@ class Container:
     codec: Codec
     events: PostgresEventStore
     accounts: Accounts
+    passwords: Passwords  # at the parameters of settings.password_hash_profile
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -35,7 +37,9 @@ def build(settings: Settings, *, null_pool: bool = False) -> Container:
         settings.reader_database_url, pool_size=4, null_pool=null_pool, name="ido-reader"
     )
     codec = default_codec()
-    return Container(settings, db, reader, codec, PostgresEventStore(db, codec), Accounts(db))
+    passwords = Passwords(settings.password_hash_profile)
+    events = PostgresEventStore(db, codec)
+    return Container(settings, db, reader, codec, events, Accounts(db, passwords), passwords)
 
 
 @asynccontextmanager
