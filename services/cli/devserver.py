@@ -17,7 +17,8 @@ from infra.migrate import upgrade
 from infra.settings import Settings
 
 # Python leaves SIGINT ignored when it starts so (a background job of a script), and SIGTERM and SIGHUP end the
-# process without running any `finally`: each is made to raise KeyboardInterrupt instead.
+# process without running any `finally`: each is made to raise KeyboardInterrupt instead (SIGHUP unless ignored
+# on purpose, as under nohup).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
@@ -62,7 +63,8 @@ class Children:
 
 def run_all(port: int) -> int:
     for sig in STOP_SIGNALS:
-        signal.signal(sig, signal.default_int_handler)
+        if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler)
     env = dict(os.environ)
     embedded, children = Embedded(), Children()
     try:
