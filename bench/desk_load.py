@@ -552,7 +552,6 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
     from domain.accounts import Role
     from domain.calendar import local_day
     from infra.bootstrap import build
-    from infra.passwords import hash_password
     from infra.planning import Planning
 
     container = build(settings)
@@ -584,12 +583,12 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
             email = f"balie-{suffix}-{i:04d}@bench.example"
             await container.accounts.create_user(email, Role.DESK, tenant_slug=slug)
             desks.append(DeskUser(email, slug, str(tenant_id)))
-        # argon2 takes ~0.1 s a hash: hash the one bench password once and give it to every bench user
+        # argon2 takes ~0.1 s a hash (production profile): hash the one bench password once for every bench user
         owner = await asyncpg.connect(plain_url(settings.database_url))
         try:
             await owner.execute(
                 "UPDATE users SET password_hash = $1 WHERE email = ANY($2::text[])",
-                hash_password(PASSWORD),
+                container.passwords.hash(PASSWORD),
                 [d.email for d in desks],
             )
         finally:

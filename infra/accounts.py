@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from domain.errors import DomainError, NotFound
 from infra.db import Database
-from infra.passwords import hash_password
+from infra.passwords import Passwords
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,9 @@ def token_hash(token: str) -> bytes:
 
 
 class Accounts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, passwords: Passwords) -> None:
         self.db = db
+        self.passwords = passwords
 
     async def create_poi(self, slug: str, name: str, email: str | None = None) -> UUID:
         check_slug(slug)
@@ -99,7 +100,7 @@ class Accounts:
         (an invited user sets it later)."""
         email = check_email(email)
         check_scope(role, tenant_slug, poi_slug)
-        password_hash = hash_password(check_password(password)) if password is not None else None
+        password_hash = self.passwords.hash(check_password(password)) if password is not None else None
         tenant_id = (await self.tenant_by_slug(tenant_slug)).tenant_id if tenant_slug else None
         poi_id = (await self.poi_by_slug(poi_slug)).poi_id if poi_slug else None
         async with self.db.platform() as conn:
@@ -121,6 +122,21 @@ class Accounts:
                 {"id": uuid4(), "user": user_id, "role": role.value, "tenant": tenant_id, "poi": poi_id},
             )
         return user_id
+
+    async def rehash_if_outdated(self, user: User, password: str) -> bool:
+        """After a successful login: store a new hash when the stored one was made at other parameters than the
+        configured ones (unless the password changed meanwhile). Answers whether it did."""
+        if user.password_hash is None or not self.passwords.needs_rehash(user.password_hash):
+            return False
+        new_hash = await self.passwords.hash_async(password)
+        async with self.db.raw() as c:
+            done = await c.execute(
+                "UPDATE users SET password_hash = $1 WHERE user_id = $2 AND password_hash = $3",
+                new_hash,
+                user.user_id,
+                user.password_hash,
+            )
+        return done == "UPDATE 1"
 
     async def create_token(self, email: str, name: str = "cli") -> str:
         user = await self.user_by_email(email)

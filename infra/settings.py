@@ -9,6 +9,8 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
+from infra.passwords import PROFILES as PASSWORD_HASH_PROFILES
+
 
 def _asyncpg_url(url: str) -> str:
     """Accept postgres://, postgresql:// or postgresql+asyncpg:// and answer the asyncpg form."""
@@ -26,6 +28,14 @@ def _instant(value: str, var: str) -> datetime:
     if at.tzinfo is None:
         raise RuntimeError(f"{var} heeft geen tijdzone (bv. 2026-12-31T23:30:00+00:00)")
     return at
+
+
+def _password_hash_profile(value: str) -> str:
+    if value not in PASSWORD_HASH_PROFILES:
+        raise RuntimeError(
+            f"PASSWORD_HASH_PROFILE is {value!r}; kies uit {', '.join(PASSWORD_HASH_PROFILES)}"
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Settings:
     cookie_secure: bool = False
     web_pool_size: int = 10
     fixed_now: datetime | None = None  # IDO_FIXED_NOW: the clock stands at this instant (tests, demos)
+    password_hash_profile: str = "production"  # PASSWORD_HASH_PROFILE: `test` for cheap hashes in tests
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +97,8 @@ class Settings:
             kw["fixed_now"] = _instant(env["IDO_FIXED_NOW"], "IDO_FIXED_NOW")
         if env.get("WEB_POOL_SIZE"):
             kw["web_pool_size"] = int(env["WEB_POOL_SIZE"])
+        if env.get("PASSWORD_HASH_PROFILE"):
+            kw["password_hash_profile"] = _password_hash_profile(env["PASSWORD_HASH_PROFILE"])
         return cls(**kw)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> Settings:

@@ -136,4 +136,6 @@ def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:
         "DB_READER_ROLE": db.reader_role,
         "DB_READER_PASSWORD": "reader",
         "SECRET_KEY": secrets.token_hex(32),
+        # argon2 at production parameters costs ~0.13 s a hash, paid for every user made and every login
+        "PASSWORD_HASH_PROFILE": "test",
     }

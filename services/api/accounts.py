@@ -3,7 +3,6 @@ password, and their own API tokens. Every way in ends in a fresh session."""
 
 from __future__ import annotations
 
-import asyncio
 from uuid import UUID
 
 from litestar import Request, Response, get, post
@@ -17,7 +16,6 @@ from domain.onboarding import API_TOKEN_ROLES, LinkState, check_new_password
 from infra import account_mail
 from infra.api_tokens import ApiTokens
 from infra.password_resets import PasswordResets, ResetThrottle
-from infra.passwords import hash_password, verify_password_async
 from infra.staff import Staff
 from services.api.auth import THROTTLED, start_url
 from services.api.inviting import form_values, invitations
@@ -88,7 +86,7 @@ async def accept_invitation(request: Request, token: str) -> Response:
             password = check_new_password(data.get("password", "")[:1024], data.get("repeat", "")[:1024])
         except DomainError as err:
             return await _invitation_form(request, inv, token, err, status=422)
-        password_hash = await asyncio.to_thread(hash_password, password)
+        password_hash = await _svc(request).passwords.hash_async(password)
     user_id = await invitations(request).accept(token, password_hash)
     if user_id is None:
         return (await _open_invitation(request, token))[1] or _link_page(
@@ -137,7 +135,7 @@ async def _check_current(request: Request, user, current: str) -> DomainError | 
     address = request.client.host if request.client else "?"
     if await svc.throttle.blocked(user.email, address):
         return DomainError(THROTTLED, field="current")
-    if not await verify_password_async(user.password_hash, current[:1024]):
+    if not await svc.passwords.verify_async(user.password_hash, current[:1024]):
         await svc.throttle.failed(user.email, address)
         return DomainError("Dit wachtwoord klopt niet.", field="current")
     await svc.throttle.succeeded(user.email)
@@ -190,7 +188,7 @@ async def reset(request: Request, token: str) -> Response:
     except DomainError as err:
         return page(request, "accounts/reset.html.j2", status=422, token=token, error=err)
     user_id = await PasswordResets(svc.container.db).consume(
-        token, await asyncio.to_thread(hash_password, password), svc.clock()
+        token, await _svc(request).passwords.hash_async(password), svc.clock()
     )
     if user_id is None:
         return await _reset_gone(request, token) or _link_page(request, "herstel", 410, GONE[LinkState.USED])
@@ -251,7 +249,7 @@ async def change_password(request: Request) -> Response:
         status = 429 if error.message == THROTTLED else 422
         return page(request, "accounts/password.html.j2", status=status, error=error)
     await Staff(svc.container.db, svc.sessions).set_password(
-        w.user_id, await asyncio.to_thread(hash_password, password)
+        w.user_id, await _svc(request).passwords.hash_async(password)
     )
     return await signed_in(request, w.user_id, end_all=True, to="/account?melding=wachtwoord")
 

@@ -90,6 +90,10 @@ class Services:
         return self.container.accounts
 
     @property
+    def passwords(self):
+        return self.container.passwords
+
+    @property
     def session_cookie(self) -> str:
         return "__Host-ido_session" if self.settings.cookie_secure else "ido_session"
 

@@ -12,7 +12,6 @@ from litestar.response import Redirect, Template
 from sqlalchemy import text
 
 from domain.accounts import Role
-from infra.passwords import verify_password_async
 from services.api.web import page, require_who, see_other, who
 
 FAILED = "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord."
@@ -42,13 +41,14 @@ async def login(request: Request, data: Form) -> Response:
             request, "auth/login.html.j2", status=429, error=THROTTLED, notice=None, email=email, next=nxt
         )
     user = await svc.accounts.user_by_email(email) if email else None
-    ok = await verify_password_async(user.password_hash if user else None, password)
+    ok = await svc.passwords.verify_async(user.password_hash if user else None, password)
     if not ok or user is None or not user.active or not user.memberships:
         await svc.throttle.failed(email, address)
         return page(
             request, "auth/login.html.j2", status=401, error=FAILED, notice=None, email=email, next=nxt
         )
     await svc.throttle.succeeded(email)
+    await svc.accounts.rehash_if_outdated(user, password)
     old = request.cookies.get(svc.session_cookie)
     session_id = await svc.sessions.create(user.user_id, replacing=old)
     async with svc.container.db.platform() as conn:

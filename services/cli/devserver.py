@@ -1,4 +1,4 @@
-"""`ido run`: everything a developer needs in one process group; Ctrl-C stops all it started."""
+"""`ido run`: everything a developer needs from one command; SIGINT, SIGTERM or SIGHUP stops all it started."""
 
 from __future__ import annotations
 
@@ -11,40 +11,79 @@ import time
 
 from infra.bootstrap import container
 from infra.demo import DEMO_PASSWORD, load_demo
-from infra.embedded import ensure_servers
+from infra.embedded import Embedded, ensure_servers
 from infra.migrate import upgrade
 from infra.settings import Settings
 
+# Python leaves SIGINT ignored when it starts so (a background job of a script), and SIGTERM and SIGHUP end the
+# process without running any `finally`: each is made to raise KeyboardInterrupt instead (SIGHUP unless ignored
+# on purpose, as under nohup).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Children:
+    """The web server, worker and beat, each in a session of its own: a terminal's Ctrl-C reaches only `ido run`,
+    which stops them all, each with its process group (a Celery worker's pool goes with it)."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+        self.hurry = False
+
+    def start(self, args: list[str], env: dict[str, str]) -> None:
+        self.procs.append(subprocess.Popen(args, env=env, start_new_session=True))
+
+    def running(self) -> bool:
+        return all(p.poll() is None for p in self.procs)
+
+    def failed(self) -> bool:
+        return any(p.poll() not in (None, 0) for p in self.procs)
+
+    def stop(self, grace: float = 15.0) -> None:
+        """SIGTERM to each child, then SIGKILL to what is left of its group after `grace` seconds, or at once
+        when another stop signal comes."""
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, self._hurry)
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + grace
+        while not self.hurry and time.monotonic() < deadline and any(p.poll() is None for p in self.procs):
+            time.sleep(0.05)
+        for p in self.procs:
+            try:  # the group outlives its leader while a member lives, so its id is not reused meanwhile
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+
+    def _hurry(self, signum: int, frame: object) -> None:
+        self.hurry = True
+
 
 def run_all(port: int) -> int:
+    for sig in STOP_SIGNALS:
+        if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler)
     env = dict(os.environ)
-    embedded = ensure_servers(env)
-    children: list[subprocess.Popen] = []
+    embedded, children = Embedded(), Children()
     try:
+        embedded = ensure_servers(env)
         settings = Settings.from_env(env)
         upgrade(settings)
         logins = asyncio.run(_demo(settings))
         base = [sys.executable, "-m", "services.cli.main"]
         for cmd in (["serve", "--port", str(port)], ["worker"], ["beat"]):
-            children.append(subprocess.Popen(base + cmd, env=env))
+            children.start(base + cmd, env)
         _print_welcome(port, logins)
-        while all(c.poll() is None for c in children):
+        while children.running():
             time.sleep(0.5)
-        failed = [c for c in children if c.poll() not in (None, 0)]
-        return 1 if failed else 0
+        return 1 if children.failed() else 0
     except KeyboardInterrupt:
         return 0
     finally:
-        for c in children:
-            if c.poll() is None:
-                c.send_signal(signal.SIGTERM)
-        for c in children:
-            try:
-                c.wait(15)
-            except subprocess.TimeoutExpired:
-                c.kill()
+        children.stop()
         embedded.stop()
-        print("\nIDO-registratie is gestopt.")
+        print("\nIDO-registratie is gestopt.", flush=True)
 
 
 async def _demo(settings: Settings) -> list[tuple[str, str]]:

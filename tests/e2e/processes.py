@@ -3,9 +3,7 @@ beat, the web server."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -15,6 +13,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from infra.pgcluster import Cluster, own_directory, service_account
 
 
 def free_port() -> int:
@@ -116,58 +116,35 @@ class Proc:
 
 
 class PostgresCluster:
-    """A PostgreSQL cluster of its own (pgserver's binaries) on a free TCP port of loopback, so a test may stop it
-    and start it again at the same address. Runs as an unprivileged user when the tests run as root."""
+    """A PostgreSQL cluster of its own on a free TCP port of loopback, so a test may stop it and start it again at
+    the same address. In a directory of its own under the temporary directory, not under pytest's (0700 for root)
+    nor the checkout (which may lie in a 0700 directory): as root the cluster runs as an unprivileged account, with
+    a copy of the programs (infra/pgcluster.py)."""
 
     def __init__(self) -> None:
-        # pgserver's binaries, found without importing pgserver (its import sets up a lock directory)
-        self.bin = Path(importlib.util.find_spec("pgserver").origin).parent / "pginstall" / "bin"  # type: ignore[arg-type, union-attr]
         self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="ido-pg-"))  # not under pytest's tmp dirs (0700 for root)
-        self.data = self.dir / "data"
-        self.log = self.dir / "postgres.log"
-        self.user: str | None = None
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            self.user = next(u for u in ("postgres", "nobody") if _has_user(u))
-            entry = pwd.getpwnam(self.user)
-            self.dir.chmod(0o755)
-            os.chown(self.dir, entry.pw_uid, entry.pw_gid)
+        account = service_account()
+        self.dir = own_directory(Path(tempfile.mkdtemp(prefix="ido-pg-")), account)
+        self.cluster = Cluster(self.dir, account)
 
     @property
     def admin_url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _run(self, program: str, *args: str) -> None:
-        done = subprocess.run(
-            [str(self.bin / program), *args], user=self.user, cwd=self.dir, capture_output=True, timeout=60
-        )
-        if done.returncode:
-            log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-            raise RuntimeError(f"{program} {' '.join(args)}: {done.stderr.decode(errors='replace')}\n{log}")
-
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "utf8", "--no-sync")
+        self.cluster.init()
 
     def start(self) -> None:
-        opts = f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c full_page_writes=off"
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w", "-t", "30", "start")
+        self.cluster.start(f"-h 127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off -c full_page_writes=off")
 
     def stop(self, mode: str = "fast") -> None:
         """`fast`: every session is ended at once (a restart by the service manager); `immediate`: a crash."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop")
+        self.cluster.stop(mode)
 
     def remove(self) -> None:
-        if (self.data / "postmaster.pid").exists():
+        if (self.cluster.data / "postmaster.pid").exists():
             try:
                 self.stop("immediate")
             except RuntimeError:
                 pass
         shutil.rmtree(self.dir, ignore_errors=True)
-
-
-def _has_user(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False

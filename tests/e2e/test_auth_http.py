@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
+from infra.passwords import Passwords
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 
 SESSION = "ido_session"
@@ -175,6 +176,32 @@ async def test_a_successful_login_sets_an_httponly_samesite_session_cookie(clien
     assert r.status_code == 303 and r.headers["location"] == f"/t/{lib.slug}/balie"
     cookie = next(v for k, v in r.headers.multi_items() if k == "set-cookie" and v.startswith(f"{SESSION}="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax") and "Path=/" in cookie
+
+
+async def _stored_hash(container, email: str) -> str:
+    async with container.db.platform() as conn:
+        return (
+            await conn.execute(text("SELECT password_hash FROM users WHERE email = :e"), {"e": email})
+        ).scalar_one()
+
+
+async def test_a_login_stores_a_new_hash_when_the_stored_one_has_other_parameters(client, container, lib):
+    """The run's profile is `test`; a hash made at production parameters (as before the profile changed) is
+    replaced at the next successful login, and not at a failed one."""
+    production = Passwords("production")
+    old = production.hash(PASSWORD)
+    async with container.db.platform() as conn:
+        await conn.execute(
+            text("UPDATE users SET password_hash = :h WHERE email = :e"), {"h": old, "e": lib.desk}
+        )
+    assert (await post_login(client, lib.desk, "niet-het-goede-wachtwoord")).status_code == 401
+    assert await _stored_hash(container, lib.desk) == old
+    assert (await post_login(client, lib.desk)).status_code == 303
+    new = await _stored_hash(container, lib.desk)
+    assert new != old and not container.passwords.needs_rehash(new)
+    assert container.passwords.verify(new, PASSWORD)
+    assert (await post_login(client, lib.desk)).status_code == 303
+    assert await _stored_hash(container, lib.desk) == new  # stored once, not at every login
 
 
 # session fixation

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 
 from infra.demo import DEMO_PASSWORD, USERS
 from infra.migrate import head_revision
+from infra.passwords import Passwords
 from tests.servers import plain_url
 
 TIMEOUT = 120
@@ -252,7 +253,7 @@ async def _expected_scope(db: Db, role: str, tenant: str, poi: str) -> tuple[obj
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_users_create_with_password_from_stdin(env, db, tenant, poi, role):
+async def test_users_create_with_password_from_stdin(env, settings, db, tenant, poi, role):
     email = f"{role}-{suffix()}@e2e.example"
     r = create_user(env, email.upper(), role, *_scope_args(role, tenant, poi))
     assert_ok(r)
@@ -263,6 +264,8 @@ async def test_users_create_with_password_from_stdin(env, db, tenant, poi, role)
     assert user["password_hash"].startswith("$argon2id$")
     assert GOOD_PASSWORD not in user["password_hash"]
     assert PasswordHasher().verify(user["password_hash"], GOOD_PASSWORD)
+    # hashed at the parameters that the run's settings give (the test profile), by the CLI process too
+    assert not Passwords(settings.password_hash_profile).needs_rehash(user["password_hash"])
     [m] = await db.memberships(email)
     assert m["role"] == role
     assert (m["tenant_id"], m["poi_id"]) == await _expected_scope(db, role, tenant, poi)

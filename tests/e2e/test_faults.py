@@ -53,10 +53,12 @@ def figures(title: str, rows: dict[str, object]) -> None:
 @pytest.fixture
 def private_pg():
     pg = PostgresCluster()
-    pg.init()
-    pg.start()
-    yield pg
-    pg.remove()
+    try:  # a cluster that fails to start leaves no directory behind either
+        pg.init()
+        pg.start()
+        yield pg
+    finally:
+        pg.remove()
 
 
 def healthy(base: str) -> bool:
