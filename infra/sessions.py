@@ -1,5 +1,4 @@
-"""Server-side sessions in Redis (fresh id at every login, idle and absolute timeouts, log out everywhere)
-and login attempt counters."""
+"""Server-side sessions in Redis: a fresh id at every login, idle and absolute timeouts, log out everywhere."""
 
 from __future__ import annotations
 
@@ -94,33 +93,3 @@ class SessionStore:
             p.delete(self._user_key(user_id))
             await p.execute()
         return len(ids)
-
-
-class LoginThrottle:
-    """Failed logins counted per account and per address in fixed windows; unknown accounts count the same."""
-
-    def __init__(
-        self, redis: Redis, per_account: int = 5, per_address: int = 20, window: int = 15 * 60
-    ) -> None:
-        self.redis = redis
-        self.per_account = per_account
-        self.per_address = per_address
-        self.window = window
-
-    def _keys(self, email: str, address: str) -> tuple[str, str]:
-        return f"ido:login-fail:acct:{email.strip().lower()}", f"ido:login-fail:addr:{address}"
-
-    async def blocked(self, email: str, address: str) -> bool:
-        acct, addr = self._keys(email, address)
-        a, b = await self.redis.mget(acct, addr)
-        return int(a or 0) >= self.per_account or int(b or 0) >= self.per_address
-
-    async def failed(self, email: str, address: str) -> None:
-        async with self.redis.pipeline(transaction=True) as p:
-            for key in self._keys(email, address):
-                p.incr(key)
-                p.expire(key, self.window, nx=True)
-            await p.execute()
-
-    async def succeeded(self, email: str) -> None:
-        await self.redis.delete(self._keys(email, "")[0])
