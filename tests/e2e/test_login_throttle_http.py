@@ -1,5 +1,5 @@
 """The login throttle over HTTP on a fixed clock: attempts sent at once, per account and address with growing
-waits, the warning and the lock message, and the address ceiling."""
+waits, the warning and the lock message, the address ceiling, and the unlock by the coordinator and the admin."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from litestar.testing import AsyncTestClient, transport
+from sqlalchemy import text
 
 from domain.accounts import Role
 from infra.clock import FixedClock
@@ -94,6 +95,10 @@ async def fail(browser, email: str, times: int) -> list[httpx.Response]:
     answers = [await attempt(browser, email, WRONG) for _ in range(times)]
     assert [r.status_code for r in answers] == [401] * times, [errors(r) for r in answers]
     return answers
+
+
+async def user_id(container, email: str):
+    return (await container.accounts.user_by_email(email)).user_id
 
 
 # requests sent at once
@@ -223,3 +228,83 @@ async def test_failures_for_twenty_accounts_from_one_address_stop_a_twenty_first
     assert (await attempt(browser_at(app_client), lib.desk, PASSWORD)).status_code == 303  # elsewhere
     clock.advance(timedelta(hours=1))
     assert (await attempt(browser, lib.desk, PASSWORD)).status_code == 303
+
+
+# unlocking
+
+
+async def unlock_form(browser, page_url: str, uid) -> tuple[str, dict]:
+    page = await browser.get(page_url)
+    assert page.status_code == 200, page.text[:300]
+    match = re.search(rf'action="([^"]*/{uid}/deblokkeren)"', page.text)
+    assert match, "no unlock button for the locked account"
+    assert "inloggen geblokkeerd tot 7 december 2026, 10:41" in page.text
+    return match.group(1), {"_csrf_token": csrf_of(page.text)}
+
+
+async def audited_unlocks(container, uid) -> list:
+    async with container.db.platform() as conn:
+        sql = "SELECT actor, details FROM admin_audit WHERE action = 'user.unlocked' AND object_id = :u"
+        return (await conn.execute(text(sql), {"u": uid})).all()
+
+
+async def test_the_coordinator_unlocks_a_desk_account_of_their_library(app_client, container, lib):
+    desk = browser_at(app_client)
+    await fail(desk, lib.desk, 5)
+    coordinator = browser_at(app_client)
+    assert (await attempt(coordinator, lib.coordinator, PASSWORD)).status_code == 303
+    uid = await user_id(container, lib.desk)
+    action, form = await unlock_form(coordinator, f"/t/{lib.slug}/gebruikers", uid)
+    r = await coordinator.post(action, data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?melding=gedeblokkeerd")
+    page = await coordinator.get(r.headers["location"])
+    assert "De blokkering is opgeheven" in page.text and "geblokkeerd tot" not in page.text
+    assert (await attempt(desk, lib.desk, PASSWORD)).status_code == 303
+    audited = await audited_unlocks(container, uid)
+    assert [a.actor for a in audited] == [await user_id(container, lib.coordinator)]
+    assert audited[0].details == {"tenant_id": str(lib.tenant_id)}
+
+
+async def test_the_platform_admin_unlocks_an_account(app_client, container, lib):
+    admin = f"beheer-{secrets.token_hex(3)}@test.example"
+    await container.accounts.create_user(admin, Role.PLATFORM_ADMIN, password=PASSWORD)
+    desk = browser_at(app_client)
+    await fail(desk, lib.coordinator, 5)
+    browser = browser_at(app_client)
+    assert (await attempt(browser, admin, PASSWORD)).status_code == 303
+    uid = await user_id(container, lib.coordinator)
+    action, form = await unlock_form(browser, f"/beheer/bibliotheken/{lib.tenant_id}", uid)
+    form["terug"] = f"/beheer/bibliotheken/{lib.tenant_id}"
+    r = await browser.post(action, data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    assert r.headers["location"] == f"/beheer/bibliotheken/{lib.tenant_id}?melding=gebruiker-gedeblokkeerd"
+    assert (await attempt(desk, lib.coordinator, PASSWORD)).status_code == 303
+    assert [a.actor for a in await audited_unlocks(container, uid)] == [await user_id(container, admin)]
+
+
+async def test_a_desk_user_cannot_unlock(app_client, container, lib):
+    colleague = f"collega-{secrets.token_hex(3)}@test.example"
+    await container.accounts.create_user(colleague, Role.DESK, tenant_slug=lib.slug, password=PASSWORD)
+    locked = browser_at(app_client)
+    await fail(locked, colleague, 5)
+    desk = browser_at(app_client)
+    assert (await attempt(desk, lib.desk, PASSWORD)).status_code == 303
+    token = csrf_of((await desk.get("/account")).text)
+    uid = await user_id(container, colleague)
+    for url in (f"/t/{lib.slug}/gebruikers/{uid}/deblokkeren", f"/beheer/gebruikers/{uid}/deblokkeren"):
+        r = await desk.post(url, data={"_csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 403, (url, r.status_code)
+    assert (await attempt(locked, colleague, PASSWORD)).status_code == 429
+    assert await audited_unlocks(container, uid) == []
+
+
+async def test_an_unlock_without_the_csrf_token_is_refused(app_client, container, lib):
+    await fail(browser_at(app_client), lib.desk, 5)
+    coordinator = browser_at(app_client)
+    assert (await attempt(coordinator, lib.coordinator, PASSWORD)).status_code == 303
+    uid = await user_id(container, lib.desk)
+    r = await coordinator.post(f"/t/{lib.slug}/gebruikers/{uid}/deblokkeren", data={}, follow_redirects=False)
+    assert r.status_code == 403
+    assert (
+        "geblokkeerd tot 7 december 2026, 10:41" in (await coordinator.get(f"/t/{lib.slug}/gebruikers")).text
+    )
