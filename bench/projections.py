@@ -60,11 +60,10 @@ from sqlalchemy.engine import make_url
 
 from domain import ido
 from domain import questions as q
-from domain.calendar import local_day
+from domain.calendar import TZ, local_day
 from domain.catalogue import CATALOGUE
 from domain.ports import NewEvent
 from infra.codec import json_dumps
-from infra.desk import TZ
 from infra.settings import Settings
 from tests.servers import plain_url
 

@@ -27,6 +27,7 @@ ACTIONS = {
     "invitation.accepted": "Uitnodiging aanvaard",
     "user.deactivated": "Gebruiker gedeactiveerd",
     "user.reactivated": "Gebruiker heractiveerd",
+    "user.unlocked": "Inlogblokkering opgeheven",
 }
 
 

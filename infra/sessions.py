@@ -1,15 +1,15 @@
-"""Server-side sessions in Redis (fresh id at every login, idle and absolute timeouts, log out everywhere)
-and login attempt counters."""
+"""Server-side sessions in Redis: a fresh id at every login, idle and absolute timeouts, log out everywhere."""
 
 from __future__ import annotations
 
 import secrets
-import time
 from dataclasses import dataclass
 from uuid import UUID
 
 import msgspec
 from redis.asyncio import Redis
+
+from domain.ports import Clock
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 60 * 60
@@ -30,8 +30,12 @@ class Session:
 
 
 class SessionStore:
-    def __init__(self, redis: Redis, idle: int = IDLE_SECONDS, absolute: int = ABSOLUTE_SECONDS) -> None:
+    def __init__(
+        self, redis: Redis, clock: Clock, idle: int = IDLE_SECONDS, absolute: int = ABSOLUTE_SECONDS
+    ) -> None:
+        """The timeouts follow `clock`; the Redis TTL only removes what has expired."""
         self.redis = redis
+        self.clock = clock
         self.idle = idle
         self.absolute = absolute
 
@@ -48,7 +52,7 @@ class SessionStore:
         if replacing:
             await self.destroy(replacing)
         session_id = secrets.token_urlsafe(32)
-        now = time.time()
+        now = self.clock().timestamp()
         data = msgspec.json.encode(SessionData(str(user_id), now, now))
         async with self.redis.pipeline(transaction=True) as p:
             p.set(self._key(session_id), data, ex=self.idle)
@@ -64,7 +68,7 @@ class SessionStore:
         if raw is None:
             return None
         data = msgspec.json.decode(raw, type=SessionData)
-        now = time.time()
+        now = self.clock().timestamp()
         if now - data.auth_at > self.absolute or now - data.seen_at > self.idle:
             await self.destroy(session_id)
             return None
@@ -94,33 +98,3 @@ class SessionStore:
             p.delete(self._user_key(user_id))
             await p.execute()
         return len(ids)
-
-
-class LoginThrottle:
-    """Failed logins counted per account and per address in fixed windows; unknown accounts count the same."""
-
-    def __init__(
-        self, redis: Redis, per_account: int = 5, per_address: int = 20, window: int = 15 * 60
-    ) -> None:
-        self.redis = redis
-        self.per_account = per_account
-        self.per_address = per_address
-        self.window = window
-
-    def _keys(self, email: str, address: str) -> tuple[str, str]:
-        return f"ido:login-fail:acct:{email.strip().lower()}", f"ido:login-fail:addr:{address}"
-
-    async def blocked(self, email: str, address: str) -> bool:
-        acct, addr = self._keys(email, address)
-        a, b = await self.redis.mget(acct, addr)
-        return int(a or 0) >= self.per_account or int(b or 0) >= self.per_address
-
-    async def failed(self, email: str, address: str) -> None:
-        async with self.redis.pipeline(transaction=True) as p:
-            for key in self._keys(email, address):
-                p.incr(key)
-                p.expire(key, self.window, nx=True)
-            await p.execute()
-
-    async def succeeded(self, email: str) -> None:
-        await self.redis.delete(self._keys(email, "")[0])

@@ -1,9 +1,11 @@
 """People as their coordinator, POI or the platform admin see them: who has which role where, last login,
-status; switching an account off (its sessions end at once, its API tokens stop working) and on again."""
+status, a login lock; switching an account off (its sessions end at once, its API tokens stop working) and on
+again, and lifting its login lock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -12,10 +14,12 @@ from sqlalchemy import text
 
 from domain.accounts import ROLE_LABELS, Role
 from domain.errors import DomainError, NotFound
+from domain.login_throttle import check_may_unlock
 from domain.onboarding import check_may_deactivate
 from infra import admin_audit
 from infra.accounts import Membership
 from infra.db import Database
+from infra.login_throttle import LoginThrottle
 from infra.sessions import SessionStore
 
 _PEOPLE = """
@@ -35,6 +39,7 @@ class Person:
     has_password: bool
     roles: tuple[Role, ...]
     elsewhere: bool  # also has a role outside this library or POI
+    locked_until: datetime | None = None  # login refused (at some address) until then
 
     @property
     def role_labels(self) -> str:
@@ -42,9 +47,17 @@ class Person:
 
 
 class Staff:
-    def __init__(self, db: Database, sessions: SessionStore) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sessions: SessionStore,
+        throttle: LoginThrottle | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.db = db
         self.sessions = sessions
+        self.throttle = throttle
+        self.clock = clock
 
     async def of_library(self, tenant_id: UUID) -> list[Person]:
         return await self._people("coalesce(m.tenant_id = :t, false)", t=tenant_id)
@@ -60,9 +73,37 @@ class Staff:
         async with self.db.platform() as conn:
             rows = (await conn.execute(text(sql), params)).all()
         order = list(Role)
-        return [
+        people = [
             Person(*r[:5], tuple(sorted((Role(x) for x in r[5]), key=order.index)), bool(r[6])) for r in rows
         ]
+        return await self._with_locks(people)
+
+    async def _with_locks(self, people: list[Person]) -> list[Person]:
+        if self.throttle is None or self.clock is None or not people:
+            return people
+        locks = await self.throttle.locked_until([p.email for p in people], self.clock())
+        return [replace(p, locked_until=locks.get(p.email)) for p in people]
+
+    async def unlock_in_library(self, actor: UUID, tenant_id: UUID, user_id: UUID) -> None:
+        """A coordinator lifts the login lock of an account of their library. Raises: NotFound (not in this
+        library), DomainError (it also works elsewhere)."""
+        memberships = await self._memberships(user_id)
+        if not any(m.tenant_id == tenant_id for m in memberships):
+            raise NotFound("Deze gebruiker bestaat niet.")
+        check_may_unlock((m.tenant_id for m in memberships), tenant_id)
+        await self.unlock(actor, user_id, tenant_id=tenant_id)
+
+    async def unlock(self, actor: UUID, user_id: UUID, **details: object) -> None:
+        """Every address may try again at once; recorded with the other user changes. Raises: NotFound."""
+        assert self.throttle is not None, "Staff without a throttle cannot unlock"
+        async with self.db.platform() as conn:
+            email = (
+                await conn.execute(text("SELECT email FROM users WHERE user_id = :u"), {"u": user_id})
+            ).scalar()
+            if email is None:
+                raise NotFound("Deze gebruiker bestaat niet.")
+            await admin_audit.record(conn, actor, "user.unlocked", "user", user_id, **details)
+            await self.throttle.clear(email)  # inside the transaction: no unlock without its record
 
     async def set_active_in_library(self, actor: UUID, tenant_id: UUID, user_id: UUID, active: bool) -> None:
         """A coordinator switches an account of their library off or on. Raises: DomainError (their own

@@ -12,12 +12,13 @@ from litestar.response import Template
 
 from domain.accounts import ROLE_LABELS, check_email
 from domain.errors import DomainError
+from domain.login_throttle import LoginThrottled
 from domain.onboarding import API_TOKEN_ROLES, LinkState, check_new_password
 from infra import account_mail
 from infra.api_tokens import ApiTokens
 from infra.password_resets import PasswordResets, ResetThrottle
 from infra.staff import Staff
-from services.api.auth import THROTTLED, start_url
+from services.api.auth import check_password, start_url
 from services.api.inviting import form_values, invitations
 from services.api.web import page, require_who, see_other
 
@@ -79,7 +80,7 @@ async def accept_invitation(request: Request, token: str) -> Response:
     if existing and existing.password_hash:
         if error := await _check_current(request, existing, data.get("current", "")):
             return await _invitation_form(
-                request, inv, token, error, status=429 if error.message == THROTTLED else 422
+                request, inv, token, error, status=429 if isinstance(error, LoginThrottled) else 422
             )
     else:
         try:
@@ -131,14 +132,13 @@ async def _invitation_form(
 
 async def _check_current(request: Request, user, current: str) -> DomainError | None:
     """The current password of a signed-up user, counted by the login throttle."""
-    svc = _svc(request)
-    address = request.client.host if request.client else "?"
-    if await svc.throttle.blocked(user.email, address):
-        return DomainError(THROTTLED, field="current")
-    if not await svc.passwords.verify_async(user.password_hash, current[:1024]):
-        await svc.throttle.failed(user.email, address)
-        return DomainError("Dit wachtwoord klopt niet.", field="current")
-    await svc.throttle.succeeded(user.email)
+    check = await check_password(request, user.email, user.password_hash, current[:1024])
+    if check.refused:
+        return LoginThrottled(check.refused, field="current")
+    if not check.ok:
+        return DomainError(
+            " ".join(filter(None, ("Dit wachtwoord klopt niet.", check.notice))), field="current"
+        )
     return None
 
 
@@ -192,8 +192,7 @@ async def reset(request: Request, token: str) -> Response:
     )
     if user_id is None:
         return await _reset_gone(request, token) or _link_page(request, "herstel", 410, GONE[LinkState.USED])
-    user = await svc.accounts.user_by_id(user_id)
-    await svc.throttle.succeeded(user.email)
+    await svc.throttle.clear((await svc.accounts.user_by_id(user_id)).email)
     return await signed_in(request, user_id, end_all=True)
 
 
@@ -246,7 +245,7 @@ async def change_password(request: Request) -> Response:
         except DomainError as err:
             error = err
     if error is not None:
-        status = 429 if error.message == THROTTLED else 422
+        status = 429 if isinstance(error, LoginThrottled) else 422
         return page(request, "accounts/password.html.j2", status=status, error=error)
     await Staff(svc.container.db, svc.sessions).set_password(
         w.user_id, await _svc(request).passwords.hash_async(password)

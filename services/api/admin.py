@@ -31,6 +31,7 @@ NOTICES = {
     "gebruiker-gedeactiveerd": "Het account is gedeactiveerd: de gebruiker is overal uitgelogd en API-tokens "
     "werken niet meer.",
     "gebruiker-heractiveerd": "Het account is weer actief.",
+    "gebruiker-gedeblokkeerd": "De blokkering is opgeheven: de gebruiker kan meteen weer inloggen.",
 }
 _BACK = re.compile(r"/beheer/(pois|bibliotheken)/[0-9a-f-]{36}|/beheer/kb-analisten")
 
@@ -48,7 +49,7 @@ def _orgs(request: Request) -> Organisations:
 
 def _staff(request: Request) -> Staff:
     svc = request.app.state.services
-    return Staff(svc.container.db, svc.sessions)
+    return Staff(svc.container.db, svc.sessions, svc.throttle, svc.clock)
 
 
 def _notice(request: Request) -> str | None:
@@ -270,12 +271,15 @@ class AdminController(Controller):
         return see_other(f"{back}?melding={outcome.code}")
 
     @post("/gebruikers/{user_id:uuid}/{action:str}", include_in_schema=False)
-    async def set_user_active(self, request: Request, admin: Who, user_id: UUID, action: str) -> Response:
-        if action not in ("deactiveren", "heractiveren"):
+    async def change_user(self, request: Request, admin: Who, user_id: UUID, action: str) -> Response:
+        if action not in ("deactiveren", "heractiveren", "deblokkeren"):
             raise NotFoundException()
         back = (await inviting.form_values(request)).get("terug", "")
         if not _BACK.fullmatch(back):
             back = "/beheer"
+        if action == "deblokkeren":
+            await _staff(request).unlock(admin.user_id, user_id)
+            return see_other(f"{back}?melding=gebruiker-gedeblokkeerd")
         await _staff(request).set_active(admin.user_id, user_id, action == "heractiveren")
         code = "gebruiker-heractiveerd" if action == "heractiveren" else "gebruiker-gedeactiveerd"
         return see_other(f"{back}?melding={code}")

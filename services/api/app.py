@@ -26,10 +26,11 @@ from infra.course_service import CourseService
 from infra.desk import Desk
 from infra.health import check_feed
 from infra.locations import Location, list_locations
+from infra.login_throttle import LoginThrottle
 from infra.logs import configure as configure_logs
 from infra.partners import Partners
 from infra.planning import Planning
-from infra.sessions import ABSOLUTE_SECONDS, LoginThrottle, SessionStore
+from infra.sessions import ABSOLUTE_SECONDS, SessionStore
 from infra.settings import Settings
 from infra.wakeup import Waker
 from services.api import (
@@ -123,8 +124,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         settings,
         container,
         redis,
-        SessionStore(redis),
-        LoginThrottle(redis),
+        SessionStore(redis, clock),
+        LoginThrottle(redis, settings.secret_key),
         desk,
         parts,
         clock,

@@ -28,7 +28,7 @@ def _uuid(value: Any) -> UUID | None:
 
 
 def _when(value: str) -> datetime | None:
-    """A datetime-local field (Europe/Amsterdam); empty means now."""
+    """A datetime-local field (Dutch time, domain.calendar); empty means now."""
     if not value:
         return None
     try:

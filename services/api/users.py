@@ -24,12 +24,13 @@ NOTICES = {
     "ingetrokken": "De uitnodiging is ingetrokken.",
     "gedeactiveerd": "Het account is gedeactiveerd: de gebruiker is overal uitgelogd en API-tokens werken niet meer.",
     "heractiveerd": "Het account is weer actief. De gebruiker kan weer inloggen.",
+    "gedeblokkeerd": "De blokkering is opgeheven: de gebruiker kan meteen weer inloggen.",
 }
 
 
 def _staff(request: Request) -> Staff:
     svc = request.app.state.services
-    return Staff(svc.container.db, svc.sessions)
+    return Staff(svc.container.db, svc.sessions, svc.throttle, svc.clock)
 
 
 async def _after(request: Request, base: str, outcome: inviting.Outcome, render) -> Response:
@@ -116,6 +117,17 @@ class LibraryUsersController(Controller):
                 raise NotFoundException() from None
             return await self._page(request, lib, inviting.Outcome(error=err))
         return await self._after(request, lib, inviting.Outcome(code=code, message=NOTICES[code]))
+
+    @post("/{user_id:uuid}/deblokkeren", include_in_schema=False)
+    async def unlock(self, request: Request, lib: Library, user_id: UUID) -> Response:
+        try:
+            await _staff(request).unlock_in_library(lib.who.user_id, lib.tenant_id, user_id)
+        except DomainError as err:
+            if err.code == "not-found":
+                raise NotFoundException() from None
+            return await self._page(request, lib, inviting.Outcome(error=err))
+        outcome = inviting.Outcome(code="gedeblokkeerd", message=NOTICES["gedeblokkeerd"])
+        return await self._after(request, lib, outcome)
 
 
 async def _own_invitation(request: Request, invitation_id: UUID, mine):

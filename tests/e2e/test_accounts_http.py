@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
+from infra.login_throttle import LoginThrottle
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 from tests.receivers import SmtpServer
 
@@ -67,7 +68,7 @@ async def redis(settings):
 @pytest.fixture(autouse=True)
 async def _address_counters_reset(redis):
     """All tests share the test client's address: its login and reset counters start empty."""
-    keys = ("ido:login-fail:addr:testclient", "ido:reset:addr:testclient")
+    keys = (LoginThrottle.address_key("testclient"), "ido:reset:addr:testclient")
     await redis.delete(*keys)
     yield
     await redis.delete(*keys)
