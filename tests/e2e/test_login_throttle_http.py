@@ -17,33 +17,20 @@ from litestar.testing import AsyncTestClient, transport
 from sqlalchemy import text
 
 from domain.accounts import Role
-from infra.clock import FixedClock
 from tests.e2e.conftest import PASSWORD, csrf_of
 
 START = datetime(2026, 12, 7, 9, 40, tzinfo=UTC)  # 10:40 in the Netherlands
-CLOCK = FixedClock(START)
 WRONG = "niet-het-goede-wachtwoord"
 FAILED = "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord."
 ERROR_P = re.compile(r'<p class="error"[^>]*>([^<]*)</p>')
 POOL = ThreadPoolExecutor(max_workers=50)
 
 
-@pytest.fixture(scope="module")
-def clocked_app(settings):
-    from services.api.app import create_app
-
-    return create_app(settings, clock=CLOCK)
-
-
 @pytest.fixture
-def clock():
-    CLOCK.set(START)
-    return CLOCK
-
-
-@pytest.fixture
-async def app_client(clocked_app, clock):
-    async with AsyncTestClient(app=clocked_app, base_url="http://testserver.local") as c:
+async def app_client(app, clock):
+    """The suite's app, with its clock at START (the suite's clock fixture puts it back after the test)."""
+    clock.set(START)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as c:
         yield c
 
 
