@@ -14,11 +14,12 @@ from infra.bootstrap import container
 from infra.demo import DEMO_PASSWORD, load_demo
 from infra.embedded import ensure_servers
 from infra.migrate import upgrade
-from infra.settings import Settings
+from infra.settings import DEVELOPMENT, Settings
 
 
 def run_all(port: int) -> int:
-    env = dict(os.environ)
+    # serve, worker and beat below skip the hosted checks: the development secret and passwords are fine here
+    env = {**os.environ, DEVELOPMENT: "1"}
     embedded = ensure_servers(env)
     children: list[subprocess.Popen] = []
     try:
@@ -56,7 +57,7 @@ async def _demo(settings: Settings) -> list[tuple[str, str]]:
 def _print_welcome(port: int, logins: list[tuple[str, str]]) -> None:
     lines = [
         "",
-        "IDO-registratie draait.",
+        "IDO-registratie draait als ontwikkelomgeving (geen controle op geheimen en wachtwoorden; niet voor hosting).",
         f"  Open: http://127.0.0.1:{port}/",
         f"  Demologins (wachtwoord voor allemaal: {DEMO_PASSWORD}):",
         *[f"    {role:15} {email}" for email, role in logins],
