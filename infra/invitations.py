@@ -1,10 +1,12 @@
 """Invitations: a single-use link (256-bit random token, only its sha256 stored) valid for seven days. Accepting
-creates the user if the address is new, or adds the membership to the existing account."""
+creates the user if the address is new, or adds the membership to the existing account. A library's invitations
+are under its tenant policy; POI and KB invitations (no tenant) are seen only outside a tenant transaction."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,8 +26,11 @@ _SELECT = """
 SELECT i.invitation_id, i.email, i.role, i.tenant_id, i.poi_id, i.created_at, i.expires_at, i.used_at,
        i.revoked_at, coalesce(t.name, p.name, 'Koninklijke Bibliotheek') AS scope_name,
        coalesce(t.active, true) AS scope_active
-FROM invitations i LEFT JOIN tenants t ON t.tenant_id = i.tenant_id LEFT JOIN pois p ON p.poi_id = i.poi_id
+FROM {source} i LEFT JOIN tenants t ON t.tenant_id = i.tenant_id LEFT JOIN pois p ON p.poi_id = i.poi_id
 """
+# Before the link is opened no tenant is known: the one row with this hash, through a SECURITY DEFINER function
+# (migration 0009); everything after runs in the invitation's own scope.
+_BY_LINK = "ido_invitation_by_link(:h)"
 _CONSUME = text("""
 UPDATE invitations i SET used_at = now()
 WHERE i.token_hash = :h AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
@@ -92,7 +97,7 @@ class Invitations:
         check_may_invite(inviter_memberships, role, tenant_id, poi_id)
         token, digest = new_token()
         invitation_id = uuid4()
-        async with self.db.platform() as conn:
+        async with self._scope(tenant_id) as conn:
             if await self._has_membership(conn, email, role, tenant_id, poi_id):
                 raise DomainError(f"{email} heeft deze rol hier al.", field="email")
             await self._revoke_open(conn, email, role, tenant_id, poi_id)
@@ -121,22 +126,27 @@ class Invitations:
                 invitation_id,
                 **_where(role, tenant_id, poi_id),
             )
-        return await self.get(invitation_id), token
+        return await self.get(invitation_id, tenant_id), token
 
     async def renew(
-        self, actor: UUID, actor_memberships: Iterable[MembershipLike], invitation_id: UUID, now: datetime
+        self,
+        actor: UUID,
+        actor_memberships: Iterable[MembershipLike],
+        invitation_id: UUID,
+        now: datetime,
+        tenant_id: UUID | None = None,
     ) -> tuple[Invitation, str]:
         """A fresh link (the old one stops working): only the hash of the first was kept."""
-        old = await self.get(invitation_id)
+        old = await self.get(invitation_id, tenant_id)
         if old.used_at is not None:
             raise DomainError("Deze uitnodiging is al aanvaard.")
         return await self.create(
             actor, actor_memberships, old.email, old.role, tenant_id=old.tenant_id, poi_id=old.poi_id, now=now
         )
 
-    async def revoke(self, actor: UUID, invitation_id: UUID) -> None:
-        inv = await self.get(invitation_id)
-        async with self.db.platform() as conn:
+    async def revoke(self, actor: UUID, invitation_id: UUID, tenant_id: UUID | None = None) -> None:
+        inv = await self.get(invitation_id, tenant_id)
+        async with self._scope(tenant_id) as conn:
             await conn.execute(
                 text(
                     "UPDATE invitations SET revoked_at = now() WHERE invitation_id = :id "
@@ -153,8 +163,9 @@ class Invitations:
                 **_where(inv.role, inv.tenant_id, inv.poi_id),
             )
 
-    async def get(self, invitation_id: UUID) -> Invitation:
-        found = await self._select("WHERE i.invitation_id = :id", id=invitation_id)
+    async def get(self, invitation_id: UUID, tenant_id: UUID | None = None) -> Invitation:
+        """`tenant_id`: the library whose invitation it is; None for a POI or KB invitation."""
+        found = await self._select(tenant_id, "WHERE i.invitation_id = :id", id=invitation_id)
         if not found:
             raise NotFound("Deze uitnodiging bestaat niet.")
         return found[0]
@@ -162,7 +173,7 @@ class Invitations:
     async def find(self, token: str) -> Invitation | None:
         if not token or len(token) > 100:
             return None
-        found = await self._select("WHERE i.token_hash = :h", h=token_hash(token))
+        found = await self._select(None, "", source=_BY_LINK, h=token_hash(token))
         return found[0] if found else None
 
     async def pending(
@@ -180,13 +191,16 @@ class Invitations:
         if role is not None:
             where += " AND i.role = :role"
             params["role"] = role.value
-        return await self._select(where + " ORDER BY i.created_at DESC", **params)
+        return await self._select(tenant_id, where + " ORDER BY i.created_at DESC", **params)
 
     async def accept(self, token: str, password_hash: str | None) -> UUID | None:
         """Use the link once: the user (new, or existing and active) gets the membership and is marked logged
         in. A new user's password is set; an existing password is never overwritten. None: the link is not
         (or no longer) usable, and nothing changed."""
-        async with self.db.platform() as conn:
+        found = await self.find(token)
+        if found is None:
+            return None
+        async with self._scope(found.tenant_id) as conn:
             row = (await conn.execute(_CONSUME, {"h": token_hash(token)})).first()
             if row is None:
                 return None
@@ -212,9 +226,21 @@ class Invitations:
             )
         return user_id
 
-    async def _select(self, where: str, **params: Any) -> list[Invitation]:
-        async with self.db.platform() as conn:
-            rows = (await conn.execute(text(_SELECT + where), params)).all()
+    @asynccontextmanager
+    async def _scope(self, tenant_id: UUID | None) -> AsyncIterator[AsyncConnection]:
+        """A library's invitations in its tenant transaction; POI and KB invitations outside any."""
+        if tenant_id is None:
+            async with self.db.platform() as conn:
+                yield conn
+        else:
+            async with self.db.tenant(tenant_id) as conn:
+                yield conn
+
+    async def _select(
+        self, tenant_id: UUID | None, where: str, source: str = "invitations", **params: Any
+    ) -> list[Invitation]:
+        async with self._scope(tenant_id) as conn:
+            rows = (await conn.execute(text(_SELECT.format(source=source) + where), params)).all()
         return [_invitation(r) for r in rows]
 
     @staticmethod

@@ -18,6 +18,18 @@ def _asyncpg_url(url: str) -> str:
     return u.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
+DEV_SECRET_KEY = "dev-secret-change-me-dev-secret-change-me"  # development only: signs sessions' CSRF tokens
+# ... and the placeholder docker-compose.yml once fell back to
+KNOWN_SECRET_KEYS = {DEV_SECRET_KEY, "change-me-to-64-random-characters"}
+MIN_SECRET_LENGTH = 32
+DEFAULT_PASSWORDS = {"ido_app", "ido_reader"}
+DEVELOPMENT = "IDO_DEVELOPMENT"  # set by `ido run` for its own processes: no hosted checks
+
+
+def _flag(value: str) -> bool:
+    return value.lower() in ("1", "true", "yes")
+
+
 def _instant(value: str, var: str) -> datetime:
     try:
         at = datetime.fromisoformat(value)
@@ -46,7 +58,7 @@ class Settings:
     app_password: str = "ido_app"
     reader_role: str = "ido_reader"
     reader_password: str = "ido_reader"
-    secret_key: str = "dev-secret-change-me-dev-secret-change-me"
+    secret_key: str = DEV_SECRET_KEY
     base_url: str = "http://127.0.0.1:8000"
     smtp_url: str = "smtp://127.0.0.1:8025"
     mail_from: str = "IDO-registratie <noreply@ido-registratie.example>"
@@ -85,8 +97,9 @@ class Settings:
         ):
             if env.get(var):
                 kw[field] = env[var]
-        if env.get("COOKIE_SECURE"):
-            kw["cookie_secure"] = env["COOKIE_SECURE"].lower() in ("1", "true", "yes")
+        # Secure cookies follow an https BASE_URL unless COOKIE_SECURE says otherwise
+        secure = env.get("COOKIE_SECURE") or ""
+        kw["cookie_secure"] = _flag(secure) if secure else str(kw.get("base_url", "")).startswith("https://")
         for field, var in (
             ("notice_retry_base_seconds", "NOTICE_RETRY_BASE_SECONDS"),
             ("notice_retry_for_hours", "NOTICE_RETRY_FOR_HOURS"),
@@ -127,3 +140,39 @@ class Settings:
         if self.redis_url.startswith("unix://"):
             return "redis+socket://" + self.redis_url[len("unix://") :]
         return self.redis_url
+
+
+def is_development(env: Mapping[str, str]) -> bool:
+    return _flag(env.get(DEVELOPMENT, ""))
+
+
+def hosted_problems(settings: Settings) -> list[str]:
+    """What keeps a hosted process (`ido serve`, `ido worker`, `ido beat`) from starting: a known or short
+    secret, default database passwords, a fixed clock, cheap password hashes. Each in Dutch, naming the variable to set."""
+    problems = []
+    secret_advice = f"zet SECRET_KEY op minstens {MIN_SECRET_LENGTH} willekeurige tekens"
+    if settings.secret_key in KNOWN_SECRET_KEYS:
+        problems.append(f"SECRET_KEY is niet gezet of een voorbeeldwaarde ({secret_advice})")
+    elif len(settings.secret_key) < MIN_SECRET_LENGTH:
+        problems.append(f"SECRET_KEY is korter dan {MIN_SECRET_LENGTH} tekens ({secret_advice})")
+    for var, role, password in (
+        ("DB_APP_PASSWORD", settings.app_role, settings.app_password),
+        ("DB_READER_PASSWORD", settings.reader_role, settings.reader_password),
+    ):
+        if password in DEFAULT_PASSWORDS or password == role:
+            problems.append(
+                f"{var} is niet gezet of een standaardwachtwoord (zet {var} op een eigen wachtwoord)"
+            )
+    url = make_url(settings.database_url)
+    if url.password is not None and url.password == url.username:
+        problems.append(
+            "het wachtwoord in DATABASE_URL is de gebruikersnaam (zet er een eigen wachtwoord in)"
+        )
+    if settings.fixed_now is not None:
+        problems.append("IDO_FIXED_NOW is alleen voor tests en ontwikkeling (haal IDO_FIXED_NOW weg)")
+    if settings.password_hash_profile != "production":
+        problems.append(
+            "PASSWORD_HASH_PROFILE is alleen voor tests en ontwikkeling anders dan production "
+            "(haal PASSWORD_HASH_PROFILE weg)"
+        )
+    return problems

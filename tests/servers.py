@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -56,6 +56,9 @@ class TestDatabase:
     app_role: str
     reader_role: str
     owner_url: str
+    # random, like a hosted installation's: `ido serve`/`worker`/`beat` refuse default ones (infra.settings)
+    app_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    reader_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
 
 
 def create_database(admin_url: str) -> TestDatabase:
@@ -64,20 +67,21 @@ def create_database(admin_url: str) -> TestDatabase:
     import asyncpg
 
     name = f"ido_t_{secrets.token_hex(4)}"
+    owner_password = secrets.token_urlsafe(18)
     db = TestDatabase(
         name,
         f"{name}_owner",
         f"{name}_app",
         f"{name}_reader",
         make_url(admin_url)
-        .set(database=name, username=f"{name}_owner", password="owner")
+        .set(database=name, username=f"{name}_owner", password=owner_password)
         .render_as_string(hide_password=False),
     )
 
     async def go() -> None:
         conn = await asyncpg.connect(plain_url(admin_url))
         try:
-            await conn.execute(f"CREATE ROLE {db.owner} LOGIN PASSWORD 'owner' CREATEROLE")
+            await conn.execute(f"CREATE ROLE {db.owner} LOGIN PASSWORD '{owner_password}' CREATEROLE")
             await conn.execute(f"CREATE DATABASE {db.name} OWNER {db.owner}")
         finally:
             await conn.close()
@@ -132,9 +136,9 @@ def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": db.owner_url,
         "REDIS_URL": redis_url,
         "DB_APP_ROLE": db.app_role,
-        "DB_APP_PASSWORD": "app",
+        "DB_APP_PASSWORD": db.app_password,
         "DB_READER_ROLE": db.reader_role,
-        "DB_READER_PASSWORD": "reader",
+        "DB_READER_PASSWORD": db.reader_password,
         "SECRET_KEY": secrets.token_hex(32),
         # argon2 at production parameters costs ~0.13 s a hash, paid for every user made and every login
         "PASSWORD_HASH_PROFILE": "test",

@@ -252,10 +252,24 @@ class AdminController(Controller):
             )
         return see_other(f"/beheer/kb-analisten?melding={outcome.code}")
 
+    @post(
+        "/bibliotheken/{tenant_id:uuid}/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False
+    )
+    async def resend_library(
+        self, request: Request, admin: Who, tenant_id: UUID, invitation_id: UUID
+    ) -> Response:
+        return await self._resend(request, admin, invitation_id, tenant_id)
+
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
     async def resend(self, request: Request, admin: Who, invitation_id: UUID) -> Response:
+        """POI advisers and KB analysts: a library's invitation is under its tenant policy (resend_library)."""
+        return await self._resend(request, admin, invitation_id, None)
+
+    async def _resend(
+        self, request: Request, admin: Who, invitation_id: UUID, tenant_id: UUID | None
+    ) -> Response:
         try:
-            inv = await inviting.invitations(request).get(invitation_id)
+            inv = await inviting.invitations(request).get(invitation_id, tenant_id)
         except DomainError:
             raise NotFoundException() from None
         outcome = await inviting.renew(request, admin, inv)

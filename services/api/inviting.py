@@ -91,7 +91,7 @@ async def renew(request: Request, who: Who, invitation: Invitation) -> Outcome:
     svc = request.app.state.services
     try:
         inv, token = await invitations(request).renew(
-            who.user_id, who.user.memberships, invitation.invitation_id, svc.clock()
+            who.user_id, who.user.memberships, invitation.invitation_id, svc.clock(), invitation.tenant_id
         )
     except DomainError as err:
         return Outcome(error=err)

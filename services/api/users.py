@@ -89,13 +89,15 @@ class LibraryUsersController(Controller):
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
     async def resend(self, request: Request, lib: Library, invitation_id: UUID) -> Response:
-        inv = await _own_invitation(request, invitation_id, lambda i: i.tenant_id == lib.tenant_id)
+        inv = await _own_invitation(
+            request, invitation_id, lambda i: i.tenant_id == lib.tenant_id, lib.tenant_id
+        )
         return await self._after(request, lib, await inviting.renew(request, lib.who, inv))
 
     @post("/uitnodigingen/{invitation_id:uuid}/intrekken", include_in_schema=False)
     async def revoke(self, request: Request, lib: Library, invitation_id: UUID) -> Response:
-        await _own_invitation(request, invitation_id, lambda i: i.tenant_id == lib.tenant_id)
-        await inviting.invitations(request).revoke(lib.who.user_id, invitation_id)
+        await _own_invitation(request, invitation_id, lambda i: i.tenant_id == lib.tenant_id, lib.tenant_id)
+        await inviting.invitations(request).revoke(lib.who.user_id, invitation_id, lib.tenant_id)
         return await self._after(
             request, lib, inviting.Outcome(code="ingetrokken", message=NOTICES["ingetrokken"])
         )
@@ -130,10 +132,11 @@ class LibraryUsersController(Controller):
         return await self._after(request, lib, outcome)
 
 
-async def _own_invitation(request: Request, invitation_id: UUID, mine):
-    """Someone else's invitation does not exist, as far as this page is concerned."""
+async def _own_invitation(request: Request, invitation_id: UUID, mine, tenant_id: UUID | None = None):
+    """Someone else's invitation does not exist, as far as this page is concerned. `tenant_id`: the library's
+    (its invitations are under its tenant policy); None for POI invitations."""
     try:
-        inv = await inviting.invitations(request).get(invitation_id)
+        inv = await inviting.invitations(request).get(invitation_id, tenant_id)
     except DomainError:
         raise NotFoundException() from None
     if not mine(inv):

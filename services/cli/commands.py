@@ -11,8 +11,8 @@ from uuid import uuid4
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from infra.bootstrap import Container, container
-from infra.embedded import ensure_servers
-from infra.settings import Settings
+from infra.embedded import Embedded, ensure_servers
+from infra.settings import Settings, hosted_problems, is_development
 from services.cli.usage import UsageError
 
 
@@ -22,6 +22,21 @@ def _settings() -> tuple[Settings, object]:
     embedded = ensure_servers(env)
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL")})
     return Settings.from_env(env), embedded
+
+
+def _hosted_settings(command: str) -> tuple[Settings, object]:
+    """serve, worker and beat: outside development (`ido run` sets IDO_DEVELOPMENT for its own) they refuse to
+    start, before anything is started or listens, without their servers or with a known secret, default database
+    passwords or a fixed clock."""
+    if is_development(os.environ):
+        return _settings()
+    try:
+        settings = Settings.from_env(os.environ)
+    except RuntimeError as exc:  # a missing or malformed variable
+        raise UsageError(f"{command} start niet: {exc}") from None
+    if problems := hosted_problems(settings):
+        raise UsageError(f"{command} start niet: {'; '.join(problems)}")
+    return settings, Embedded()
 
 
 def _with_container(fn: Callable[[Container], Awaitable[int | None]]) -> int:
@@ -180,7 +195,7 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings, embedded = _settings()
+    settings, embedded = _hosted_settings("serve")
     try:
         uvicorn.run(
             "services.api.app:create_app",
@@ -201,7 +216,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    settings, embedded = _settings()
+    settings, embedded = _hosted_settings("worker")
     try:
         from services.worker.celery_app import make_celery
 
@@ -223,7 +238,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_beat(args: argparse.Namespace) -> int:
-    settings, embedded = _settings()
+    settings, embedded = _hosted_settings("beat")
     try:
         from services.worker.celery_app import make_celery
 

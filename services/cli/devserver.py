@@ -13,7 +13,7 @@ from infra.bootstrap import container
 from infra.demo import DEMO_PASSWORD, load_demo
 from infra.embedded import Embedded, ensure_servers
 from infra.migrate import upgrade
-from infra.settings import Settings
+from infra.settings import DEVELOPMENT, Settings
 
 # Python leaves SIGINT ignored when it starts so (a background job of a script), and SIGTERM and SIGHUP end the
 # process without running any `finally`: each is made to raise KeyboardInterrupt instead (SIGHUP unless ignored
@@ -64,7 +64,8 @@ def run_all(port: int) -> int:
     for sig in STOP_SIGNALS:
         if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
             signal.signal(sig, signal.default_int_handler)
-    env = dict(os.environ)
+    # serve, worker and beat below skip the hosted checks: the development secret and passwords are fine here
+    env = {**os.environ, DEVELOPMENT: "1"}
     embedded, children = Embedded(), Children()
     try:
         embedded = ensure_servers(env)
@@ -94,7 +95,7 @@ async def _demo(settings: Settings) -> list[tuple[str, str]]:
 def _print_welcome(port: int, logins: list[tuple[str, str]]) -> None:
     lines = [
         "",
-        "IDO-registratie draait.",
+        "IDO-registratie draait als ontwikkelomgeving (geen controle op geheimen en wachtwoorden; niet voor hosting).",
         f"  Open: http://127.0.0.1:{port}/",
         f"  Demologins (wachtwoord voor allemaal: {DEMO_PASSWORD}):",
         *[f"    {role:15} {email}" for email, role in logins],

@@ -210,7 +210,7 @@ async def test_a_coordinator_invites_desk_staff_who_sets_a_password_from_the_ema
     mail = (await mails_to(smtp, email, "Uitnodiging voor IDO-registratie"))[-1]
     assert "Baliemedewerker" in plain(mail) and library_name(lib) in plain(mail)
 
-    async with container.db.platform() as conn:
+    async with container.db.tenant(lib.tenant_id) as conn:
         row = (
             await conn.execute(
                 text("SELECT token_hash, role, tenant_id, expires_at - created_at AS valid FROM invitations "
@@ -261,7 +261,7 @@ async def test_an_expired_invitation_gets_410_and_changes_nothing(client, browse
     email = new_address()
     await invite(client, lib, email)
     token = await invitation_token(smtp, email)
-    async with container.db.platform() as conn:  # the app role, as the application itself would
+    async with container.db.tenant(lib.tenant_id) as conn:  # the app role in the library, as the app would
         await conn.execute(
             text("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE email = :e"),
             {"e": email},
@@ -301,7 +301,7 @@ async def test_resending_an_invitation_replaces_the_link(client, browser2, conta
     email = new_address()
     await invite(client, lib, email)
     old = await invitation_token(smtp, email)
-    async with container.db.platform() as conn:
+    async with container.db.tenant(lib.tenant_id) as conn:
         invitation_id = (
             await conn.execute(text("SELECT invitation_id FROM invitations WHERE email = :e"), {"e": email})
         ).scalar_one()
@@ -313,6 +313,30 @@ async def test_resending_an_invitation_replaces_the_link(client, browser2, conta
     r = await browser2.get(f"/uitnodiging/{old}")
     assert r.status_code == 410 and "vervangen" in r.text
     assert (await accept(browser2, new)).status_code == 303
+
+
+def pending_action(page_html: str, email: str, verb: str) -> str:
+    """The action of a form in the row of `email` in the list of open invitations (`opnieuw`, `intrekken`)."""
+    row = re.search(rf"<tr>\s*<th scope=\"row\">{re.escape(email)}</th>.*?</tr>", page_html, re.S)
+    assert row, f"no open invitation for {email}"
+    return re.search(rf'action="([^"]+/{verb})"', row.group()).group(1)
+
+
+async def test_a_coordinator_revokes_an_invitation_and_its_link_stops_working(
+    client, browser2, container, smtp, lib
+):
+    await login(client, lib.coordinator)
+    email = new_address()
+    await invite(client, lib, email)
+    token = await invitation_token(smtp, email)
+    base = f"/t/{lib.slug}/gebruikers"
+    action = pending_action((await client.get(base)).text, email, "intrekken")
+    r = await form_post(client, base, action, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("melding=ingetrokken")
+    assert email not in (await client.get(base)).text
+    r = await browser2.get(f"/uitnodiging/{token}")
+    assert r.status_code == 410 and "ingetrokken" in r.text
+    assert await user_row(container, email) is None
 
 
 async def test_a_short_a_common_or_a_mistyped_password_is_refused_in_dutch_and_the_link_stays_usable(
@@ -382,7 +406,7 @@ async def test_an_invitation_without_the_csrf_token_is_refused(client, container
         f"/t/{lib.slug}/gebruikers/uitnodigen", data={"email": email, "role": "desk"}, follow_redirects=False
     )
     assert r.status_code == 403
-    async with container.db.platform() as conn:
+    async with container.db.tenant(lib.tenant_id) as conn:
         assert (
             await conn.execute(text("SELECT count(*) FROM invitations WHERE email = :e"), {"e": email})
         ).scalar() == 0
@@ -411,7 +435,7 @@ async def test_a_coordinator_cannot_list_or_invite_into_another_library(client, 
     r = await form_post(client, own, f"{own}/{b_desk}/deactiveren", follow_redirects=False)
     assert r.status_code == 404  # through one's own library's address, still not theirs
     assert (await user_row(container, lib_b.desk)).active
-    async with container.db.platform() as conn:
+    async with container.db.tenant(lib_b.tenant_id) as conn:
         assert (
             await conn.execute(text("SELECT count(*) FROM invitations WHERE email = :e"), {"e": email})
         ).scalar() == 0
@@ -425,7 +449,7 @@ async def test_a_coordinator_cannot_resend_an_invitation_of_another_library(
     email = new_address()
     await invite(client, lib_b, email)
     await invitation_token(smtp, email)
-    async with container.db.platform() as conn:
+    async with container.db.tenant(lib_b.tenant_id) as conn:
         invitation_id = (
             await conn.execute(text("SELECT invitation_id FROM invitations WHERE email = :e"), {"e": email})
         ).scalar_one()
@@ -848,6 +872,31 @@ async def test_the_admin_invites_a_kb_analyst_and_a_library_coordinator(client, 
     r = await accept(browser2, token)
     assert r.status_code == 303 and r.headers["location"] == f"/t/{lib.slug}/balie"
     assert (await browser2.get(f"/t/{lib.slug}/gebruikers")).status_code == 200
+
+
+async def test_the_admin_resends_invitations_from_the_library_poi_and_kb_pages(
+    client, browser2, smtp, admin, lib
+):
+    """A library's invitation is under its tenant policy, a POI's or the KB's is not: each page's button works."""
+    await login(client, admin)
+    library = f"/beheer/bibliotheken/{lib.tenant_id}"
+    poi = f"/beheer/pois/{await poi_of(client, lib)}"
+    for page_url, invite_url in ((library, f"{library}/uitnodigen"), (poi, f"{poi}/uitnodigen"),
+                                 ("/beheer/kb-analisten", "/beheer/kb-analisten")):  # fmt: skip
+        email = new_address()
+        r = await form_post(client, page_url, invite_url, {"email": email}, follow_redirects=False)
+        assert r.status_code == 303, (page_url, r.status_code)
+        old = await invitation_token(smtp, email)
+        action = pending_action((await client.get(page_url)).text, email, "opnieuw")
+        r = await form_post(client, page_url, action, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == f"{page_url}?melding=opnieuw", (
+            action,
+            r.text,
+        )
+        new = await invitation_token(smtp, email, count=2)
+        assert new != old and (await browser2.get(f"/uitnodiging/{old}")).status_code == 410
+        browser2.cookies.clear()
+        assert (await accept(browser2, new)).status_code == 303
 
 
 def library_name(lib) -> str:

@@ -1,0 +1,89 @@
+"""Settings: what a hosted process refuses (known secrets, default passwords, a fixed clock), and secure cookies
+following an https BASE_URL."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.settings import DEV_SECRET_KEY, Settings, hosted_problems, is_development
+
+PROPER = {
+    "DATABASE_URL": "postgresql://ido_owner:Eigen-Wachtwoord-Owner-1@db:5432/ido",
+    "REDIS_URL": "redis://redis:6379/0",
+    "DB_APP_PASSWORD": "Eigen-Wachtwoord-App-1",
+    "DB_READER_PASSWORD": "Eigen-Wachtwoord-Reader-1",
+    "SECRET_KEY": "x7Tq0pZ3vLr8Nw2Ks5Yh9Bd4Gf6Jm1Qc",  # 32 characters
+}
+
+
+def _problems(**changes: str) -> list[str]:
+    return hosted_problems(Settings.from_env({**PROPER, **changes}))
+
+
+def test_a_proper_environment_has_no_problems():
+    assert _problems() == []
+
+
+def test_the_defaults_name_the_secret_and_both_passwords():
+    env = {k: v for k, v in PROPER.items() if k in ("DATABASE_URL", "REDIS_URL")}
+    problems = hosted_problems(Settings.from_env(env))
+    assert len(problems) == 3
+    for var in ("SECRET_KEY", "DB_APP_PASSWORD", "DB_READER_PASSWORD"):
+        assert any(f"zet {var} op" in p for p in problems), var
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY is niet gezet of een voorbeeldwaarde"),
+        (
+            {"SECRET_KEY": "change-me-to-64-random-characters"},
+            "SECRET_KEY is niet gezet of een voorbeeldwaarde",
+        ),
+        ({"SECRET_KEY": "a" * 31}, "SECRET_KEY is korter dan 32 tekens"),
+        ({"DB_APP_PASSWORD": "ido_app"}, "DB_APP_PASSWORD is niet gezet of een standaardwachtwoord"),
+        ({"DB_APP_PASSWORD": "ido_reader"}, "DB_APP_PASSWORD is niet gezet of een standaardwachtwoord"),
+        ({"DB_APP_ROLE": "bieb_app", "DB_APP_PASSWORD": "bieb_app"}, "zet DB_APP_PASSWORD op"),
+        ({"DB_READER_PASSWORD": "ido_reader"}, "DB_READER_PASSWORD is niet gezet of een standaardwachtwoord"),
+        ({"DB_READER_ROLE": "bieb_lezer", "DB_READER_PASSWORD": "bieb_lezer"}, "zet DB_READER_PASSWORD op"),
+        ({"DATABASE_URL": "postgresql://ido_owner:ido_owner@db/ido"}, "DATABASE_URL is de gebruikersnaam"),
+        (
+            {"IDO_FIXED_NOW": "2026-12-06T10:00:00+01:00"},
+            "IDO_FIXED_NOW is alleen voor tests en ontwikkeling",
+        ),
+        ({"PASSWORD_HASH_PROFILE": "test"}, "haal PASSWORD_HASH_PROFILE weg"),
+    ],
+)
+def test_one_known_default_is_one_problem_that_names_its_variable(change, says):
+    [problem] = _problems(**change)
+    assert says in problem
+
+
+def test_a_long_secret_and_a_url_without_password_are_fine():
+    assert (
+        _problems(SECRET_KEY="k" * 32, DATABASE_URL="postgresql://ido_owner@/ido?host=/run/postgresql") == []
+    )
+
+
+def test_development_is_only_an_explicit_yes():
+    assert is_development({"IDO_DEVELOPMENT": "1"}) and is_development({"IDO_DEVELOPMENT": "true"})
+    assert not is_development({}) and not is_development({"IDO_DEVELOPMENT": "0"})
+
+
+@pytest.mark.parametrize(
+    ("base_url", "cookie_secure", "secure"),
+    [
+        ("https://ido.example.nl", None, True),
+        ("http://localhost:8000", None, False),
+        (None, None, False),
+        ("https://ido.example.nl", "false", False),  # an explicit setting wins
+        ("http://localhost:8000", "true", True),
+    ],
+)
+def test_secure_cookies_follow_an_https_base_url_unless_set(base_url, cookie_secure, secure):
+    env = dict(PROPER)
+    if base_url:
+        env["BASE_URL"] = base_url
+    if cookie_secure:
+        env["COOKIE_SECURE"] = cookie_secure
+    assert Settings.from_env(env).cookie_secure is secure
