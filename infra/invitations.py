@@ -32,15 +32,15 @@ FROM {source} i LEFT JOIN tenants t ON t.tenant_id = i.tenant_id LEFT JOIN pois 
 # (migration 0009); everything after runs in the invitation's own scope.
 _BY_LINK = "ido_invitation_by_link(:h)"
 _CONSUME = text("""
-UPDATE invitations i SET used_at = now()
-WHERE i.token_hash = :h AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()
+UPDATE invitations i SET used_at = :now
+WHERE i.token_hash = :h AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > :now
   AND (i.tenant_id IS NULL OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = i.tenant_id AND t.active))
 RETURNING i.invitation_id, i.email, i.role, i.tenant_id, i.poi_id
 """)
 _USER = text("""
-INSERT INTO users (user_id, email, password_hash, last_login_at) VALUES (:id, :email, :hash, now())
+INSERT INTO users (user_id, email, password_hash, last_login_at) VALUES (:id, :email, :hash, :now)
 ON CONFLICT (email) DO UPDATE SET password_hash = coalesce(users.password_hash, EXCLUDED.password_hash),
-                                  last_login_at = now()
+                                  last_login_at = EXCLUDED.last_login_at
 WHERE users.active
 RETURNING user_id
 """)
@@ -100,7 +100,7 @@ class Invitations:
         async with self._scope(tenant_id) as conn:
             if await self._has_membership(conn, email, role, tenant_id, poi_id):
                 raise DomainError(f"{email} heeft deze rol hier al.", field="email")
-            await self._revoke_open(conn, email, role, tenant_id, poi_id)
+            await self._revoke_open(conn, email, role, tenant_id, poi_id, now)
             await conn.execute(
                 text(
                     "INSERT INTO invitations (invitation_id, token_hash, email, role, tenant_id, poi_id, "
@@ -144,15 +144,17 @@ class Invitations:
             actor, actor_memberships, old.email, old.role, tenant_id=old.tenant_id, poi_id=old.poi_id, now=now
         )
 
-    async def revoke(self, actor: UUID, invitation_id: UUID, tenant_id: UUID | None = None) -> None:
+    async def revoke(
+        self, actor: UUID, invitation_id: UUID, now: datetime, tenant_id: UUID | None = None
+    ) -> None:
         inv = await self.get(invitation_id, tenant_id)
         async with self._scope(tenant_id) as conn:
             await conn.execute(
                 text(
-                    "UPDATE invitations SET revoked_at = now() WHERE invitation_id = :id "
+                    "UPDATE invitations SET revoked_at = :now WHERE invitation_id = :id "
                     "AND used_at IS NULL AND revoked_at IS NULL"
                 ),
-                {"id": invitation_id},
+                {"id": invitation_id, "now": now},
             )
             await admin_audit.record(
                 conn,
@@ -193,7 +195,7 @@ class Invitations:
             params["role"] = role.value
         return await self._select(tenant_id, where + " ORDER BY i.created_at DESC", **params)
 
-    async def accept(self, token: str, password_hash: str | None) -> UUID | None:
+    async def accept(self, token: str, password_hash: str | None, now: datetime) -> UUID | None:
         """Use the link once: the user (new, or existing and active) gets the membership and is marked logged
         in. A new user's password is set; an existing password is never overwritten. None: the link is not
         (or no longer) usable, and nothing changed."""
@@ -201,11 +203,13 @@ class Invitations:
         if found is None:
             return None
         async with self._scope(found.tenant_id) as conn:
-            row = (await conn.execute(_CONSUME, {"h": token_hash(token)})).first()
+            row = (await conn.execute(_CONSUME, {"h": token_hash(token), "now": now})).first()
             if row is None:
                 return None
             user_id = (
-                await conn.execute(_USER, {"id": uuid4(), "email": row.email, "hash": password_hash})
+                await conn.execute(
+                    _USER, {"id": uuid4(), "email": row.email, "hash": password_hash, "now": now}
+                )
             ).scalar()
             if user_id is None:
                 raise DomainError("Dit account is uitgeschakeld. Neem contact op met uw coördinator.")
@@ -262,15 +266,20 @@ class Invitations:
 
     @staticmethod
     async def _revoke_open(
-        conn: AsyncConnection, email: str, role: Role, tenant_id: UUID | None, poi_id: UUID | None
+        conn: AsyncConnection,
+        email: str,
+        role: Role,
+        tenant_id: UUID | None,
+        poi_id: UUID | None,
+        now: datetime,
     ) -> None:
         await conn.execute(
             text(
-                "UPDATE invitations SET revoked_at = now() WHERE email = :e AND role = :r "
+                "UPDATE invitations SET revoked_at = :now WHERE email = :e AND role = :r "
                 "AND tenant_id IS NOT DISTINCT FROM :t AND poi_id IS NOT DISTINCT FROM :p "
                 "AND used_at IS NULL AND revoked_at IS NULL"
             ),
-            {"e": email, "r": role.value, "t": tenant_id, "p": poi_id},
+            {"e": email, "r": role.value, "t": tenant_id, "p": poi_id, "now": now},
         )
 
 

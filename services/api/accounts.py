@@ -88,7 +88,7 @@ async def accept_invitation(request: Request, token: str) -> Response:
         except DomainError as err:
             return await _invitation_form(request, inv, token, err, status=422)
         password_hash = await _svc(request).passwords.hash_async(password)
-    user_id = await invitations(request).accept(token, password_hash)
+    user_id = await invitations(request).accept(token, password_hash, _svc(request).clock())
     if user_id is None:
         return (await _open_invitation(request, token))[1] or _link_page(
             request, "uitnodiging", 410, GONE[LinkState.USED]

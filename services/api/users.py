@@ -97,7 +97,9 @@ class LibraryUsersController(Controller):
     @post("/uitnodigingen/{invitation_id:uuid}/intrekken", include_in_schema=False)
     async def revoke(self, request: Request, lib: Library, invitation_id: UUID) -> Response:
         await _own_invitation(request, invitation_id, lambda i: i.tenant_id == lib.tenant_id, lib.tenant_id)
-        await inviting.invitations(request).revoke(lib.who.user_id, invitation_id, lib.tenant_id)
+        await inviting.invitations(request).revoke(
+            lib.who.user_id, invitation_id, request.app.state.services.clock(), lib.tenant_id
+        )
         return await self._after(
             request, lib, inviting.Outcome(code="ingetrokken", message=NOTICES["ingetrokken"])
         )

@@ -10,6 +10,7 @@ import html as htmllib
 import re
 import secrets
 import time
+from datetime import timedelta
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -256,15 +257,17 @@ async def test_an_invitation_link_works_once(client, browser2, container, smtp, 
     assert (await user_row(container, email)).password_hash == first_hash
 
 
-async def test_an_expired_invitation_gets_410_and_changes_nothing(client, browser2, container, smtp, lib):
+async def test_an_expired_invitation_gets_410_and_changes_nothing(
+    client, browser2, container, smtp, lib, clock
+):
     await login(client, lib.coordinator)
     email = new_address()
     await invite(client, lib, email)
     token = await invitation_token(smtp, email)
     async with container.db.tenant(lib.tenant_id) as conn:  # the app role in the library, as the app would
         await conn.execute(
-            text("UPDATE invitations SET expires_at = now() - interval '1 minute' WHERE email = :e"),
-            {"e": email},
+            text("UPDATE invitations SET expires_at = :at WHERE email = :e"),
+            {"e": email, "at": clock() - timedelta(minutes=1)},
         )
     r = await browser2.get(f"/uitnodiging/{token}")
     assert r.status_code == 410 and "verlopen" in r.text
@@ -629,7 +632,7 @@ async def test_a_reset_link_sets_the_password_ends_every_session_and_logs_in_afr
     assert r.status_code == 410 and "al gebruikt" in r.text
 
 
-async def test_an_expired_or_tampered_reset_link_changes_nothing(client, container, smtp, lib):
+async def test_an_expired_or_tampered_reset_link_changes_nothing(client, container, smtp, lib, clock):
     await forgot(client, lib.coordinator)
     token = await reset_token(smtp, lib.coordinator)
     before = (await user_row(container, lib.coordinator)).password_hash
@@ -637,8 +640,8 @@ async def test_an_expired_or_tampered_reset_link_changes_nothing(client, contain
     assert r.status_code == 404
     async with container.db.platform() as conn:
         await conn.execute(
-            text("UPDATE password_resets SET expires_at = now() - interval '1 second' WHERE token_hash = :h"),
-            {"h": hashlib.sha256(token.encode()).digest()},
+            text("UPDATE password_resets SET expires_at = :at WHERE token_hash = :h"),
+            {"h": hashlib.sha256(token.encode()).digest(), "at": clock() - timedelta(seconds=1)},
         )
     r = await client.get(f"/wachtwoord-herstellen/{token}")
     assert r.status_code == 410 and "verlopen" in r.text

@@ -215,9 +215,9 @@ async def test_a_library_s_invitation_link_is_found_and_used_without_a_tenant(co
     found = await invitations.find(token)
     assert found is not None and found.invitation_id == inv.invitation_id and found.tenant_id == a
     assert await invitations.find(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    user_id = await invitations.accept(token, None)
+    user_id = await invitations.accept(token, None, container.clock())
     assert user_id is not None
-    assert await invitations.accept(token, None) is None  # once
+    assert await invitations.accept(token, None, container.clock()) is None  # once
     used = await invitations.get(inv.invitation_id, tenant_id=a)
     assert used.used_at is not None
     async with container.db.tenant(a) as conn:

@@ -6,7 +6,7 @@ from alembic import op
 from infra.migrations.roles import app_role, script
 
 revision = "0010_append_recorded_at"
-down_revision = "0008_report_bundles"
+down_revision = "0009_invitations_rls"
 branch_labels = None
 depends_on = None
 
