@@ -52,6 +52,7 @@ from services.api import (
     verantwoording,
     verantwoording_kb,
 )
+from services.api.json_body import JsonBodyRequest
 from services.api.legacy_import import LegacyImportController
 from services.api.middleware import (
     add_security_headers,
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], datetime] |
             ),
             security=[{"apiToken": []}],
         ),
+        request_class=JsonBodyRequest,
         request_max_body_size=MAX_BODY,
         lifespan=[lifespan],
         debug=False,
