@@ -12,6 +12,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.plugins.prometheus import PrometheusConfig
@@ -52,6 +53,8 @@ from services.api import (
     verantwoording,
     verantwoording_kb,
 )
+from services.api.api_reference import SwaggerUiPlugin
+from services.api.json_body import JsonBodyRequest
 from services.api.legacy_import import LegacyImportController
 from services.api.middleware import (
     add_security_headers,
@@ -202,6 +205,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             title="IDO-registratie API",
             version="1",
             path="/schema",
+            # the API is at the origin that serves the document (OpenAPI's default); Swagger UI's picker for a
+            # list of servers is a <select> without a label
+            servers=[],
             description="Every operation needs an API token (Account → API-tokens): `Authorization: Bearer …`. "
             "Refusals are problem+json (RFC 9457) with a Dutch `detail`; registrations take an `Idempotency-Key`.",
             components=Components(
@@ -212,7 +218,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 }
             ),
             security=[{"apiToken": []}],
+            render_plugins=[SwaggerUiPlugin(), YamlRenderPlugin()],  # and the JSON at /schema/openapi.json
         ),
+        request_class=JsonBodyRequest,
         request_max_body_size=MAX_BODY,
         lifespan=[lifespan],
         debug=False,

@@ -5,28 +5,37 @@ so a failure reproduces; a failure prints the case as a curl command."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import re
 import secrets
 import zlib
 from uuid import uuid4
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from litestar.enums import RequestEncodingType
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import text
 
 from domain.accounts import Role
 from domain.catalogue import CATALOGUE
 from domain.courses import Programme
+from infra.settings import Settings
+from services.api.app import MAX_BODY, create_app
 from tests.clock import TODAY, YEAR
 from tests.e2e.conftest import Lib, make_library
+from tests.e2e.processes import free_port
 
 # Per operation and generation mode (valid and invalid data): 15 operations stay well under a minute
 MAX_EXAMPLES = 25
@@ -48,6 +57,7 @@ OPERATIONS = [
     "GET /api/v1/reports/bundles/{bundle_id}/{filename}",
 ]
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
+PATH_PARAM = re.compile(r"\{(\w+):\w+\}")
 
 
 # the app, the library and its tokens
@@ -58,8 +68,6 @@ def fuzz_app(settings):
     """An app of its own: schemathesis runs its lifespan in its own event-loop thread, which must not replace
     `app.state.services` of the session's `app` under the other tests."""
     from schemathesis.python.asgi import shutdown_lifespans
-
-    from services.api.app import create_app
 
     yield create_app(settings)
     shutdown_lifespans()
@@ -262,6 +270,127 @@ async def test_malformed_json_is_a_400_problem(client, api_schema, lib, desk_tok
             ),
         )
         assert_documented_problem(api_schema, "POST /api/v1/t/{slug}/questions", r, 400)
+
+
+def json_body_routes() -> list[tuple[str, str]]:
+    """(method, path template) of every route whose handler reads a JSON body, from the application's router
+    (as tests/e2e/test_isolation.py does), so that a route added later is covered without anyone listing it."""
+    env = {"DATABASE_URL": "postgresql://x@127.0.0.1/x", "REDIS_URL": "redis://127.0.0.1/0"}
+    app = create_app(Settings.from_env({**env, "IDO_SECRET_KEY": "k" * 40}))
+    out = []
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            data = handler.parsed_fn_signature.parameters.get("data")
+            media = getattr(data and data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+            if data is not None and media == RequestEncodingType.JSON:
+                out += [(m, route.path) for m in sorted(handler.http_methods & {"POST", "PUT", "PATCH"})]
+    return out
+
+
+JSON_ROUTES = json_body_routes()
+DEEP = 1200  # the depth of issue 13: deeper than Python's recursion limit
+
+
+def deeply_nested_bodies() -> dict[str, bytes]:
+    deepest = MAX_BODY // 2 - 16  # as deep as the body limit allows
+    return {
+        "brackets": b"[" * DEEP + b"]" * DEEP,
+        "objects": b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        "in-a-field": b'{"note": ' + b"[" * DEEP + b"]" * DEEP + b"}",
+        "at-the-body-limit": b'{"note": ' + b"[" * deepest + b"]" * deepest + b"}",
+    }
+
+
+async def stored_rows(container, tenant_id) -> tuple[int, int]:
+    """Events and idempotency keys of a library: a refused request stores neither."""
+    async with container.db.tenant(tenant_id) as conn:
+        events = (await conn.execute(text("SELECT count(*) FROM events"))).scalar()
+        keys = (await conn.execute(text("SELECT count(*) FROM idempotency_keys"))).scalar()
+    return events, keys
+
+
+def test_the_json_routes_are_found():
+    assert ("POST", "/api/v1/t/{slug:str}/questions") in JSON_ROUTES
+    assert all(path.startswith("/api/") for _, path in JSON_ROUTES), JSON_ROUTES  # forms are not JSON
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES, ids=[f"{m} {p}" for m, p in JSON_ROUTES])
+async def test_deeply_nested_json_is_the_400_problem_of_undecodable_json_on_every_json_route(
+    client, container, lib, method, path
+):
+    token = await container.accounts.create_token(lib.coordinator)
+    course = await client.post(
+        f"/api/v1/t/{lib.slug}/courses",
+        json={
+            "programme": "klik_tik",
+            "location_id": str(lib.location_id),
+            "start_date": str(TODAY),
+            "sessions": 2,
+            "capacity": 8,
+        },
+        headers=bearer(token, **{"Idempotency-Key": str(uuid4())}),
+    )
+    assert course.status_code == 201, course.text
+    values = {"slug": lib.slug, "course_id": course.json()["course_id"], "session": "1"}
+    url = PATH_PARAM.sub(lambda m: values[m[1]], path)
+    before = await stored_rows(container, lib.tenant_id)
+    for name, raw in deeply_nested_bodies().items():
+        r = await client.request(
+            method,
+            url,
+            content=raw,
+            headers=bearer(token, **{"Idempotency-Key": str(uuid4()), "Content-Type": "application/json"}),
+        )
+        assert r.status_code == 400, (name, r.status_code, r.text[:300])
+        assert r.headers["content-type"].split(";")[0] == "application/problem+json", name
+        body = r.json()
+        assert body["detail"] == "De gegevens in het verzoek zijn geen geldige JSON.", (name, body)
+        assert body["status"] == 400 and body["instance"] == url and "Traceback" not in r.text
+    assert await stored_rows(container, lib.tenant_id) == before
+
+
+async def test_no_depth_of_nesting_is_a_server_error(client, lib, desk_token):
+    """Around the depth where decoding runs out of stack, which depends on the caller's own depth: every
+    depth is a 400 (undecodable, or a field of the wrong type), none a 500."""
+    for depth in range(0, DEEP, 9):
+        r = await client.post(
+            _questions(lib),
+            content=b'{"note": ' + b"[" * depth + b"]" * depth + b"}",
+            headers=bearer(
+                desk_token, **{"Idempotency-Key": str(uuid4()), "Content-Type": "application/json"}
+            ),
+        )
+        assert r.status_code == 400, (depth, r.status_code, r.text[:300])
+        assert r.headers["content-type"].split(";")[0] == "application/problem+json", depth
+
+
+async def test_the_body_of_issue_13_is_a_400_from_the_real_server_and_logs_no_unhandled_error(
+    procs, env, lib, desk_token
+):
+    """`ido serve` (uvicorn, its own stack depth) and its log: a 500 logs "unhandled error" with a traceback."""
+    port = free_port()
+    server = procs("serve", "--host", "127.0.0.1", "--port", str(port), env=env)
+    issue = b"[" * DEEP + b"]" * DEEP
+    assert len(issue) == 2400
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        for _ in range(300):
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get("/healthz")).status_code == 200:
+                    break
+            await asyncio.sleep(0.1)
+        for raw in (issue, deeply_nested_bodies()["in-a-field"]):
+            r = await http.post(
+                _questions(lib),
+                content=raw,
+                headers=bearer(
+                    desk_token, **{"Idempotency-Key": str(uuid4()), "Content-Type": "application/json"}
+                ),
+            )
+            assert r.status_code == 400, (r.status_code, r.text, server.output()[-3000:])
+            assert r.headers["content-type"] == "application/problem+json"
+    log = server.output()
+    assert '"status": 400' in log, log[-3000:]  # the request log is there
+    assert "unhandled error" not in log and "RecursionError" not in log, log[-3000:]
 
 
 @pytest.mark.parametrize(
