@@ -72,9 +72,6 @@ def env(test_db, redis_url) -> dict[str, str]:
         **settings_env(test_db, redis_url),
         "IDO_VAR_DIR": str(_var_dir()),
         "IDO_FIXED_NOW": NOW.isoformat(),
-        # a fixed clock and cheap hashes are for tests only: the processes skip the hosted checks
-        # (tests/e2e/test_hosted_start.py takes this away to test them)
-        "IDO_DEVELOPMENT": "1",
     }
 
 

@@ -142,4 +142,7 @@ def settings_env(db: TestDatabase, redis_url: str) -> dict[str, str]:
         "SECRET_KEY": secrets.token_hex(32),
         # argon2 at production parameters costs ~0.13 s a hash, paid for every user made and every login
         "PASSWORD_HASH_PROFILE": "test",
+        # cheap hashes (and the suite's fixed clock) are for tests only: the processes skip the hosted checks
+        # (tests/e2e/test_hosted_start.py takes this away to test them)
+        "IDO_DEVELOPMENT": "1",
     }

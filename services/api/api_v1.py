@@ -185,6 +185,8 @@ async def list_questions(
     tenant = await _tenant(request, slug)
     if to < from_ or to - from_ > timedelta(days=365):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
+    if from_ < date(2000, 1, 1) or to > date(2100, 12, 31):
+        raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
     svc = request.app.state.services
     rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to)
     return [

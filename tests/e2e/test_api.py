@@ -421,6 +421,12 @@ async def test_a_bad_period_is_a_422_problem(client, lib, token, first, last):
     assert "periode" in problem["detail"]
 
 
+@pytest.mark.parametrize(("first", "last"), [("9999-12-30", "9999-12-31"), ("0001-01-01", "0001-01-02")])
+async def test_a_period_at_the_ends_of_the_calendar_is_a_422_problem(client, lib, token, first, last):
+    r = await client.get(questions_url(lib), params={"from": first, "to": last}, headers=bearer(token))
+    assert "tussen 2000 en 2100" in assert_problem(r, 422)["detail"]
+
+
 async def test_a_period_of_a_year_and_a_day_is_refused(client, lib, token):
     r = await client.get(
         questions_url(lib), params={"from": "2025-01-01", "to": "2026-01-02"}, headers=bearer(token)

@@ -33,7 +33,7 @@ from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
-from tests.clock import TODAY
+from tests.clock import NOW, TODAY
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
 from tests.e2e.processes import PostgresCluster, Proc, free_port, wait_for
 from tests.receivers import Received, SmtpServer, WebhookReceiver
@@ -237,7 +237,12 @@ class Desks:
 
 async def test_postgres_restarted_while_desks_post(private_pg, private_redis, procs, tmp_path):
     db = await asyncio.to_thread(create_database, private_pg.admin_url)
-    env = {**os.environ, **settings_env(db, private_redis.url), "IDO_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        **settings_env(db, private_redis.url),
+        "IDO_VAR_DIR": str(tmp_path),
+        "IDO_FIXED_NOW": NOW.isoformat(),
+    }
     settings = Settings.from_env(env)
     await asyncio.to_thread(upgrade, settings)
     container = build(settings)
