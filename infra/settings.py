@@ -67,6 +67,7 @@ class Settings:
     kb_webhook_secret: str = ""
     notice_retry_base_seconds: float = 30.0  # webhook/e-mail retries: base × 2^n, at most an hour apart
     notice_retry_for_hours: float = 24.0  # then a delivery is marked failed
+    bundle_lease_seconds: float = 30.0  # a national bundle's run holds it this long between progress writes
     cookie_secure: bool = False
     web_pool_size: int = 10
     fixed_now: datetime | None = None  # IDO_FIXED_NOW: the clock stands at this instant (tests, demos)
@@ -103,6 +104,7 @@ class Settings:
         for field, var in (
             ("notice_retry_base_seconds", "NOTICE_RETRY_BASE_SECONDS"),
             ("notice_retry_for_hours", "NOTICE_RETRY_FOR_HOURS"),
+            ("bundle_lease_seconds", "BUNDLE_LEASE_SECONDS"),
         ):
             if env.get(var):
                 kw[field] = float(env[var])

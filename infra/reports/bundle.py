@@ -26,7 +26,7 @@ from infra.reports.data import fingerprint, libraries, load_library
 
 log = structlog.get_logger()
 BUILD_TASK = "ido.build_bundle"
-LEASE_SECONDS = 30
+LEASE_SECONDS = 30.0  # the default of Settings.bundle_lease_seconds
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 0.5  # seconds between progress writes (each also renews the lease)
 _COLUMNS = "bundle_id, year, status, done, total, attempts, error, created_at, finished_at, built_fingerprint"
@@ -117,21 +117,21 @@ async def request(
     return Bundle(*row), True
 
 
-async def due_for_enqueue(db: Database) -> list[UUID]:
+async def due_for_enqueue(db: Database, lease: float = LEASE_SECONDS) -> list[UUID]:
     """Bundles waiting without a live lease whose last task was sent more than a lease ago (the worker died,
     or the broker was down): mark them sent again and answer them, for the beat sweep."""
-    sql = text(f"""
+    sql = text("""
     UPDATE report_bundles SET enqueued_at = now()
     WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
-      AND enqueued_at < now() - interval '{LEASE_SECONDS} seconds'
+      AND enqueued_at < now() - make_interval(secs => :lease)
     RETURNING bundle_id""")
     async with db.platform() as conn:
-        return [r.bundle_id for r in (await conn.execute(sql)).all()]
+        return [r.bundle_id for r in (await conn.execute(sql, {"lease": lease})).all()]
 
 
-_CLAIM = text(f"""
+_CLAIM = text("""
 UPDATE report_bundles SET status = 'running', owner = :o, attempts = attempts + 1, done = 0,
-       started_at = now(), lease_until = now() + interval '{LEASE_SECONDS} seconds', error = NULL
+       started_at = now(), lease_until = now() + make_interval(secs => :lease), error = NULL
 WHERE bundle_id = :b AND status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
 RETURNING year, attempts
 """)
@@ -140,8 +140,8 @@ RETURNING year, attempts
 class Progress:
     """Writes done/total at most every PROGRESS_EVERY seconds, renewing the lease; raises LostLease."""
 
-    def __init__(self, db: Database, bundle_id: UUID, owner: str, total: int) -> None:
-        self.db, self.bundle_id, self.owner, self.total = db, bundle_id, owner, total
+    def __init__(self, db: Database, bundle_id: UUID, owner: str, total: int, lease: float) -> None:
+        self.db, self.bundle_id, self.owner, self.total, self.lease = db, bundle_id, owner, total, lease
         self.done = 0
         self._last = 0.0
 
@@ -150,25 +150,29 @@ class Progress:
         if not force and time.monotonic() - self._last < PROGRESS_EVERY:
             return
         self._last = time.monotonic()
-        sql = text(f"""UPDATE report_bundles SET done = :d, total = :t,
-                      lease_until = now() + interval '{LEASE_SECONDS} seconds'
+        sql = text("""UPDATE report_bundles SET done = :d, total = :t,
+                      lease_until = now() + make_interval(secs => :lease)
                       WHERE bundle_id = :b AND owner = :o AND status = 'running'""")
+        params = {"d": self.done, "t": self.total, "b": self.bundle_id, "o": self.owner, "lease": self.lease}
         async with self.db.platform() as conn:
-            result = await conn.execute(
-                sql, {"d": self.done, "t": self.total, "b": self.bundle_id, "o": self.owner}
-            )
+            result = await conn.execute(sql, params)
         if result.rowcount != 1:
             raise LostLease()
 
 
 async def build(
-    db: Database, reader: Database, bundle_id: UUID, today: date, owner: str | None = None
+    db: Database,
+    reader: Database,
+    bundle_id: UUID,
+    today: date,
+    owner: str | None = None,
+    lease: float = LEASE_SECONDS,
 ) -> str:
     """Build the bundle if nobody holds it; answer 'done' (built now or before), 'busy' (another run holds a
     live lease: try later), 'failed' or 'missing'. Raises: the build's error after recording it."""
     owner = owner or f"{uuid4()}"
     async with db.platform() as conn:
-        claimed = (await conn.execute(_CLAIM, {"b": bundle_id, "o": owner})).first()
+        claimed = (await conn.execute(_CLAIM, {"b": bundle_id, "o": owner, "lease": lease})).first()
         state = (
             None
             if claimed
@@ -184,7 +188,9 @@ async def build(
         await _fail(db, bundle_id, owner, f"gestopt na {MAX_ATTEMPTS} pogingen")
         return "failed"
     try:
-        await _build(db, reader, bundle_id, owner, Period(claimed.year), today)
+        await _build(
+            db, reader, bundle_id, Progress(db, bundle_id, owner, 0, lease), Period(claimed.year), today
+        )
     except LostLease:
         log.info("bundle taken over by another run", bundle_id=str(bundle_id))
         return "busy"
@@ -224,9 +230,9 @@ async def load_reports(
 
 
 async def _build(
-    db: Database, reader: Database, bundle_id: UUID, owner: str, period: Period, today: date
+    db: Database, reader: Database, bundle_id: UUID, progress: Progress, period: Period, today: date
 ) -> None:
-    progress = Progress(db, bundle_id, owner, 0)
+    owner = progress.owner
 
     async def on_library(n: int) -> None:
         if n >= 0:  # the number of libraries: load each, write each one's files, then the workbook

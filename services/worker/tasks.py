@@ -75,11 +75,15 @@ def build_bundle(self, bundle_id: str) -> str:
     again after a lease), so it completes once; a killed run's lease expires and the next delivery redoes it."""
     from infra.reports import bundle
 
-    w = worker(_settings())
+    settings = _settings()
+    w = worker(settings)
     today = local_day(w.container.clock())
-    outcome = run(_settings(), bundle.build(w.container.db, w.container.reader, UUID(bundle_id), today))
+    lease = settings.bundle_lease_seconds
+    outcome = run(
+        settings, bundle.build(w.container.db, w.container.reader, UUID(bundle_id), today, lease=lease)
+    )
     if outcome == "busy":
-        raise self.retry(countdown=bundle.LEASE_SECONDS)
+        raise self.retry(countdown=lease)
     return outcome
 
 
@@ -89,7 +93,8 @@ def bundle_sweep() -> int:
     visibility timeout) or whose task never reached the broker."""
     from infra.reports import bundle
 
-    due = run(_settings(), bundle.due_for_enqueue(worker(_settings()).container.db))
+    settings = _settings()
+    due = run(settings, bundle.due_for_enqueue(worker(settings).container.db, settings.bundle_lease_seconds))
     for bundle_id in due:
         current_app.send_task(bundle.BUILD_TASK, args=[str(bundle_id)])
     return len(due)

@@ -149,7 +149,9 @@ async def test_a_worker_killed_mid_build_leaves_a_bundle_that_a_new_worker_compl
     procs,  # noqa: F811
 ):
     """Real processes: the worker is SIGKILLed while it builds; its message stays unacked (late acks) until the
-    broker's visibility timeout, so the beat sweep re-sends the bundle once its lease ran out."""
+    broker's visibility timeout, so the beat sweep re-sends the bundle once its lease ran out (5 s here, by the
+    setting, instead of 30)."""
+    worker_env = {**worker_env, "BUNDLE_LEASE_SECONDS": "5"}
     from services.worker.celery_app import make_celery
     from tests.e2e.test_workers import until
 

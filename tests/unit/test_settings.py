@@ -87,3 +87,8 @@ def test_secure_cookies_follow_an_https_base_url_unless_set(base_url, cookie_sec
     if cookie_secure:
         env["COOKIE_SECURE"] = cookie_secure
     assert Settings.from_env(env).cookie_secure is secure
+
+
+def test_the_bundle_lease_is_a_setting_of_thirty_seconds_by_default():
+    assert Settings.from_env(PROPER).bundle_lease_seconds == 30.0
+    assert Settings.from_env({**PROPER, "BUNDLE_LEASE_SECONDS": "5"}).bundle_lease_seconds == 5.0
