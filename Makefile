@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# test files run in this many processes (each with its own database and Redis database); 1 runs them in order
+TEST_WORKERS ?= 2
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test install bench lint clean
@@ -21,7 +23,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m tests.prepare
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.append
