@@ -33,7 +33,8 @@ def find_servers() -> TestServers:
     from infra.embedded import Embedded, start_postgres, start_redis
 
     emb = Embedded()
-    var = ROOT / "var" / "test"
+    # each pytest-xdist process starts embedded servers of its own, in a directory of its own
+    var = ROOT / "var" / "test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
     if os.environ.get("TEST_DATABASE_URL"):
         admin = os.environ["TEST_DATABASE_URL"]
     elif _answers("127.0.0.1", 5432):
