@@ -29,7 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.append
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain infra services tests bench
+	$(BIN)/ruff check domain application infra services tests bench
 
 clean:
 	rm -rf $(VENV) var

@@ -552,7 +552,7 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
     from domain.accounts import Role
     from domain.calendar import local_day
     from infra.bootstrap import build
-    from infra.planning import Planning
+    from services.bootstrap import command_bus
 
     container = build(settings)
     today = local_day(container.clock())
@@ -575,7 +575,7 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
                 subsidy_year=today.year,
                 planned_opening=today,
             )
-            await Planning(container.events, container.clock).register(cmd, {})
+            await command_bus(container).handle(tenant_id, cmd, {})
             libs.append((slug, tenant_id))
         desks = []
         for i in range(n_desks):
@@ -640,8 +640,8 @@ async def check_events(
     """Count the QuestionRegistered events as the reader role (it reads across tenants)."""
     from sqlalchemy import text
 
+    from application.questions import id_for_key
     from infra.db import Database
-    from infra.desk import id_for_key
 
     def qid(slug: str, key: str) -> str:
         return str(id_for_key(UUID(tenants[slug]), key))

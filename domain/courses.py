@@ -111,6 +111,43 @@ class Course:
         return frozenset(c for _, present in self.attendance.values() for c in present)
 
 
+class ScheduleCourse(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    programme: Programme
+    title: str
+    location_id: UUID
+    start_date: date
+    sessions: int
+    capacity: int
+
+
+class Enrol(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    via_question_id: UUID | None = None
+
+
+class Withdraw(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    code: str
+
+
+class RecordAttendance(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    session: int
+    held_on: date
+    present: list[str]
+
+
+class CompleteCourse(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    completed: list[str]
+
+
+class CancelCourse(msgspec.Struct, frozen=True, kw_only=True):
+    course_id: UUID
+    reason: str = ""
+
+
 def stream_id(course_id: UUID) -> str:
     return f"course-{course_id}"
 

@@ -126,6 +126,46 @@ class RegisterIdo(msgspec.Struct, frozen=True, kw_only=True):
     planned_opening: date
 
 
+class RescheduleOpening(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    new_date: date
+    reason: str = ""
+
+
+class OpenIdo(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    opened_on: date
+
+
+class CloseTemporarily(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    closed_from: date
+    until: date | None = None
+    reason: str = ""
+
+
+class ReopenIdo(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    reopened_on: date
+
+
+class CloseIdo(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    closed_on: date
+    reason: str = ""
+
+
+class CompleteStep(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    step: str
+
+
+class SetOpeningHours(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    slots: list[Slot]
+    holidays: list[date]
+
+
 @dataclass(frozen=True)
 class Ido:
     location_id: UUID

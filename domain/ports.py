@@ -1,10 +1,11 @@
-"""Ports the domain's handlers depend on; infra/ implements them."""
+"""Ports the application's handlers depend on; infra/ implements them (PostgreSQL, and in memory for unit tests)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -59,11 +60,30 @@ class AppendResult:
     duplicate: bool = False
 
 
-class EventStore(Protocol):
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command answered: the HTTP status and body the caller shows, and whether it is the stored answer
+    of an earlier request with the same idempotency key."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+class Transaction(Protocol):
+    """One library's transaction as a handler sees it: the streams it decides on, the reads the decision needs
+    and the request's idempotency record, committed together or not at all."""
+
+    tenant_id: UUID
+
+    def now(self) -> datetime: ...
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]: ...
+
     async def append(
-        self, tenant_id: UUID, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
     ) -> AppendResult:
-        """Append all events or none. expected_version 0 = new stream, None = any.
+        """All events or none. expected_version 0 = a new stream, None = any.
 
         Raises:
             WrongExpectedVersion: the stream is not at expected_version.
@@ -71,11 +91,27 @@ class EventStore(Protocol):
         """
         ...
 
-    async def read_stream(self, tenant_id: UUID, stream_id: str) -> list[RecordedEvent]: ...
-
-    async def read_feed(self, tenant_id: UUID, after: Checkpoint, limit: int = 1000) -> list[RecordedEvent]:
-        """Events of one tenant after `after`, in commit-safe order; never skips a late commit."""
+    async def locations(self) -> dict[UUID, date | None]:
+        """The library's IDO locations, each with the first day questions may be registered for it."""
         ...
+
+    async def active_partners(self) -> set[UUID]: ...
+
+    async def claim(self, key: str, payload: Any) -> Outcome | None:
+        """Claim an idempotency key for this request; answer the stored outcome when the key was used before
+        with the same payload (waiting for a request still running with it).
+
+        Raises: IdempotencyConflict for the same key with another payload."""
+        ...
+
+    async def answer(self, key: str, outcome: Outcome) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """`async with uow(tenant_id) as tx`: one transaction; commits when the block ends without an error, then
+    wakes the workers if events were appended; rolls everything back otherwise."""
+
+    def __call__(self, tenant_id: UUID) -> AbstractAsyncContextManager[Transaction]: ...
 
 
 class Clock(Protocol):

@@ -10,7 +10,7 @@ import msgspec
 
 from domain.calendar import local_day
 from domain.catalogue import CATALOGUE
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.privacy import check_free_text
 
 MAX_TALLY = 500
@@ -138,6 +138,10 @@ class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
     note: str = ""
 
 
+class RetractQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    question_id: UUID
+
+
 class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
     question_id: UUID
     location_id: UUID
@@ -259,6 +263,6 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
 
 def _must_exist(state: Question) -> None:
     if state.version == 0:
-        raise DomainError("Deze vraag bestaat niet.")
+        raise NotFound("Deze vraag bestaat niet.")
     if state.retracted:
         raise DomainError("Deze vraag is al ongedaan gemaakt.")

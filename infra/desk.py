@@ -1,35 +1,26 @@
-"""The desk's commands against the event store: each request runs once per idempotency key, and today's
-list is answered from the event table itself, never from a worker's read model."""
+"""What the desk page reads: the locations, today's list — answered from the event table itself, never from a
+worker's read model, so a registration shows at once — and the active partners."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID
 
-import msgspec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from domain import questions as q
 from domain.calendar import day_bounds, local_day
-from domain.ports import NewEvent
 from infra.codec import from_jsonb
 from infra.event_store import PostgresEventStore
-from infra.idempotency import Outcome, run_once
 from infra.locations import list_locations
 from infra.partners import Partner, Partners
-from infra.wakeup import NoWaker
 
 TODAY_ROWS = 25
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
-
-
-def id_for_key(tenant_id: UUID, key: str, purpose: str = "question") -> UUID:
-    return uuid5(NAMESPACE_URL, f"ido:{tenant_id}:{purpose}:{key}")
 
 
 @dataclass(frozen=True)
@@ -57,25 +48,14 @@ class DeskPage:
     partners: list[Partner]
 
 
-class Desk:
-    def __init__(
-        self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime], waker: Any = None
-    ) -> None:
+class DeskQueries:
+    """What the desk page reads; its commands are in application/questions.py."""
+
+    def __init__(self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.db = store.db
         self.partners = partners
         self.clock = clock
-        self.waker = waker or NoWaker()
-
-    async def context(self, tenant_id: UUID, *, conn: AsyncConnection | None = None) -> q.DeskContext:
-        async with self.db.within(tenant_id, conn) as conn:  # one transaction for both reads
-            locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
-            partners = await self.partners.active_ids(tenant_id, conn=conn)
-        return q.DeskContext(
-            now=self.clock(),
-            locations={x.location_id: x.registers_from for x in locations},
-            partners=partners,
-        )
 
     async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
@@ -88,84 +68,6 @@ class Desk:
             today = await self.today(tenant_id, location.location_id if location else None, conn=conn)
             partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
         return DeskPage(locations, location, today, partners)
-
-    async def run_once(
-        self,
-        tenant_id: UUID,
-        key: str,
-        payload: Any,
-        stream_id: str,
-        decide: Callable[[q.DeskContext], list[msgspec.Struct]],
-        meta: dict[str, Any],
-        body: dict[str, Any],
-        status: int = 201,
-    ) -> Outcome:
-        """Decide and append under an idempotency key: the same key with the same payload answers what the
-        first request answered; the same key with another payload raises IdempotencyConflict. The decision's
-        context (locations, active partners) is read in the same transaction, and only for a new key."""
-
-        async def append(conn: AsyncConnection) -> tuple[int, dict[str, Any]]:
-            events = decide(await self.context(tenant_id, conn=conn))
-            new = [NewEvent(id_for_key(tenant_id, key, f"event-{i}"), e, meta) for i, e in enumerate(events)]
-            await self.store.append(tenant_id, stream_id, new, expected_version=0, conn=conn)
-            return status, body
-
-        outcome = await run_once(self.db, tenant_id, key, payload, append)
-        if not outcome.replayed:
-            await self.waker.wake(tenant_id)
-        return outcome
-
-    async def register(
-        self, tenant_id: UUID, cmd: q.RegisterQuestion, key: str, meta: dict[str, Any]
-    ) -> Outcome:
-        return await self.run_once(
-            tenant_id,
-            key,
-            ("register", cmd),
-            q.stream_id(cmd.question_id),
-            lambda ctx: q.register(cmd, ctx),
-            meta,
-            {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
-        )
-
-    async def tally(self, tenant_id: UUID, cmd: q.TallyQuestions, key: str, meta: dict[str, Any]) -> Outcome:
-        return await self.run_once(
-            tenant_id,
-            key,
-            ("tally", cmd),
-            q.stream_id(cmd.question_id),
-            lambda ctx: q.tally(cmd, ctx),
-            meta,
-            {"question_id": str(cmd.question_id), "count": cmd.count},
-        )
-
-    async def load(self, tenant_id: UUID, question_id: UUID) -> q.Question:
-        return q.fold(
-            question_id, [e.event for e in await self.store.read_stream(tenant_id, q.stream_id(question_id))]
-        )
-
-    async def correct(self, tenant_id: UUID, cmd: q.CorrectQuestion, meta: dict[str, Any]) -> q.Question:
-        state = await self.load(tenant_id, cmd.question_id)
-        events = q.correct(state, cmd, await self.context(tenant_id))
-        return await self._append(tenant_id, state, [NewEvent(uuid4(), e, meta) for e in events])
-
-    async def retract(self, tenant_id: UUID, question_id: UUID, meta: dict[str, Any]) -> q.Question:
-        """A repeated undo of the same version (double click) is the same event, stored once."""
-        state = await self.load(tenant_id, question_id)
-        events = q.retract(state)
-        ids = [uuid5(NAMESPACE_URL, f"ido:retract:{question_id}:{state.version}")]
-        return await self._append(
-            tenant_id, state, [NewEvent(i, e, meta) for i, e in zip(ids, events, strict=True)]
-        )
-
-    async def _append(self, tenant_id: UUID, state: q.Question, new: list[NewEvent]) -> q.Question:
-        if new:
-            await self.store.append(tenant_id, q.stream_id(state.question_id), new, state.version)
-            await self.waker.wake(tenant_id)
-        events = [n.event for n in new]
-        for e in events:
-            state = q.evolve(state, e)
-        return state
 
     async def today(
         self,

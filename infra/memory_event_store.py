@@ -1,17 +1,21 @@
-"""In-memory event store for pure unit tests of handlers; it passes the same contract suite as PostgreSQL."""
+"""In memory, for pure unit tests of handlers: the event store (it passes the same contract suite as PostgreSQL)
+and the unit of work over it (it passes the unit-of-work contract suite)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
-from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEvent
+from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, Outcome, RecordedEvent
 from infra.codec import Codec, json_dumps
+from infra.idempotency import request_hash
 
 
 class InMemoryEventStore:
@@ -107,6 +111,13 @@ class InMemoryEventStore:
             recorded_at=r["recorded_at"],
         )
 
+    def _snapshot(self) -> tuple[int, dict, dict, int]:
+        return len(self._rows), dict(self._by_id), dict(self._versions), self._tx
+
+    def _restore(self, snapshot: tuple[int, dict, dict, int]) -> None:
+        rows, self._by_id, self._versions, self._tx = snapshot
+        del self._rows[rows:]
+
     def _put_raw(
         self,
         tenant_id: UUID,
@@ -135,3 +146,70 @@ class InMemoryEventStore:
         self._rows.append(row)
         self._by_id[(tenant_id, event_id)] = row
         self._versions[(tenant_id, stream_id)] = version
+
+
+class InMemoryTransaction:
+    def __init__(self, uow: InMemoryUnitOfWork, tenant_id: UUID, now: datetime) -> None:
+        self.uow, self.tenant_id, self._now = uow, tenant_id, now
+        self.appended = False
+
+    def now(self) -> datetime:
+        return self._now
+
+    async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
+        return await self.uow.store.read_stream(self.tenant_id, stream_id)
+
+    async def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+    ) -> AppendResult:
+        result = await self.uow.store.append(self.tenant_id, stream_id, events, expected_version)
+        self.appended = self.appended or not result.duplicate
+        return result
+
+    async def locations(self) -> dict[UUID, date | None]:
+        return dict(self.uow.locations.get(self.tenant_id, {}))
+
+    async def active_partners(self) -> set[UUID]:
+        return set(self.uow.partners.get(self.tenant_id, set()))
+
+    async def claim(self, key: str, payload: Any) -> Outcome | None:
+        digest = request_hash(payload)
+        stored = self.uow.keys.get((self.tenant_id, key))
+        if stored is None:
+            self.uow.keys[(self.tenant_id, key)] = (digest, None)
+            return None
+        if stored[0] != digest:
+            raise IdempotencyConflict(key)
+        assert stored[1] is not None  # transactions run one at a time here
+        return Outcome(stored[1].status, stored[1].body, replayed=True)
+
+    async def answer(self, key: str, outcome: Outcome) -> None:
+        digest, _ = self.uow.keys[(self.tenant_id, key)]
+        self.uow.keys[(self.tenant_id, key)] = (digest, Outcome(outcome.status, dict(outcome.body)))
+
+
+class InMemoryUnitOfWork:
+    """Transactions run one at a time; one that raises leaves the store, the keys and the wake-ups as they were.
+    `locations` and `partners` stand in for the library's IDO locations and active partners."""
+
+    def __init__(self, store: InMemoryEventStore) -> None:
+        self.store = store
+        self.locations: dict[UUID, dict[UUID, date | None]] = {}
+        self.partners: dict[UUID, set[UUID]] = {}
+        self.keys: dict[tuple[UUID, str], tuple[bytes, Outcome | None]] = {}
+        self.woken: list[UUID] = []
+        self._one_at_a_time = asyncio.Lock()
+
+    @asynccontextmanager
+    async def __call__(self, tenant_id: UUID) -> AsyncIterator[InMemoryTransaction]:
+        async with self._one_at_a_time:
+            saved = self.store._snapshot(), dict(self.keys)
+            tx = InMemoryTransaction(self, tenant_id, self.store.clock())
+            try:
+                yield tx
+            except BaseException:
+                self.store._restore(saved[0])
+                self.keys = saved[1]
+                raise
+        if tx.appended:
+            self.woken.append(tenant_id)

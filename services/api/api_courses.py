@@ -13,13 +13,12 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 
+from application.aggregates import COURSE, load
+from application.questions import id_for_key
 from domain import courses as c
-from domain.calendar import local_day
 from domain.errors import DomainError
-from infra.course_commands import Decide, enrol_once, execute_once
+from domain.ports import Outcome
 from infra.courses_query import list_courses
-from infra.desk import id_for_key
-from infra.idempotency import Outcome
 from services.api.api_v1 import IdempotencyKey, _tenant, json_only
 from services.api.errors import problem_responses
 from services.api.web import meta
@@ -121,17 +120,10 @@ def _answer(outcome: Outcome, shape: type) -> Response:
     )
 
 
-async def _run(
-    request: Request, slug: str, course_id: UUID, key: str, payload: Any, decide: Decide
-) -> Response:
+async def _run(request: Request, slug: str, key: str, command: Any, shape: type = CourseRef) -> Response:
     tenant = await _tenant(request, slug)
-    courses = request.app.state.services.courses
-    if (await courses.load(tenant.tenant_id, course_id)).version == 0:
-        raise NotFoundException()
-    outcome = await execute_once(
-        courses, tenant.tenant_id, "api:" + key, payload, course_id, decide, meta(request, "api")
-    )
-    return _answer(outcome, CourseRef)
+    bus = request.app.state.services.bus
+    return _answer(await bus.handle(tenant.tenant_id, command, meta(request, "api"), key="api:" + key), shape)
 
 
 @post(BASE, tags=["cursussen"], summary="Schedule a course", **COMMAND)
@@ -140,26 +132,13 @@ async def schedule_course(
 ) -> Response[CourseRef]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
     tenant = await _tenant(request, slug)
-    svc = request.app.state.services
     try:
         programme = c.Programme(data.programme)
     except ValueError:
         raise DomainError("Onbekend programma.", field="programme") from None
     course_id = id_for_key(tenant.tenant_id, "api:" + idempotency_key, "course")
-    locations = {x.location_id for x in await svc.locations(tenant.tenant_id)}
-    today = local_day(svc.clock())
     args = msgspec.structs.asdict(data) | {"programme": programme}
-    outcome = await execute_once(
-        svc.courses,
-        tenant.tenant_id,
-        "api:" + idempotency_key,
-        ("schedule", data),
-        course_id,
-        lambda s: c.schedule(course_id, locations=locations, today=today, **args),
-        meta(request, "api"),
-        status=201,
-    )
-    return _answer(outcome, CourseRef)
+    return await _run(request, slug, idempotency_key, c.ScheduleCourse(course_id=course_id, **args))
 
 
 @get(BASE, tags=["cursussen"], summary="Courses, from the read model (newest start first)", **READ)
@@ -185,7 +164,7 @@ async def courses_list(
 @get(BASE + "/{course_id:uuid}", tags=["cursussen"], summary="One course, from its events", **READ)
 async def course_detail(request: Request, slug: str, course_id: UUID) -> CourseDetail:
     tenant = await _tenant(request, slug)
-    s = await request.app.state.services.courses.load(tenant.tenant_id, course_id)
+    s = await request.app.state.services.bus.read(tenant.tenant_id, lambda tx: load(tx, COURSE, course_id))
     if s.version == 0 or s.location_id is None or s.start_date is None:
         raise NotFoundException()
     return CourseDetail(
@@ -211,24 +190,15 @@ async def enrol(
     request: Request, slug: str, course_id: UUID, data: JSONBody[EnrolmentIn], idempotency_key: Key
 ) -> Response[Enrolled]:
     """Answers the participant's pseudonymous code; a repeated request answers the same code."""
-    tenant = await _tenant(request, slug)
-    svc = request.app.state.services
-    if (await svc.courses.load(tenant.tenant_id, course_id)).version == 0:
-        raise NotFoundException()
-    via = data.via_question_id
-    if via is not None and (await svc.desk.load(tenant.tenant_id, via)).version == 0:
-        raise DomainError("Deze vraag bestaat niet in deze bibliotheek.", field="via_question_id")
-    key = "api:" + idempotency_key
-    outcome = await enrol_once(svc.courses, tenant.tenant_id, key, course_id, via, meta(request, "api"))
-    return _answer(outcome, Enrolled)
+    cmd = c.Enrol(course_id=course_id, via_question_id=data.via_question_id)
+    return await _run(request, slug, idempotency_key, cmd, Enrolled)
 
 
 @post(BASE + "/{course_id:uuid}/withdrawals", tags=["cursussen"], summary="Withdraw a participant", **CHANGE)
 async def withdraw(
     request: Request, slug: str, course_id: UUID, data: JSONBody[WithdrawalIn], idempotency_key: Key
 ) -> Response[CourseRef]:
-    payload = ("withdraw", course_id, data)
-    return await _run(request, slug, course_id, idempotency_key, payload, lambda s: c.withdraw(s, data.code))
+    return await _run(request, slug, idempotency_key, c.Withdraw(course_id=course_id, code=data.code))
 
 
 @post(
@@ -245,18 +215,16 @@ async def attendance(
     data: JSONBody[AttendanceIn],
     idempotency_key: Key,
 ) -> Response[CourseRef]:
-    payload = ("attendance", course_id, session, data)
-    decide: Decide = lambda s: c.record_attendance(s, session, data.held_on, data.present)  # noqa: E731
-    return await _run(request, slug, course_id, idempotency_key, payload, decide)
+    cmd = c.RecordAttendance(course_id=course_id, session=session, held_on=data.held_on, present=data.present)
+    return await _run(request, slug, idempotency_key, cmd)
 
 
 @post(BASE + "/{course_id:uuid}/completion", tags=["cursussen"], summary="Complete the course", **CHANGE)
 async def completion(
     request: Request, slug: str, course_id: UUID, data: JSONBody[CompletionIn], idempotency_key: Key
 ) -> Response[CourseRef]:
-    payload = ("complete", course_id, data)
     return await _run(
-        request, slug, course_id, idempotency_key, payload, lambda s: c.complete(s, data.completed)
+        request, slug, idempotency_key, c.CompleteCourse(course_id=course_id, completed=data.completed)
     )
 
 
@@ -264,8 +232,7 @@ async def completion(
 async def cancellation(
     request: Request, slug: str, course_id: UUID, data: JSONBody[CancellationIn], idempotency_key: Key
 ) -> Response[CourseRef]:
-    payload = ("cancel", course_id, data)
-    return await _run(request, slug, course_id, idempotency_key, payload, lambda s: c.cancel(s, data.reason))
+    return await _run(request, slug, idempotency_key, c.CancelCourse(course_id=course_id, reason=data.reason))
 
 
 ROUTES = [schedule_course, courses_list, course_detail, enrol, withdraw, attendance, completion, cancellation]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -13,11 +13,11 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
+from application.questions import id_for_key
 from domain import questions as q
 from domain.accounts import TENANT_ROLES
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
-from infra.desk import id_for_key
 from infra.questions_query import questions_between
 from services.api.errors import problem, problem_responses
 from services.api.web import meta, require_who
@@ -137,9 +137,10 @@ async def register_question(
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
     tenant = await _tenant(request, slug)
     svc = request.app.state.services
+    key = "api:" + idempotency_key
     cmd = q.RegisterQuestion(
-        question_id=id_for_key(tenant.tenant_id, "api:" + idempotency_key),
-        visit_id=data.visit_id or uuid4(),
+        question_id=id_for_key(tenant.tenant_id, key),
+        visit_id=data.visit_id or id_for_key(tenant.tenant_id, key, "visit"),
         location_id=data.location_id,
         npd_party=data.npd_party,
         topic=data.topic,
@@ -151,18 +152,7 @@ async def register_question(
         note=data.note,
         asked_at=data.asked_at,
     )
-    payload = msgspec.structs.replace(
-        cmd, visit_id=data.visit_id or UUID(int=0)
-    )  # the body, not the fresh id
-    outcome = await svc.desk.run_once(
-        tenant.tenant_id,
-        "api:" + idempotency_key,
-        ("register", payload),
-        q.stream_id(cmd.question_id),
-        lambda ctx: q.register(cmd, ctx),
-        meta(request, "api"),
-        {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)},
-    )
+    outcome = await svc.bus.handle(tenant.tenant_id, cmd, meta(request, "api"), key=key)
     return Response(
         msgspec.convert(outcome.body, QuestionCreated),
         status_code=outcome.status,

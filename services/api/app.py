@@ -20,17 +20,16 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
+from application.bus import Bus
 from domain.errors import DomainError
 from domain.ports import Clock
 from infra.bootstrap import Container, build
-from infra.course_service import CourseService
-from infra.desk import Desk
+from infra.desk import DeskQueries
 from infra.health import check_feed
 from infra.locations import Location, list_locations
 from infra.login_throttle import LoginThrottle
 from infra.logs import configure as configure_logs
 from infra.partners import Partners
-from infra.planning import Planning
 from infra.sessions import ABSOLUTE_SECONDS, SessionStore
 from infra.settings import Settings
 from infra.wakeup import Waker
@@ -64,6 +63,7 @@ from services.api.middleware import (
     same_origin,
 )
 from services.api.templating import configure_environment
+from services.bootstrap import command_bus
 from services.worker.celery_app import make_celery
 
 HERE = Path(__file__).parent
@@ -83,11 +83,11 @@ class Services:
     redis: Redis
     sessions: SessionStore
     throttle: LoginThrottle
-    desk: Desk
+    desk: DeskQueries
     partners: Partners
     clock: Clock
-    planning: Planning
-    courses: CourseService
+    bus: Bus  # every command: forms, the JSON API, the CLI and the import (application/)
+    waker: Waker  # wakes the projection workers (the bus does after each command that appended)
 
     @property
     def accounts(self):
@@ -122,18 +122,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clock = container.clock
     parts = Partners(container.db)
     waker = Waker(redis, make_celery(settings))
-    desk = Desk(container.events, parts, clock, waker)
     return Services(
         settings,
         container,
         redis,
         SessionStore(redis, clock),
         LoginThrottle(redis, settings.secret_key),
-        desk,
+        DeskQueries(container.events, parts, clock),
         parts,
         clock,
-        Planning(container.events, clock, waker),
-        courses=CourseService(container.events, waker),
+        command_bus(container, waker),
+        waker,
     )
 
 

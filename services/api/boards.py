@@ -14,6 +14,7 @@ from litestar.response import Response, Template
 
 from domain import ido
 from domain.accounts import Role
+from domain.calendar import local_day
 from infra import boards
 from services.api.web import is_partial, page, require_who, see_other
 
@@ -84,7 +85,7 @@ def _location_filters(board: Board, f: dict[str, str], libraries: list) -> dict[
 async def _context(request: Request, board: Board, f: dict[str, str], **extra: Any) -> dict[str, Any]:
     svc = request.app.state.services
     reader = svc.container.reader
-    today = svc.planning.today()
+    today = local_day(svc.clock())
     libraries = await boards.libraries(reader, board.pois)
     where = _location_filters(board, f, libraries)
     ctx = {

@@ -13,13 +13,13 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
+from application.aggregates import COURSE, QUESTION, load
+from application.questions import id_for_key
 from domain import courses as c
 from domain import questions as q
 from domain.calendar import local_day
-from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
-from infra.course_commands import Decide, enrol_once, execute_once
+from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from infra.courses_query import list_courses
-from infra.desk import id_for_key
 from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other
@@ -32,7 +32,7 @@ MESSAGES = {
     "complete": "De cursus is afgerond.",
     "cancel": "De cursus is geannuleerd.",
 }
-Parse = Callable[[Any, c.Course], tuple[Any, Decide]]
+Parse = Callable[[Any, UUID], Any]  # the form and the course: the command
 
 
 def _new_key() -> str:
@@ -43,29 +43,26 @@ def _status(err: DomainError) -> int:
     return 409 if isinstance(err, (WrongExpectedVersion, IdempotencyConflict)) else 422
 
 
-def _withdraw(form: Any, s: c.Course) -> tuple[Any, Decide]:
-    code = parse_code(form.get("code"))
-    return ("withdraw", s.course_id, code), lambda st: c.withdraw(st, code)
+def _withdraw(form: Any, course_id: UUID) -> c.Withdraw:
+    return c.Withdraw(course_id=course_id, code=parse_code(form.get("code")))
 
 
 def _attendance(session: int) -> Parse:
-    def parse(form: Any, s: c.Course) -> tuple[Any, Decide]:
+    def parse(form: Any, course_id: UUID) -> c.RecordAttendance:
         held_on = parse_date(form.get("datum"), "held_on", "de datum van de bijeenkomst")
         present = sorted({parse_code(x) for x in form.getall("aanwezig", [])})
-        payload = ("attendance", s.course_id, session, held_on, present)
-        return payload, lambda st: c.record_attendance(st, session, held_on, present)
+        return c.RecordAttendance(course_id=course_id, session=session, held_on=held_on, present=present)
 
     return parse
 
 
-def _complete(form: Any, s: c.Course) -> tuple[Any, Decide]:
+def _complete(form: Any, course_id: UUID) -> c.CompleteCourse:
     done = sorted({parse_code(x) for x in form.getall("afgerond", [])})
-    return ("complete", s.course_id, done), lambda st: c.complete(st, done)
+    return c.CompleteCourse(course_id=course_id, completed=done)
 
 
-def _cancel(form: Any, s: c.Course) -> tuple[Any, Decide]:
-    reason = str(form.get("reden", ""))[:1000]
-    return ("cancel", s.course_id, reason), lambda st: c.cancel(st, reason)
+def _cancel(form: Any, course_id: UUID) -> c.CancelCourse:
+    return c.CancelCourse(course_id=course_id, reason=str(form.get("reden", ""))[:1000])
 
 
 class CoursesController(Controller):
@@ -108,19 +105,8 @@ class CoursesController(Controller):
         key = "course:" + (str(form.get("key", ""))[:100] or _new_key())
         course_id = id_for_key(lib.tenant_id, key, "course")
         try:
-            args = schedule_args(form)
-            locations = {x.location_id for x in await svc.locations(lib.tenant_id)}
-            today = local_day(svc.clock())
-            await execute_once(
-                svc.courses,
-                lib.tenant_id,
-                key,
-                ("schedule", args),
-                course_id,
-                lambda s: c.schedule(course_id, locations=locations, today=today, **args),
-                meta(request, "courses"),
-                status=201,
-            )
+            cmd = c.ScheduleCourse(course_id=course_id, **schedule_args(form))
+            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "courses"), key=key)
         except DomainError as err:
             values = {k: str(v) for k, v in form.items()}
             return await self._list(request, lib, status=_status(err), error=err, values=values)
@@ -148,8 +134,9 @@ class CoursesController(Controller):
     async def _question(self, request: Request, lib: Library, value: Any) -> q.Question:
         """The question a referral comes from. Raises: 404 for one that is not of this library."""
         question_id = parse_uuid(value)
+        bus = request.app.state.services.bus
         question = (
-            await request.app.state.services.desk.load(lib.tenant_id, question_id) if question_id else None
+            await bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id)) if question_id else None
         )
         if question is None or question.version == 0:
             raise NotFoundException()
@@ -157,7 +144,7 @@ class CoursesController(Controller):
 
     async def _course(self, request: Request, lib: Library, course_id: UUID, **extra: Any) -> dict[str, Any]:
         svc = request.app.state.services
-        s = await svc.courses.load(lib.tenant_id, course_id)
+        s = await svc.bus.read(lib.tenant_id, lambda tx: load(tx, COURSE, course_id))
         if s.version == 0:
             raise NotFoundException()
         locations = await svc.locations(lib.tenant_id)
@@ -219,14 +206,13 @@ class CoursesController(Controller):
         svc = request.app.state.services
         form = await request.form()
         question = await self._question(request, lib, form["vraag"]) if form.get("vraag") else None
-        if (await svc.courses.load(lib.tenant_id, course_id)).version == 0:
-            raise NotFoundException()
         key = "course:" + (str(form.get("key", ""))[:100] or _new_key())
         via = question.question_id if question else None
         try:
-            outcome = await enrol_once(
-                svc.courses, lib.tenant_id, key, course_id, via, meta(request, "courses")
-            )
+            cmd = c.Enrol(course_id=course_id, via_question_id=via)
+            outcome = await svc.bus.handle(lib.tenant_id, cmd, meta(request, "courses"), key=key)
+        except NotFound:
+            raise
         except DomainError as err:
             return await self._refused(request, lib, course_id, err, "enrol", form)
         return await self._answer(request, lib, course_id, "enrol", outcome.body["code"])
@@ -238,15 +224,12 @@ class CoursesController(Controller):
         and appends nothing."""
         svc = request.app.state.services
         form = await request.form()
-        s = await svc.courses.load(lib.tenant_id, course_id)
-        if s.version == 0:
-            raise NotFoundException()
         key = "course:" + (str(form.get("key", ""))[:100] or _new_key())
         try:
-            payload, decide = parse(form, s)
-            await execute_once(
-                svc.courses, lib.tenant_id, key, payload, course_id, decide, meta(request, "courses")
-            )
+            cmd = parse(form, course_id)
+            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "courses"), key=key)
+        except NotFound:
+            raise
         except DomainError as err:
             return await self._refused(request, lib, course_id, err, form_name, form)
         return await self._answer(request, lib, course_id, form_name)

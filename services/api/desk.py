@@ -11,11 +11,12 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
+from application.aggregates import QUESTION, load
+from application.questions import id_for_key
 from domain import questions as q
 from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
-from domain.errors import DomainError
-from infra.desk import id_for_key
+from domain.errors import DomainError, NotFound
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other
 
@@ -96,7 +97,7 @@ class DeskController(Controller):
         try:
             cmd = q.RegisterQuestion(
                 question_id=id_for_key(lib.tenant_id, key),
-                visit_id=_uuid(form.get("bezoek")) or uuid4(),
+                visit_id=_uuid(form.get("bezoek")) or id_for_key(lib.tenant_id, key, "visit"),
                 location_id=_uuid(form.get("locatie")) or UUID(int=0),
                 npd_party=str(form.get("partij", "")),
                 topic=str(form.get("onderwerp", "")),
@@ -108,7 +109,7 @@ class DeskController(Controller):
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", ""))),
             )
-            await svc.desk.register(lib.tenant_id, cmd, key, meta(request, "desk"))
+            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -135,11 +136,13 @@ class DeskController(Controller):
         svc = request.app.state.services
         form = dict(await request.form())
         try:
-            await svc.desk.retract(lib.tenant_id, question_id, meta(request, "desk"))
+            await svc.bus.handle(
+                lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk")
+            )
             message, error = "De registratie is ongedaan gemaakt.", None
+        except NotFound:
+            raise
         except DomainError as err:
-            if str(err) == "Deze vraag bestaat niet.":
-                raise NotFoundException() from None
             message, error = None, err
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/balie?locatie={form.get('locatie', '')}&melding=ongedaan")
@@ -161,7 +164,7 @@ class DeskController(Controller):
         values: dict[str, Any],
     ) -> Template:
         svc = request.app.state.services
-        state = await svc.desk.load(lib.tenant_id, question_id)
+        state = await svc.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
         ctx = await self._state(
@@ -185,12 +188,12 @@ class DeskController(Controller):
                 partner_id=_uuid(form.get("partner")),
                 note=str(form.get("notitie", "")),
             )
-            state = await svc.desk.correct(lib.tenant_id, cmd, meta(request, "desk"))
+            outcome = await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
+        except NotFound:
+            raise
         except DomainError as err:
-            if str(err) == "Deze vraag bestaat niet.":
-                raise NotFoundException() from None
             return await self._correct_page(request, lib, question_id, err, form)
-        return see_other(f"/t/{lib.slug}/balie?locatie={state.what.location_id}&melding=verbeterd")
+        return see_other(f"/t/{lib.slug}/balie?locatie={outcome.body['location_id']}&melding=verbeterd")
 
     @get("/balie/telling", include_in_schema=False)
     async def tally_form(self, request: Request, lib: Library) -> Template:
@@ -219,7 +222,7 @@ class DeskController(Controller):
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
             )
-            await svc.desk.tally(lib.tenant_id, cmd, key, meta(request, "desk"))
+            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
             err = (
                 err

@@ -166,7 +166,7 @@ class LegacyImportController(Controller):
             )
         await uploads.delete(token)
         if summary.imported_questions:
-            await request.app.state.services.desk.waker.wake(lib.tenant_id)
+            await request.app.state.services.waker.wake(lib.tenant_id)
         return page(
             request,
             "import/result.html.j2",

@@ -4,25 +4,24 @@ closure, reopen, close, opening hours, and the location's history with who was t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
-import msgspec
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
+from application.aggregates import IDO, load
 from domain import ido
-from domain.errors import DomainError, WrongExpectedVersion
+from domain.calendar import local_day
+from domain.errors import DomainError, NotFound, WrongExpectedVersion
 from infra import boards
 from services.api import ido_history
 from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
 from services.api.scope import Library, coordinator_scope
 from services.api.web import is_partial, meta, page, see_other
 
-Decide = Callable[[ido.Ido], list[msgspec.Struct]]
 SECTIONS = {
     "reschedule": "status",
     "open": "status",
@@ -61,39 +60,41 @@ def _form(raw: Any) -> dict[str, str]:
     return {k: str(v) for k, v in raw.items()}
 
 
-def _reschedule(form: dict[str, str], today: date) -> Decide:
+def _reschedule(form: dict[str, str], location_id: UUID) -> ido.RescheduleOpening:
     new_date = parse_date(form.get("new_date"), "new_date", "de nieuwe openingsdatum")
-    return lambda s: ido.reschedule(s, new_date, form.get("reason", ""), today)
+    return ido.RescheduleOpening(location_id=location_id, new_date=new_date, reason=form.get("reason", ""))
 
 
-def _open(form: dict[str, str], today: date) -> Decide:
+def _open(form: dict[str, str], location_id: UUID) -> ido.OpenIdo:
     on = parse_date(form.get("opened_on"), "opened_on", "de openingsdatum")
-    return lambda s: ido.open_ido(s, on, today)
+    return ido.OpenIdo(location_id=location_id, opened_on=on)
 
 
-def _closure(form: dict[str, str], today: date) -> Decide:
+def _closure(form: dict[str, str], location_id: UUID) -> ido.CloseTemporarily:
     start = parse_date(form.get("closed_from"), "closed_from", "de eerste dag van de sluiting")
     until = parse_date(form.get("until"), "until", "de laatste dag", required=False)
-    return lambda s: ido.close_temporarily(s, start, until, form.get("reason", ""))
+    return ido.CloseTemporarily(
+        location_id=location_id, closed_from=start, until=until, reason=form.get("reason", "")
+    )
 
 
-def _reopen(form: dict[str, str], today: date) -> Decide:
+def _reopen(form: dict[str, str], location_id: UUID) -> ido.ReopenIdo:
     on = parse_date(form.get("reopened_on"), "reopened_on", "de datum van heropening")
-    return lambda s: ido.reopen(s, on)
+    return ido.ReopenIdo(location_id=location_id, reopened_on=on)
 
 
-def _close(form: dict[str, str], today: date) -> Decide:
+def _close(form: dict[str, str], location_id: UUID) -> ido.CloseIdo:
     on = parse_date(form.get("closed_on"), "closed_on", "de datum van sluiting")
-    return lambda s: ido.close(s, on, form.get("reason", ""))
+    return ido.CloseIdo(location_id=location_id, closed_on=on, reason=form.get("reason", ""))
 
 
-def _step(form: dict[str, str], today: date) -> Decide:
-    return lambda s: ido.complete_step(s, form.get("step", ""), today)
+def _step(form: dict[str, str], location_id: UUID) -> ido.CompleteStep:
+    return ido.CompleteStep(location_id=location_id, step=form.get("step", ""))
 
 
-def _hours(form: dict[str, str], today: date) -> Decide:
+def _hours(form: dict[str, str], location_id: UUID) -> ido.SetOpeningHours:
     slots, holidays = parse_hours(form)
-    return lambda s: ido.set_hours(s, slots, holidays)
+    return ido.SetOpeningHours(location_id=location_id, slots=slots, holidays=holidays)
 
 
 class PlanningController(Controller):
@@ -102,7 +103,7 @@ class PlanningController(Controller):
 
     async def _list(self, request: Request, lib: Library, status: int = 200, **extra: Any) -> Template:
         svc = request.app.state.services
-        today = svc.planning.today()
+        today = local_day(svc.clock())
         ctx = {
             "lib": lib,
             "locations": await svc.locations(lib.tenant_id),
@@ -130,26 +131,27 @@ class PlanningController(Controller):
         form = _form(await request.form())
         try:
             cmd = register_command(lib.tenant_id, form)
-            state = await svc.planning.register(cmd, meta(request, "planning"))
+            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "planning"))
         except WrongExpectedVersion:  # a repeated submission of the same form: the IDO exists already
-            state = await svc.planning.load(lib.tenant_id, cmd.location_id)
+            pass
         except DomainError as err:
             return await self._list(request, lib, status=422, error=err, values=form)
         if not is_partial(request):
-            return see_other(f"/t/{lib.slug}/ido/{state.location_id}?melding=aangemeld")
+            return see_other(f"/t/{lib.slug}/ido/{cmd.location_id}?melding=aangemeld")
+        state = await svc.bus.read(lib.tenant_id, lambda tx: load(tx, IDO, cmd.location_id))
         return await self._list(request, lib, message=f"{state.name} is aangemeld.", created=state)
 
     async def _context(
         self, request: Request, lib: Library, location_id: UUID, **extra: Any
     ) -> dict[str, Any]:
         svc = request.app.state.services
-        recorded = await svc.planning.history(lib.tenant_id, location_id)
+        recorded = await svc.bus.read(lib.tenant_id, lambda tx: tx.read_stream(IDO.stream(location_id)))
         state = ido.fold(location_id, [r.event for r in recorded])
         if state.version == 0:
             raise NotFoundException()
         told = await boards.told(svc.container.db, lib.tenant_id, location_id)
         error_form = extra.get("error_form")
-        today = svc.planning.today()
+        today = local_day(svc.clock())
         return {
             "lib": lib,
             "state": state,
@@ -203,18 +205,16 @@ class PlanningController(Controller):
         lib: Library,
         location_id: UUID,
         form_name: str,
-        decide: Callable[[dict[str, str], date], Decide],
+        command: Callable[[dict[str, str], UUID], Any],
     ) -> Response:
         """Parse, decide and append; a refusal re-renders the form with the message (422) and appends nothing."""
         svc = request.app.state.services
         form = _form(await request.form())
         primary = SECTIONS[form_name]
-        if (await svc.planning.load(lib.tenant_id, location_id)).version == 0:
-            raise NotFoundException()
         try:
-            state = await svc.planning.execute(
-                lib.tenant_id, location_id, decide(form, svc.planning.today()), meta(request, "planning")
-            )
+            await svc.bus.handle(lib.tenant_id, command(form, location_id), meta(request, "planning"))
+        except NotFound:
+            raise
         except DomainError as err:
             ctx = await self._context(request, lib, location_id, error=err, error_form=form_name, values=form)
             status = 409 if isinstance(err, WrongExpectedVersion) else 422
@@ -222,7 +222,8 @@ class PlanningController(Controller):
             return page(request, "planning/location.html.j2", partial, status=status, primary=primary, **ctx)
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/ido/{location_id}?melding={form_name}#plan-{primary}")
-        ctx = await self._context(request, lib, location_id, message=_message(form_name, state))
+        ctx = await self._context(request, lib, location_id)
+        ctx["message"] = _message(form_name, ctx["state"])
         return page(
             request, "planning/location.html.j2", "planning/partials/_command.html.j2", primary=primary, **ctx
         )

@@ -17,7 +17,7 @@ from domain import ido
 from domain.accounts import Role
 from domain.calendar import local_day
 from infra.bootstrap import build
-from infra.planning import Planning
+from tests.commands import handle
 from tests.e2e.processes import Proc, RedisServer
 
 PASSWORD = "test-wachtwoord-2026"
@@ -96,7 +96,7 @@ async def make_library(container, poi_slug: str | None = None) -> Lib:
         subsidy_year=today.year,
         planned_opening=today,
     )
-    await Planning(container.events, container.clock).register(cmd, FIXTURE_META)
+    await handle(container, cmd.tenant_id, cmd, FIXTURE_META)
     desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
     await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
     await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)

@@ -24,16 +24,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from application.questions import id_for_key
 from domain import ido
 from infra.bootstrap import build
 from infra.db import Database, make_engine
-from infra.desk import id_for_key
 from infra.migrate import upgrade
-from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 from tests.clock import NOW, TODAY
+from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
 from tests.e2e.processes import PostgresCluster, Proc, free_port, wait_for
 from tests.receivers import Received, SmtpServer, WebhookReceiver
@@ -738,9 +738,10 @@ async def test_a_worker_killed_while_it_delivers_a_notice(
                 text("UPDATE pois SET webhook_url = :u, webhook_secret = 's' WHERE slug = :p"),
                 {"u": hook.url, "p": poi},
             )
-        planning = Planning(container.events, container.clock)
         location = uuid4()
-        await planning.register(
+        await handle(
+            container,
+            tenant,
             ido.RegisterIdo(
                 tenant_id=tenant,
                 location_id=location,
@@ -754,8 +755,11 @@ async def test_a_worker_killed_while_it_delivers_a_notice(
             {},
         )
         new: date = today + timedelta(days=3)
-        await planning.execute(
-            tenant, location, lambda st: ido.reschedule(st, new, "Meubels later", today), {}
+        await handle(
+            container,
+            tenant,
+            ido.RescheduleOpening(location_id=location, new_date=new, reason="Meubels later"),
+            {},
         )
         runner = Runner(container.db, container.events, all_projections(settings, container.events))
         for name in runner.projections:

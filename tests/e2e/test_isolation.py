@@ -25,13 +25,13 @@ from domain import ido
 from domain.accounts import Role
 from infra.invitations import Invitations
 from infra.partners import Partners
-from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
 from services.api.api_reference import OTHER_VIEWERS
 from services.api.middleware import SECURITY_HEADERS
 from tests.clock import NOW, TODAY, YEAR
+from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, Lib, another_browser, csrf_of, login, make_library
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
@@ -114,10 +114,12 @@ async def build_world(client, container, settings, lib: Lib) -> World:
     partner_id = await Partners(container.db).add(
         lib.tenant_id, {"name": partner_name, "kind": "formulierenbrigade"}
     )
-    await Planning(container.events, container.clock).execute(
+    await handle(
+        container,
         lib.tenant_id,
-        lib.location_id,
-        lambda st: ido.reschedule(st, date(YEAR + 1, 1, 15), "Personeel ziek", TODAY),  # the KB is told too
+        ido.RescheduleOpening(
+            location_id=lib.location_id, new_date=date(YEAR + 1, 1, 15), reason="Personeel ziek"
+        ),
         {"actor": "test"},
     )
     runner = Runner(container.db, container.events, all_projections(settings, container.events))

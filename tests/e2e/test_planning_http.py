@@ -15,10 +15,10 @@ from sqlalchemy import text
 from domain import ido
 from domain.accounts import Role
 from infra.notices import Dispatcher
-from infra.planning import Planning
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from tests.clock import TODAY
+from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login, make_library
 from tests.receivers import SmtpServer, WebhookReceiver
 
@@ -113,10 +113,6 @@ def unread_heading(html: str) -> int:
 
 def unread_nav(html: str) -> int:
     return int(re.search(r'id="plan-unread-nav"[^>]*>(\d+)<', html).group(1))
-
-
-def planning(container) -> Planning:
-    return Planning(container.events, container.clock)
 
 
 async def test_a_desk_user_gets_403_and_a_coordinator_of_another_library_404(client, second, lib, lib_b):
@@ -427,10 +423,12 @@ async def test_a_poi_adviser_sees_only_their_own_libraries_and_notices(
     client, second, container, settings, lib, lib_b
 ):
     for library in (lib, lib_b):
-        await planning(container).execute(
+        await handle(
+            container,
             library.tenant_id,
-            library.location_id,
-            lambda st: ido.reschedule(st, TODAY + timedelta(40), "Personeel ziek", TODAY),
+            ido.RescheduleOpening(
+                location_id=library.location_id, new_date=TODAY + timedelta(40), reason="Personeel ziek"
+            ),
             {"actor": "test"},
         )
     await project(container, settings, lib.tenant_id, lib_b.tenant_id)
@@ -472,7 +470,7 @@ async def test_a_poi_adviser_sees_only_their_own_libraries_and_notices(
     assert (await second.get("/kb")).status_code == 403
 
 
-async def _new_ido(p: Planning, library, name: str, planned) -> UUID:
+async def _new_ido(container, library, name: str, planned) -> UUID:
     cmd = ido.RegisterIdo(
         tenant_id=library.tenant_id,
         location_id=uuid4(),
@@ -483,7 +481,8 @@ async def _new_ido(p: Planning, library, name: str, planned) -> UUID:
         subsidy_year=Y,
         planned_opening=planned,
     )
-    return (await p.register(cmd, {})).location_id
+    await handle(container, library.tenant_id, cmd)
+    return cmd.location_id
 
 
 def _count_row(html: str, label: str) -> list[str]:
@@ -504,20 +503,29 @@ async def test_the_kb_board_counts_per_province_and_poi(client, container, setti
                 text("UPDATE tenants SET province = :p WHERE tenant_id = :t"),
                 {"p": province, "t": library.tenant_id},
             )
-    p = planning(container)
     soon = TODAY + timedelta(10)
     for library in libs:  # later than the fixture's first plan: delayed
-        await p.execute(
-            library.tenant_id, library.location_id, lambda st: ido.reschedule(st, soon, "Later", TODAY), {}
+        await handle(
+            container,
+            library.tenant_id,
+            ido.RescheduleOpening(location_id=library.location_id, new_date=soon, reason="Later"),
+            {},
         )
     first, second, third = libs
-    await p.execute(first.tenant_id, first.location_id, lambda st: ido.open_ido(st, TODAY, TODAY), {})
-    wijk = await _new_ido(p, first, "IDO Wijkcentrum", TODAY)
-    await p.execute(first.tenant_id, wijk, lambda st: ido.open_ido(st, TODAY, TODAY), {})
-    await p.execute(first.tenant_id, wijk, lambda st: ido.close_temporarily(st, TODAY, None, "Corona"), {})
-    gone = await _new_ido(p, second, "IDO Dorpshuis", soon)
-    await p.execute(second.tenant_id, gone, lambda st: ido.close(st, TODAY, "Geen ruimte"), {})
-    await _new_ido(p, third, "IDO Nieuwbouw", soon)  # planned, on its first plan
+    await handle(container, first.tenant_id, ido.OpenIdo(location_id=first.location_id, opened_on=TODAY), {})
+    wijk = await _new_ido(container, first, "IDO Wijkcentrum", TODAY)
+    await handle(container, first.tenant_id, ido.OpenIdo(location_id=wijk, opened_on=TODAY), {})
+    await handle(
+        container,
+        first.tenant_id,
+        ido.CloseTemporarily(location_id=wijk, closed_from=TODAY, until=None, reason="Corona"),
+        {},
+    )
+    gone = await _new_ido(container, second, "IDO Dorpshuis", soon)
+    await handle(
+        container, second.tenant_id, ido.CloseIdo(location_id=gone, closed_on=TODAY, reason="Geen ruimte"), {}
+    )
+    await _new_ido(container, third, "IDO Nieuwbouw", soon)  # planned, on its first plan
     await project(container, settings, *(x.tenant_id for x in libs))
 
     await login(client, await user(container, Role.KB_ANALYST))

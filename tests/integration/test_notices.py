@@ -11,15 +11,18 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import text
 
+from application.aggregates import IDO, load
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import at_local
 from infra import webhooks
 from infra.notices import Dispatcher
-from infra.planning import Planning, overdue_sweep
+from infra.planning import overdue_sweep
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
+from services.bootstrap import command_bus
 from tests.clock import TODAY
+from tests.commands import handle
 from tests.receivers import SmtpServer, WebhookReceiver
 
 SUBSIDY_YEAR = TODAY.year
@@ -44,10 +47,6 @@ async def _set_webhook(container, poi: str, url: str, secret: str) -> None:
         )
 
 
-def _planning(container) -> Planning:
-    return Planning(container.events, container.clock)
-
-
 async def _ido(container, tenant, planned: date) -> ido.Ido:
     cmd = ido.RegisterIdo(
         tenant_id=tenant,
@@ -59,7 +58,8 @@ async def _ido(container, tenant, planned: date) -> ido.Ido:
         subsidy_year=SUBSIDY_YEAR,
         planned_opening=planned,
     )
-    return await _planning(container).register(cmd, {"actor": "test"})
+    await handle(container, tenant, cmd, {"actor": "test"})
+    return await command_bus(container).read(tenant, lambda tx: load(tx, IDO, cmd.location_id))
 
 
 async def _project(container, settings, tenant) -> None:
@@ -89,8 +89,11 @@ async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_web
         s = settings.with_(smtp_url=smtp.url, kb_email="kb@kb.example", kb_webhook_url=hook.url)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
         new = TODAY + timedelta(days=3)
-        await _planning(container).execute(
-            tenant, loc.location_id, lambda st: ido.reschedule(st, new, "Meubels later geleverd", TODAY), {}
+        await handle(
+            container,
+            tenant,
+            ido.RescheduleOpening(location_id=loc.location_id, new_date=new, reason="Meubels later geleverd"),
+            {},
         )
         await _project(container, s, tenant)
         assert await Dispatcher(container.db, container.reader, s, container.clock).run_once() == 2
@@ -124,10 +127,12 @@ async def test_a_reschedule_past_the_subsidy_year_also_notifies_the_kb(container
             kb_webhook_secret="kb-geheim",
         )
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
-        await _planning(container).execute(
+        await handle(
+            container,
             tenant,
-            loc.location_id,
-            lambda st: ido.reschedule(st, date(SUBSIDY_YEAR + 1, 2, 1), "Verbouwing", TODAY),
+            ido.RescheduleOpening(
+                location_id=loc.location_id, new_date=date(SUBSIDY_YEAR + 1, 2, 1), reason="Verbouwing"
+            ),
             {},
         )
         await _project(container, s, tenant)
@@ -161,10 +166,12 @@ async def test_a_failing_receiver_is_retried_until_it_succeeds_and_every_attempt
         await _set_webhook(container, poi, hook.url, "s")
         s = settings.with_(smtp_url=smtp.url, notice_retry_base_seconds=0.05)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
-        await _planning(container).execute(
+        await handle(
+            container,
             tenant,
-            loc.location_id,
-            lambda st: ido.reschedule(st, TODAY + timedelta(days=1), "Ziekte", TODAY),
+            ido.RescheduleOpening(
+                location_id=loc.location_id, new_date=TODAY + timedelta(days=1), reason="Ziekte"
+            ),
             {},
         )
         await _project(container, s, tenant)
@@ -199,10 +206,12 @@ async def test_a_delivery_that_keeps_failing_is_marked_failed_after_the_retry_pe
             smtp_url="smtp://127.0.0.1:9", notice_retry_base_seconds=0.01, notice_retry_for_hours=0
         )
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
-        await _planning(container).execute(
+        await handle(
+            container,
             tenant,
-            loc.location_id,
-            lambda st: ido.reschedule(st, TODAY + timedelta(days=1), "Ziekte", TODAY),
+            ido.RescheduleOpening(
+                location_id=loc.location_id, new_date=TODAY + timedelta(days=1), reason="Ziekte"
+            ),
             {},
         )
         await _project(container, s, tenant)
@@ -223,10 +232,12 @@ async def test_a_worker_dying_between_sending_and_recording_repeats_the_notice_o
             await conn.execute(text("UPDATE pois SET email = NULL WHERE slug = :p"), {"p": poi})
         s = settings.with_(smtp_url=smtp.url)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
-        await _planning(container).execute(
+        await handle(
+            container,
             tenant,
-            loc.location_id,
-            lambda st: ido.reschedule(st, TODAY + timedelta(days=1), "Ziekte", TODAY),
+            ido.RescheduleOpening(
+                location_id=loc.location_id, new_date=TODAY + timedelta(days=1), reason="Ziekte"
+            ),
             {},
         )
         await _project(container, s, tenant)
@@ -290,10 +301,12 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         assert to == sorted([f"adviseur-{suffix}@poi.example", f"coord-{suffix}@bieb.example"])
         assert any("Leg de opening dan vast" in str(m) for m in smtp.mailbox.messages)
         # after a reschedule to a new date, passing that date gives a new reminder
-        await _planning(container).execute(
+        await handle(
+            container,
             tenant,
-            loc.location_id,
-            lambda st: ido.reschedule(st, later + timedelta(days=1), "Later", later),
+            ido.RescheduleOpening(
+                location_id=loc.location_id, new_date=later + timedelta(days=1), reason="Later"
+            ),
             {},
         )
         await _project(container, s, tenant)
@@ -311,8 +324,11 @@ async def test_on_30_december_a_move_to_new_years_eve_tells_the_poi_and_one_to_2
         s = settings.with_(smtp_url=smtp.url, kb_email="kb@kb.example")
         loc = await _ido(container, tenant, today)
         for new in (date(2026, 12, 31), date(2027, 1, 2)):
-            await _planning(container).execute(
-                tenant, loc.location_id, lambda st, new=new: ido.reschedule(st, new, "Verbouwing", today), {}
+            await handle(
+                container,
+                tenant,
+                ido.RescheduleOpening(location_id=loc.location_id, new_date=new, reason="Verbouwing"),
+                {},
             )
         await _project(container, s, tenant)
         await Dispatcher(container.db, container.reader, s, container.clock).run_once()

@@ -50,9 +50,20 @@ def test_domain_imports_no_io_library():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
-def test_infra_does_not_import_services():
+def test_application_imports_the_domain_only():
+    """Handlers decide with the domain and reach the world through the ports of domain/ports.py."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN_IN_DOMAIN)
+        for p in (ROOT / "application").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_infra_imports_neither_the_application_nor_services():
     offenders = [
-        str(p.relative_to(ROOT)) for p in (ROOT / "infra").rglob("*.py") if "services" in _imports(p)
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "infra").rglob("*.py")
+        if _imports(p) & {"services", "application"}
     ]
     assert offenders == []
 
@@ -69,7 +80,7 @@ WALL_CLOCK_ALLOWED = {
 
 def test_only_the_clock_reads_the_wall_clock_and_only_the_calendar_names_the_zone():
     readers, zones = {}, []
-    for folder in ("domain", "infra", "services"):
+    for folder in ("domain", "application", "infra", "services"):
         for p in (ROOT / folder).rglob("*.py"):
             name, source = str(p.relative_to(ROOT)), p.read_text()
             if WALL_CLOCK.search(source) and name not in WALL_CLOCK_ALLOWED:

@@ -1,0 +1,1 @@
+"""The application layer: one handler per command, run by the bus in a unit of work (docs/architecture.md)."""

@@ -1,0 +1,85 @@
+"""One contract for every unit of work: the PostgreSQL one and the in-memory fake of the handler tests must both
+pass it — one transaction for the appends and the idempotency record, nothing kept of a transaction that raised,
+and the workers woken only after a commit that appended."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid4
+
+import pytest
+
+from domain.errors import IdempotencyConflict, WrongExpectedVersion
+from domain.ports import NewEvent, Outcome
+from infra.codec import default_codec
+from infra.event_store import PostgresEventStore
+from infra.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
+from infra.partners import Partners
+from infra.unit_of_work import PostgresUnitOfWork
+from tests.contract_events import CONTRACT_TYPES, CONTRACT_UPCASTERS, Noted
+
+CODEC = default_codec().with_types(CONTRACT_TYPES, CONTRACT_UPCASTERS)
+
+
+class Woken(list):
+    async def wake(self, tenant_id: UUID) -> bool:
+        self.append(tenant_id)
+        return True
+
+
+@pytest.fixture(params=["postgres", "memory"])
+async def uow(request, container, new_tenant, clock):
+    tenant = await new_tenant()
+    if request.param == "postgres":
+        woken = Woken()
+        u = PostgresUnitOfWork(
+            PostgresEventStore(container.db, CODEC, clock), Partners(container.db), clock, woken
+        )
+        return u, tenant, woken
+    u = InMemoryUnitOfWork(InMemoryEventStore(CODEC, clock))
+    return u, tenant, u.woken
+
+
+def noted(n: int) -> NewEvent:
+    return NewEvent(uuid4(), Noted(n=n, text=""), {"actor": "test"})
+
+
+async def test_appends_and_the_answer_commit_together_and_wake_once_after(uow, clock):
+    u, tenant, woken = uow
+    async with u(tenant) as tx:
+        assert tx.now() == clock()
+        assert await tx.claim("k-1", {"n": 1}) is None
+        await tx.append("s-1", [noted(1), noted(2)], 0)
+        assert [r.event.n for r in await tx.read_stream("s-1")] == [1, 2]  # its own writes
+        await tx.answer("k-1", Outcome(201, {"id": "a"}))
+        assert woken == []  # not before the commit
+    assert woken == [tenant]
+    async with u(tenant) as tx:
+        assert await tx.claim("k-1", {"n": 1}) == Outcome(201, {"id": "a"}, replayed=True)
+        with pytest.raises(IdempotencyConflict):
+            await tx.claim("k-1", {"n": 2})
+    assert woken == [tenant], "a transaction that appended nothing wakes nobody"
+
+
+async def test_a_transaction_that_raises_keeps_nothing_and_frees_its_key(uow):
+    u, tenant, woken = uow
+    with pytest.raises(RuntimeError):
+        async with u(tenant) as tx:
+            assert await tx.claim("k-2", {"n": 1}) is None
+            await tx.append("s-2", [noted(1)], 0)
+            raise RuntimeError("the handler failed")
+    assert woken == []
+    async with u(tenant) as tx:
+        assert await tx.read_stream("s-2") == []
+        assert await tx.claim("k-2", {"n": 2}) is None, "the key of a failed request is free again"
+
+
+async def test_the_expected_version_is_checked_in_the_transaction(uow):
+    u, tenant, _ = uow
+    async with u(tenant) as tx:
+        await tx.append("s-3", [noted(1)], 0)
+    with pytest.raises(WrongExpectedVersion):
+        async with u(tenant) as tx:
+            await tx.append("s-3", [noted(2)], 0)
+    async with u(tenant) as tx:
+        assert [r.event.n for r in await tx.read_stream("s-3")] == [1]
+        assert await tx.locations() == {} and await tx.active_partners() == set()

@@ -1,0 +1,233 @@
+"""The handlers through the bus over the in-memory unit of work (which passes the unit-of-work contract suite):
+the rules of each command without HTTP — what is stored, what is answered, what is refused and left unstored."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import uuid4
+
+import msgspec
+import pytest
+
+from application.aggregates import COURSE, IDO, QUESTION, load
+from application.bus import Bus, all_handlers
+from application.questions import id_for_key
+from domain import courses as c
+from domain import ido
+from domain import questions as q
+from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
+from infra.clock import FixedClock
+from infra.codec import default_codec
+from infra.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
+from tests.clock import NOW, TODAY, YESTERDAY
+
+T = uuid4()
+LOC = uuid4()
+META = {"actor": "test"}
+
+
+@pytest.fixture
+def uow() -> InMemoryUnitOfWork:
+    u = InMemoryUnitOfWork(InMemoryEventStore(default_codec(), FixedClock(NOW)))
+    u.locations[T] = {LOC: date(TODAY.year, 1, 1)}
+    return u
+
+
+@pytest.fixture
+def bus(uow) -> Bus:
+    return Bus(uow, all_handlers())
+
+
+def question(key: str = "k", **kw) -> q.RegisterQuestion:
+    fields = {
+        "question_id": id_for_key(T, key),
+        "visit_id": id_for_key(T, key, "visit"),
+        "location_id": LOC,
+        "npd_party": "belastingdienst",
+        "topic": "belastingdienst.aangifte_ib",
+        "help": "wegwijzer",
+    }
+    return q.RegisterQuestion(**(fields | kw))
+
+
+async def stream(bus: Bus, kind, aggregate_id):
+    return await bus.read(T, lambda tx: tx.read_stream(kind.stream(aggregate_id)))
+
+
+# --- desk questions
+
+
+async def test_a_question_is_registered_once_per_key_and_wakes_the_workers(bus, uow):
+    cmd = question()
+    first = await bus.handle(T, cmd, META, key="k")
+    again = await bus.handle(T, cmd, META, key="k")
+    assert (first.status, first.replayed, again.replayed) == (201, False, True)
+    assert first.body == again.body == {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)}
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert isinstance(recorded.event, q.QuestionRegistered) and recorded.metadata == META
+    assert uow.woken == [T]
+
+
+async def test_the_same_key_with_another_question_is_a_conflict_and_stores_nothing(bus):
+    await bus.handle(T, question(), META, key="k")
+    with pytest.raises(IdempotencyConflict):
+        await bus.handle(T, question(help="samen_gezocht"), META, key="k")
+    assert len(await stream(bus, QUESTION, question().question_id)) == 1
+
+
+async def test_a_refused_question_stores_nothing_and_leaves_its_key_free(bus, uow):
+    future = NOW + timedelta(hours=1)
+    with pytest.raises(DomainError, match="toekomst"):
+        await bus.handle(T, question(asked_at=future), META, key="k")
+    assert await stream(bus, QUESTION, question().question_id) == [] and uow.woken == []
+    assert (await bus.handle(T, question(), META, key="k")).status == 201
+
+
+async def test_a_question_at_another_librarys_location_or_with_an_unknown_partner_is_refused(bus, uow):
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, question(location_id=uuid4()), META)
+    assert err.value.field == "location_id"
+    partner = uuid4()
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, question(help="lokale_partner", partner_id=partner), META)
+    assert err.value.field == "partner_id"
+    uow.partners[T] = {partner}  # once it is one of the library's active partners
+    assert (await bus.handle(T, question(help="lokale_partner", partner_id=partner), META)).status == 201
+
+
+async def test_a_tally_counts_questions_in_one_event(bus):
+    hour = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    cmd = q.TallyQuestions(
+        question_id=id_for_key(T, "t"), location_id=LOC, hour_start=hour, npd_party="belastingdienst", count=7
+    )
+    outcome = await bus.handle(T, cmd, META, key="t")
+    assert (outcome.status, outcome.body["count"]) == (201, 7)
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert recorded.event.what.count == 7
+    with pytest.raises(DomainError, match="Tel tussen 1 en 500"):
+        await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), count=501), META)
+
+
+async def test_a_correction_answers_the_location_and_an_unknown_question_is_not_found(bus):
+    cmd = question()
+    await bus.handle(T, cmd, META)
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id,
+        npd_party="belastingdienst",
+        topic="belastingdienst.aangifte_ib",
+        help="samen_gezocht",
+    )
+    outcome = await bus.handle(T, fix, META)
+    assert outcome.body == {"question_id": str(cmd.question_id), "location_id": str(LOC)}
+    state = await bus.read(T, lambda tx: load(tx, QUESTION, cmd.question_id))
+    assert state.version == 2 and state.what.help == "samen_gezocht"
+    with pytest.raises(NotFound):
+        await bus.handle(
+            T,
+            msgspec.structs.replace(fix, question_id=uuid4()),
+            META,
+        )
+
+
+async def test_an_undo_is_stored_once_and_a_second_one_is_refused(bus):
+    cmd = question()
+    await bus.handle(T, cmd, META)
+    await bus.handle(T, q.RetractQuestion(question_id=cmd.question_id), META)
+    with pytest.raises(DomainError, match="al ongedaan"):
+        await bus.handle(T, q.RetractQuestion(question_id=cmd.question_id), META)
+    with pytest.raises(NotFound):
+        await bus.handle(T, q.RetractQuestion(question_id=uuid4()), META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 2
+
+
+# --- planning
+
+
+def register_ido(location_id=None, planned=None) -> ido.RegisterIdo:
+    return ido.RegisterIdo(
+        tenant_id=T,
+        location_id=location_id or uuid4(),
+        name="IDO Centrale",
+        branch="Centrale",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=TODAY.year,
+        planned_opening=planned or TODAY + timedelta(days=10),
+    )
+
+
+async def test_an_ido_is_registered_once_then_rescheduled_and_opened_today(bus):
+    cmd = register_ido()
+    created = await bus.handle(T, cmd, META)
+    assert created.status == 201 and created.body["status"] == ido.Status.PLANNED.value
+    with pytest.raises(WrongExpectedVersion):
+        await bus.handle(T, cmd, META)
+    moved = await bus.handle(
+        T,
+        ido.RescheduleOpening(
+            location_id=cmd.location_id, new_date=date(TODAY.year + 1, 2, 1), reason="Verbouwing"
+        ),
+        META,
+    )
+    assert moved.body["subsidy_year_slipped"] is True
+    opened = await bus.handle(T, ido.OpenIdo(location_id=cmd.location_id, opened_on=TODAY), META)
+    assert opened.body["status"] == ido.Status.OPEN.value
+    assert len(await stream(bus, IDO, cmd.location_id)) == 3
+
+
+async def test_planning_an_unknown_location_is_not_found_and_a_refusal_stores_nothing(bus):
+    with pytest.raises(NotFound):
+        await bus.handle(T, ido.OpenIdo(location_id=uuid4(), opened_on=TODAY), META)
+    cmd = register_ido()
+    await bus.handle(T, cmd, META)
+    with pytest.raises(DomainError):
+        await bus.handle(T, ido.RescheduleOpening(location_id=cmd.location_id, new_date=YESTERDAY), META)
+    assert len(await stream(bus, IDO, cmd.location_id)) == 1
+
+
+# --- courses
+
+
+def schedule(key: str = "c") -> c.ScheduleCourse:
+    return c.ScheduleCourse(
+        course_id=id_for_key(T, key, "course"),
+        programme=c.Programme.KLIK_TIK,
+        title="",
+        location_id=LOC,
+        start_date=TODAY + timedelta(days=7),
+        sessions=3,
+        capacity=8,
+    )
+
+
+async def test_a_course_at_an_unknown_location_is_refused_and_one_of_ours_is_scheduled_once(bus):
+    with pytest.raises(DomainError) as err:
+        await bus.handle(
+            T,
+            msgspec.structs.replace(schedule(), location_id=uuid4()),
+            META,
+        )
+    assert err.value.field == "location_id"
+    first = await bus.handle(T, schedule(), META, key="c")
+    assert first.status == 201 and (await bus.handle(T, schedule(), META, key="c")).replayed
+
+
+async def test_an_enrolment_answers_a_code_once_per_key_and_checks_the_question(bus):
+    await bus.handle(T, schedule(), META)
+    course_id = schedule().course_id
+    enrolled = await bus.handle(T, c.Enrol(course_id=course_id), META, key="e")
+    code = enrolled.body["code"]
+    assert (
+        code.startswith("KT-")
+        and (await bus.handle(T, c.Enrol(course_id=course_id), META, key="e")).body["code"] == code
+    )
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, c.Enrol(course_id=course_id, via_question_id=uuid4()), META)
+    assert err.value.field == "via_question_id"
+    with pytest.raises(NotFound):
+        await bus.handle(T, c.Enrol(course_id=uuid4()), META)
+    await bus.handle(T, c.Withdraw(course_id=course_id, code=code), META)
+    state = await bus.read(T, lambda tx: load(tx, COURSE, course_id))
+    assert code in state.withdrawn and code not in state.enrolled
+    await bus.handle(T, c.CancelCourse(course_id=course_id, reason="Te weinig aanmeldingen"), META)
+    assert (await bus.read(T, lambda tx: load(tx, COURSE, course_id))).status == c.CourseStatus.CANCELLED
