@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 import msgspec
@@ -116,3 +116,21 @@ class UnitOfWork(Protocol):
 
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
+
+
+@runtime_checkable
+class TaskQueue(Protocol):
+    """Work for the background workers, sent by name: the web process and the CLI send, the workers run."""
+
+    def send(self, task: str, args: Sequence[str]) -> None:
+        """Publish one task, without retrying. It blocks on the broker (seconds at worst): from async code, run
+        it in a thread.
+
+        Raises: whatever the broker's client raises when the broker cannot be reached; the caller decides what
+        a task that was not sent costs (a sweep of the workers sends every lost one again)."""
+        ...
+
+    async def outcomes(self) -> dict[tuple[str, str], int]:
+        """How often each task ended in each outcome (success, failure, retry), as the workers counted them;
+        empty when the count cannot be read."""
+        ...

@@ -10,6 +10,9 @@ from uuid import UUID
 import structlog
 from redis.asyncio import Redis
 
+from domain.ports import TaskQueue
+from infra.tasks import CeleryTaskQueue
+
 log = structlog.get_logger()
 WAKE_TASK = "ido.wake"
 PENDING_SECONDS = 30
@@ -20,9 +23,10 @@ def pending_key(tenant_id: UUID | str) -> str:
 
 
 class Waker:
-    def __init__(self, redis: Redis, celery: Any) -> None:
+    def __init__(self, redis: Redis, tasks: TaskQueue | Any) -> None:
+        """`tasks`: the task queue; a bare Celery app is wrapped (callers that build their own still pass one)."""
         self.redis = redis
-        self.celery = celery
+        self.tasks = tasks if isinstance(tasks, TaskQueue) else CeleryTaskQueue(tasks, redis)
         self._sending: set[asyncio.Future] = set()
 
     async def wake(self, tenant_id: UUID) -> bool:
@@ -41,7 +45,7 @@ class Waker:
 
     def _send(self, tenant_id: UUID) -> None:
         try:
-            self.celery.send_task(WAKE_TASK, args=[str(tenant_id)], retry=False)
+            self.tasks.send(WAKE_TASK, [str(tenant_id)])
         except Exception as exc:
             log.warning("wake-up not sent", tenant_id=str(tenant_id), error=f"{type(exc).__name__}: {exc}")
 

@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 
 from application.bus import Bus
 from domain.errors import DomainError
-from domain.ports import Clock
+from domain.ports import Clock, TaskQueue
 from infra.bootstrap import Container, build
 from infra.desk import DeskQueries
 from infra.health import check_feed
@@ -32,6 +32,7 @@ from infra.logs import configure as configure_logs
 from infra.partners import Partners
 from infra.sessions import ABSOLUTE_SECONDS, SessionStore
 from infra.settings import Settings
+from infra.tasks import CeleryTaskQueue, celery_app
 from infra.wakeup import Waker
 from services.api import (
     accounts,
@@ -64,7 +65,6 @@ from services.api.middleware import (
 )
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus
-from services.worker.celery_app import make_celery
 
 HERE = Path(__file__).parent
 # HTTP latency per route template (not per id), on /metrics with the application's own figures
@@ -88,6 +88,7 @@ class Services:
     clock: Clock
     bus: Bus  # every command: forms, the JSON API, the CLI and the import (application/)
     waker: Waker  # wakes the projection workers (the bus does after each command that appended)
+    tasks: TaskQueue  # work for the workers (the waker's wake-ups, the KB's national bundle)
 
     @property
     def accounts(self):
@@ -121,7 +122,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     clock = container.clock
     parts = Partners(container.db)
-    waker = Waker(redis, make_celery(settings))
+    tasks = CeleryTaskQueue(celery_app(settings), redis)
+    waker = Waker(redis, tasks)
     return Services(
         settings,
         container,
@@ -133,6 +135,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock,
         command_bus(container, waker),
         waker,
+        tasks,
     )
 
 

@@ -9,7 +9,6 @@ from sqlalchemy import text
 from infra.health import readiness
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
-from services.worker.signals import TASK_COUNTS_KEY
 
 LAG_EVENTS = Gauge("ido_projection_events_behind", "Events a projection has not applied yet", ["projection"])
 LAG_SECONDS = Gauge(
@@ -55,13 +54,8 @@ async def metrics(request: Request) -> Response:
         ).all()
     for name in ("pending", "sending", "delivered", "failed"):
         OUTBOX.labels(name).set(dict(rows).get(name, 0))
-    try:
-        counts = await svc.redis.hgetall(TASK_COUNTS_KEY)
-    except Exception:
-        counts = {}
-    for field, value in counts.items():
-        task, _, outcome = field.decode().rpartition(":")
-        TASKS.labels(task, outcome).set(int(value))
+    for (task, outcome), count in (await svc.tasks.outcomes()).items():
+        TASKS.labels(task, outcome).set(count)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 

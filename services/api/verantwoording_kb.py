@@ -4,7 +4,6 @@ polled by HTMX), and the report status of every library (/kb/rapportage)."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 from uuid import UUID
 
 import structlog
@@ -14,11 +13,11 @@ from litestar.response import Response, Template
 
 from domain.accounts import Role
 from domain.completeness import warnings
+from domain.ports import TaskQueue
 from infra.reports import bundle, service, xlsx
 from infra.reports.bundle import Bundle
 from infra.reports.cells import display
 from infra.reports.data import completeness_rows, fingerprint, libraries
-from infra.settings import Settings
 from services.api.verantwoording import (
     download_period,
     file_response,
@@ -30,10 +29,8 @@ from services.api.verantwoording import (
     today,
 )
 from services.api.web import is_partial, page, require_who, see_other
-from services.worker.celery_app import make_celery
 
 log = structlog.get_logger()
-_CELERY: dict[int, Any] = {}
 BUNDLE_TYPES = {"xlsx": xlsx.MEDIA_TYPE, "zip": "application/zip"}
 
 
@@ -44,11 +41,10 @@ def kb(request: Request) -> UUID:
     return w.user_id
 
 
-async def enqueue(settings: Settings, bundle_id: UUID) -> bool:
+async def enqueue(tasks: TaskQueue, bundle_id: UUID) -> bool:
     """Send the build task; when the broker is down, the beat sweep sends it later."""
-    app = _CELERY.get(id(settings)) or _CELERY.setdefault(id(settings), make_celery(settings))
     try:
-        await asyncio.to_thread(app.send_task, bundle.BUILD_TASK, args=[str(bundle_id)], retry=False)
+        await asyncio.to_thread(tasks.send, bundle.BUILD_TASK, [str(bundle_id)])
         return True
     except Exception as exc:
         log.warning("bundle task not sent", bundle_id=str(bundle_id), error=f"{type(exc).__name__}: {exc}")
@@ -60,7 +56,7 @@ async def request_bundle(request: Request, year: int, user_id: UUID | None) -> B
     svc = request.app.state.services
     found, new = await bundle.request(svc.container.db, svc.container.reader, year, today(request), user_id)
     if new:
-        await enqueue(svc.settings, found.bundle_id)
+        await enqueue(svc.tasks, found.bundle_id)
     return found
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import redis
 from celery import signals
 
-TASK_COUNTS_KEY = "ido:metrics:tasks"
+from infra.tasks import TASK_COUNTS_KEY
+
 _client: redis.Redis | None = None
 
 

@@ -68,6 +68,26 @@ def test_infra_imports_neither_the_application_nor_services():
     assert offenders == []
 
 
+def _modules(path: Path) -> set[str]:
+    """The dotted names a file imports (absolute imports), `from a import b` as `a` and `a.b`."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return names
+
+
+def test_the_web_app_reaches_the_workers_only_through_the_task_queue():
+    """services/api sends work through domain.ports.TaskQueue (infra/tasks.py); the workers' code is theirs."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(m for m in _modules(p) if m.split(".")[:2] == ["services", "worker"])
+        for p in (ROOT / "services" / "api").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
 # Reading the wall clock: only the clock may, for a decision. These read it for transport and operations, where
 # the other side (Redis TTLs, a webhook receiver's clock, the beat schedule) lives on the wall clock too.
 WALL_CLOCK = re.compile(r"\b(?:datetime\.(?:now|utcnow|today)|date\.today|time\.time)\(")
