@@ -114,6 +114,7 @@ class UnitOfWork(Protocol):
     def __call__(self, tenant_id: UUID) -> AbstractAsyncContextManager[Transaction]: ...
 
 
+@runtime_checkable  # the web app checks what it injects against the annotation
 class Clock(Protocol):
     def __call__(self) -> datetime: ...
 

@@ -4,6 +4,7 @@ library's coordinator, a POI's advisers and KB analysts, and the log of these ch
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -15,10 +16,14 @@ from litestar.response import Response, Template
 from domain.accounts import Role
 from domain.errors import DomainError
 from domain.onboarding import PROVINCES
+from domain.ports import Clock
 from infra import admin_audit
+from infra.db import Database
+from infra.invitations import Invitations
 from infra.organisations import Organisations
 from infra.staff import Staff
 from services.api import inviting
+from services.api.inviting import Inviter
 from services.api.web import Who, page, require_who, see_other
 
 NOTICES = {
@@ -43,67 +48,33 @@ def admin_scope(request: Request) -> Who:
     return w
 
 
-def _orgs(request: Request) -> Organisations:
-    return Organisations(request.app.state.services.container.db)
-
-
-def _staff(request: Request) -> Staff:
-    svc = request.app.state.services
-    return Staff(svc.container.db, svc.sessions, svc.throttle, svc.clock)
-
-
 def _notice(request: Request) -> str | None:
     return NOTICES.get(request.query_params.get("melding", ""))
 
 
-class AdminController(Controller):
-    path = "/beheer"
-    dependencies = {"admin": Provide(admin_scope, sync_to_thread=False)}
+@dataclass(frozen=True)
+class Pages:
+    """What the admin's pages show besides the form at hand: organisations, their people and invitations."""
 
-    # POIs
+    orgs: Organisations
+    staff: Staff
+    invitations: Invitations
+    clock: Clock
 
-    @get("/pois", include_in_schema=False)
-    async def pois(self, request: Request, admin: Who) -> Template:
-        return await self._pois(request)
-
-    async def _pois(self, request: Request, status: int = 200, **extra: Any) -> Template:
-        ctx = {
-            "pois": await _orgs(request).pois(),
-            "provinces": PROVINCES,
-            "error": None,
-            "values": {},
-            **extra,
-        }
+    async def pois(self, request: Request, status: int = 200, **extra: Any) -> Template:
+        ctx = {"pois": await self.orgs.pois(), "provinces": PROVINCES, "error": None, "values": {}, **extra}
         return page(request, "admin/pois.html.j2", status=status, **ctx)
 
-    @post("/pois", include_in_schema=False)
-    async def create_poi(self, request: Request, admin: Who) -> Response:
-        values = await inviting.form_values(request)
-        try:
-            poi_id, secret = await _orgs(request).create_poi(
-                admin.user_id, values.get("slug", "").strip(), values
-            )
-        except DomainError as err:
-            return await self._pois(request, 422, error=err, values=values)
-        if secret:
-            return await self._poi(request, poi_id, secret=secret, message=NOTICES["aangemaakt"])
-        return see_other(f"/beheer/pois/{poi_id}?melding=aangemaakt")
-
-    @get("/pois/{poi_id:uuid}", include_in_schema=False)
-    async def poi(self, request: Request, admin: Who, poi_id: UUID) -> Template:
-        return await self._poi(request, poi_id, message=_notice(request))
-
-    async def _poi(self, request: Request, poi_id: UUID, status: int = 200, **extra: Any) -> Template:
-        orgs = _orgs(request)
-        poi = await orgs.poi(poi_id)
+    async def poi(self, request: Request, poi_id: UUID, status: int = 200, **extra: Any) -> Template:
+        poi = await self.orgs.poi(poi_id)
         ctx = {
             "poi": poi,
             "values": {**poi.__dict__, "provinces": list(poi.provinces)},
             "provinces": PROVINCES,
-            "libraries": await orgs.libraries(poi_id),
-            "people": await _staff(request).of_poi([poi_id]),
-            "pending": await inviting.invitations(request).pending(poi_ids=[poi_id]),
-            "now": request.app.state.services.clock(),
+            "libraries": await self.orgs.libraries(poi_id),
+            "people": await self.staff.of_poi([poi_id]),
+            "pending": await self.invitations.pending(poi_ids=[poi_id]),
+            "now": self.clock(),
             "secret": None,
             "error": None,
             "invite_error": None,
@@ -112,45 +83,10 @@ class AdminController(Controller):
         }
         return page(request, "admin/poi.html.j2", status=status, **ctx)
 
-    @post("/pois/{poi_id:uuid}", include_in_schema=False)
-    async def update_poi(self, request: Request, admin: Who, poi_id: UUID) -> Response:
-        values = await inviting.form_values(request)
-        try:
-            secret = await _orgs(request).update_poi(admin.user_id, poi_id, values)
-        except DomainError as err:
-            return await self._poi(request, poi_id, 422, error=err, values=values)
-        if secret:
-            return await self._poi(request, poi_id, secret=secret, message=NOTICES["opgeslagen"])
-        return see_other(f"/beheer/pois/{poi_id}?melding=opgeslagen")
-
-    @post("/pois/{poi_id:uuid}/geheim", include_in_schema=False)
-    async def renew_secret(self, request: Request, admin: Who, poi_id: UUID) -> Template:
-        """The answer shows the secret once (not a redirect: it never lands in a URL)."""
-        secret = await _orgs(request).renew_secret(admin.user_id, poi_id)
-        return await self._poi(request, poi_id, secret=secret)
-
-    @post("/pois/{poi_id:uuid}/uitnodigen", include_in_schema=False)
-    async def invite_adviser(self, request: Request, admin: Who, poi_id: UUID) -> Response:
-        await _orgs(request).poi(poi_id)
-        email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviting.invite(request, admin, email, Role.POI_ADVISER, poi_id=poi_id)
-        if outcome.error:
-            return await self._poi(
-                request, poi_id, 422, invite_error=outcome.error, invite_values=outcome.values
-            )
-        return see_other(f"/beheer/pois/{poi_id}?melding={outcome.code}")
-
-    # libraries
-
-    @get("/bibliotheken", include_in_schema=False)
-    async def libraries(self, request: Request, admin: Who) -> Template:
-        return await self._libraries(request)
-
-    async def _libraries(self, request: Request, status: int = 200, **extra: Any) -> Template:
-        orgs = _orgs(request)
+    async def libraries(self, request: Request, status: int = 200, **extra: Any) -> Template:
         ctx = {
-            "libraries": await orgs.libraries(),
-            "pois": await orgs.pois(),
+            "libraries": await self.orgs.libraries(),
+            "pois": await self.orgs.pois(),
             "provinces": PROVINCES,
             "error": None,
             "values": {},
@@ -158,24 +94,8 @@ class AdminController(Controller):
         }
         return page(request, "admin/libraries.html.j2", status=status, **ctx)
 
-    @post("/bibliotheken", include_in_schema=False)
-    async def create_library(self, request: Request, admin: Who) -> Response:
-        values = await inviting.form_values(request)
-        try:
-            tenant_id = await _orgs(request).create_library(
-                admin.user_id, values.get("slug", "").strip(), values
-            )
-        except DomainError as err:
-            return await self._libraries(request, 422, error=err, values=values)
-        return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt")
-
-    @get("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
-    async def library(self, request: Request, admin: Who, tenant_id: UUID) -> Template:
-        return await self._library(request, tenant_id, message=_notice(request))
-
-    async def _library(self, request: Request, tenant_id: UUID, status: int = 200, **extra: Any) -> Template:
-        orgs = _orgs(request)
-        lib = await orgs.library(tenant_id)
+    async def library(self, request: Request, tenant_id: UUID, status: int = 200, **extra: Any) -> Template:
+        lib = await self.orgs.library(tenant_id)
         ctx = {
             "lib": lib,
             "values": {
@@ -183,11 +103,11 @@ class AdminController(Controller):
                 "municipalities": "\n".join(lib.municipalities),
                 "poi_id": str(lib.poi_id),
             },
-            "pois": await orgs.pois(),
+            "pois": await self.orgs.pois(),
             "provinces": PROVINCES,
-            "people": await _staff(request).of_library(tenant_id),
-            "pending": await inviting.invitations(request).pending(tenant_id=tenant_id),
-            "now": request.app.state.services.clock(),
+            "people": await self.staff.of_library(tenant_id),
+            "pending": await self.invitations.pending(tenant_id=tenant_id),
+            "now": self.clock(),
             "error": None,
             "invite_error": None,
             "message": None,
@@ -195,32 +115,153 @@ class AdminController(Controller):
         }
         return page(request, "admin/library.html.j2", status=status, **ctx)
 
-    @post("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
-    async def update_library(self, request: Request, admin: Who, tenant_id: UUID) -> Response:
+    async def analysts(self, request: Request, status: int = 200, **extra: Any) -> Template:
+        ctx = {
+            "people": await self.staff.kb_analysts(),
+            "pending": await self.invitations.pending(role=Role.KB_ANALYST),
+            "now": self.clock(),
+            "invite_error": None,
+            "message": None,
+            **extra,
+        }
+        return page(request, "admin/analysts.html.j2", status=status, **ctx)
+
+
+def pages(organisations: Organisations, staff: Staff, invitations: Invitations, clock: Clock) -> Pages:
+    return Pages(organisations, staff, invitations, clock)
+
+
+class AdminController(Controller):
+    path = "/beheer"
+    dependencies = {
+        "admin": Provide(admin_scope, sync_to_thread=False),
+        "pages": Provide(pages, sync_to_thread=False),
+    }
+
+    # POIs
+
+    @get("/pois", include_in_schema=False)
+    async def pois(self, request: Request, admin: Who, pages: Pages) -> Template:
+        return await pages.pois(request)
+
+    @post("/pois", include_in_schema=False)
+    async def create_poi(
+        self, request: Request, admin: Who, pages: Pages, organisations: Organisations
+    ) -> Response:
         values = await inviting.form_values(request)
         try:
-            await _orgs(request).update_library(admin.user_id, tenant_id, values)
+            poi_id, secret = await organisations.create_poi(
+                admin.user_id, values.get("slug", "").strip(), values
+            )
         except DomainError as err:
-            return await self._library(request, tenant_id, 422, error=err, values=values)
+            return await pages.pois(request, 422, error=err, values=values)
+        if secret:
+            return await pages.poi(request, poi_id, secret=secret, message=NOTICES["aangemaakt"])
+        return see_other(f"/beheer/pois/{poi_id}?melding=aangemaakt")
+
+    @get("/pois/{poi_id:uuid}", include_in_schema=False)
+    async def poi(self, request: Request, admin: Who, pages: Pages, poi_id: UUID) -> Template:
+        return await pages.poi(request, poi_id, message=_notice(request))
+
+    @post("/pois/{poi_id:uuid}", include_in_schema=False)
+    async def update_poi(
+        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, poi_id: UUID
+    ) -> Response:
+        values = await inviting.form_values(request)
+        try:
+            secret = await organisations.update_poi(admin.user_id, poi_id, values)
+        except DomainError as err:
+            return await pages.poi(request, poi_id, 422, error=err, values=values)
+        if secret:
+            return await pages.poi(request, poi_id, secret=secret, message=NOTICES["opgeslagen"])
+        return see_other(f"/beheer/pois/{poi_id}?melding=opgeslagen")
+
+    @post("/pois/{poi_id:uuid}/geheim", include_in_schema=False)
+    async def renew_secret(
+        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, poi_id: UUID
+    ) -> Template:
+        """The answer shows the secret once (not a redirect: it never lands in a URL)."""
+        secret = await organisations.renew_secret(admin.user_id, poi_id)
+        return await pages.poi(request, poi_id, secret=secret)
+
+    @post("/pois/{poi_id:uuid}/uitnodigen", include_in_schema=False)
+    async def invite_adviser(
+        self,
+        request: Request,
+        admin: Who,
+        pages: Pages,
+        organisations: Organisations,
+        inviter: Inviter,
+        poi_id: UUID,
+    ) -> Response:
+        await organisations.poi(poi_id)
+        email = (await inviting.form_values(request)).get("email", "")
+        outcome = await inviter.invite(admin, email, Role.POI_ADVISER, poi_id=poi_id)
+        if outcome.error:
+            return await pages.poi(
+                request, poi_id, 422, invite_error=outcome.error, invite_values=outcome.values
+            )
+        return see_other(f"/beheer/pois/{poi_id}?melding={outcome.code}")
+
+    # libraries
+
+    @get("/bibliotheken", include_in_schema=False)
+    async def libraries(self, request: Request, admin: Who, pages: Pages) -> Template:
+        return await pages.libraries(request)
+
+    @post("/bibliotheken", include_in_schema=False)
+    async def create_library(
+        self, request: Request, admin: Who, pages: Pages, organisations: Organisations
+    ) -> Response:
+        values = await inviting.form_values(request)
+        try:
+            tenant_id = await organisations.create_library(
+                admin.user_id, values.get("slug", "").strip(), values
+            )
+        except DomainError as err:
+            return await pages.libraries(request, 422, error=err, values=values)
+        return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt")
+
+    @get("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
+    async def library(self, request: Request, admin: Who, pages: Pages, tenant_id: UUID) -> Template:
+        return await pages.library(request, tenant_id, message=_notice(request))
+
+    @post("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
+    async def update_library(
+        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, tenant_id: UUID
+    ) -> Response:
+        values = await inviting.form_values(request)
+        try:
+            await organisations.update_library(admin.user_id, tenant_id, values)
+        except DomainError as err:
+            return await pages.library(request, tenant_id, 422, error=err, values=values)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=opgeslagen")
 
     @post("/bibliotheken/{tenant_id:uuid}/deactiveren", include_in_schema=False)
-    async def deactivate_library(self, request: Request, admin: Who, tenant_id: UUID) -> Response:
-        await _orgs(request).set_library_active(admin.user_id, tenant_id, False)
+    async def deactivate_library(self, admin: Who, organisations: Organisations, tenant_id: UUID) -> Response:
+        await organisations.set_library_active(admin.user_id, tenant_id, False)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=gedeactiveerd")
 
     @post("/bibliotheken/{tenant_id:uuid}/heractiveren", include_in_schema=False)
-    async def reactivate_library(self, request: Request, admin: Who, tenant_id: UUID) -> Response:
-        await _orgs(request).set_library_active(admin.user_id, tenant_id, True)
+    async def reactivate_library(self, admin: Who, organisations: Organisations, tenant_id: UUID) -> Response:
+        await organisations.set_library_active(admin.user_id, tenant_id, True)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=heractiveerd")
 
     @post("/bibliotheken/{tenant_id:uuid}/uitnodigen", include_in_schema=False)
-    async def invite_coordinator(self, request: Request, admin: Who, tenant_id: UUID) -> Response:
-        await _orgs(request).library(tenant_id)
+    async def invite_coordinator(
+        self,
+        request: Request,
+        admin: Who,
+        pages: Pages,
+        organisations: Organisations,
+        inviter: Inviter,
+        tenant_id: UUID,
+    ) -> Response:
+        await organisations.library(tenant_id)
         email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviting.invite(request, admin, email, Role.COORDINATOR, tenant_id=tenant_id)
+        outcome = await inviter.invite(admin, email, Role.COORDINATOR, tenant_id=tenant_id)
         if outcome.error:
-            return await self._library(
+            return await pages.library(
                 request, tenant_id, 422, invite_error=outcome.error, invite_values=outcome.values
             )
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding={outcome.code}")
@@ -228,26 +269,15 @@ class AdminController(Controller):
     # KB analysts, invitations, the log
 
     @get("/kb-analisten", include_in_schema=False)
-    async def analysts(self, request: Request, admin: Who) -> Template:
-        return await self._analysts(request, message=_notice(request))
-
-    async def _analysts(self, request: Request, status: int = 200, **extra: Any) -> Template:
-        ctx = {
-            "people": await _staff(request).kb_analysts(),
-            "pending": await inviting.invitations(request).pending(role=Role.KB_ANALYST),
-            "now": request.app.state.services.clock(),
-            "invite_error": None,
-            "message": None,
-            **extra,
-        }
-        return page(request, "admin/analysts.html.j2", status=status, **ctx)
+    async def analysts(self, request: Request, admin: Who, pages: Pages) -> Template:
+        return await pages.analysts(request, message=_notice(request))
 
     @post("/kb-analisten", include_in_schema=False)
-    async def invite_analyst(self, request: Request, admin: Who) -> Response:
+    async def invite_analyst(self, request: Request, admin: Who, pages: Pages, inviter: Inviter) -> Response:
         email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviting.invite(request, admin, email, Role.KB_ANALYST)
+        outcome = await inviter.invite(admin, email, Role.KB_ANALYST)
         if outcome.error:
-            return await self._analysts(
+            return await pages.analysts(
                 request, 422, invite_error=outcome.error, invite_values=outcome.values
             )
         return see_other(f"/beheer/kb-analisten?melding={outcome.code}")
@@ -256,49 +286,54 @@ class AdminController(Controller):
         "/bibliotheken/{tenant_id:uuid}/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False
     )
     async def resend_library(
-        self, request: Request, admin: Who, tenant_id: UUID, invitation_id: UUID
+        self, admin: Who, invitations: Invitations, inviter: Inviter, tenant_id: UUID, invitation_id: UUID
     ) -> Response:
-        return await self._resend(request, admin, invitation_id, tenant_id)
+        return await _resend(admin, invitations, inviter, invitation_id, tenant_id)
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
-    async def resend(self, request: Request, admin: Who, invitation_id: UUID) -> Response:
-        """POI advisers and KB analysts: a library's invitation is under its tenant policy (resend_library)."""
-        return await self._resend(request, admin, invitation_id, None)
-
-    async def _resend(
-        self, request: Request, admin: Who, invitation_id: UUID, tenant_id: UUID | None
+    async def resend(
+        self, admin: Who, invitations: Invitations, inviter: Inviter, invitation_id: UUID
     ) -> Response:
-        try:
-            inv = await inviting.invitations(request).get(invitation_id, tenant_id)
-        except DomainError:
-            raise NotFoundException() from None
-        outcome = await inviting.renew(request, admin, inv)
-        back = (
-            f"/beheer/bibliotheken/{inv.tenant_id}"
-            if inv.tenant_id
-            else f"/beheer/pois/{inv.poi_id}"
-            if inv.poi_id
-            else "/beheer/kb-analisten"
-        )
-        if outcome.error:
-            raise outcome.error
-        return see_other(f"{back}?melding={outcome.code}")
+        """POI advisers and KB analysts: a library's invitation is under its tenant policy (resend_library)."""
+        return await _resend(admin, invitations, inviter, invitation_id, None)
 
     @post("/gebruikers/{user_id:uuid}/{action:str}", include_in_schema=False)
-    async def change_user(self, request: Request, admin: Who, user_id: UUID, action: str) -> Response:
+    async def change_user(
+        self, request: Request, admin: Who, staff: Staff, user_id: UUID, action: str
+    ) -> Response:
         if action not in ("deactiveren", "heractiveren", "deblokkeren"):
             raise NotFoundException()
         back = (await inviting.form_values(request)).get("terug", "")
         if not _BACK.fullmatch(back):
             back = "/beheer"
         if action == "deblokkeren":
-            await _staff(request).unlock(admin.user_id, user_id)
+            await staff.unlock(admin.user_id, user_id)
             return see_other(f"{back}?melding=gebruiker-gedeblokkeerd")
-        await _staff(request).set_active(admin.user_id, user_id, action == "heractiveren")
+        await staff.set_active(admin.user_id, user_id, action == "heractiveren")
         code = "gebruiker-heractiveerd" if action == "heractiveren" else "gebruiker-gedeactiveerd"
         return see_other(f"{back}?melding={code}")
 
     @get("/wijzigingen", include_in_schema=False)
-    async def changes(self, request: Request, admin: Who) -> Template:
-        changes = await admin_audit.recent(request.app.state.services.container.db, 200)
+    async def changes(self, request: Request, admin: Who, db: Database) -> Template:
+        changes = await admin_audit.recent(db, 200)
         return page(request, "admin/changes.html.j2", changes=changes)
+
+
+async def _resend(
+    admin: Who, invitations: Invitations, inviter: Inviter, invitation_id: UUID, tenant_id: UUID | None
+) -> Response:
+    try:
+        inv = await invitations.get(invitation_id, tenant_id)
+    except DomainError:
+        raise NotFoundException() from None
+    outcome = await inviter.renew(admin, inv)
+    back = (
+        f"/beheer/bibliotheken/{inv.tenant_id}"
+        if inv.tenant_id
+        else f"/beheer/pois/{inv.poi_id}"
+        if inv.poi_id
+        else "/beheer/kb-analisten"
+    )
+    if outcome.error:
+        raise outcome.error
+    return see_other(f"{back}?melding={outcome.code}")

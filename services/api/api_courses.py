@@ -14,11 +14,14 @@ from litestar.exceptions import NotFoundException
 from litestar.params import JSONBody, QueryParameter
 
 from application.aggregates import COURSE, load
+from application.bus import Bus
 from application.questions import id_for_key
 from domain import courses as c
 from domain.errors import DomainError
 from domain.ports import Outcome
+from infra.accounts import Accounts
 from infra.courses_query import list_courses
+from infra.db import Database
 from services.api.api_v1 import IdempotencyKey, _tenant, json_only
 from services.api.errors import problem_responses
 from services.api.web import meta
@@ -120,25 +123,27 @@ def _answer(outcome: Outcome, shape: type) -> Response:
     )
 
 
-async def _run(request: Request, slug: str, key: str, command: Any, shape: type = CourseRef) -> Response:
-    tenant = await _tenant(request, slug)
-    bus = request.app.state.services.bus
+async def _run(
+    request: Request, accounts: Accounts, bus: Bus, slug: str, key: str, command: Any, shape: type = CourseRef
+) -> Response:
+    tenant = await _tenant(request, accounts, slug)
     return _answer(await bus.handle(tenant.tenant_id, command, meta(request, "api"), key="api:" + key), shape)
 
 
 @post(BASE, tags=["cursussen"], summary="Schedule a course", **COMMAND)
 async def schedule_course(
-    request: Request, slug: str, data: JSONBody[CourseIn], idempotency_key: Key
+    request: Request, slug: str, data: JSONBody[CourseIn], idempotency_key: Key, accounts: Accounts, bus: Bus
 ) -> Response[CourseRef]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
-    tenant = await _tenant(request, slug)
+    tenant = await _tenant(request, accounts, slug)
     try:
         programme = c.Programme(data.programme)
     except ValueError:
         raise DomainError("Onbekend programma.", field="programme") from None
     course_id = id_for_key(tenant.tenant_id, "api:" + idempotency_key, "course")
     args = msgspec.structs.asdict(data) | {"programme": programme}
-    return await _run(request, slug, idempotency_key, c.ScheduleCourse(course_id=course_id, **args))
+    cmd = c.ScheduleCourse(course_id=course_id, **args)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
 
 
 @get(BASE, tags=["cursussen"], summary="Courses, from the read model (newest start first)", **READ)
@@ -148,9 +153,11 @@ async def courses_list(
     location_id: Annotated[UUID | None, QueryParameter()] = None,
     programme: Annotated[c.Programme | None, QueryParameter()] = None,
     status: Annotated[c.CourseStatus | None, QueryParameter()] = None,
+    *,
+    accounts: Accounts,
+    db: Database,
 ) -> list[CourseOut]:
-    tenant = await _tenant(request, slug)
-    db = request.app.state.services.container.db
+    tenant = await _tenant(request, accounts, slug)
     rows = await list_courses(
         db,
         tenant.tenant_id,
@@ -162,9 +169,11 @@ async def courses_list(
 
 
 @get(BASE + "/{course_id:uuid}", tags=["cursussen"], summary="One course, from its events", **READ)
-async def course_detail(request: Request, slug: str, course_id: UUID) -> CourseDetail:
-    tenant = await _tenant(request, slug)
-    s = await request.app.state.services.bus.read(tenant.tenant_id, lambda tx: load(tx, COURSE, course_id))
+async def course_detail(
+    request: Request, slug: str, course_id: UUID, accounts: Accounts, bus: Bus
+) -> CourseDetail:
+    tenant = await _tenant(request, accounts, slug)
+    s = await bus.read(tenant.tenant_id, lambda tx: load(tx, COURSE, course_id))
     if s.version == 0 or s.location_id is None or s.start_date is None:
         raise NotFoundException()
     return CourseDetail(
@@ -187,18 +196,31 @@ async def course_detail(request: Request, slug: str, course_id: UUID) -> CourseD
 
 @post(BASE + "/{course_id:uuid}/enrolments", tags=["cursussen"], summary="Enrol a participant", **COMMAND)
 async def enrol(
-    request: Request, slug: str, course_id: UUID, data: JSONBody[EnrolmentIn], idempotency_key: Key
+    request: Request,
+    slug: str,
+    course_id: UUID,
+    data: JSONBody[EnrolmentIn],
+    idempotency_key: Key,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[Enrolled]:
     """Answers the participant's pseudonymous code; a repeated request answers the same code."""
     cmd = c.Enrol(course_id=course_id, via_question_id=data.via_question_id)
-    return await _run(request, slug, idempotency_key, cmd, Enrolled)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd, Enrolled)
 
 
 @post(BASE + "/{course_id:uuid}/withdrawals", tags=["cursussen"], summary="Withdraw a participant", **CHANGE)
 async def withdraw(
-    request: Request, slug: str, course_id: UUID, data: JSONBody[WithdrawalIn], idempotency_key: Key
+    request: Request,
+    slug: str,
+    course_id: UUID,
+    data: JSONBody[WithdrawalIn],
+    idempotency_key: Key,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[CourseRef]:
-    return await _run(request, slug, idempotency_key, c.Withdraw(course_id=course_id, code=data.code))
+    cmd = c.Withdraw(course_id=course_id, code=data.code)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
 
 
 @post(
@@ -214,25 +236,39 @@ async def attendance(
     session: int,
     data: JSONBody[AttendanceIn],
     idempotency_key: Key,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[CourseRef]:
     cmd = c.RecordAttendance(course_id=course_id, session=session, held_on=data.held_on, present=data.present)
-    return await _run(request, slug, idempotency_key, cmd)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
 
 
 @post(BASE + "/{course_id:uuid}/completion", tags=["cursussen"], summary="Complete the course", **CHANGE)
 async def completion(
-    request: Request, slug: str, course_id: UUID, data: JSONBody[CompletionIn], idempotency_key: Key
+    request: Request,
+    slug: str,
+    course_id: UUID,
+    data: JSONBody[CompletionIn],
+    idempotency_key: Key,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[CourseRef]:
-    return await _run(
-        request, slug, idempotency_key, c.CompleteCourse(course_id=course_id, completed=data.completed)
-    )
+    cmd = c.CompleteCourse(course_id=course_id, completed=data.completed)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
 
 
 @post(BASE + "/{course_id:uuid}/cancellation", tags=["cursussen"], summary="Cancel the course", **CHANGE)
 async def cancellation(
-    request: Request, slug: str, course_id: UUID, data: JSONBody[CancellationIn], idempotency_key: Key
+    request: Request,
+    slug: str,
+    course_id: UUID,
+    data: JSONBody[CancellationIn],
+    idempotency_key: Key,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[CourseRef]:
-    return await _run(request, slug, idempotency_key, c.CancelCourse(course_id=course_id, reason=data.reason))
+    cmd = c.CancelCourse(course_id=course_id, reason=data.reason)
+    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
 
 
 ROUTES = [schedule_course, courses_list, course_detail, enrol, withdraw, attendance, completion, cancellation]

@@ -24,14 +24,18 @@ from litestar.openapi.spec import (
 from litestar.params import QueryParameter
 
 from domain.accounts import Role
+from domain.calendar import local_day
+from domain.ports import Clock
+from infra.accounts import Accounts
+from infra.db import Database
 from infra.reports import bundle, service
 from infra.reports import csv as csv_file
 from infra.reports import pdf as pdf_file
 from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
 from services.api.errors import problem_responses
-from services.api.verantwoording import download_period, file_response, tenant_in, today
-from services.api.verantwoording_kb import BUNDLE_TYPES, bundle_file, request_bundle
+from services.api.verantwoording import download_period, file_response, tenant_in
+from services.api.verantwoording_kb import BUNDLE_TYPES, BUNDLES, Bundles
 from services.api.web import require_who
 
 TAGS = ["verantwoording"]
@@ -96,19 +100,23 @@ async def library_report_file(
     quarter: Annotated[
         int | None, QueryParameter(ge=1, le=4, description="1–4; empty: the whole year")
     ] = None,
+    *,
+    accounts: Accounts,
+    db: Database,
+    reader: Database,
+    clock: Clock,
 ) -> Response:
     w = require_who(request)
-    tenant = await tenant_in(request, slug, None)
+    tenant = await tenant_in(accounts, slug, None)
     pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER]
     own = Role.COORDINATOR in w.tenant_roles(tenant.tenant_id)
     if not (own or tenant.poi_id in pois or _is_kb(request)):
         raise NotFoundException()
     period, fmt = download_period(filename, str(quarter) if quarter else None)
-    c = request.app.state.services.container
     if own:
-        report = await service.tenant_report(c.db, tenant.tenant_id, period, today(request))
+        report = await service.tenant_report(db, tenant.tenant_id, period, local_day(clock()))
     else:
-        report = await service.reader_report(c.reader, tenant.tenant_id, period, today(request))
+        report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, tenant.slug))
 
 
@@ -123,16 +131,17 @@ async def library_report_file(
         202: ResponseSpec(BundleOut, description="Being built: poll the Location.", generate_examples=False),
         **problem_responses(400, 401, 404, 503),
     },
+    dependencies=BUNDLES,
 )
-async def national_bundle(request: Request, filename: str) -> Response:
+async def national_bundle(request: Request, filename: str, bundles: Bundles) -> Response:
     if not _is_kb(request):
         raise NotFoundException()
     period, fmt = download_period(filename, None)
     if fmt != "xlsx":
         raise NotFoundException()
-    b = await request_bundle(request, period.year, require_who(request).user_id)
+    b = await bundles.request(period.year, require_who(request).user_id)
     if b.status == "done":
-        return await bundle_file(request, b.bundle_id, f"landelijk-{b.year}.xlsx")
+        return await bundles.file(b.bundle_id, f"landelijk-{b.year}.xlsx")
     location = f"/api/v1/reports/bundles/{b.bundle_id}"
     return Response(_out(b), status_code=202, headers={"Location": location, "Retry-After": "2"})
 
@@ -143,11 +152,11 @@ async def national_bundle(request: Request, filename: str) -> Response:
     summary="Progress of a national bundle",
     responses=problem_responses(400, 401, 404, 503),
 )
-async def bundle_progress(request: Request, bundle_id: UUID) -> Response[BundleOut]:
+async def bundle_progress(request: Request, bundle_id: UUID, db: Database) -> Response[BundleOut]:
     """200 with the progress; when done, the links to the workbook and the ZIP of per-library files."""
     if not _is_kb(request):
         raise NotFoundException()
-    b = await bundle.get(request.app.state.services.container.db, bundle_id)
+    b = await bundle.get(db, bundle_id)
     if b is None:
         raise NotFoundException()
     headers = {} if b.finished else {"Retry-After": "2"}
@@ -160,12 +169,13 @@ async def bundle_progress(request: Request, bundle_id: UUID) -> Response[BundleO
     summary="A national bundle's file",
     operation_class=_file_download("The workbook or the ZIP, by `filename`.", *BUNDLE_TYPES.values()),
     responses=problem_responses(400, 401, 404, 503),
+    dependencies=BUNDLES,
 )
-async def bundle_download(request: Request, bundle_id: UUID, filename: str) -> Response:
+async def bundle_download(request: Request, bundle_id: UUID, filename: str, bundles: Bundles) -> Response:
     """`landelijk-{year}.xlsx` (the workbook) or `landelijk-{year}.zip` (every library's XLSX and CSV)."""
     if not _is_kb(request):
         raise NotFoundException()
-    return await bundle_file(request, bundle_id, filename)
+    return await bundles.file(bundle_id, filename)
 
 
 ROUTES = [library_report_file, national_bundle, bundle_progress, bundle_download]

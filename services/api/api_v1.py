@@ -13,11 +13,15 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
+from application.bus import Bus
 from application.questions import id_for_key
 from domain import questions as q
 from domain.accounts import TENANT_ROLES
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
+from infra.accounts import Accounts
+from infra.codec import Codec
+from infra.db import Database
 from infra.questions_query import questions_between
 from services.api.errors import problem, problem_responses
 from services.api.web import meta, require_who
@@ -110,10 +114,10 @@ def json_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         )
 
 
-async def _tenant(request: Request, slug: str):
+async def _tenant(request: Request, accounts: Accounts, slug: str):
     w = require_who(request)
     try:
-        tenant = await request.app.state.services.accounts.tenant_by_slug(slug)
+        tenant = await accounts.tenant_by_slug(slug)
     except NotFound:
         raise NotFoundException() from None
     if not (w.tenant_roles(tenant.tenant_id) & TENANT_ROLES) or not tenant.active:
@@ -133,10 +137,11 @@ async def register_question(
     slug: str,
     data: JSONBody[QuestionIn],
     idempotency_key: IdempotencyKey,
+    accounts: Accounts,
+    bus: Bus,
 ) -> Response[QuestionCreated]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
-    tenant = await _tenant(request, slug)
-    svc = request.app.state.services
+    tenant = await _tenant(request, accounts, slug)
     key = "api:" + idempotency_key
     cmd = q.RegisterQuestion(
         question_id=id_for_key(tenant.tenant_id, key),
@@ -152,7 +157,7 @@ async def register_question(
         note=data.note,
         asked_at=data.asked_at,
     )
-    outcome = await svc.bus.handle(tenant.tenant_id, cmd, meta(request, "api"), key=key)
+    outcome = await bus.handle(tenant.tenant_id, cmd, meta(request, "api"), key=key)
     return Response(
         msgspec.convert(outcome.body, QuestionCreated),
         status_code=outcome.status,
@@ -171,14 +176,16 @@ async def list_questions(
     slug: str,
     from_: Annotated[date, QueryParameter(name="from")],
     to: Annotated[date, QueryParameter(name="to")],
+    accounts: Accounts,
+    db: Database,
+    codec: Codec,
 ) -> list[QuestionOut]:
-    tenant = await _tenant(request, slug)
+    tenant = await _tenant(request, accounts, slug)
     if to < from_ or to - from_ > timedelta(days=365):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
     if from_ < date(2000, 1, 1) or to > date(2100, 12, 31):
         raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
-    svc = request.app.state.services
-    rows = await questions_between(svc.container.db, svc.container.codec, tenant.tenant_id, from_, to)
+    rows = await questions_between(db, codec, tenant.tenant_id, from_, to)
     return [
         QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
     ]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from uuid import UUID
 
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import YamlRenderPlugin
@@ -20,18 +18,24 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from redis.asyncio import Redis
 
-from application.bus import Bus
 from domain.errors import DomainError
-from domain.ports import Clock, TaskQueue
-from infra.bootstrap import Container, build
+from domain.ports import Clock
+from infra.api_tokens import ApiTokens
+from infra.bootstrap import build
 from infra.desk import DeskQueries
-from infra.health import check_feed
-from infra.locations import Location, list_locations
+from infra.health import check_feed, readiness
+from infra.import_uploads import ImportUploads
+from infra.invitations import Invitations
+from infra.legacy_import import LegacyImporter
+from infra.locations import list_locations
 from infra.login_throttle import LoginThrottle
 from infra.logs import configure as configure_logs
+from infra.organisations import Organisations
 from infra.partners import Partners
-from infra.sessions import ABSOLUTE_SECONDS, SessionStore
+from infra.password_resets import PasswordResets, ResetThrottle
+from infra.sessions import SessionStore
 from infra.settings import Settings
+from infra.staff import Staff
 from infra.tasks import CeleryTaskQueue, celery_app
 from infra.wakeup import Waker
 from services.api import (
@@ -54,6 +58,8 @@ from services.api import (
     verantwoording_kb,
 )
 from services.api.api_reference import SwaggerUiPlugin
+from services.api.deps import DEPENDENCIES, Web
+from services.api.inviting import Inviter
 from services.api.json_body import JsonBodyRequest
 from services.api.legacy_import import LegacyImportController
 from services.api.middleware import (
@@ -63,6 +69,7 @@ from services.api.middleware import (
     request_context,
     same_origin,
 )
+from services.api.sign_in import LoginCheck, SessionCookie, SignIn
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus
 
@@ -74,68 +81,49 @@ PROMETHEUS = PrometheusConfig(
 MAX_BODY = 256 * 1024
 
 
-@dataclass
-class Services:
-    """What the controllers use; built once per process in the lifespan."""
-
-    settings: Settings
-    container: Container
-    redis: Redis
-    sessions: SessionStore
-    throttle: LoginThrottle
-    desk: DeskQueries
-    partners: Partners
-    clock: Clock
-    bus: Bus  # every command: forms, the JSON API, the CLI and the import (application/)
-    waker: Waker  # wakes the projection workers (the bus does after each command that appended)
-    tasks: TaskQueue  # work for the workers (the waker's wake-ups, the KB's national bundle)
-
-    @property
-    def accounts(self):
-        return self.container.accounts
-
-    @property
-    def passwords(self):
-        return self.container.passwords
-
-    @property
-    def session_cookie(self) -> str:
-        return "__Host-ido_session" if self.settings.cookie_secure else "ido_session"
-
-    def session_cookie_for(self, session_id: str) -> Cookie:
-        return Cookie(
-            key=self.session_cookie,
-            value=session_id,
-            path="/",
-            httponly=True,
-            secure=self.settings.cookie_secure,
-            samesite="lax",
-            max_age=ABSOLUTE_SECONDS,
-        )
-
-    async def locations(self, tenant_id: UUID) -> list[Location]:
-        return await list_locations(self.container.db, self.container.codec, tenant_id)
-
-
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+def build_web(settings: Settings, clock: Clock | None = None) -> Web:
+    """The web process's wiring: every adapter a route may depend on (services/api/deps.py), built once."""
     container = build(settings, clock=clock)
+    db, clock = container.db, container.clock
     redis = Redis.from_url(settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    clock = container.clock
-    parts = Partners(container.db)
+    sessions = SessionStore(redis, clock)
+    cookie = SessionCookie(settings.cookie_secure)
+    invitations = Invitations(db)
+    throttle = LoginThrottle(redis, settings.secret_key)
+    local_partners = Partners(db)
     tasks = CeleryTaskQueue(celery_app(settings), redis)
     waker = Waker(redis, tasks)
-    return Services(
-        settings,
-        container,
-        redis,
-        SessionStore(redis, clock),
-        LoginThrottle(redis, settings.secret_key),
-        DeskQueries(container.events, parts, clock),
-        parts,
-        clock,
-        command_bus(container, waker),
-        waker,
-        tasks,
+    return Web(
+        container=container,
+        readiness=partial(readiness, container, redis),
+        settings=settings,
+        clock=clock,
+        db=db,
+        reader=container.reader,
+        codec=container.codec,
+        redis=redis,
+        accounts=container.accounts,
+        passwords=container.passwords,
+        sessions=sessions,
+        session_cookie=cookie,
+        throttle=throttle,
+        logins=LoginCheck(throttle, container.passwords, clock),
+        sign_in=SignIn(container.accounts, sessions, cookie),
+        bus=command_bus(container, waker),
+        waker=waker,
+        tasks=tasks,
+        desk_queries=DeskQueries(container.events, local_partners, clock),
+        locations=partial(list_locations, db, container.codec),
+        partners=local_partners,
+        organisations=Organisations(db),
+        invitations=invitations,
+        inviter=Inviter(invitations, clock, settings),
+        staff=Staff(db, sessions, throttle, clock),
+        api_tokens=ApiTokens(db),
+        password_resets=PasswordResets(db),
+        reset_throttle=ResetThrottle(redis),
+        uploads=ImportUploads(redis),
+        importer=LegacyImporter(container.events, clock),
     )
 
 
@@ -145,16 +133,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        services = build_services(settings, clock)
-        await check_feed(
-            services.container
-        )  # refuse to serve a database restored logically into a new cluster
-        app.state.services = services
+        web = build_web(settings, clock)
         try:
+            # refuse to serve a database restored logically into a new cluster
+            await check_feed(web.container)
+            app.state.web = web
             yield
         finally:
-            await services.redis.aclose()
-            await services.container.close()
+            await web.redis.aclose()
+            await web.container.close()
 
     return Litestar(
         route_handlers=[
@@ -222,6 +209,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             security=[{"apiToken": []}],
             render_plugins=[SwaggerUiPlugin(), YamlRenderPlugin()],  # and the JSON at /schema/openapi.json
         ),
+        dependencies=DEPENDENCIES,
         request_class=JsonBodyRequest,
         request_max_body_size=MAX_BODY,
         lifespan=[lifespan],

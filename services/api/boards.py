@@ -15,7 +15,9 @@ from litestar.response import Response, Template
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import local_day
+from domain.ports import Clock
 from infra import boards
+from infra.db import Database
 from services.api.web import is_partial, page, require_who, see_other
 
 STATUS_LABELS = {s.value: label for s, label in ido.STATUS_LABELS.items()}
@@ -82,10 +84,10 @@ def _location_filters(board: Board, f: dict[str, str], libraries: list) -> dict[
     return out
 
 
-async def _context(request: Request, board: Board, f: dict[str, str], **extra: Any) -> dict[str, Any]:
-    svc = request.app.state.services
-    reader = svc.container.reader
-    today = local_day(svc.clock())
+async def _context(
+    request: Request, reader: Database, clock: Clock, board: Board, f: dict[str, str], **extra: Any
+) -> dict[str, Any]:
+    today = local_day(clock())
     libraries = await boards.libraries(reader, board.pois)
     where = _location_filters(board, f, libraries)
     ctx = {
@@ -119,37 +121,38 @@ def _template(board: Board) -> str:
     return "kb/page.html.j2" if board.is_kb else "poi/page.html.j2"
 
 
-async def _board(request: Request, board: Board) -> Template:
+async def _board(request: Request, reader: Database, clock: Clock, board: Board) -> Template:
     f = _filters(board, request.query_params)
-    ctx = await _context(request, board, f)
+    ctx = await _context(request, reader, clock, board, f)
     return page(request, _template(board), PARTIALS.get(request.headers.get("hx-target", "")), **ctx)
 
 
-async def _notice_or_404(request: Request, board: Board, notice_id: UUID) -> boards.Notice:
-    found = await boards.notice(request.app.state.services.container.reader, board.scope, notice_id)
+async def _notice_or_404(reader: Database, board: Board, notice_id: UUID) -> boards.Notice:
+    found = await boards.notice(reader, board.scope, notice_id)
     if found is None:
         raise NotFoundException()
     return found
 
 
-async def _notice_page(request: Request, board: Board, notice_id: UUID) -> Template:
-    n = await _notice_or_404(request, board, notice_id)
-    unread = await boards.unread_count(request.app.state.services.container.reader, board.scope)
+async def _notice_page(request: Request, reader: Database, board: Board, notice_id: UUID) -> Template:
+    n = await _notice_or_404(reader, board, notice_id)
+    unread = await boards.unread_count(reader, board.scope)
     return page(request, "planning/notice.html.j2", board=board, base=board.base, n=n, unread=unread)
 
 
-async def _mark(request: Request, board: Board, notice_id: UUID | None) -> Response:
+async def _mark(
+    request: Request, db: Database, reader: Database, clock: Clock, board: Board, notice_id: UUID | None
+) -> Response:
     """Mark one notice (or every unread one in scope) as read, as the app role in the notice's library."""
-    svc = request.app.state.services
     form = await request.form()
     f = _filters(board, form)
     if notice_id is not None:
-        n = await _notice_or_404(request, board, notice_id)
+        n = await _notice_or_404(reader, board, notice_id)
         targets = [(n.tenant_id, n.notice_id)]
     else:
-        unread = await boards.inbox(svc.container.reader, board.scope, unread_only=True)
+        unread = await boards.inbox(reader, board.scope, unread_only=True)
         targets = [(n.tenant_id, n.notice_id) for n in unread]
-    await boards.mark_read(svc.container.db, board.scope.user_id, targets)
+    await boards.mark_read(db, board.scope.user_id, targets)
     if form.get("terug") == "melding" and notice_id is not None:
         return see_other(f"{board.base}/meldingen/{notice_id}")
     if not is_partial(request):
@@ -160,60 +163,62 @@ async def _mark(request: Request, board: Board, notice_id: UUID | None) -> Respo
         if notice_id
         else f"{len(targets)} meldingen gemarkeerd als gelezen."
     )
-    ctx = await _context(request, board, f, message=message)
+    ctx = await _context(request, reader, clock, board, f, message=message)
     return page(request, _template(board), PARTIALS["plan-inbox"], **ctx)
 
 
 @get("/poi", include_in_schema=False)
-async def poi_home(request: Request) -> Template:
-    return await _board(request, poi_board(request))
+async def poi_home(request: Request, reader: Database, clock: Clock) -> Template:
+    return await _board(request, reader, clock, poi_board(request))
 
 
 @get("/poi/bibliotheken/{slug:str}", include_in_schema=False)
-async def poi_library(request: Request, slug: str) -> Template:
+async def poi_library(request: Request, slug: str, reader: Database, clock: Clock) -> Template:
     board = poi_board(request)
     f = {**_filters(board, {}), "bibliotheek": slug}
-    ctx = await _context(request, board, f)
+    ctx = await _context(request, reader, clock, board, f)
     library = next(x for x in ctx["libraries"] if x.slug == slug)
-    notices = await boards.inbox(
-        request.app.state.services.container.reader, board.scope, tenant_id=library.tenant_id
-    )
+    notices = await boards.inbox(reader, board.scope, tenant_id=library.tenant_id)
     return page(request, "poi/library.html.j2", library=library, library_notices=notices, **ctx)
 
 
 @get("/poi/meldingen/{notice_id:uuid}", include_in_schema=False)
-async def poi_notice(request: Request, notice_id: UUID) -> Template:
-    return await _notice_page(request, poi_board(request), notice_id)
+async def poi_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
+    return await _notice_page(request, reader, poi_board(request), notice_id)
 
 
 @post("/poi/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
-async def poi_mark_read(request: Request, notice_id: UUID) -> Response:
-    return await _mark(request, poi_board(request), notice_id)
+async def poi_mark_read(
+    request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
+) -> Response:
+    return await _mark(request, db, reader, clock, poi_board(request), notice_id)
 
 
 @post("/poi/meldingen/gelezen", include_in_schema=False)
-async def poi_mark_all_read(request: Request) -> Response:
-    return await _mark(request, poi_board(request), None)
+async def poi_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
+    return await _mark(request, db, reader, clock, poi_board(request), None)
 
 
 @get("/kb", include_in_schema=False)
-async def kb_home(request: Request) -> Template:
-    return await _board(request, kb_board(request))
+async def kb_home(request: Request, reader: Database, clock: Clock) -> Template:
+    return await _board(request, reader, clock, kb_board(request))
 
 
 @get("/kb/meldingen/{notice_id:uuid}", include_in_schema=False)
-async def kb_notice(request: Request, notice_id: UUID) -> Template:
-    return await _notice_page(request, kb_board(request), notice_id)
+async def kb_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
+    return await _notice_page(request, reader, kb_board(request), notice_id)
 
 
 @post("/kb/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
-async def kb_mark_read(request: Request, notice_id: UUID) -> Response:
-    return await _mark(request, kb_board(request), notice_id)
+async def kb_mark_read(
+    request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
+) -> Response:
+    return await _mark(request, db, reader, clock, kb_board(request), notice_id)
 
 
 @post("/kb/meldingen/gelezen", include_in_schema=False)
-async def kb_mark_all_read(request: Request) -> Response:
-    return await _mark(request, kb_board(request), None)
+async def kb_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
+    return await _mark(request, db, reader, clock, kb_board(request), None)
 
 
 ROUTES = [

@@ -17,10 +17,13 @@ from litestar.response import Response, Template
 
 from domain.calendar import local_day
 from domain.errors import DomainError
+from domain.ports import Clock
 from infra import dashboard as figures
 from infra.courses_query import figures_per_programme
+from infra.db import Database
 from infra.locations import Location
 from services.api import charts
+from services.api.deps import Locations
 from services.api.scope import Library, coordinator_scope
 from services.api.web import page
 
@@ -65,10 +68,9 @@ class Filters:
         return urlencode(params)
 
 
-def _filters(request: Request, locations: list[Location]) -> Filters:
+def _filters(request: Request, today: date, locations: list[Location]) -> Filters:
     """Raises: DomainError for a bad period or a location that is not one of the library's."""
     params = request.query_params
-    today = local_day(request.app.state.services.clock())
     first, last = figures.period(params.get("van", ""), params.get("tot", ""), today)
     wanted = (params.get("locatie") or "").strip()
     location = next((x for x in locations if str(x.location_id) == wanted), None)
@@ -82,32 +84,33 @@ class DashboardController(Controller):
     dependencies = {"lib": Provide(coordinator_scope)}
 
     @get("/", include_in_schema=False)
-    async def dashboard(self, request: Request, lib: Library) -> Template:
-        svc = request.app.state.services
-        locations = await svc.locations(lib.tenant_id)
+    async def dashboard(
+        self, request: Request, lib: Library, db: Database, locations: Locations, clock: Clock
+    ) -> Template:
+        known = await locations(lib.tenant_id)
         values = {k: request.query_params.get(k, "") for k in ("van", "tot", "locatie")}
-        ctx: dict[str, Any] = {"lib": lib, "locations": locations, "tables": TABLES, "values": values}
+        ctx: dict[str, Any] = {"lib": lib, "locations": known, "tables": TABLES, "values": values}
         try:
-            f = _filters(request, locations)
+            f = _filters(request, local_day(clock()), known)
         except DomainError as err:
             return _page(request, status=422, error=err, filters=None, **ctx)
-        o = await figures.overview(svc.container.db, lib.tenant_id, f.first, f.last, f.location_id)
-        ctx["courses"] = await figures_per_programme(
-            svc.container.db, lib.tenant_id, f.first, f.last, f.location_id
-        )
-        shown = [f.location] if f.location else locations
+        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id)
+        ctx["courses"] = await figures_per_programme(db, lib.tenant_id, f.first, f.last, f.location_id)
+        shown = [f.location] if f.location else known
         values = {"van": f.first.isoformat(), "tot": f.last.isoformat(), "locatie": values["locatie"]}
         ctx["values"] = values
         return _page(request, error=None, filters=f, overview=o, charts=_charts(o, shown), **ctx)
 
     @get("/{filename:str}", include_in_schema=False)
-    async def download(self, request: Request, lib: Library, filename: str) -> Response:
+    async def download(
+        self, request: Request, lib: Library, filename: str, db: Database, locations: Locations, clock: Clock
+    ) -> Response:
         table = filename.removesuffix(".csv")
         if not filename.endswith(".csv") or table not in TABLES:
             raise NotFoundException()
-        svc = request.app.state.services
-        f = _filters(request, await svc.locations(lib.tenant_id))  # a DomainError becomes a 422 page
-        o = await figures.overview(svc.container.db, lib.tenant_id, f.first, f.last, f.location_id)
+        # a DomainError becomes a 422 page
+        f = _filters(request, local_day(clock()), await locations(lib.tenant_id))
+        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id)
         rows = _rows(o, table)
         name = f"{lib.slug}-{table}-{f.first.isoformat()}-{f.last.isoformat()}.csv"
         return Response(

@@ -12,11 +12,15 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from application.aggregates import QUESTION, load
+from application.bus import Bus
 from application.questions import id_for_key
 from domain import questions as q
 from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
+from domain.ports import Clock
+from infra.desk import DeskQueries
+from infra.partners import Partners
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other
 
@@ -43,10 +47,9 @@ class DeskController(Controller):
     dependencies = {"lib": Provide(library_scope)}
 
     async def _state(
-        self, request: Request, lib: Library, params: dict[str, Any], **extra: Any
+        self, queries: DeskQueries, clock: Clock, lib: Library, params: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
-        svc = request.app.state.services
-        data = await svc.desk.page(lib.tenant_id, _uuid(params.get("locatie")))
+        data = await queries.page(lib.tenant_id, _uuid(params.get("locatie")))
         party = params.get("partij") or None
         topic = params.get("onderwerp") or None
         if party and party not in {p.code for p in CATALOGUE.parties}:
@@ -73,26 +76,27 @@ class DeskController(Controller):
             "message": None,
             "error": None,
             "values": {},
-            "now_local": local(svc.clock()),
+            "now_local": local(clock()),
             "opening_hours": None,
             **extra,
         }
 
     @get("/balie", include_in_schema=False)
-    async def desk(self, request: Request, lib: Library) -> Template:
+    async def desk(self, request: Request, lib: Library, desk_queries: DeskQueries, clock: Clock) -> Template:
         params = dict(request.query_params)
         extra = {}
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
-        state = await self._state(request, lib, params, **extra)
+        state = await self._state(desk_queries, clock, lib, params, **extra)
         return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", **state)
 
     @post("/balie/vragen", include_in_schema=False)
-    async def register(self, request: Request, lib: Library) -> Response:
+    async def register(
+        self, request: Request, lib: Library, bus: Bus, desk_queries: DeskQueries, clock: Clock
+    ) -> Response:
         form = dict(await request.form())
-        svc = request.app.state.services
         key = str(form.get("key", ""))[:100] or str(uuid4())
         try:
             cmd = q.RegisterQuestion(
@@ -109,7 +113,7 @@ class DeskController(Controller):
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", ""))),
             )
-            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
+            await bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -117,14 +121,15 @@ class DeskController(Controller):
                 "onderwerp": form.get("onderwerp"),
                 "bezoek": form.get("bezoek"),
             }
-            state = await self._state(request, lib, params, error=err, values=form)
+            state = await self._state(desk_queries, clock, lib, params, error=err, values=form)
             return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", status=422, **state)
         if not is_partial(request):
             return see_other(
                 f"/t/{lib.slug}/balie?locatie={cmd.location_id}&bezoek={cmd.visit_id}&melding=geregistreerd"
             )
         state = await self._state(
-            request,
+            desk_queries,
+            clock,
             lib,
             {"locatie": str(cmd.location_id), "bezoek": str(cmd.visit_id)},
             message=_registered_text(cmd),
@@ -132,13 +137,18 @@ class DeskController(Controller):
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @post("/balie/vragen/{question_id:uuid}/ongedaan", include_in_schema=False)
-    async def retract(self, request: Request, lib: Library, question_id: UUID) -> Response:
-        svc = request.app.state.services
+    async def retract(
+        self,
+        request: Request,
+        lib: Library,
+        question_id: UUID,
+        bus: Bus,
+        desk_queries: DeskQueries,
+        clock: Clock,
+    ) -> Response:
         form = dict(await request.form())
         try:
-            await svc.bus.handle(
-                lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk")
-            )
+            await bus.handle(lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk"))
             message, error = "De registratie is ongedaan gemaakt.", None
         except NotFound:
             raise
@@ -147,34 +157,51 @@ class DeskController(Controller):
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/balie?locatie={form.get('locatie', '')}&melding=ongedaan")
         state = await self._state(
-            request, lib, {"locatie": form.get("locatie")}, message=message, error=error
+            desk_queries, clock, lib, {"locatie": form.get("locatie")}, message=message, error=error
         )
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @get("/balie/vragen/{question_id:uuid}", include_in_schema=False)
-    async def correct_form(self, request: Request, lib: Library, question_id: UUID) -> Template:
-        return await self._correct_page(request, lib, question_id, None, {})
+    async def correct_form(
+        self,
+        request: Request,
+        lib: Library,
+        question_id: UUID,
+        bus: Bus,
+        desk_queries: DeskQueries,
+        clock: Clock,
+    ) -> Template:
+        return await self._correct_page(request, lib, question_id, bus, desk_queries, clock, None, {})
 
     async def _correct_page(
         self,
         request: Request,
         lib: Library,
         question_id: UUID,
+        bus: Bus,
+        desk_queries: DeskQueries,
+        clock: Clock,
         error: DomainError | None,
         values: dict[str, Any],
     ) -> Template:
-        svc = request.app.state.services
-        state = await svc.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
+        state = await bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
         ctx = await self._state(
-            request, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
+            desk_queries, clock, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
         )
         return page(request, "desk/correct.html.j2", status=422 if error else 200, question=state, **ctx)
 
     @post("/balie/vragen/{question_id:uuid}", include_in_schema=False)
-    async def correct(self, request: Request, lib: Library, question_id: UUID) -> Response:
-        svc = request.app.state.services
+    async def correct(
+        self,
+        request: Request,
+        lib: Library,
+        question_id: UUID,
+        bus: Bus,
+        desk_queries: DeskQueries,
+        clock: Clock,
+    ) -> Response:
         form = dict(await request.form())
         try:
             cmd = q.CorrectQuestion(
@@ -188,21 +215,24 @@ class DeskController(Controller):
                 partner_id=_uuid(form.get("partner")),
                 note=str(form.get("notitie", "")),
             )
-            outcome = await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
+            outcome = await bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
         except NotFound:
             raise
         except DomainError as err:
-            return await self._correct_page(request, lib, question_id, err, form)
+            return await self._correct_page(request, lib, question_id, bus, desk_queries, clock, err, form)
         return see_other(f"/t/{lib.slug}/balie?locatie={outcome.body['location_id']}&melding=verbeterd")
 
     @get("/balie/telling", include_in_schema=False)
-    async def tally_form(self, request: Request, lib: Library) -> Template:
-        ctx = await self._state(request, lib, dict(request.query_params))
+    async def tally_form(
+        self, request: Request, lib: Library, desk_queries: DeskQueries, clock: Clock
+    ) -> Template:
+        ctx = await self._state(desk_queries, clock, lib, dict(request.query_params))
         return page(request, "desk/tally.html.j2", **ctx)
 
     @post("/balie/telling", include_in_schema=False)
-    async def tally(self, request: Request, lib: Library) -> Response:
-        svc = request.app.state.services
+    async def tally(
+        self, request: Request, lib: Library, bus: Bus, desk_queries: DeskQueries, clock: Clock
+    ) -> Response:
         form = dict(await request.form())
         key = str(form.get("key", ""))[:100] or str(uuid4())
         try:
@@ -217,31 +247,32 @@ class DeskController(Controller):
             cmd = q.TallyQuestions(
                 question_id=id_for_key(lib.tenant_id, key),
                 location_id=_uuid(form.get("locatie")) or UUID(int=0),
-                hour_start=hour or local(svc.clock()).replace(minute=0, second=0, microsecond=0),
+                hour_start=hour or local(clock()).replace(minute=0, second=0, microsecond=0),
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
             )
-            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
+            await bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
             err = (
                 err
                 if isinstance(err, DomainError)
                 else DomainError("Kies een geldig uur.", field="hour_start")
             )
-            ctx = await self._state(request, lib, {"locatie": form.get("locatie")}, error=err, values=form)
+            ctx = await self._state(
+                desk_queries, clock, lib, {"locatie": form.get("locatie")}, error=err, values=form
+            )
             return page(request, "desk/tally.html.j2", status=422, **ctx)
         return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geregistreerd")
 
     @get("/baliemenu", include_in_schema=False)
-    async def baliemenu(self, request: Request, lib: Library) -> Template:
-        svc = request.app.state.services
+    async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:
         return page(
             request,
             "desk/baliemenu.html.j2",
             lib=lib,
             catalogue=CATALOGUE,
-            partners=await svc.partners.list(lib.tenant_id, active_only=True),
+            partners=await partners.list(lib.tenant_id, active_only=True),
         )
 
 

@@ -9,8 +9,10 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from domain.accounts import Role
+from domain.ports import Clock
 from infra import admin_audit
 from infra.boards import troubled_deliveries
+from infra.db import Database
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
 from services.api import boards
@@ -22,26 +24,25 @@ FROM tenants t JOIN pois p USING (poi_id) {where} ORDER BY p.name, t.name
 """)
 
 
-async def _libraries(request: Request, where: str = "", **params: object) -> list:
-    async with request.app.state.services.container.db.platform() as conn:
+async def _libraries(db: Database, where: str = "", **params: object) -> list:
+    async with db.platform() as conn:
         return (await conn.execute(text(_LIBRARIES.text.format(where=where)), params)).all()
 
 
 @get("/beheer", include_in_schema=False)
-async def admin_home(request: Request) -> Template:
+async def admin_home(request: Request, db: Database, reader: Database, clock: Clock) -> Template:
     w = require_who(request)
     if Role.PLATFORM_ADMIN not in w.roles():
         raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
-    svc = request.app.state.services
-    lags = await status(svc.container.reader, projection_names())
+    lags = await status(reader, projection_names())
     return page(
         request,
         "home/admin.html.j2",
-        libraries=await _libraries(request),
+        libraries=await _libraries(db),
         lags=lags,
-        now=svc.clock(),
-        deliveries=await troubled_deliveries(svc.container.reader),
-        changes=await admin_audit.recent(svc.container.db, 10),
+        now=clock(),
+        deliveries=await troubled_deliveries(reader),
+        changes=await admin_audit.recent(db, 10),
     )
 
 

@@ -12,9 +12,11 @@ from litestar import Request
 
 from domain.accounts import Role
 from domain.errors import DomainError
+from domain.ports import Clock
 from infra import account_mail
 from infra.invitations import Invitation, Invitations
 from infra.mail import MailError
+from infra.settings import Settings
 from services.api.web import Who
 
 log = structlog.get_logger()
@@ -58,53 +60,57 @@ def role_from(value: str, allowed: tuple[Role, ...]) -> Role:
     return role
 
 
-def invitations(request: Request) -> Invitations:
-    return Invitations(request.app.state.services.container.db)
+@dataclass(frozen=True)
+class Inviter:
+    """Invitations sent, and sent again, by whoever may invite (the rules are infra.invitations')."""
 
+    invitations: Invitations
+    clock: Clock
+    settings: Settings
 
-async def invite(
-    request: Request,
-    who: Who,
-    email: str,
-    role: Role,
-    *,
-    tenant_id: UUID | None = None,
-    poi_id: UUID | None = None,
-) -> Outcome:
-    svc = request.app.state.services
-    try:
-        inv, token = await invitations(request).create(
-            who.user_id,
-            who.user.memberships,
-            email,
-            role,
-            tenant_id=tenant_id,
-            poi_id=poi_id,
-            now=svc.clock(),
-        )
-    except DomainError as err:
-        return Outcome(error=err, values={"email": email, "role": role.value})
-    return await _mail(request, inv, token, "uitgenodigd", f"De uitnodiging aan {inv.email} is verstuurd.")
+    async def invite(
+        self,
+        who: Who,
+        email: str,
+        role: Role,
+        *,
+        tenant_id: UUID | None = None,
+        poi_id: UUID | None = None,
+    ) -> Outcome:
+        try:
+            inv, token = await self.invitations.create(
+                who.user_id,
+                who.user.memberships,
+                email,
+                role,
+                tenant_id=tenant_id,
+                poi_id=poi_id,
+                now=self.clock(),
+            )
+        except DomainError as err:
+            return Outcome(error=err, values={"email": email, "role": role.value})
+        return await self._mail(inv, token, "uitgenodigd", f"De uitnodiging aan {inv.email} is verstuurd.")
 
+    async def renew(self, who: Who, invitation: Invitation) -> Outcome:
+        try:
+            inv, token = await self.invitations.renew(
+                who.user_id,
+                who.user.memberships,
+                invitation.invitation_id,
+                self.clock(),
+                invitation.tenant_id,
+            )
+        except DomainError as err:
+            return Outcome(error=err)
+        message = f"Er is een nieuwe uitnodiging naar {inv.email} verstuurd; de vorige link werkt niet meer."
+        return await self._mail(inv, token, "opnieuw", message)
 
-async def renew(request: Request, who: Who, invitation: Invitation) -> Outcome:
-    svc = request.app.state.services
-    try:
-        inv, token = await invitations(request).renew(
-            who.user_id, who.user.memberships, invitation.invitation_id, svc.clock(), invitation.tenant_id
-        )
-    except DomainError as err:
-        return Outcome(error=err)
-    message = f"Er is een nieuwe uitnodiging naar {inv.email} verstuurd; de vorige link werkt niet meer."
-    return await _mail(request, inv, token, "opnieuw", message)
-
-
-async def _mail(request: Request, inv: Invitation, token: str, code: str, message: str) -> Outcome:
-    try:
-        await account_mail.send_invitation(request.app.state.services.settings, inv, token)
-    except MailError as exc:
-        log.warning(
-            "invitation mail not sent", invitation_id=str(inv.invitation_id), error=type(exc).__name__
-        )
-        return Outcome(error=DomainError(MAIL_FAILED))
-    return Outcome(code=code, message=message)
+    async def _mail(self, inv: Invitation, token: str, code: str, message: str) -> Outcome:
+        try:
+            await account_mail.send_invitation(self.settings, inv, token)
+        except MailError as exc:
+            log.warning(
+                "invitation mail not sent", invitation_id=str(inv.invitation_id), error=type(exc).__name__
+            )
+            return Outcome(error=DomainError(MAIL_FAILED))
+        return Outcome(code=code, message=message)

@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from infra.import_uploads import ImportUploads
 from infra.legacy_import import LegacyImporter, Summary
 from infra.legacy_sheet import MAX_BYTES, Sheet, load_sheet
+from infra.wakeup import Waker
 from services.api.errors import error_page
 from services.api.scope import Library, coordinator_scope
 from services.api.web import meta, page, require_who
@@ -50,14 +51,6 @@ class LegacyImportController(Controller):
     path = "/t/{slug:str}/import"
     dependencies = {"lib": Provide(coordinator_scope)}
 
-    @staticmethod
-    def _uploads(request: Request) -> ImportUploads:
-        return ImportUploads(request.app.state.services.redis)
-
-    @staticmethod
-    def _importer(request: Request) -> LegacyImporter:
-        return LegacyImporter(request.app.state.services.container.events, request.app.state.services.clock)
-
     def _upload_page(self, request: Request, lib: Library, error: DomainError | None = None) -> Template:
         return page(
             request,
@@ -74,6 +67,7 @@ class LegacyImportController(Controller):
         self,
         request: Request,
         lib: Library,
+        importer: LegacyImporter,
         token: str,
         name: str,
         sheet: Sheet,
@@ -84,7 +78,7 @@ class LegacyImportController(Controller):
         summary: Summary | None = None,
     ) -> Template:
         guess = sheet.guess()
-        locations = await self._importer(request).locations(lib.tenant_id)
+        locations = await importer.locations(lib.tenant_id)
         return page(
             request,
             "import/mapping.html.j2",
@@ -119,7 +113,9 @@ class LegacyImportController(Controller):
         request_max_body_size=UPLOAD_LIMIT,
         exception_handlers={413: _too_large},
     )
-    async def upload(self, request: Request, lib: Library) -> Template:
+    async def upload(
+        self, request: Request, lib: Library, uploads: ImportUploads, importer: LegacyImporter
+    ) -> Template:
         upload = (await request.form()).get("bestand")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return self._upload_page(
@@ -134,14 +130,21 @@ class LegacyImportController(Controller):
         except DomainError as err:
             return self._upload_page(request, lib, err)
         name = upload.filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
-        token = await self._uploads(request).put(require_who(request).user_id, lib.tenant_id, name, content)
-        return await self._mapping_page(request, lib, token, name, sheet, mapping=sheet.guess().mapping)
+        token = await uploads.put(require_who(request).user_id, lib.tenant_id, name, content)
+        mapping = sheet.guess().mapping
+        return await self._mapping_page(request, lib, importer, token, name, sheet, mapping=mapping)
 
     @post("/bevestigen", include_in_schema=False)
-    async def confirm(self, request: Request, lib: Library) -> Template:
+    async def confirm(
+        self,
+        request: Request,
+        lib: Library,
+        uploads: ImportUploads,
+        importer: LegacyImporter,
+        waker: Waker,
+    ) -> Template:
         form = dict(await request.form())
         token = str(form.get("bestand_id", ""))
-        uploads = self._uploads(request)
         stored = await uploads.get(token, require_who(request).user_id, lib.tenant_id)
         if stored is None:
             return self._upload_page(request, lib, DomainError(EXPIRED, field="file"))
@@ -153,20 +156,36 @@ class LegacyImportController(Controller):
         mapping = {k: c for k, c in chosen.items() if c is not None}
         try:
             mapping = li.mapping_with(sheet.guess(), chosen, sheet.headers)
-            summary = await self._importer(request).run(
+            summary = await importer.run(
                 lib.tenant_id, sheet, mapping, location_id, dry_run=dry_run, meta=meta(request, "import")
             )
         except DomainError as err:
             return await self._mapping_page(
-                request, lib, token, name, sheet, mapping=mapping, location_id=location_id, error=err
+                request,
+                lib,
+                importer,
+                token,
+                name,
+                sheet,
+                mapping=mapping,
+                location_id=location_id,
+                error=err,
             )
         if dry_run:
             return await self._mapping_page(
-                request, lib, token, name, sheet, mapping=mapping, location_id=location_id, summary=summary
+                request,
+                lib,
+                importer,
+                token,
+                name,
+                sheet,
+                mapping=mapping,
+                location_id=location_id,
+                summary=summary,
             )
         await uploads.delete(token)
         if summary.imported_questions:
-            await request.app.state.services.waker.wake(lib.tenant_id)
+            await waker.wake(lib.tenant_id)
         return page(
             request,
             "import/result.html.j2",

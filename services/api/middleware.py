@@ -11,6 +11,7 @@ from litestar.datastructures import Headers, MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
+from services.api.deps import web
 from services.api.web import Who
 
 log = structlog.get_logger()
@@ -119,24 +120,24 @@ def authentication(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
-            services = scope["app"].state.services
+            w = web(scope["app"].state)
             h = Headers.from_scope(scope)
             if scope["path"].startswith("/api/"):
                 auth = h.get("authorization", "")
                 if auth.lower().startswith("bearer "):
-                    user = await services.accounts.user_for_token(auth[7:].strip())
+                    user = await w.accounts.user_for_token(auth[7:].strip())
                     # no memberships left: every library of the user is deactivated
                     if user is not None and user.memberships:
                         scope["ido_who"] = Who(user, None)  # type: ignore[typeddict-unknown-key]
             else:
-                sid = _cookie(h.get("cookie", ""), services.session_cookie)
+                sid = _cookie(h.get("cookie", ""), w.session_cookie.name)
                 if sid:
                     try:
-                        session = await services.sessions.get(sid)
+                        session = await w.sessions.get(sid)
                     except RedisError as exc:
                         log.warning("session store unreachable", error=str(exc))
                         session = None
-                    user = await services.accounts.user_by_id(session.user_id) if session else None
+                    user = await w.accounts.user_by_id(session.user_id) if session else None
                     if user is not None and user.active and user.memberships:
                         scope["ido_who"] = Who(user, sid)  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_latest
 from sqlalchemy import text
 
-from infra.health import readiness
+from domain.ports import Clock, TaskQueue
+from infra.db import Database
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from services.api.deps import ReadinessCheck
 
 LAG_EVENTS = Gauge("ido_projection_events_behind", "Events a projection has not applied yet", ["projection"])
 LAG_SECONDS = Gauge(
@@ -25,9 +27,8 @@ def healthz() -> dict[str, str]:
 
 
 @get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> Response:
-    svc = request.app.state.services
-    r = await readiness(svc.container, svc.redis)
+async def readyz(readiness: ReadinessCheck) -> Response:
+    r = await readiness()
     body = {
         "status": "ready" if r.ready else "not ready",
         "database": r.database,
@@ -42,19 +43,18 @@ async def readyz(request: Request) -> Response:
 
 
 @get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    svc = request.app.state.services
-    now = svc.clock()  # recorded_at comes from the same clock
-    for lag in await status(svc.container.reader, projection_names()):
+async def metrics(clock: Clock, reader: Database, tasks: TaskQueue) -> Response:
+    now = clock()  # recorded_at comes from the same clock
+    for lag in await status(reader, projection_names()):
         LAG_EVENTS.labels(lag.projection).set(lag.events_behind)
         LAG_SECONDS.labels(lag.projection).set(lag.age_seconds(now))
-    async with svc.container.reader.platform() as conn:
+    async with reader.platform() as conn:
         rows = (
             await conn.execute(text("SELECT status, count(*) FROM notice_deliveries GROUP BY status"))
         ).all()
     for name in ("pending", "sending", "delivered", "failed"):
         OUTBOX.labels(name).set(dict(rows).get(name, 0))
-    for (task, outcome), count in (await svc.tasks.outcomes()).items():
+    for (task, outcome), count in (await tasks.outcomes()).items():
         TASKS.labels(task, outcome).set(count)
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 

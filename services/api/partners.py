@@ -10,6 +10,7 @@ from litestar.response import Response, Template
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
+from infra.partners import Partners
 from services.api.scope import Library, coordinator_scope
 from services.api.web import page, see_other
 
@@ -18,11 +19,12 @@ class PartnersController(Controller):
     path = "/t/{slug:str}/partners"
     dependencies = {"lib": Provide(coordinator_scope)}
 
-    async def _page(self, request: Request, lib: Library, status: int = 200, **extra) -> Template:
-        svc = request.app.state.services
+    async def _page(
+        self, request: Request, lib: Library, partners: Partners, status: int = 200, **extra
+    ) -> Template:
         ctx = {
             "lib": lib,
-            "partners": await svc.partners.list(lib.tenant_id),
+            "partners": await partners.list(lib.tenant_id),
             "kinds": CATALOGUE.partner_kinds,
             "error": None,
             "values": {},
@@ -34,24 +36,26 @@ class PartnersController(Controller):
         )
 
     @get("/", include_in_schema=False)
-    async def list_partners(self, request: Request, lib: Library) -> Template:
+    async def list_partners(self, request: Request, lib: Library, partners: Partners) -> Template:
         message = "De partner is opgeslagen." if request.query_params.get("melding") == "opgeslagen" else None
-        return await self._page(request, lib, message=message)
+        return await self._page(request, lib, partners, message=message)
 
     @post("/", include_in_schema=False)
-    async def add(self, request: Request, lib: Library) -> Response:
+    async def add(self, request: Request, lib: Library, partners: Partners) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
         try:
-            await request.app.state.services.partners.add(lib.tenant_id, form)
+            await partners.add(lib.tenant_id, form)
         except DomainError as err:
-            return await self._page(request, lib, status=422, error=err, values=form)
+            return await self._page(request, lib, partners, status=422, error=err, values=form)
         if request.headers.get("hx-request") == "true":
-            return await self._page(request, lib, message=f"{form['name'].strip()} is toegevoegd.")
+            return await self._page(request, lib, partners, message=f"{form['name'].strip()} is toegevoegd.")
         return see_other(f"/t/{lib.slug}/partners?melding=opgeslagen")
 
     @get("/{partner_id:uuid}", include_in_schema=False)
-    async def edit_form(self, request: Request, lib: Library, partner_id: UUID) -> Template:
-        partner = await request.app.state.services.partners.get(lib.tenant_id, partner_id)
+    async def edit_form(
+        self, request: Request, lib: Library, partners: Partners, partner_id: UUID
+    ) -> Template:
+        partner = await partners.get(lib.tenant_id, partner_id)
         return page(
             request,
             "partners/edit.html.j2",
@@ -63,12 +67,11 @@ class PartnersController(Controller):
         )
 
     @post("/{partner_id:uuid}", include_in_schema=False)
-    async def update(self, request: Request, lib: Library, partner_id: UUID) -> Response:
-        svc = request.app.state.services
+    async def update(self, request: Request, lib: Library, partners: Partners, partner_id: UUID) -> Response:
         form = {k: str(v) for k, v in (await request.form()).items()}
-        partner = await svc.partners.get(lib.tenant_id, partner_id)
+        partner = await partners.get(lib.tenant_id, partner_id)
         try:
-            await svc.partners.update(lib.tenant_id, partner_id, form, active=form.get("active") == "1")
+            await partners.update(lib.tenant_id, partner_id, form, active=form.get("active") == "1")
         except DomainError as err:
             return page(
                 request,

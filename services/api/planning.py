@@ -4,6 +4,7 @@ closure, reopen, close, opening hours, and the location's history with who was t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -13,11 +14,16 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from application.aggregates import IDO, load
+from application.bus import Bus
 from domain import ido
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound, WrongExpectedVersion
+from domain.ports import Clock
 from infra import boards
+from infra.accounts import Accounts
+from infra.db import Database
 from services.api import ido_history
+from services.api.deps import Locations
 from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
 from services.api.scope import Library, coordinator_scope
 from services.api.web import is_partial, meta, page, see_other
@@ -97,16 +103,33 @@ def _hours(form: dict[str, str], location_id: UUID) -> ido.SetOpeningHours:
     return ido.SetOpeningHours(location_id=location_id, slots=slots, holidays=holidays)
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What the planning pages use: the bus (the commands, and an IDO's events), who was told of each
+    reschedule (db), the library's locations, the accounts (who did what) and the clock."""
+
+    bus: Bus
+    db: Database
+    locations: Locations
+    accounts: Accounts
+    clock: Clock
+
+
+def parts(bus: Bus, db: Database, locations: Locations, accounts: Accounts, clock: Clock) -> Parts:
+    return Parts(bus, db, locations, accounts, clock)
+
+
 class PlanningController(Controller):
     path = "/t/{slug:str}/ido"
-    dependencies = {"lib": Provide(coordinator_scope)}
+    dependencies = {"lib": Provide(coordinator_scope), "parts": Provide(parts, sync_to_thread=False)}
 
-    async def _list(self, request: Request, lib: Library, status: int = 200, **extra: Any) -> Template:
-        svc = request.app.state.services
-        today = local_day(svc.clock())
+    async def _list(
+        self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any
+    ) -> Template:
+        today = local_day(parts.clock())
         ctx = {
             "lib": lib,
-            "locations": await svc.locations(lib.tenant_id),
+            "locations": await parts.locations(lib.tenant_id),
             "status_labels": ido.STATUS_LABELS,
             "variants": ido.VARIANT_LABELS,
             "today": today,
@@ -122,36 +145,32 @@ class PlanningController(Controller):
         )
 
     @get("/", include_in_schema=False)
-    async def list_locations(self, request: Request, lib: Library) -> Template:
-        return await self._list(request, lib)
+    async def list_locations(self, request: Request, lib: Library, parts: Parts) -> Template:
+        return await self._list(request, lib, parts)
 
     @post("/", include_in_schema=False)
-    async def register(self, request: Request, lib: Library) -> Response:
-        svc = request.app.state.services
+    async def register(self, request: Request, lib: Library, parts: Parts) -> Response:
         form = _form(await request.form())
         try:
             cmd = register_command(lib.tenant_id, form)
-            await svc.bus.handle(lib.tenant_id, cmd, meta(request, "planning"))
+            await parts.bus.handle(lib.tenant_id, cmd, meta(request, "planning"))
         except WrongExpectedVersion:  # a repeated submission of the same form: the IDO exists already
             pass
         except DomainError as err:
-            return await self._list(request, lib, status=422, error=err, values=form)
+            return await self._list(request, lib, parts, status=422, error=err, values=form)
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/ido/{cmd.location_id}?melding=aangemeld")
-        state = await svc.bus.read(lib.tenant_id, lambda tx: load(tx, IDO, cmd.location_id))
-        return await self._list(request, lib, message=f"{state.name} is aangemeld.", created=state)
+        state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, IDO, cmd.location_id))
+        return await self._list(request, lib, parts, message=f"{state.name} is aangemeld.", created=state)
 
-    async def _context(
-        self, request: Request, lib: Library, location_id: UUID, **extra: Any
-    ) -> dict[str, Any]:
-        svc = request.app.state.services
-        recorded = await svc.bus.read(lib.tenant_id, lambda tx: tx.read_stream(IDO.stream(location_id)))
+    async def _context(self, parts: Parts, lib: Library, location_id: UUID, **extra: Any) -> dict[str, Any]:
+        recorded = await parts.bus.read(lib.tenant_id, lambda tx: tx.read_stream(IDO.stream(location_id)))
         state = ido.fold(location_id, [r.event for r in recorded])
         if state.version == 0:
             raise NotFoundException()
-        told = await boards.told(svc.container.db, lib.tenant_id, location_id)
+        told = await boards.told(parts.db, lib.tenant_id, location_id)
         error_form = extra.get("error_form")
-        today = local_day(svc.clock())
+        today = local_day(parts.clock())
         return {
             "lib": lib,
             "state": state,
@@ -172,7 +191,7 @@ class PlanningController(Controller):
             "slots_per_day": SLOTS_PER_DAY,
             "hours": extra.get("values", {}) if error_form == "hours" else hour_values(state),
             "hours_text": ido_history.slots_text(state.slots),
-            "history": ido_history.history(recorded, told, await self._actors(request, recorded)),
+            "history": ido_history.history(recorded, told, await _actors(parts.accounts, recorded)),
             "nl_date": ido_history.nl_date,
             "error": None,
             "error_form": None,
@@ -181,21 +200,9 @@ class PlanningController(Controller):
             **extra,
         }
 
-    async def _actors(self, request: Request, recorded: list) -> dict[str, str]:
-        accounts = request.app.state.services.accounts
-        found: dict[str, str] = {}
-        for actor in {str(r.metadata.get("actor")) for r in recorded}:
-            try:
-                user = await accounts.user_by_id(UUID(actor))
-            except ValueError:
-                continue
-            if user is not None:
-                found[actor] = user.email
-        return found
-
     @get("/{location_id:uuid}", include_in_schema=False)
-    async def location(self, request: Request, lib: Library, location_id: UUID) -> Template:
-        ctx = await self._context(request, lib, location_id)
+    async def location(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Template:
+        ctx = await self._context(parts, lib, location_id)
         ctx["message"] = _message(request.query_params.get("melding"), ctx["state"])
         return page(request, "planning/location.html.j2", **ctx)
 
@@ -203,55 +210,72 @@ class PlanningController(Controller):
         self,
         request: Request,
         lib: Library,
+        parts: Parts,
         location_id: UUID,
         form_name: str,
         command: Callable[[dict[str, str], UUID], Any],
     ) -> Response:
         """Parse, decide and append; a refusal re-renders the form with the message (422) and appends nothing."""
-        svc = request.app.state.services
         form = _form(await request.form())
         primary = SECTIONS[form_name]
         try:
-            await svc.bus.handle(lib.tenant_id, command(form, location_id), meta(request, "planning"))
+            await parts.bus.handle(lib.tenant_id, command(form, location_id), meta(request, "planning"))
         except NotFound:
             raise
         except DomainError as err:
-            ctx = await self._context(request, lib, location_id, error=err, error_form=form_name, values=form)
+            ctx = await self._context(parts, lib, location_id, error=err, error_form=form_name, values=form)
             status = 409 if isinstance(err, WrongExpectedVersion) else 422
             partial = f"planning/partials/_{primary}.html.j2"
             return page(request, "planning/location.html.j2", partial, status=status, primary=primary, **ctx)
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/ido/{location_id}?melding={form_name}#plan-{primary}")
-        ctx = await self._context(request, lib, location_id)
+        ctx = await self._context(parts, lib, location_id)
         ctx["message"] = _message(form_name, ctx["state"])
         return page(
             request, "planning/location.html.j2", "planning/partials/_command.html.j2", primary=primary, **ctx
         )
 
     @post("/{location_id:uuid}/verzetten", include_in_schema=False)
-    async def reschedule(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "reschedule", _reschedule)
+    async def reschedule(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "reschedule", _reschedule)
 
     @post("/{location_id:uuid}/geopend", include_in_schema=False)
-    async def open(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "open", _open)
+    async def open(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "open", _open)
 
     @post("/{location_id:uuid}/tijdelijk-gesloten", include_in_schema=False)
-    async def close_temporarily(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "closure", _closure)
+    async def close_temporarily(
+        self, request: Request, lib: Library, parts: Parts, location_id: UUID
+    ) -> Response:
+        return await self._run(request, lib, parts, location_id, "closure", _closure)
 
     @post("/{location_id:uuid}/heropend", include_in_schema=False)
-    async def reopen(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "reopen", _reopen)
+    async def reopen(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "reopen", _reopen)
 
     @post("/{location_id:uuid}/gesloten", include_in_schema=False)
-    async def close(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "close", _close)
+    async def close(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "close", _close)
 
     @post("/{location_id:uuid}/stappen", include_in_schema=False)
-    async def complete_step(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "step", _step)
+    async def complete_step(
+        self, request: Request, lib: Library, parts: Parts, location_id: UUID
+    ) -> Response:
+        return await self._run(request, lib, parts, location_id, "step", _step)
 
     @post("/{location_id:uuid}/openingstijden", include_in_schema=False)
-    async def set_hours(self, request: Request, lib: Library, location_id: UUID) -> Response:
-        return await self._run(request, lib, location_id, "hours", _hours)
+    async def set_hours(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "hours", _hours)
+
+
+async def _actors(accounts: Accounts, recorded: list) -> dict[str, str]:
+    """The e-mail address of each user who wrote one of `recorded`."""
+    found: dict[str, str] = {}
+    for actor in {str(r.metadata.get("actor")) for r in recorded}:
+        try:
+            user = await accounts.user_by_id(UUID(actor))
+        except ValueError:
+            continue
+        if user is not None:
+            found[actor] = user.email
+    return found

@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from domain.accounts import Role
 from domain.errors import NotFound
-from infra.accounts import Tenant
+from infra.accounts import Accounts, Tenant
 from services.api.web import Who, require_who
 
 
@@ -33,11 +33,11 @@ class Library:
         return Role.COORDINATOR in self.roles
 
 
-async def library_scope(request: Request, slug: str) -> Library:
+async def library_scope(request: Request, slug: str, accounts: Accounts) -> Library:
     """Desk staff and coordinators reach their own library only; for everyone else it does not exist."""
     w = require_who(request)
     try:
-        tenant = await request.app.state.services.accounts.tenant_by_slug(slug)
+        tenant = await accounts.tenant_by_slug(slug)
     except NotFound:
         raise NotFoundException() from None
     roles = frozenset(w.tenant_roles(tenant.tenant_id))
@@ -47,8 +47,8 @@ async def library_scope(request: Request, slug: str) -> Library:
     return Library(tenant, w, roles)
 
 
-async def coordinator_scope(request: Request, slug: str) -> Library:
-    lib = await library_scope(request, slug)
+async def coordinator_scope(request: Request, slug: str, accounts: Accounts) -> Library:
+    lib = await library_scope(request, slug, accounts)
     if not lib.is_coordinator:
         raise PermissionDeniedException("Deze pagina is voor de coördinator van de bibliotheek.")
     return lib

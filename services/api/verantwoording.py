@@ -18,7 +18,10 @@ from sqlalchemy import text
 from domain.accounts import Role
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound
+from domain.ports import Clock
 from domain.report import Period, Report, summary
+from infra.accounts import Accounts
+from infra.db import Database
 from infra.reports import service
 from infra.reports.cells import display
 from infra.reports.data import libraries
@@ -28,10 +31,6 @@ from services.api.web import page, require_who
 FORMATS = ("xlsx", "csv", "pdf")
 FORMAT_LABELS = {"xlsx": "Excel (XLSX)", "csv": "CSV", "pdf": "PDF"}
 _FILENAME = re.compile(r"^(\d{4})\.(xlsx|csv|pdf)$")
-
-
-def today(request: Request) -> date:
-    return local_day(request.app.state.services.clock())
 
 
 def period_of(year: str | int | None, quarter: str | int | None, default_year: int) -> Period:
@@ -85,30 +84,33 @@ def form_values(request: Request) -> dict[str, str]:
 
 
 @get("/t/{slug:str}/verantwoording", include_in_schema=False)
-async def library_page(request: Request, slug: str) -> Template:
-    lib = await coordinator_scope(request, slug)
+async def library_page(
+    request: Request, slug: str, accounts: Accounts, db: Database, clock: Clock
+) -> Template:
+    lib = await coordinator_scope(request, slug, accounts)
+    today = local_day(clock())
     values = form_values(request)
-    period = period_of(values["jaar"], values["kwartaal"], today(request).year)
-    svc = request.app.state.services
-    report = await service.tenant_report(svc.container.db, lib.tenant_id, period, today(request))
+    period = period_of(values["jaar"], values["kwartaal"], today.year)
+    report = await service.tenant_report(db, lib.tenant_id, period, today)
     return page(
         request,
         "verantwoording/library.html.j2",
         "verantwoording/partials/_library_results.html.j2",
         lib=lib,
         period=period,
-        years=recent_years(today(request)),
+        years=recent_years(today),
         downloads=links(f"/t/{lib.slug}/verantwoording", period),
         **report_context(report),
     )
 
 
 @get("/t/{slug:str}/verantwoording/{filename:str}", include_in_schema=False)
-async def library_download(request: Request, slug: str, filename: str) -> Response:
-    lib: Library = await coordinator_scope(request, slug)
+async def library_download(
+    request: Request, slug: str, filename: str, accounts: Accounts, db: Database, clock: Clock
+) -> Response:
+    lib: Library = await coordinator_scope(request, slug, accounts)
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    svc = request.app.state.services
-    report = await service.tenant_report(svc.container.db, lib.tenant_id, period, today(request))
+    report = await service.tenant_report(db, lib.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, lib.slug))
 
 
@@ -132,10 +134,10 @@ def adviser(request: Request) -> Adviser:
     return Adviser(pois)
 
 
-async def tenant_in(request: Request, slug: str, pois: list[UUID] | None):
+async def tenant_in(accounts: Accounts, slug: str, pois: list[UUID] | None):
     """The active library `slug`, if it belongs to one of `pois` (None: any). Raises: NotFoundException."""
     try:
-        tenant = await request.app.state.services.accounts.tenant_by_slug(slug)
+        tenant = await accounts.tenant_by_slug(slug)
     except NotFound:
         raise NotFoundException() from None
     if not tenant.active or (pois is not None and tenant.poi_id not in pois):
@@ -144,18 +146,17 @@ async def tenant_in(request: Request, slug: str, pois: list[UUID] | None):
 
 
 @get("/poi/verantwoording", include_in_schema=False)
-async def poi_page(request: Request) -> Template:
+async def poi_page(request: Request, reader: Database, clock: Clock) -> Template:
     a = adviser(request)
+    today = local_day(clock())
     values = form_values(request)
-    period = period_of(values["jaar"], values["kwartaal"], today(request).year)
-    svc = request.app.state.services
-    reader = svc.container.reader
+    period = period_of(values["jaar"], values["kwartaal"], today.year)
     async with reader.platform() as conn:
         libs = await libraries(conn, a.pois)
     aggregates = []
     for poi_id in a.pois:
-        poi = await _poi(request, poi_id)
-        report = await service.poi_report(reader, poi_id, poi.name, period, today(request))
+        poi = await _poi(reader, poi_id)
+        report = await service.poi_report(reader, poi_id, poi.name, period, today)
         base = f"/poi/verantwoording/totaal/{poi.slug}"
         aggregates.append({"poi": poi, "downloads": links(base, period), **report_context(report)})
     return page(
@@ -163,15 +164,15 @@ async def poi_page(request: Request) -> Template:
         "verantwoording/poi.html.j2",
         "verantwoording/partials/_poi_results.html.j2",
         period=period,
-        years=recent_years(today(request)),
+        years=recent_years(today),
         libraries=[(lib, links(f"/poi/verantwoording/{lib.slug}", period)) for lib in libs],
         aggregates=aggregates,
         cell=display,
     )
 
 
-async def _poi(request: Request, poi_id: UUID):
-    async with request.app.state.services.container.reader.platform() as conn:
+async def _poi(reader: Database, poi_id: UUID):
+    async with reader.platform() as conn:
         row = (
             await conn.execute(text("SELECT poi_id, slug, name FROM pois WHERE poi_id = :p"), {"p": poi_id})
         ).one()
@@ -179,27 +180,29 @@ async def _poi(request: Request, poi_id: UUID):
 
 
 @get("/poi/verantwoording/{slug:str}/{filename:str}", include_in_schema=False)
-async def poi_download(request: Request, slug: str, filename: str) -> Response:
+async def poi_download(
+    request: Request, slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
+) -> Response:
     a = adviser(request)
-    tenant = await tenant_in(request, slug, a.pois)
+    tenant = await tenant_in(accounts, slug, a.pois)
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    reader = request.app.state.services.container.reader
-    report = await service.reader_report(reader, tenant.tenant_id, period, today(request))
+    report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, tenant.slug))
 
 
 @get("/poi/verantwoording/totaal/{poi_slug:str}/{filename:str}", include_in_schema=False)
-async def poi_aggregate_download(request: Request, poi_slug: str, filename: str) -> Response:
+async def poi_aggregate_download(
+    request: Request, poi_slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
+) -> Response:
     a = adviser(request)
     try:
-        poi = await request.app.state.services.accounts.poi_by_slug(poi_slug)
+        poi = await accounts.poi_by_slug(poi_slug)
     except NotFound:
         raise NotFoundException() from None
     if poi.poi_id not in a.pois:
         raise NotFoundException()
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    reader = request.app.state.services.container.reader
-    report = await service.poi_report(reader, poi.poi_id, poi.name, period, today(request))
+    report = await service.poi_report(reader, poi.poi_id, poi.name, period, local_day(clock()))
     return file_response(await service.render(report, fmt, f"poi-{poi.slug}"))
 
 

@@ -4,16 +4,21 @@ polled by HTMX), and the report status of every library (/kb/rapportage)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from uuid import UUID
 
 import structlog
 from litestar import Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Response, Template
 
 from domain.accounts import Role
+from domain.calendar import local_day
 from domain.completeness import warnings
-from domain.ports import TaskQueue
+from domain.ports import Clock, TaskQueue
+from infra.accounts import Accounts
+from infra.db import Database
 from infra.reports import bundle, service, xlsx
 from infra.reports.bundle import Bundle
 from infra.reports.cells import display
@@ -26,7 +31,6 @@ from services.api.verantwoording import (
     period_of,
     recent_years,
     tenant_in,
-    today,
 )
 from services.api.web import is_partial, page, require_who, see_other
 
@@ -41,23 +45,53 @@ def kb(request: Request) -> UUID:
     return w.user_id
 
 
-async def enqueue(tasks: TaskQueue, bundle_id: UUID) -> bool:
-    """Send the build task; when the broker is down, the beat sweep sends it later."""
-    try:
-        await asyncio.to_thread(tasks.send, bundle.BUILD_TASK, [str(bundle_id)])
-        return True
-    except Exception as exc:
-        log.warning("bundle task not sent", bundle_id=str(bundle_id), error=f"{type(exc).__name__}: {exc}")
-        return False
+@dataclass(frozen=True)
+class Bundles:
+    """The KB's national bundles: requested here, built by a worker, read back from the database."""
+
+    db: Database
+    reader: Database
+    tasks: TaskQueue
+    clock: Clock
+
+    async def request(self, year: int, user_id: UUID | None) -> Bundle:
+        """The bundle for the current data of `year`: reused when one is done or under way, else a new one
+        (its build task sent; when the broker is down, the beat sweep sends it later)."""
+        found, new = await bundle.request(self.db, self.reader, year, local_day(self.clock()), user_id)
+        if new:
+            await self._enqueue(found.bundle_id)
+        return found
+
+    async def _enqueue(self, bundle_id: UUID) -> None:
+        try:
+            await asyncio.to_thread(self.tasks.send, bundle.BUILD_TASK, [str(bundle_id)])
+        except Exception as exc:
+            log.warning(
+                "bundle task not sent", bundle_id=str(bundle_id), error=f"{type(exc).__name__}: {exc}"
+            )
+
+    async def file(self, bundle_id: UUID, filename: str) -> Response:
+        """`landelijk-2026.xlsx` or `.zip` of a finished bundle; anything else is a 404."""
+        b = await bundle.get(self.db, bundle_id)
+        kind = filename.rsplit(".", 1)[-1]
+        if (
+            b is None
+            or b.status != "done"
+            or filename != f"landelijk-{b.year}.{kind}"
+            or kind not in BUNDLE_TYPES
+        ):
+            raise NotFoundException()
+        data = await bundle.content(self.db, bundle_id, kind)
+        if data is None:
+            raise NotFoundException()
+        return file_response(service.File(data, BUNDLE_TYPES[kind], f"verantwoording-{filename}"))
 
 
-async def request_bundle(request: Request, year: int, user_id: UUID | None) -> Bundle:
-    """The bundle for the current data of `year`: reused when one is done or under way, else a new one."""
-    svc = request.app.state.services
-    found, new = await bundle.request(svc.container.db, svc.container.reader, year, today(request), user_id)
-    if new:
-        await enqueue(svc.tasks, found.bundle_id)
-    return found
+def bundles(db: Database, reader: Database, tasks: TaskQueue, clock: Clock) -> Bundles:
+    return Bundles(db, reader, tasks, clock)
+
+
+BUNDLES = {"bundles": Provide(bundles, sync_to_thread=False)}  # the routes that request or serve a bundle
 
 
 def bundle_links(b: Bundle) -> list[tuple[str, str]]:
@@ -74,22 +108,22 @@ def _bundle_partial(request: Request, b: Bundle | None, year: int) -> Template:
 
 
 @get("/kb/verantwoording", include_in_schema=False)
-async def kb_page(request: Request) -> Template:
+async def kb_page(request: Request, db: Database, reader: Database, clock: Clock) -> Template:
     kb(request)
+    today = local_day(clock())
     values = form_values(request)
-    period = period_of(values["jaar"], values["kwartaal"], today(request).year)
-    svc = request.app.state.services
-    async with svc.container.reader.platform() as conn:
+    period = period_of(values["jaar"], values["kwartaal"], today.year)
+    async with reader.platform() as conn:
         libs = await libraries(conn)
-    b = await bundle.latest(svc.container.db, period.year)
-    async with svc.container.reader.platform() as conn:
-        current = await fingerprint(conn, period.year, today(request))
+    b = await bundle.latest(db, period.year)
+    async with reader.platform() as conn:
+        current = await fingerprint(conn, period.year, today)
     return page(
         request,
         "verantwoording/kb.html.j2",
         "verantwoording/partials/_kb_libraries.html.j2",
         period=period,
-        years=recent_years(today(request)),
+        years=recent_years(today),
         libraries=[(lib, links(f"/kb/verantwoording/{lib.slug}", period)) for lib in libs],
         bundle=b,
         year=period.year,
@@ -99,30 +133,31 @@ async def kb_page(request: Request) -> Template:
 
 
 @get("/kb/verantwoording/{slug:str}/{filename:str}", include_in_schema=False)
-async def kb_download(request: Request, slug: str, filename: str) -> Response:
+async def kb_download(
+    request: Request, slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
+) -> Response:
     kb(request)
-    tenant = await tenant_in(request, slug, None)
+    tenant = await tenant_in(accounts, slug, None)
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    reader = request.app.state.services.container.reader
-    report = await service.reader_report(reader, tenant.tenant_id, period, today(request))
+    report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, tenant.slug))
 
 
-@post("/kb/verantwoording/bundel", include_in_schema=False)
-async def make_bundle(request: Request) -> Response:
+@post("/kb/verantwoording/bundel", include_in_schema=False, dependencies=BUNDLES)
+async def make_bundle(request: Request, bundles: Bundles, clock: Clock) -> Response:
     user_id = kb(request)
     form = await request.form()
-    period = period_of(form.get("jaar"), None, today(request).year)
-    b = await request_bundle(request, period.year, user_id)
+    period = period_of(form.get("jaar"), None, local_day(clock()).year)
+    b = await bundles.request(period.year, user_id)
     if not is_partial(request):
         return see_other(f"/kb/verantwoording?jaar={period.year}#bundel")
     return _bundle_partial(request, b, period.year)
 
 
 @get("/kb/verantwoording/bundels/{bundle_id:uuid}", include_in_schema=False)
-async def bundle_status(request: Request, bundle_id: UUID) -> Response:
+async def bundle_status(request: Request, bundle_id: UUID, db: Database) -> Response:
     kb(request)
-    b = await bundle.get(request.app.state.services.container.db, bundle_id)
+    b = await bundle.get(db, bundle_id)
     if b is None:
         raise NotFoundException()
     if not is_partial(request):
@@ -130,38 +165,24 @@ async def bundle_status(request: Request, bundle_id: UUID) -> Response:
     return _bundle_partial(request, b, b.year)
 
 
-@get("/kb/verantwoording/bundels/{bundle_id:uuid}/{filename:str}", include_in_schema=False)
-async def bundle_download(request: Request, bundle_id: UUID, filename: str) -> Response:
+@get(
+    "/kb/verantwoording/bundels/{bundle_id:uuid}/{filename:str}",
+    include_in_schema=False,
+    dependencies=BUNDLES,
+)
+async def bundle_download(request: Request, bundle_id: UUID, filename: str, bundles: Bundles) -> Response:
     kb(request)
-    return await bundle_file(request, bundle_id, filename)
-
-
-async def bundle_file(request: Request, bundle_id: UUID, filename: str) -> Response:
-    """`landelijk-2026.xlsx` or `.zip` of a finished bundle; anything else is a 404."""
-    svc = request.app.state.services
-    b = await bundle.get(svc.container.db, bundle_id)
-    kind = filename.rsplit(".", 1)[-1]
-    if (
-        b is None
-        or b.status != "done"
-        or filename != f"landelijk-{b.year}.{kind}"
-        or kind not in BUNDLE_TYPES
-    ):
-        raise NotFoundException()
-    data = await bundle.content(svc.container.db, bundle_id, kind)
-    if data is None:
-        raise NotFoundException()
-    f = service.File(data, BUNDLE_TYPES[kind], f"verantwoording-{filename}")
-    return file_response(f)
+    return await bundles.file(bundle_id, filename)
 
 
 @get("/kb/rapportage", include_in_schema=False)
-async def status_page(request: Request) -> Template:
+async def status_page(request: Request, reader: Database, clock: Clock) -> Template:
     """Per library: is the year complete (no warnings), its last registration day, and the warnings."""
     kb(request)
+    today = local_day(clock())
     f = {k: (request.query_params.get(k) or "").strip()[:100] for k in ("jaar", "provincie", "poi")}
-    period = period_of(f["jaar"], None, today(request).year)
-    async with request.app.state.services.container.reader.platform() as conn:
+    period = period_of(f["jaar"], None, today.year)
+    async with reader.platform() as conn:
         everyone = await libraries(conn)
         shown = [
             lib
@@ -173,7 +194,7 @@ async def status_page(request: Request) -> Template:
     rows = [
         {
             "lib": lib,
-            "warnings": warnings(locations[lib.tenant_id], counts[lib.tenant_id], period, today(request)),
+            "warnings": warnings(locations[lib.tenant_id], counts[lib.tenant_id], period, today),
             "last": last.get(lib.tenant_id),
             "downloads": links(f"/kb/verantwoording/{lib.slug}", period),
         }
@@ -185,7 +206,7 @@ async def status_page(request: Request) -> Template:
         "verantwoording/partials/_rapportage_rows.html.j2",
         f=f,
         period=period,
-        years=recent_years(today(request)),
+        years=recent_years(today),
         rows=rows,
         complete=sum(1 for r in rows if not r["warnings"]),
         provinces=sorted({x.province for x in everyone}),

@@ -88,6 +88,30 @@ def test_the_web_app_reaches_the_workers_only_through_the_task_queue():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def _state_reads(path: Path) -> int:
+    """How often a file reads the application's state: `app.state`, `request.app.state`, `scope["app"].state`,
+    or the `web` of an injected `state`."""
+    count = 0
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Attribute) and node.attr == "state":
+            owner = ast.unparse(node.value)
+            count += owner == "app" or owner.endswith((".app", "['app']"))
+        elif isinstance(node, ast.Attribute) and node.attr == "web" and ast.unparse(node.value) == "state":
+            count += 1
+    return count
+
+
+def test_routes_get_what_they_use_as_dependencies_not_from_the_application_state():
+    """The lifespan stores the process's adapters (app.py); one accessor reads them (deps.web), for the
+    providers of the dependencies and for the middleware, which takes none."""
+    readers = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "services" / "api").rglob("*.py")
+        if (n := _state_reads(p))
+    }
+    assert readers == {"services/api/app.py": 1, "services/api/deps.py": 1, "services/api/middleware.py": 1}
+
+
 # Reading the wall clock: only the clock may, for a decision. These read it for transport and operations, where
 # the other side (Redis TTLs, a webhook receiver's clock, the beat schedule) lives on the wall clock too.
 WALL_CLOCK = re.compile(r"\b(?:datetime\.(?:now|utcnow|today)|date\.today|time\.time)\(")
