@@ -42,3 +42,9 @@ class IdempotencyConflict(DomainError):
 
 class NotFound(DomainError):
     code = "not-found"
+
+
+class Forbidden(DomainError):
+    """Not for the user's role; the message says whom it is for."""
+
+    code = "forbidden"

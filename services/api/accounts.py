@@ -9,7 +9,6 @@ from uuid import UUID
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.di import Provide
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Template
 
 from domain.accounts import ROLE_LABELS, check_email
@@ -27,6 +26,7 @@ from infra.passwords import Passwords
 from infra.settings import Settings
 from infra.staff import Staff
 from services.api.inviting import form_values
+from services.api.scope import only
 from services.api.sign_in import LoginCheck, SignIn
 from services.api.web import page, require_who, see_other
 
@@ -283,30 +283,26 @@ async def change_password(
 # API tokens
 
 
-def _token_owner(request: Request):
-    w = require_who(request)
-    if not w.roles() & API_TOKEN_ROLES:
-        raise PermissionDeniedException("API-tokens zijn er voor coördinatoren en analisten van de KB.")
-    return w
+TOKEN_OWNERS = only(*API_TOKEN_ROLES, message="API-tokens zijn er voor coördinatoren en analisten van de KB.")
 
 
 async def _tokens_page(request: Request, api_tokens: ApiTokens, status: int = 200, **extra) -> Template:
-    w = _token_owner(request)
+    w = require_who(request)
     tokens = await api_tokens.of_user(w.user_id)
     ctx = {"tokens": tokens, "new_token": None, "error": None, "message": None, "name": "", **extra}
     return page(request, "accounts/tokens.html.j2", "accounts/partials/_tokens.html.j2", status=status, **ctx)
 
 
-@get("/account/tokens", include_in_schema=False)
+@get("/account/tokens", include_in_schema=False, guards=[TOKEN_OWNERS])
 async def tokens_page(request: Request, api_tokens: ApiTokens) -> Template:
     message = "Het token is ingetrokken." if request.query_params.get("melding") == "ingetrokken" else None
     return await _tokens_page(request, api_tokens, message=message)
 
 
-@post("/account/tokens", include_in_schema=False)
+@post("/account/tokens", include_in_schema=False, guards=[TOKEN_OWNERS])
 async def create_token(request: Request, api_tokens: ApiTokens) -> Template:
     """The answer shows the token once; it is not a redirect, so the token never lands in a URL or history."""
-    w = _token_owner(request)
+    w = require_who(request)
     name = (await form_values(request)).get("name", "")[:200]
     try:
         token = await api_tokens.create(w.user_id, name)
@@ -315,9 +311,9 @@ async def create_token(request: Request, api_tokens: ApiTokens) -> Template:
     return await _tokens_page(request, api_tokens, new_token=token)
 
 
-@post("/account/tokens/{token_id:uuid}/intrekken", include_in_schema=False)
+@post("/account/tokens/{token_id:uuid}/intrekken", include_in_schema=False, guards=[TOKEN_OWNERS])
 async def revoke_token(request: Request, token_id: UUID, api_tokens: ApiTokens) -> Response:
-    w = _token_owner(request)
+    w = require_who(request)
     if not await api_tokens.revoke(w.user_id, token_id):
         error = DomainError("Dit token bestaat niet (meer).")
         return await _tokens_page(request, api_tokens, status=404, error=error)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain.accounts import Role
@@ -24,6 +24,7 @@ from infra.organisations import Organisations
 from infra.staff import Staff
 from services.api import inviting
 from services.api.inviting import Inviter
+from services.api.scope import PLATFORM_ADMINS
 from services.api.web import Who, page, require_who, see_other
 
 NOTICES = {
@@ -39,13 +40,6 @@ NOTICES = {
     "gebruiker-gedeblokkeerd": "De blokkering is opgeheven: de gebruiker kan meteen weer inloggen.",
 }
 _BACK = re.compile(r"/beheer/(pois|bibliotheken)/[0-9a-f-]{36}|/beheer/kb-analisten")
-
-
-def admin_scope(request: Request) -> Who:
-    w = require_who(request)
-    if Role.PLATFORM_ADMIN not in w.roles():
-        raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
-    return w
 
 
 def _notice(request: Request) -> str | None:
@@ -133,8 +127,9 @@ def pages(organisations: Organisations, staff: Staff, invitations: Invitations, 
 
 class AdminController(Controller):
     path = "/beheer"
+    guards = [PLATFORM_ADMINS]
     dependencies = {
-        "admin": Provide(admin_scope, sync_to_thread=False),
+        "admin": Provide(require_who, sync_to_thread=False),
         "pages": Provide(pages, sync_to_thread=False),
     }
 
@@ -322,10 +317,7 @@ class AdminController(Controller):
 async def _resend(
     admin: Who, invitations: Invitations, inviter: Inviter, invitation_id: UUID, tenant_id: UUID | None
 ) -> Response:
-    try:
-        inv = await invitations.get(invitation_id, tenant_id)
-    except DomainError:
-        raise NotFoundException() from None
+    inv = await invitations.get(invitation_id, tenant_id)
     outcome = await inviter.renew(admin, inv)
     back = (
         f"/beheer/bibliotheken/{inv.tenant_id}"

@@ -19,20 +19,24 @@ from application.questions import id_for_key
 from domain import courses as c
 from domain.errors import DomainError
 from domain.ports import Outcome
-from infra.accounts import Accounts
 from infra.courses_query import list_courses
 from infra.db import Database
-from services.api.api_v1 import IdempotencyKey, _tenant, json_only
+from services.api.api_v1 import IdempotencyKey, json_only
 from services.api.errors import problem_responses
+from services.api.scope import STAFF, Library
 from services.api.web import meta
 
 Key = IdempotencyKey
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
 BASE = "/api/v1/t/{slug:str}/courses"
 # What a command (POST) and a read (GET) may refuse with, as problem+json
-COMMAND = {"guards": [json_only], "responses": problem_responses(400, 401, 404, 409, 413, 415, 422, 503)}
+COMMAND = {
+    "guards": [json_only],
+    "dependencies": {"lib": STAFF},
+    "responses": problem_responses(400, 401, 404, 409, 413, 415, 422, 503),
+}
 CHANGE = {**COMMAND, "status_code": 200}  # a command that changes a course (not one that creates something)
-READ = {"responses": problem_responses(400, 401, 404, 503)}
+READ = {"dependencies": {"lib": STAFF}, "responses": problem_responses(400, 401, 404, 503)}
 
 
 class CourseIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -124,43 +128,38 @@ def _answer(outcome: Outcome, shape: type) -> Response:
 
 
 async def _run(
-    request: Request, accounts: Accounts, bus: Bus, slug: str, key: str, command: Any, shape: type = CourseRef
+    request: Request, lib: Library, bus: Bus, key: str, command: Any, shape: type = CourseRef
 ) -> Response:
-    tenant = await _tenant(request, accounts, slug)
-    return _answer(await bus.handle(tenant.tenant_id, command, meta(request, "api"), key="api:" + key), shape)
+    return _answer(await bus.handle(lib.tenant_id, command, meta(request, "api"), key="api:" + key), shape)
 
 
 @post(BASE, tags=["cursussen"], summary="Schedule a course", **COMMAND)
 async def schedule_course(
-    request: Request, slug: str, data: JSONBody[CourseIn], idempotency_key: Key, accounts: Accounts, bus: Bus
+    request: Request, lib: Library, data: JSONBody[CourseIn], idempotency_key: Key, bus: Bus
 ) -> Response[CourseRef]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
-    tenant = await _tenant(request, accounts, slug)
     try:
         programme = c.Programme(data.programme)
     except ValueError:
         raise DomainError("Onbekend programma.", field="programme") from None
-    course_id = id_for_key(tenant.tenant_id, "api:" + idempotency_key, "course")
+    course_id = id_for_key(lib.tenant_id, "api:" + idempotency_key, "course")
     args = msgspec.structs.asdict(data) | {"programme": programme}
     cmd = c.ScheduleCourse(course_id=course_id, **args)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
+    return await _run(request, lib, bus, idempotency_key, cmd)
 
 
 @get(BASE, tags=["cursussen"], summary="Courses, from the read model (newest start first)", **READ)
 async def courses_list(
-    request: Request,
-    slug: str,
+    lib: Library,
     location_id: Annotated[UUID | None, QueryParameter()] = None,
     programme: Annotated[c.Programme | None, QueryParameter()] = None,
     status: Annotated[c.CourseStatus | None, QueryParameter()] = None,
     *,
-    accounts: Accounts,
     db: Database,
 ) -> list[CourseOut]:
-    tenant = await _tenant(request, accounts, slug)
     rows = await list_courses(
         db,
-        tenant.tenant_id,
+        lib.tenant_id,
         location_id=location_id,
         programme=programme.value if programme else None,
         status=status.value if status else None,
@@ -169,11 +168,8 @@ async def courses_list(
 
 
 @get(BASE + "/{course_id:uuid}", tags=["cursussen"], summary="One course, from its events", **READ)
-async def course_detail(
-    request: Request, slug: str, course_id: UUID, accounts: Accounts, bus: Bus
-) -> CourseDetail:
-    tenant = await _tenant(request, accounts, slug)
-    s = await bus.read(tenant.tenant_id, lambda tx: load(tx, COURSE, course_id))
+async def course_detail(lib: Library, course_id: UUID, bus: Bus) -> CourseDetail:
+    s = await bus.read(lib.tenant_id, lambda tx: load(tx, COURSE, course_id))
     if s.version == 0 or s.location_id is None or s.start_date is None:
         raise NotFoundException()
     return CourseDetail(
@@ -197,30 +193,28 @@ async def course_detail(
 @post(BASE + "/{course_id:uuid}/enrolments", tags=["cursussen"], summary="Enrol a participant", **COMMAND)
 async def enrol(
     request: Request,
-    slug: str,
+    lib: Library,
     course_id: UUID,
     data: JSONBody[EnrolmentIn],
     idempotency_key: Key,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[Enrolled]:
     """Answers the participant's pseudonymous code; a repeated request answers the same code."""
     cmd = c.Enrol(course_id=course_id, via_question_id=data.via_question_id)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd, Enrolled)
+    return await _run(request, lib, bus, idempotency_key, cmd, Enrolled)
 
 
 @post(BASE + "/{course_id:uuid}/withdrawals", tags=["cursussen"], summary="Withdraw a participant", **CHANGE)
 async def withdraw(
     request: Request,
-    slug: str,
+    lib: Library,
     course_id: UUID,
     data: JSONBody[WithdrawalIn],
     idempotency_key: Key,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[CourseRef]:
     cmd = c.Withdraw(course_id=course_id, code=data.code)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
+    return await _run(request, lib, bus, idempotency_key, cmd)
 
 
 @post(
@@ -231,44 +225,41 @@ async def withdraw(
 )
 async def attendance(
     request: Request,
-    slug: str,
+    lib: Library,
     course_id: UUID,
     session: int,
     data: JSONBody[AttendanceIn],
     idempotency_key: Key,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[CourseRef]:
     cmd = c.RecordAttendance(course_id=course_id, session=session, held_on=data.held_on, present=data.present)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
+    return await _run(request, lib, bus, idempotency_key, cmd)
 
 
 @post(BASE + "/{course_id:uuid}/completion", tags=["cursussen"], summary="Complete the course", **CHANGE)
 async def completion(
     request: Request,
-    slug: str,
+    lib: Library,
     course_id: UUID,
     data: JSONBody[CompletionIn],
     idempotency_key: Key,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[CourseRef]:
     cmd = c.CompleteCourse(course_id=course_id, completed=data.completed)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
+    return await _run(request, lib, bus, idempotency_key, cmd)
 
 
 @post(BASE + "/{course_id:uuid}/cancellation", tags=["cursussen"], summary="Cancel the course", **CHANGE)
 async def cancellation(
     request: Request,
-    slug: str,
+    lib: Library,
     course_id: UUID,
     data: JSONBody[CancellationIn],
     idempotency_key: Key,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[CourseRef]:
     cmd = c.CancelCourse(course_id=course_id, reason=data.reason)
-    return await _run(request, accounts, bus, slug, idempotency_key, cmd)
+    return await _run(request, lib, bus, idempotency_key, cmd)
 
 
 ROUTES = [schedule_course, courses_list, course_detail, enrol, withdraw, attendance, completion, cancellation]

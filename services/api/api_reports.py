@@ -26,7 +26,6 @@ from litestar.params import QueryParameter
 from domain.accounts import Role
 from domain.calendar import local_day
 from domain.ports import Clock
-from infra.accounts import Accounts
 from infra.db import Database
 from infra.reports import bundle, service
 from infra.reports import csv as csv_file
@@ -34,7 +33,8 @@ from infra.reports import pdf as pdf_file
 from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
 from services.api.errors import problem_responses
-from services.api.verantwoording import download_period, file_response, tenant_in
+from services.api.scope import Library, library
+from services.api.verantwoording import download_period, file_response, reader_download
 from services.api.verantwoording_kb import BUNDLE_TYPES, BUNDLES, Bundles
 from services.api.web import require_who
 
@@ -91,33 +91,26 @@ def _is_kb(request: Request) -> bool:
     description="`filename` is `{year}.xlsx`, `{year}.csv` or `{year}.pdf`. For the library's coordinator, "
     "the advisers of its POI and KB analysts; any other caller gets 404.",
     operation_class=_file_download("The report in the format of `filename`.", *REPORT_TYPES.values()),
+    dependencies={"lib": library(Role.COORDINATOR, Role.POI_ADVISER, Role.KB_ANALYST)},
     responses=problem_responses(400, 401, 404, 503),
 )
 async def library_report_file(
-    request: Request,
-    slug: str,
+    lib: Library,
     filename: str,
     quarter: Annotated[
         int | None, QueryParameter(ge=1, le=4, description="1–4; empty: the whole year")
     ] = None,
     *,
-    accounts: Accounts,
     db: Database,
     reader: Database,
     clock: Clock,
 ) -> Response:
-    w = require_who(request)
-    tenant = await tenant_in(accounts, slug, None)
-    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER]
-    own = Role.COORDINATOR in w.tenant_roles(tenant.tenant_id)
-    if not (own or tenant.poi_id in pois or _is_kb(request)):
-        raise NotFoundException()
-    period, fmt = download_period(filename, str(quarter) if quarter else None)
-    if own:
-        report = await service.tenant_report(db, tenant.tenant_id, period, local_day(clock()))
-    else:
-        report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
-    return file_response(await service.render(report, fmt, tenant.slug))
+    quarter_ = str(quarter) if quarter else None
+    if not lib.is_coordinator:  # its POI's adviser or the KB, reading across libraries
+        return await reader_download(reader, clock, lib, filename, quarter_)
+    period, fmt = download_period(filename, quarter_)
+    report = await service.tenant_report(db, lib.tenant_id, period, local_day(clock()))
+    return file_response(await service.render(report, fmt, lib.slug))
 
 
 @get(

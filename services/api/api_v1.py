@@ -9,21 +9,20 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.connection import ASGIConnection
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from application.bus import Bus
 from application.questions import id_for_key
 from domain import questions as q
-from domain.accounts import TENANT_ROLES
 from domain.catalogue import CATALOGUE
-from domain.errors import DomainError, NotFound
-from infra.accounts import Accounts
+from domain.errors import DomainError
 from infra.codec import Codec
 from infra.db import Database
 from infra.questions_query import questions_between
 from services.api.errors import problem, problem_responses
+from services.api.scope import STAFF, Library
 from services.api.web import meta, require_who
 
 # Printable ASCII (a UUID will do): a control character, a NUL above all, has no place in the stored key
@@ -114,38 +113,26 @@ def json_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
         )
 
 
-async def _tenant(request: Request, accounts: Accounts, slug: str):
-    w = require_who(request)
-    try:
-        tenant = await accounts.tenant_by_slug(slug)
-    except NotFound:
-        raise NotFoundException() from None
-    if not (w.tenant_roles(tenant.tenant_id) & TENANT_ROLES) or not tenant.active:
-        raise NotFoundException()
-    return tenant
-
-
 @post(
     "/api/v1/t/{slug:str}/questions",
     tags=["vragen"],
     summary="Register a question",
     guards=[json_only],
+    dependencies={"lib": STAFF},
     responses=problem_responses(400, 401, 404, 409, 413, 415, 422, 503),
 )
 async def register_question(
     request: Request,
-    slug: str,
+    lib: Library,
     data: JSONBody[QuestionIn],
     idempotency_key: IdempotencyKey,
-    accounts: Accounts,
     bus: Bus,
 ) -> Response[QuestionCreated]:
     """The same Idempotency-Key with the same body answers as the first time; with another body: 409."""
-    tenant = await _tenant(request, accounts, slug)
     key = "api:" + idempotency_key
     cmd = q.RegisterQuestion(
-        question_id=id_for_key(tenant.tenant_id, key),
-        visit_id=data.visit_id or id_for_key(tenant.tenant_id, key, "visit"),
+        question_id=id_for_key(lib.tenant_id, key),
+        visit_id=data.visit_id or id_for_key(lib.tenant_id, key, "visit"),
         location_id=data.location_id,
         npd_party=data.npd_party,
         topic=data.topic,
@@ -157,7 +144,7 @@ async def register_question(
         note=data.note,
         asked_at=data.asked_at,
     )
-    outcome = await bus.handle(tenant.tenant_id, cmd, meta(request, "api"), key=key)
+    outcome = await bus.handle(lib.tenant_id, cmd, meta(request, "api"), key=key)
     return Response(
         msgspec.convert(outcome.body, QuestionCreated),
         status_code=outcome.status,
@@ -169,23 +156,21 @@ async def register_question(
     "/api/v1/t/{slug:str}/questions",
     tags=["vragen"],
     summary="Questions asked in a period",
+    dependencies={"lib": STAFF},
     responses=problem_responses(400, 401, 404, 422, 503),
 )
 async def list_questions(
-    request: Request,
-    slug: str,
+    lib: Library,
     from_: Annotated[date, QueryParameter(name="from")],
     to: Annotated[date, QueryParameter(name="to")],
-    accounts: Accounts,
     db: Database,
     codec: Codec,
 ) -> list[QuestionOut]:
-    tenant = await _tenant(request, accounts, slug)
     if to < from_ or to - from_ > timedelta(days=365):
         raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
     if from_ < date(2000, 1, 1) or to > date(2100, 12, 31):
         raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
-    rows = await questions_between(db, codec, tenant.tenant_id, from_, to)
+    rows = await questions_between(db, codec, lib.tenant_id, from_, to)
     return [
         QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
     ]

@@ -9,15 +9,15 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain import ido
-from domain.accounts import Role
 from domain.calendar import local_day
 from domain.ports import Clock
 from infra import boards
 from infra.db import Database
+from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
 
 STATUS_LABELS = {s.value: label for s, label in ido.STATUS_LABELS.items()}
@@ -49,18 +49,15 @@ class Board:
 
 
 def poi_board(request: Request) -> Board:
+    """The board of a POI adviser (the routes are guarded by scope.POI_ADVISERS)."""
     w = require_who(request)
-    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
-    if not pois:
-        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
     keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen")
-    return Board("/poi", boards.Scope(w.user_id, tuple(pois)), pois, keys)
+    return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys)
 
 
 def kb_board(request: Request) -> Board:
+    """The KB's board (the routes are guarded by scope.KB_ANALYSTS)."""
     w = require_who(request)
-    if Role.KB_ANALYST not in w.roles():
-        raise PermissionDeniedException("Deze pagina is voor analisten van de KB.")
     keys = ("provincie", "poi", "status", "soort", "ongelezen")
     return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys)
 
@@ -167,12 +164,12 @@ async def _mark(
     return page(request, _template(board), PARTIALS["plan-inbox"], **ctx)
 
 
-@get("/poi", include_in_schema=False)
+@get("/poi", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_home(request: Request, reader: Database, clock: Clock) -> Template:
     return await _board(request, reader, clock, poi_board(request))
 
 
-@get("/poi/bibliotheken/{slug:str}", include_in_schema=False)
+@get("/poi/bibliotheken/{slug:str}", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_library(request: Request, slug: str, reader: Database, clock: Clock) -> Template:
     board = poi_board(request)
     f = {**_filters(board, {}), "bibliotheek": slug}
@@ -182,41 +179,41 @@ async def poi_library(request: Request, slug: str, reader: Database, clock: Cloc
     return page(request, "poi/library.html.j2", library=library, library_notices=notices, **ctx)
 
 
-@get("/poi/meldingen/{notice_id:uuid}", include_in_schema=False)
+@get("/poi/meldingen/{notice_id:uuid}", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
     return await _notice_page(request, reader, poi_board(request), notice_id)
 
 
-@post("/poi/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
+@post("/poi/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_mark_read(
     request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
 ) -> Response:
     return await _mark(request, db, reader, clock, poi_board(request), notice_id)
 
 
-@post("/poi/meldingen/gelezen", include_in_schema=False)
+@post("/poi/meldingen/gelezen", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
     return await _mark(request, db, reader, clock, poi_board(request), None)
 
 
-@get("/kb", include_in_schema=False)
+@get("/kb", include_in_schema=False, guards=[KB_ANALYSTS])
 async def kb_home(request: Request, reader: Database, clock: Clock) -> Template:
     return await _board(request, reader, clock, kb_board(request))
 
 
-@get("/kb/meldingen/{notice_id:uuid}", include_in_schema=False)
+@get("/kb/meldingen/{notice_id:uuid}", include_in_schema=False, guards=[KB_ANALYSTS])
 async def kb_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
     return await _notice_page(request, reader, kb_board(request), notice_id)
 
 
-@post("/kb/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False)
+@post("/kb/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False, guards=[KB_ANALYSTS])
 async def kb_mark_read(
     request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
 ) -> Response:
     return await _mark(request, db, reader, clock, kb_board(request), notice_id)
 
 
-@post("/kb/meldingen/gelezen", include_in_schema=False)
+@post("/kb/meldingen/gelezen", include_in_schema=False, guards=[KB_ANALYSTS])
 async def kb_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
     return await _mark(request, db, reader, clock, kb_board(request), None)
 

@@ -26,7 +26,7 @@ from infra.courses_query import list_courses
 from infra.db import Database
 from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.deps import Locations
-from services.api.scope import Library, library_scope
+from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
 MESSAGES = {
@@ -87,7 +87,7 @@ def parts(bus: Bus, db: Database, locations: Locations, clock: Clock) -> Parts:
 
 class CoursesController(Controller):
     path = "/t/{slug:str}/cursussen"
-    dependencies = {"lib": Provide(library_scope), "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": STAFF, "parts": Provide(parts, sync_to_thread=False)}
 
     async def _list(
         self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Controller, Request, get
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -24,7 +23,7 @@ from infra.db import Database
 from infra.locations import Location
 from services.api import charts
 from services.api.deps import Locations
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, Library
 from services.api.web import page
 
 
@@ -81,7 +80,7 @@ def _filters(request: Request, today: date, locations: list[Location]) -> Filter
 
 class DashboardController(Controller):
     path = "/t/{slug:str}/dashboard"
-    dependencies = {"lib": Provide(coordinator_scope)}
+    dependencies = {"lib": COORDINATOR}
 
     @get("/", include_in_schema=False)
     async def dashboard(

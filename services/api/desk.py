@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -21,7 +20,7 @@ from domain.errors import DomainError, NotFound
 from domain.ports import Clock
 from infra.desk import DeskQueries
 from infra.partners import Partners
-from services.api.scope import Library, library_scope
+from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
 
@@ -44,7 +43,7 @@ def _when(value: str) -> datetime | None:
 
 class DeskController(Controller):
     path = "/t/{slug:str}"
-    dependencies = {"lib": Provide(library_scope)}
+    dependencies = {"lib": STAFF}
 
     async def _state(
         self, queries: DeskQueries, clock: Clock, lib: Library, params: dict[str, Any], **extra: Any

@@ -14,7 +14,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 
-from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
+from domain.errors import DomainError, Forbidden, IdempotencyConflict, NotFound, WrongExpectedVersion
 
 log = structlog.get_logger()
 TITLES = {
@@ -232,6 +232,8 @@ def _wire_name(request: Request, key: str | None) -> str | None:
 def domain_error(request: Request, exc: DomainError) -> Response:
     if isinstance(exc, NotFound):
         return error_page(request, 404, exc.message)
+    if isinstance(exc, Forbidden):
+        return error_page(request, 403, exc.message)
     status = 409 if isinstance(exc, (WrongExpectedVersion, IdempotencyConflict)) else 422
     if _is_api(request):
         errors = [{"field": exc.field, "message": exc.message}] if exc.field else None

@@ -4,11 +4,9 @@ services/api/boards.py), platform admin."""
 from __future__ import annotations
 
 from litestar import Request, get
-from litestar.exceptions import PermissionDeniedException
 from litestar.response import Template
 from sqlalchemy import text
 
-from domain.accounts import Role
 from domain.ports import Clock
 from infra import admin_audit
 from infra.boards import troubled_deliveries
@@ -16,7 +14,8 @@ from infra.db import Database
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
 from services.api import boards
-from services.api.web import page, require_who
+from services.api.scope import PLATFORM_ADMINS
+from services.api.web import page
 
 _LIBRARIES = text("""
 SELECT t.slug, t.name, t.active, p.name AS poi_name, p.slug AS poi_slug
@@ -29,11 +28,8 @@ async def _libraries(db: Database, where: str = "", **params: object) -> list:
         return (await conn.execute(text(_LIBRARIES.text.format(where=where)), params)).all()
 
 
-@get("/beheer", include_in_schema=False)
+@get("/beheer", include_in_schema=False, guards=[PLATFORM_ADMINS])
 async def admin_home(request: Request, db: Database, reader: Database, clock: Clock) -> Template:
-    w = require_who(request)
-    if Role.PLATFORM_ADMIN not in w.roles():
-        raise PermissionDeniedException("Deze pagina is voor platformbeheerders.")
     lags = await status(reader, projection_names())
     return page(
         request,

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
 from litestar.response import Template
 
 from domain import legacy_import as li
@@ -18,7 +17,7 @@ from infra.legacy_import import LegacyImporter, Summary
 from infra.legacy_sheet import MAX_BYTES, Sheet, load_sheet
 from infra.wakeup import Waker
 from services.api.errors import error_page
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, Library
 from services.api.web import meta, page, require_who
 
 # Room for the multipart envelope, and for a file somewhat over the limit to get the friendly message.
@@ -49,7 +48,7 @@ def _uuid(value: Any) -> UUID | None:
 
 class LegacyImportController(Controller):
     path = "/t/{slug:str}/import"
-    dependencies = {"lib": Provide(coordinator_scope)}
+    dependencies = {"lib": COORDINATOR}
 
     def _upload_page(self, request: Request, lib: Library, error: DomainError | None = None) -> Template:
         return page(

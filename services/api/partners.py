@@ -5,19 +5,18 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.response import Response, Template
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from infra.partners import Partners
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, Library
 from services.api.web import page, see_other
 
 
 class PartnersController(Controller):
     path = "/t/{slug:str}/partners"
-    dependencies = {"lib": Provide(coordinator_scope)}
+    dependencies = {"lib": COORDINATOR}
 
     async def _page(
         self, request: Request, lib: Library, partners: Partners, status: int = 200, **extra

@@ -25,7 +25,7 @@ from infra.db import Database
 from services.api import ido_history
 from services.api.deps import Locations
 from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, Library
 from services.api.web import is_partial, meta, page, see_other
 
 SECTIONS = {
@@ -121,7 +121,7 @@ def parts(bus: Bus, db: Database, locations: Locations, accounts: Accounts, cloc
 
 class PlanningController(Controller):
     path = "/t/{slug:str}/ido"
-    dependencies = {"lib": Provide(coordinator_scope), "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": COORDINATOR, "parts": Provide(parts, sync_to_thread=False)}
 
     async def _list(
         self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any

@@ -8,18 +8,18 @@ from uuid import UUID
 
 from litestar import Controller, Request, get, post
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain.accounts import ROLE_LABELS, Role
-from domain.errors import DomainError
+from domain.errors import DomainError, NotFound
 from domain.ports import Clock
 from infra.invitations import Invitations
 from infra.organisations import Organisations
 from infra.staff import Staff
 from services.api import inviting
 from services.api.inviting import Inviter
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, POI_ADVISERS, Library
 from services.api.web import Who, is_partial, page, require_who, see_other
 
 LIBRARY_ROLES = (Role.DESK, Role.COORDINATOR)
@@ -58,7 +58,7 @@ def people(
 
 class LibraryUsersController(Controller):
     path = "/t/{slug:str}/gebruikers"
-    dependencies = {"lib": Provide(coordinator_scope), "people": Provide(people, sync_to_thread=False)}
+    dependencies = {"lib": COORDINATOR, "people": Provide(people, sync_to_thread=False)}
 
     async def _page(
         self, request: Request, lib: Library, people: People, outcome: inviting.Outcome | None = None
@@ -132,9 +132,9 @@ class LibraryUsersController(Controller):
         code = "heractiveerd" if active else "gedeactiveerd"
         try:
             await people.staff.set_active_in_library(lib.who.user_id, lib.tenant_id, user_id, active)
+        except NotFound:
+            raise
         except DomainError as err:
-            if err.code == "not-found":
-                raise NotFoundException() from None
             return await self._page(request, lib, people, inviting.Outcome(error=err))
         return await self._after(request, lib, people, inviting.Outcome(code=code, message=NOTICES[code]))
 
@@ -142,9 +142,9 @@ class LibraryUsersController(Controller):
     async def unlock(self, request: Request, lib: Library, people: People, user_id: UUID) -> Response:
         try:
             await people.staff.unlock_in_library(lib.who.user_id, lib.tenant_id, user_id)
+        except NotFound:
+            raise
         except DomainError as err:
-            if err.code == "not-found":
-                raise NotFoundException() from None
             return await self._page(request, lib, people, inviting.Outcome(error=err))
         outcome = inviting.Outcome(code="gedeblokkeerd", message=NOTICES["gedeblokkeerd"])
         return await self._after(request, lib, people, outcome)
@@ -152,39 +152,25 @@ class LibraryUsersController(Controller):
 
 async def _own_invitation(people: People, invitation_id: UUID, mine, tenant_id: UUID | None = None):
     """Someone else's invitation does not exist, as far as this page is concerned. `tenant_id`: the library's
-    (its invitations are under its tenant policy); None for POI invitations."""
-    try:
-        inv = await people.invitations.get(invitation_id, tenant_id)
-    except DomainError:
-        raise NotFoundException() from None
+    (its invitations are under its tenant policy); None for POI invitations. Raises: NotFound."""
+    inv = await people.invitations.get(invitation_id, tenant_id)
     if not mine(inv):
         raise NotFoundException()
     return inv
 
 
-def poi_scope(request: Request) -> tuple[Who, list[UUID]]:
-    w = require_who(request)
-    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
-    if not pois:
-        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
-    return w, pois
-
-
 class PoiColleaguesController(Controller):
     path = "/poi/collegas"
+    guards = [POI_ADVISERS]
     dependencies = {
-        "team": Provide(poi_scope, sync_to_thread=False),
+        "adviser": Provide(require_who, sync_to_thread=False),
         "people": Provide(people, sync_to_thread=False),
     }
 
     async def _page(
-        self,
-        request: Request,
-        team,
-        people: People,
-        outcome: inviting.Outcome | None = None,
+        self, request: Request, adviser: Who, people: People, outcome: inviting.Outcome | None = None
     ) -> Template:
-        _, pois = team
+        pois = adviser.pois
         outcome = outcome or inviting.Outcome(message=NOTICES.get(request.query_params.get("melding", "")))
         ctx = {
             "base": "/poi/collegas",
@@ -205,33 +191,35 @@ class PoiColleaguesController(Controller):
             **ctx,
         )
 
-    async def _after(self, request: Request, team, people: People, outcome: inviting.Outcome) -> Response:
-        return await _after(request, "/poi/collegas", outcome, lambda o: self._page(request, team, people, o))
+    async def _after(
+        self, request: Request, adviser: Who, people: People, outcome: inviting.Outcome
+    ) -> Response:
+        return await _after(
+            request, "/poi/collegas", outcome, lambda o: self._page(request, adviser, people, o)
+        )
 
     @get("/", include_in_schema=False)
-    async def list_colleagues(
-        self, request: Request, team: tuple[Who, list[UUID]], people: People
-    ) -> Template:
-        return await self._page(request, team, people)
+    async def list_colleagues(self, request: Request, adviser: Who, people: People) -> Template:
+        return await self._page(request, adviser, people)
 
     @post("/", include_in_schema=False)
-    async def invite(self, request: Request, team: tuple[Who, list[UUID]], people: People) -> Response:
-        w, pois = team
+    async def invite(self, request: Request, adviser: Who, people: People) -> Response:
+        w, pois = adviser, adviser.pois
         data = await inviting.form_values(request)
         poi_id = next((p for p in pois if str(p) == data.get("poi_id")), pois[0] if len(pois) == 1 else None)
         if poi_id is None:
             raise NotFoundException()
         outcome = await people.inviter.invite(w, data.get("email", ""), Role.POI_ADVISER, poi_id=poi_id)
-        return await self._after(request, team, people, outcome)
+        return await self._after(request, adviser, people, outcome)
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
     async def resend(
         self,
         request: Request,
-        team: tuple[Who, list[UUID]],
+        adviser: Who,
         people: People,
         invitation_id: UUID,
     ) -> Response:
-        w, pois = team
+        w, pois = adviser, adviser.pois
         inv = await _own_invitation(people, invitation_id, lambda i: i.poi_id in pois)
-        return await self._after(request, team, people, await people.inviter.renew(w, inv))
+        return await self._after(request, adviser, people, await people.inviter.renew(w, inv))

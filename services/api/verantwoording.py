@@ -5,19 +5,18 @@ live in services/api/verantwoording_kb.py."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 from litestar import Request, get
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 from sqlalchemy import text
 
 from domain.accounts import Role
 from domain.calendar import local_day
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError
 from domain.ports import Clock
 from domain.report import Period, Report, summary
 from infra.accounts import Accounts
@@ -25,7 +24,7 @@ from infra.db import Database
 from infra.reports import service
 from infra.reports.cells import display
 from infra.reports.data import libraries
-from services.api.scope import Library, coordinator_scope
+from services.api.scope import COORDINATOR, POI_ADVISERS, Library, library
 from services.api.web import page, require_who
 
 FORMATS = ("xlsx", "csv", "pdf")
@@ -83,11 +82,8 @@ def form_values(request: Request) -> dict[str, str]:
 # Coordinator
 
 
-@get("/t/{slug:str}/verantwoording", include_in_schema=False)
-async def library_page(
-    request: Request, slug: str, accounts: Accounts, db: Database, clock: Clock
-) -> Template:
-    lib = await coordinator_scope(request, slug, accounts)
+@get("/t/{slug:str}/verantwoording", include_in_schema=False, dependencies={"lib": COORDINATOR})
+async def library_page(request: Request, lib: Library, db: Database, clock: Clock) -> Template:
     today = local_day(clock())
     values = form_values(request)
     period = period_of(values["jaar"], values["kwartaal"], today.year)
@@ -104,11 +100,12 @@ async def library_page(
     )
 
 
-@get("/t/{slug:str}/verantwoording/{filename:str}", include_in_schema=False)
+@get(
+    "/t/{slug:str}/verantwoording/{filename:str}", include_in_schema=False, dependencies={"lib": COORDINATOR}
+)
 async def library_download(
-    request: Request, slug: str, filename: str, accounts: Accounts, db: Database, clock: Clock
+    request: Request, lib: Library, filename: str, db: Database, clock: Clock
 ) -> Response:
-    lib: Library = await coordinator_scope(request, slug, accounts)
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
     report = await service.tenant_report(db, lib.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, lib.slug))
@@ -118,43 +115,26 @@ def recent_years(now: date) -> list[int]:
     return list(range(now.year, now.year - 5, -1))
 
 
+async def reader_download(reader: Database, clock: Clock, lib: Library, filename: str, quarter: str | None):
+    """A library's file for someone outside it (its POI's advisers, the KB), read across libraries."""
+    period, fmt = download_period(filename, quarter)
+    report = await service.reader_report(reader, lib.tenant_id, period, local_day(clock()))
+    return file_response(await service.render(report, fmt, lib.slug))
+
+
 # POI adviser
 
 
-@dataclass(frozen=True)
-class Adviser:
-    pois: list[UUID]
-
-
-def adviser(request: Request) -> Adviser:
-    w = require_who(request)
-    pois = [m.poi_id for m in w.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
-    if not pois:
-        raise PermissionDeniedException("Deze pagina is voor POI-adviseurs.")
-    return Adviser(pois)
-
-
-async def tenant_in(accounts: Accounts, slug: str, pois: list[UUID] | None):
-    """The active library `slug`, if it belongs to one of `pois` (None: any). Raises: NotFoundException."""
-    try:
-        tenant = await accounts.tenant_by_slug(slug)
-    except NotFound:
-        raise NotFoundException() from None
-    if not tenant.active or (pois is not None and tenant.poi_id not in pois):
-        raise NotFoundException()
-    return tenant
-
-
-@get("/poi/verantwoording", include_in_schema=False)
+@get("/poi/verantwoording", include_in_schema=False, guards=[POI_ADVISERS])
 async def poi_page(request: Request, reader: Database, clock: Clock) -> Template:
-    a = adviser(request)
+    pois = require_who(request).pois
     today = local_day(clock())
     values = form_values(request)
     period = period_of(values["jaar"], values["kwartaal"], today.year)
     async with reader.platform() as conn:
-        libs = await libraries(conn, a.pois)
+        libs = await libraries(conn, pois)
     aggregates = []
-    for poi_id in a.pois:
+    for poi_id in pois:
         poi = await _poi(reader, poi_id)
         report = await service.poi_report(reader, poi_id, poi.name, period, today)
         base = f"/poi/verantwoording/totaal/{poi.slug}"
@@ -179,27 +159,26 @@ async def _poi(reader: Database, poi_id: UUID):
     return row
 
 
-@get("/poi/verantwoording/{slug:str}/{filename:str}", include_in_schema=False)
+@get(
+    "/poi/verantwoording/{slug:str}/{filename:str}",
+    include_in_schema=False,
+    guards=[POI_ADVISERS],
+    dependencies={"lib": library(Role.POI_ADVISER)},
+)
 async def poi_download(
-    request: Request, slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
+    request: Request, lib: Library, filename: str, reader: Database, clock: Clock
 ) -> Response:
-    a = adviser(request)
-    tenant = await tenant_in(accounts, slug, a.pois)
-    period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
-    return file_response(await service.render(report, fmt, tenant.slug))
+    return await reader_download(reader, clock, lib, filename, request.query_params.get("kwartaal"))
 
 
-@get("/poi/verantwoording/totaal/{poi_slug:str}/{filename:str}", include_in_schema=False)
+@get(
+    "/poi/verantwoording/totaal/{poi_slug:str}/{filename:str}", include_in_schema=False, guards=[POI_ADVISERS]
+)
 async def poi_aggregate_download(
     request: Request, poi_slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
 ) -> Response:
-    a = adviser(request)
-    try:
-        poi = await accounts.poi_by_slug(poi_slug)
-    except NotFound:
-        raise NotFoundException() from None
-    if poi.poi_id not in a.pois:
+    poi = await accounts.poi_by_slug(poi_slug)
+    if poi.poi_id not in require_who(request).pois:
         raise NotFoundException()
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
     report = await service.poi_report(reader, poi.poi_id, poi.name, period, local_day(clock()))

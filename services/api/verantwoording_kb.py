@@ -10,39 +10,31 @@ from uuid import UUID
 import structlog
 from litestar import Request, get, post
 from litestar.di import Provide
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain.accounts import Role
 from domain.calendar import local_day
 from domain.completeness import warnings
 from domain.ports import Clock, TaskQueue
-from infra.accounts import Accounts
 from infra.db import Database
 from infra.reports import bundle, service, xlsx
 from infra.reports.bundle import Bundle
 from infra.reports.cells import display
 from infra.reports.data import completeness_rows, fingerprint, libraries
+from services.api.scope import KB_ANALYSTS, Library, library
 from services.api.verantwoording import (
-    download_period,
     file_response,
     form_values,
     links,
     period_of,
+    reader_download,
     recent_years,
-    tenant_in,
 )
 from services.api.web import is_partial, page, require_who, see_other
 
 log = structlog.get_logger()
 BUNDLE_TYPES = {"xlsx": xlsx.MEDIA_TYPE, "zip": "application/zip"}
-
-
-def kb(request: Request) -> UUID:
-    w = require_who(request)
-    if Role.KB_ANALYST not in w.roles():
-        raise PermissionDeniedException("Deze pagina is voor analisten van de KB.")
-    return w.user_id
 
 
 @dataclass(frozen=True)
@@ -107,9 +99,8 @@ def _bundle_partial(request: Request, b: Bundle | None, year: int) -> Template:
     return page(request, "verantwoording/partials/_bundle.html.j2", **ctx)
 
 
-@get("/kb/verantwoording", include_in_schema=False)
+@get("/kb/verantwoording", include_in_schema=False, guards=[KB_ANALYSTS])
 async def kb_page(request: Request, db: Database, reader: Database, clock: Clock) -> Template:
-    kb(request)
     today = local_day(clock())
     values = form_values(request)
     period = period_of(values["jaar"], values["kwartaal"], today.year)
@@ -132,20 +123,21 @@ async def kb_page(request: Request, db: Database, reader: Database, clock: Clock
     )
 
 
-@get("/kb/verantwoording/{slug:str}/{filename:str}", include_in_schema=False)
+@get(
+    "/kb/verantwoording/{slug:str}/{filename:str}",
+    include_in_schema=False,
+    guards=[KB_ANALYSTS],
+    dependencies={"lib": library(Role.KB_ANALYST)},
+)
 async def kb_download(
-    request: Request, slug: str, filename: str, accounts: Accounts, reader: Database, clock: Clock
+    request: Request, lib: Library, filename: str, reader: Database, clock: Clock
 ) -> Response:
-    kb(request)
-    tenant = await tenant_in(accounts, slug, None)
-    period, fmt = download_period(filename, request.query_params.get("kwartaal"))
-    report = await service.reader_report(reader, tenant.tenant_id, period, local_day(clock()))
-    return file_response(await service.render(report, fmt, tenant.slug))
+    return await reader_download(reader, clock, lib, filename, request.query_params.get("kwartaal"))
 
 
-@post("/kb/verantwoording/bundel", include_in_schema=False, dependencies=BUNDLES)
+@post("/kb/verantwoording/bundel", include_in_schema=False, guards=[KB_ANALYSTS], dependencies=BUNDLES)
 async def make_bundle(request: Request, bundles: Bundles, clock: Clock) -> Response:
-    user_id = kb(request)
+    user_id = require_who(request).user_id
     form = await request.form()
     period = period_of(form.get("jaar"), None, local_day(clock()).year)
     b = await bundles.request(period.year, user_id)
@@ -154,9 +146,8 @@ async def make_bundle(request: Request, bundles: Bundles, clock: Clock) -> Respo
     return _bundle_partial(request, b, period.year)
 
 
-@get("/kb/verantwoording/bundels/{bundle_id:uuid}", include_in_schema=False)
+@get("/kb/verantwoording/bundels/{bundle_id:uuid}", include_in_schema=False, guards=[KB_ANALYSTS])
 async def bundle_status(request: Request, bundle_id: UUID, db: Database) -> Response:
-    kb(request)
     b = await bundle.get(db, bundle_id)
     if b is None:
         raise NotFoundException()
@@ -168,17 +159,16 @@ async def bundle_status(request: Request, bundle_id: UUID, db: Database) -> Resp
 @get(
     "/kb/verantwoording/bundels/{bundle_id:uuid}/{filename:str}",
     include_in_schema=False,
+    guards=[KB_ANALYSTS],
     dependencies=BUNDLES,
 )
-async def bundle_download(request: Request, bundle_id: UUID, filename: str, bundles: Bundles) -> Response:
-    kb(request)
+async def bundle_download(bundle_id: UUID, filename: str, bundles: Bundles) -> Response:
     return await bundles.file(bundle_id, filename)
 
 
-@get("/kb/rapportage", include_in_schema=False)
+@get("/kb/rapportage", include_in_schema=False, guards=[KB_ANALYSTS])
 async def status_page(request: Request, reader: Database, clock: Clock) -> Template:
     """Per library: is the year complete (no warnings), its last registration day, and the warnings."""
-    kb(request)
     today = local_day(clock())
     f = {k: (request.query_params.get(k) or "").strip()[:100] for k in ("jaar", "provincie", "poi")}
     period = period_of(f["jaar"], None, today.year)

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
@@ -29,12 +30,17 @@ class Who:
     def tenant_roles(self, tenant_id: UUID) -> set[Role]:
         return {m.role for m in self.user.memberships if m.tenant_id == tenant_id}
 
+    @property
+    def pois(self) -> list[UUID]:
+        """The POIs the user advises."""
+        return [m.poi_id for m in self.user.memberships if m.role == Role.POI_ADVISER and m.poi_id]
 
-def who(request: Request) -> Who | None:
+
+def who(request: ASGIConnection) -> Who | None:
     return request.scope.get("ido_who")  # type: ignore[return-value]
 
 
-def require_who(request: Request) -> Who:
+def require_who(request: ASGIConnection) -> Who:
     w = who(request)
     if w is None:
         raise NotAuthorizedException("Log eerst in.")
