@@ -220,6 +220,26 @@ async def test_an_unknown_library_is_the_same_404(client, lib, token):
     assert_problem(r, 404)
 
 
+async def test_a_library_that_is_not_yours_is_404_before_the_values_of_the_request_are_checked(
+    client, lib, lib_b, token
+):
+    """The library is a dependency of the route, decided before the body and the parameters are validated: a
+    malformed body or value for a library the token does not reach is its 404. (A missing header or parameter
+    is found while the request is read, before any dependency: 400 wherever it is sent.)"""
+    for r in (
+        await post_question(client, lib_b, token, {"npd_party": 5}),
+        await client.get(
+            questions_url(lib_b), params={"from": "gisteren", "to": "morgen"}, headers=bearer(token)
+        ),
+    ):
+        assert_problem(r, 404)
+    r = await client.get(
+        questions_url(lib), params={"from": "gisteren", "to": "morgen"}, headers=bearer(token)
+    )
+    assert_problem(r, 400)  # in the token's own library the values are checked
+    assert_problem(await post_question(client, lib_b, token, question(lib_b), key=None), 400)
+
+
 async def test_a_location_of_another_library_is_refused(client, container, lib, lib_b, token):
     r = await post_question(client, lib, token, question(lib, location_id=str(lib_b.location_id)))
     problem = assert_problem(r, 422)
