@@ -15,6 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 
 from domain.errors import DomainError, Forbidden, IdempotencyConflict, NotFound, WrongExpectedVersion
+from services.api.web import log_tenant
 
 log = structlog.get_logger()
 TITLES = {
@@ -257,7 +258,7 @@ def server_error(request: Request, exc: Exception) -> Response:
         # transaction) failed, so nothing was stored; the input is wrong, not the server
         log.info("unstorable character refused", sqlstate=_sqlstate(exc))
         return error_page(request, 400, "Het verzoek bevat een teken dat niet kan worden opgeslagen.")
-    log.exception("unhandled error", path=request.url.path)
+    log.exception("unhandled error", path=request.url.path, **log_tenant(request.scope))
     return error_page(request, 500)
 
 

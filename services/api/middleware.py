@@ -12,7 +12,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
 from services.api.deps import web
-from services.api.web import Who
+from services.api.web import Who, log_tenant
 
 log = structlog.get_logger()
 
@@ -67,7 +67,7 @@ UNLOGGED = ("/static/", "/healthz", "/readyz", "/metrics")
 
 async def log_request(message: Message, scope: Scope) -> None:
     """A before-send hook: one line per answer with the route template (ids and slugs are not in it; the tenant
-    id is bound by the library scope), never the query string, the body or who the visitor was."""
+    id is the library scope's), never the query string, the body or who the visitor was."""
     if message["type"] != "http.response.start" or scope["path"].startswith(UNLOGGED):
         return
     started = scope.get("ido_started")
@@ -78,6 +78,7 @@ async def log_request(message: Message, scope: Scope) -> None:
         status=message["status"],
         ms=round((time.perf_counter() - started) * 1000, 1) if started else None,
         user_id=str(who.user_id) if (who := scope.get("ido_who")) else None,
+        **log_tenant(scope),
     )
 
 

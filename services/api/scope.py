@@ -17,7 +17,7 @@ from litestar.types import Guard
 from domain.accounts import TENANT_ROLES, Role
 from domain.errors import Forbidden, NotFound
 from infra.accounts import Accounts, Tenant
-from services.api.web import Who, require_who
+from services.api.web import Who, log_tenant, require_who
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ def library(*roles: Role, forbidden: str | None = None) -> Provide:
             tenant = await accounts.tenant_by_slug(slug)
         except NotFound:  # its message names the slug: the 404 of a library that is not yours says nothing
             raise NotFoundException() from None
-        structlog.contextvars.bind_contextvars(tenant_id=str(tenant.tenant_id))
+        request.scope["ido_tenant_id"] = str(tenant.tenant_id)  # type: ignore[typeddict-unknown-key]
+        structlog.contextvars.bind_contextvars(**log_tenant(request.scope))
         held = reach(w, tenant)
         if tenant.active and held & taken:
             return Library(tenant, w, held & taken)

@@ -47,6 +47,13 @@ def require_who(request: ASGIConnection) -> Who:
     return w
 
 
+def log_tenant(scope: Any) -> dict[str, str]:
+    """The library the request is about (set by the library scope), for its log lines: read from the request's
+    scope, as a dependency that runs beside others does so in a task whose log context the handler never sees."""
+    tenant_id = scope.get("ido_tenant_id")
+    return {"tenant_id": tenant_id} if tenant_id else {}
+
+
 def is_partial(request: Request) -> bool:
     """An HTMX request that swaps a part (not boosted, not a history restore) gets the partial alone."""
     h = request.headers

@@ -112,6 +112,8 @@ async def test_the_server_logs_one_json_line_per_request_with_request_and_tenant
             assert posted.status_code == 303, posted.text
             missing = await client.get("/t/bestaat-niet/balie")
             assert missing.status_code == 404
+            courses = await client.get(f"/t/{lib.slug}/cursussen/")  # the library beside other dependencies
+            assert courses.status_code == 200
     finally:
         server.stop()
     lines = [ln for ln in server.log.read_text().splitlines() if ln.strip()]
@@ -121,6 +123,7 @@ async def test_the_server_logs_one_json_line_per_request_with_request_and_tenant
     assert line["route"] == "/t/{slug}/balie/vragen" and line["status"] == 303 and line["method"] == "POST"
     assert line["tenant_id"] == str(lib.tenant_id) and line["ms"] >= 0 and line["user_id"]
     assert requests[missing.headers["x-request-id"]]["status"] == 404
+    assert requests[courses.headers["x-request-id"]]["tenant_id"] == str(lib.tenant_id)
     text_ = server.log.read_text()
     for secret in (NOTE, PASSWORD, "cbr.rijbewijs_75", lib.desk):
         assert secret not in text_, secret
