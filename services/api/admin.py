@@ -48,12 +48,23 @@ def _notice(request: Request) -> str | None:
 
 @dataclass(frozen=True)
 class Pages:
-    """What the admin's pages show besides the form at hand: organisations, their people and invitations."""
+    """What the admin's pages show and change: organisations, their people and invitations."""
 
     orgs: Organisations
     staff: Staff
     invitations: Invitations
+    inviter: Inviter
     clock: Clock
+
+    def _people(self, people: list, pending: list) -> dict[str, Any]:
+        """Who has access and who is invited, with the invitation form's state."""
+        return {
+            "people": people,
+            "pending": pending,
+            "now": self.clock(),
+            "invite_error": None,
+            "message": None,
+        }
 
     async def pois(self, request: Request, status: int = 200, **extra: Any) -> Template:
         ctx = {"pois": await self.orgs.pois(), "provinces": PROVINCES, "error": None, "values": {}, **extra}
@@ -66,13 +77,11 @@ class Pages:
             "values": {**poi.__dict__, "provinces": list(poi.provinces)},
             "provinces": PROVINCES,
             "libraries": await self.orgs.libraries(poi_id),
-            "people": await self.staff.of_poi([poi_id]),
-            "pending": await self.invitations.pending(poi_ids=[poi_id]),
-            "now": self.clock(),
+            **self._people(
+                await self.staff.of_poi([poi_id]), await self.invitations.pending(poi_ids=[poi_id])
+            ),
             "secret": None,
             "error": None,
-            "invite_error": None,
-            "message": None,
             **extra,
         }
         return page(request, "admin/poi.html.j2", status=status, **ctx)
@@ -99,30 +108,24 @@ class Pages:
             },
             "pois": await self.orgs.pois(),
             "provinces": PROVINCES,
-            "people": await self.staff.of_library(tenant_id),
-            "pending": await self.invitations.pending(tenant_id=tenant_id),
-            "now": self.clock(),
+            **self._people(
+                await self.staff.of_library(tenant_id), await self.invitations.pending(tenant_id=tenant_id)
+            ),
             "error": None,
-            "invite_error": None,
-            "message": None,
             **extra,
         }
         return page(request, "admin/library.html.j2", status=status, **ctx)
 
     async def analysts(self, request: Request, status: int = 200, **extra: Any) -> Template:
-        ctx = {
-            "people": await self.staff.kb_analysts(),
-            "pending": await self.invitations.pending(role=Role.KB_ANALYST),
-            "now": self.clock(),
-            "invite_error": None,
-            "message": None,
-            **extra,
-        }
+        pending = await self.invitations.pending(role=Role.KB_ANALYST)
+        ctx = {**self._people(await self.staff.kb_analysts(), pending), **extra}
         return page(request, "admin/analysts.html.j2", status=status, **ctx)
 
 
-def pages(organisations: Organisations, staff: Staff, invitations: Invitations, clock: Clock) -> Pages:
-    return Pages(organisations, staff, invitations, clock)
+def pages(
+    organisations: Organisations, staff: Staff, invitations: Invitations, inviter: Inviter, clock: Clock
+) -> Pages:
+    return Pages(organisations, staff, invitations, inviter, clock)
 
 
 class AdminController(Controller):
@@ -140,12 +143,10 @@ class AdminController(Controller):
         return await pages.pois(request)
 
     @post("/pois", include_in_schema=False)
-    async def create_poi(
-        self, request: Request, admin: Who, pages: Pages, organisations: Organisations
-    ) -> Response:
+    async def create_poi(self, request: Request, admin: Who, pages: Pages) -> Response:
         values = await inviting.form_values(request)
         try:
-            poi_id, secret = await organisations.create_poi(
+            poi_id, secret = await pages.orgs.create_poi(
                 admin.user_id, values.get("slug", "").strip(), values
             )
         except DomainError as err:
@@ -159,12 +160,10 @@ class AdminController(Controller):
         return await pages.poi(request, poi_id, message=_notice(request))
 
     @post("/pois/{poi_id:uuid}", include_in_schema=False)
-    async def update_poi(
-        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, poi_id: UUID
-    ) -> Response:
+    async def update_poi(self, request: Request, admin: Who, pages: Pages, poi_id: UUID) -> Response:
         values = await inviting.form_values(request)
         try:
-            secret = await organisations.update_poi(admin.user_id, poi_id, values)
+            secret = await pages.orgs.update_poi(admin.user_id, poi_id, values)
         except DomainError as err:
             return await pages.poi(request, poi_id, 422, error=err, values=values)
         if secret:
@@ -172,26 +171,16 @@ class AdminController(Controller):
         return see_other(f"/beheer/pois/{poi_id}?melding=opgeslagen")
 
     @post("/pois/{poi_id:uuid}/geheim", include_in_schema=False)
-    async def renew_secret(
-        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, poi_id: UUID
-    ) -> Template:
+    async def renew_secret(self, request: Request, admin: Who, pages: Pages, poi_id: UUID) -> Template:
         """The answer shows the secret once (not a redirect: it never lands in a URL)."""
-        secret = await organisations.renew_secret(admin.user_id, poi_id)
+        secret = await pages.orgs.renew_secret(admin.user_id, poi_id)
         return await pages.poi(request, poi_id, secret=secret)
 
     @post("/pois/{poi_id:uuid}/uitnodigen", include_in_schema=False)
-    async def invite_adviser(
-        self,
-        request: Request,
-        admin: Who,
-        pages: Pages,
-        organisations: Organisations,
-        inviter: Inviter,
-        poi_id: UUID,
-    ) -> Response:
-        await organisations.poi(poi_id)
+    async def invite_adviser(self, request: Request, admin: Who, pages: Pages, poi_id: UUID) -> Response:
+        await pages.orgs.poi(poi_id)
         email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviter.invite(admin, email, Role.POI_ADVISER, poi_id=poi_id)
+        outcome = await pages.inviter.invite(admin, email, Role.POI_ADVISER, poi_id=poi_id)
         if outcome.error:
             return await pages.poi(
                 request, poi_id, 422, invite_error=outcome.error, invite_values=outcome.values
@@ -205,14 +194,10 @@ class AdminController(Controller):
         return await pages.libraries(request)
 
     @post("/bibliotheken", include_in_schema=False)
-    async def create_library(
-        self, request: Request, admin: Who, pages: Pages, organisations: Organisations
-    ) -> Response:
+    async def create_library(self, request: Request, admin: Who, pages: Pages) -> Response:
         values = await inviting.form_values(request)
         try:
-            tenant_id = await organisations.create_library(
-                admin.user_id, values.get("slug", "").strip(), values
-            )
+            tenant_id = await pages.orgs.create_library(admin.user_id, values.get("slug", "").strip(), values)
         except DomainError as err:
             return await pages.libraries(request, 422, error=err, values=values)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt")
@@ -222,24 +207,22 @@ class AdminController(Controller):
         return await pages.library(request, tenant_id, message=_notice(request))
 
     @post("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
-    async def update_library(
-        self, request: Request, admin: Who, pages: Pages, organisations: Organisations, tenant_id: UUID
-    ) -> Response:
+    async def update_library(self, request: Request, admin: Who, pages: Pages, tenant_id: UUID) -> Response:
         values = await inviting.form_values(request)
         try:
-            await organisations.update_library(admin.user_id, tenant_id, values)
+            await pages.orgs.update_library(admin.user_id, tenant_id, values)
         except DomainError as err:
             return await pages.library(request, tenant_id, 422, error=err, values=values)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=opgeslagen")
 
     @post("/bibliotheken/{tenant_id:uuid}/deactiveren", include_in_schema=False)
-    async def deactivate_library(self, admin: Who, organisations: Organisations, tenant_id: UUID) -> Response:
-        await organisations.set_library_active(admin.user_id, tenant_id, False)
+    async def deactivate_library(self, admin: Who, pages: Pages, tenant_id: UUID) -> Response:
+        await pages.orgs.set_library_active(admin.user_id, tenant_id, False)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=gedeactiveerd")
 
     @post("/bibliotheken/{tenant_id:uuid}/heractiveren", include_in_schema=False)
-    async def reactivate_library(self, admin: Who, organisations: Organisations, tenant_id: UUID) -> Response:
-        await organisations.set_library_active(admin.user_id, tenant_id, True)
+    async def reactivate_library(self, admin: Who, pages: Pages, tenant_id: UUID) -> Response:
+        await pages.orgs.set_library_active(admin.user_id, tenant_id, True)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=heractiveerd")
 
     @post("/bibliotheken/{tenant_id:uuid}/uitnodigen", include_in_schema=False)
@@ -248,13 +231,11 @@ class AdminController(Controller):
         request: Request,
         admin: Who,
         pages: Pages,
-        organisations: Organisations,
-        inviter: Inviter,
         tenant_id: UUID,
     ) -> Response:
-        await organisations.library(tenant_id)
+        await pages.orgs.library(tenant_id)
         email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviter.invite(admin, email, Role.COORDINATOR, tenant_id=tenant_id)
+        outcome = await pages.inviter.invite(admin, email, Role.COORDINATOR, tenant_id=tenant_id)
         if outcome.error:
             return await pages.library(
                 request, tenant_id, 422, invite_error=outcome.error, invite_values=outcome.values
@@ -268,9 +249,9 @@ class AdminController(Controller):
         return await pages.analysts(request, message=_notice(request))
 
     @post("/kb-analisten", include_in_schema=False)
-    async def invite_analyst(self, request: Request, admin: Who, pages: Pages, inviter: Inviter) -> Response:
+    async def invite_analyst(self, request: Request, admin: Who, pages: Pages) -> Response:
         email = (await inviting.form_values(request)).get("email", "")
-        outcome = await inviter.invite(admin, email, Role.KB_ANALYST)
+        outcome = await pages.inviter.invite(admin, email, Role.KB_ANALYST)
         if outcome.error:
             return await pages.analysts(
                 request, 422, invite_error=outcome.error, invite_values=outcome.values
@@ -281,16 +262,14 @@ class AdminController(Controller):
         "/bibliotheken/{tenant_id:uuid}/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False
     )
     async def resend_library(
-        self, admin: Who, invitations: Invitations, inviter: Inviter, tenant_id: UUID, invitation_id: UUID
+        self, admin: Who, pages: Pages, tenant_id: UUID, invitation_id: UUID
     ) -> Response:
-        return await _resend(admin, invitations, inviter, invitation_id, tenant_id)
+        return await _resend(admin, pages, invitation_id, tenant_id)
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
-    async def resend(
-        self, admin: Who, invitations: Invitations, inviter: Inviter, invitation_id: UUID
-    ) -> Response:
+    async def resend(self, admin: Who, pages: Pages, invitation_id: UUID) -> Response:
         """POI advisers and KB analysts: a library's invitation is under its tenant policy (resend_library)."""
-        return await _resend(admin, invitations, inviter, invitation_id, None)
+        return await _resend(admin, pages, invitation_id, None)
 
     @post("/gebruikers/{user_id:uuid}/{action:str}", include_in_schema=False)
     async def change_user(
@@ -314,11 +293,9 @@ class AdminController(Controller):
         return page(request, "admin/changes.html.j2", changes=changes)
 
 
-async def _resend(
-    admin: Who, invitations: Invitations, inviter: Inviter, invitation_id: UUID, tenant_id: UUID | None
-) -> Response:
-    inv = await invitations.get(invitation_id, tenant_id)
-    outcome = await inviter.renew(admin, inv)
+async def _resend(admin: Who, pages: Pages, invitation_id: UUID, tenant_id: UUID | None) -> Response:
+    inv = await pages.invitations.get(invitation_id, tenant_id)
+    outcome = await pages.inviter.renew(admin, inv)
     back = (
         f"/beheer/bibliotheken/{inv.tenant_id}"
         if inv.tenant_id

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -36,30 +37,46 @@ PARTIALS = {
 
 @dataclass(frozen=True)
 class Board:
-    """Whose board: `pois` for a POI adviser, None for the KB (nationwide, notices with to_kb)."""
+    """Whose board: `pois` for a POI adviser, None for the KB (nationwide, notices with to_kb); and what it
+    reads with (across libraries), writes read marks with (the app role, in the notice's library) and its clock."""
 
     base: str
     scope: boards.Scope
     pois: list[UUID] | None
     keys: tuple[str, ...]
+    reader: Database
+    db: Database
+    clock: Clock
 
     @property
     def is_kb(self) -> bool:
         return self.pois is None
 
 
-def poi_board(request: Request) -> Board:
+def poi_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The board of a POI adviser (the routes are guarded by scope.POI_ADVISERS)."""
     w = require_who(request)
     keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen")
-    return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys)
+    return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys, reader, db, clock)
 
 
-def kb_board(request: Request) -> Board:
+def kb_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The KB's board (the routes are guarded by scope.KB_ANALYSTS)."""
     w = require_who(request)
     keys = ("provincie", "poi", "status", "soort", "ongelezen")
-    return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys)
+    return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys, reader, db, clock)
+
+
+POI = {
+    "include_in_schema": False,
+    "guards": [POI_ADVISERS],
+    "dependencies": {"board": Provide(poi_board, sync_to_thread=False)},
+}
+KB = {
+    "include_in_schema": False,
+    "guards": [KB_ANALYSTS],
+    "dependencies": {"board": Provide(kb_board, sync_to_thread=False)},
+}
 
 
 def _filters(board: Board, params: Any) -> dict[str, str]:
@@ -81,10 +98,9 @@ def _location_filters(board: Board, f: dict[str, str], libraries: list) -> dict[
     return out
 
 
-async def _context(
-    request: Request, reader: Database, clock: Clock, board: Board, f: dict[str, str], **extra: Any
-) -> dict[str, Any]:
-    today = local_day(clock())
+async def _context(request: Request, board: Board, f: dict[str, str], **extra: Any) -> dict[str, Any]:
+    reader = board.reader
+    today = local_day(board.clock())
     libraries = await boards.libraries(reader, board.pois)
     where = _location_filters(board, f, libraries)
     ctx = {
@@ -118,38 +134,36 @@ def _template(board: Board) -> str:
     return "kb/page.html.j2" if board.is_kb else "poi/page.html.j2"
 
 
-async def _board(request: Request, reader: Database, clock: Clock, board: Board) -> Template:
+async def _board(request: Request, board: Board) -> Template:
     f = _filters(board, request.query_params)
-    ctx = await _context(request, reader, clock, board, f)
+    ctx = await _context(request, board, f)
     return page(request, _template(board), PARTIALS.get(request.headers.get("hx-target", "")), **ctx)
 
 
-async def _notice_or_404(reader: Database, board: Board, notice_id: UUID) -> boards.Notice:
-    found = await boards.notice(reader, board.scope, notice_id)
+async def _notice_or_404(board: Board, notice_id: UUID) -> boards.Notice:
+    found = await boards.notice(board.reader, board.scope, notice_id)
     if found is None:
         raise NotFoundException()
     return found
 
 
-async def _notice_page(request: Request, reader: Database, board: Board, notice_id: UUID) -> Template:
-    n = await _notice_or_404(reader, board, notice_id)
-    unread = await boards.unread_count(reader, board.scope)
+async def _notice_page(request: Request, board: Board, notice_id: UUID) -> Template:
+    n = await _notice_or_404(board, notice_id)
+    unread = await boards.unread_count(board.reader, board.scope)
     return page(request, "planning/notice.html.j2", board=board, base=board.base, n=n, unread=unread)
 
 
-async def _mark(
-    request: Request, db: Database, reader: Database, clock: Clock, board: Board, notice_id: UUID | None
-) -> Response:
+async def _mark(request: Request, board: Board, notice_id: UUID | None) -> Response:
     """Mark one notice (or every unread one in scope) as read, as the app role in the notice's library."""
     form = await request.form()
     f = _filters(board, form)
     if notice_id is not None:
-        n = await _notice_or_404(reader, board, notice_id)
+        n = await _notice_or_404(board, notice_id)
         targets = [(n.tenant_id, n.notice_id)]
     else:
-        unread = await boards.inbox(reader, board.scope, unread_only=True)
+        unread = await boards.inbox(board.reader, board.scope, unread_only=True)
         targets = [(n.tenant_id, n.notice_id) for n in unread]
-    await boards.mark_read(db, board.scope.user_id, targets)
+    await boards.mark_read(board.db, board.scope.user_id, targets)
     if form.get("terug") == "melding" and notice_id is not None:
         return see_other(f"{board.base}/meldingen/{notice_id}")
     if not is_partial(request):
@@ -160,62 +174,57 @@ async def _mark(
         if notice_id
         else f"{len(targets)} meldingen gemarkeerd als gelezen."
     )
-    ctx = await _context(request, reader, clock, board, f, message=message)
+    ctx = await _context(request, board, f, message=message)
     return page(request, _template(board), PARTIALS["plan-inbox"], **ctx)
 
 
-@get("/poi", include_in_schema=False, guards=[POI_ADVISERS])
-async def poi_home(request: Request, reader: Database, clock: Clock) -> Template:
-    return await _board(request, reader, clock, poi_board(request))
+@get("/poi", **POI)
+async def poi_home(request: Request, board: Board) -> Template:
+    return await _board(request, board)
 
 
-@get("/poi/bibliotheken/{slug:str}", include_in_schema=False, guards=[POI_ADVISERS])
-async def poi_library(request: Request, slug: str, reader: Database, clock: Clock) -> Template:
-    board = poi_board(request)
+@get("/poi/bibliotheken/{slug:str}", **POI)
+async def poi_library(request: Request, slug: str, board: Board) -> Template:
     f = {**_filters(board, {}), "bibliotheek": slug}
-    ctx = await _context(request, reader, clock, board, f)
+    ctx = await _context(request, board, f)
     library = next(x for x in ctx["libraries"] if x.slug == slug)
-    notices = await boards.inbox(reader, board.scope, tenant_id=library.tenant_id)
+    notices = await boards.inbox(board.reader, board.scope, tenant_id=library.tenant_id)
     return page(request, "poi/library.html.j2", library=library, library_notices=notices, **ctx)
 
 
-@get("/poi/meldingen/{notice_id:uuid}", include_in_schema=False, guards=[POI_ADVISERS])
-async def poi_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
-    return await _notice_page(request, reader, poi_board(request), notice_id)
+@get("/poi/meldingen/{notice_id:uuid}", **POI)
+async def poi_notice(request: Request, notice_id: UUID, board: Board) -> Template:
+    return await _notice_page(request, board, notice_id)
 
 
-@post("/poi/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False, guards=[POI_ADVISERS])
-async def poi_mark_read(
-    request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
-) -> Response:
-    return await _mark(request, db, reader, clock, poi_board(request), notice_id)
+@post("/poi/meldingen/{notice_id:uuid}/gelezen", **POI)
+async def poi_mark_read(request: Request, notice_id: UUID, board: Board) -> Response:
+    return await _mark(request, board, notice_id)
 
 
-@post("/poi/meldingen/gelezen", include_in_schema=False, guards=[POI_ADVISERS])
-async def poi_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
-    return await _mark(request, db, reader, clock, poi_board(request), None)
+@post("/poi/meldingen/gelezen", **POI)
+async def poi_mark_all_read(request: Request, board: Board) -> Response:
+    return await _mark(request, board, None)
 
 
-@get("/kb", include_in_schema=False, guards=[KB_ANALYSTS])
-async def kb_home(request: Request, reader: Database, clock: Clock) -> Template:
-    return await _board(request, reader, clock, kb_board(request))
+@get("/kb", **KB)
+async def kb_home(request: Request, board: Board) -> Template:
+    return await _board(request, board)
 
 
-@get("/kb/meldingen/{notice_id:uuid}", include_in_schema=False, guards=[KB_ANALYSTS])
-async def kb_notice(request: Request, notice_id: UUID, reader: Database) -> Template:
-    return await _notice_page(request, reader, kb_board(request), notice_id)
+@get("/kb/meldingen/{notice_id:uuid}", **KB)
+async def kb_notice(request: Request, notice_id: UUID, board: Board) -> Template:
+    return await _notice_page(request, board, notice_id)
 
 
-@post("/kb/meldingen/{notice_id:uuid}/gelezen", include_in_schema=False, guards=[KB_ANALYSTS])
-async def kb_mark_read(
-    request: Request, notice_id: UUID, db: Database, reader: Database, clock: Clock
-) -> Response:
-    return await _mark(request, db, reader, clock, kb_board(request), notice_id)
+@post("/kb/meldingen/{notice_id:uuid}/gelezen", **KB)
+async def kb_mark_read(request: Request, notice_id: UUID, board: Board) -> Response:
+    return await _mark(request, board, notice_id)
 
 
-@post("/kb/meldingen/gelezen", include_in_schema=False, guards=[KB_ANALYSTS])
-async def kb_mark_all_read(request: Request, db: Database, reader: Database, clock: Clock) -> Response:
-    return await _mark(request, db, reader, clock, kb_board(request), None)
+@post("/kb/meldingen/gelezen", **KB)
+async def kb_mark_all_read(request: Request, board: Board) -> Response:
+    return await _mark(request, board, None)
 
 
 ROUTES = [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -41,14 +43,28 @@ def _when(value: str) -> datetime | None:
         raise DomainError("Vul een geldige datum en tijd in.", field="asked_at") from None
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What the desk uses: the bus (the commands, and a question from its events), the desk's queries (its
+    locations, partners and today's questions) and the clock."""
+
+    bus: Bus
+    queries: DeskQueries
+    clock: Clock
+
+
+def parts(bus: Bus, desk_queries: DeskQueries, clock: Clock) -> Parts:
+    return Parts(bus, desk_queries, clock)
+
+
 class DeskController(Controller):
     path = "/t/{slug:str}"
-    dependencies = {"lib": STAFF}
+    dependencies = {"lib": STAFF, "parts": Provide(parts, sync_to_thread=False)}
 
     async def _state(
-        self, queries: DeskQueries, clock: Clock, lib: Library, params: dict[str, Any], **extra: Any
+        self, parts: Parts, lib: Library, params: dict[str, Any], **extra: Any
     ) -> dict[str, Any]:
-        data = await queries.page(lib.tenant_id, _uuid(params.get("locatie")))
+        data = await parts.queries.page(lib.tenant_id, _uuid(params.get("locatie")))
         party = params.get("partij") or None
         topic = params.get("onderwerp") or None
         if party and party not in {p.code for p in CATALOGUE.parties}:
@@ -75,26 +91,24 @@ class DeskController(Controller):
             "message": None,
             "error": None,
             "values": {},
-            "now_local": local(clock()),
+            "now_local": local(parts.clock()),
             "opening_hours": None,
             **extra,
         }
 
     @get("/balie", include_in_schema=False)
-    async def desk(self, request: Request, lib: Library, desk_queries: DeskQueries, clock: Clock) -> Template:
+    async def desk(self, request: Request, lib: Library, parts: Parts) -> Template:
         params = dict(request.query_params)
         extra = {}
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
-        state = await self._state(desk_queries, clock, lib, params, **extra)
+        state = await self._state(parts, lib, params, **extra)
         return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", **state)
 
     @post("/balie/vragen", include_in_schema=False)
-    async def register(
-        self, request: Request, lib: Library, bus: Bus, desk_queries: DeskQueries, clock: Clock
-    ) -> Response:
+    async def register(self, request: Request, lib: Library, parts: Parts) -> Response:
         form = dict(await request.form())
         key = str(form.get("key", ""))[:100] or str(uuid4())
         try:
@@ -112,7 +126,7 @@ class DeskController(Controller):
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", ""))),
             )
-            await bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
+            await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -120,15 +134,14 @@ class DeskController(Controller):
                 "onderwerp": form.get("onderwerp"),
                 "bezoek": form.get("bezoek"),
             }
-            state = await self._state(desk_queries, clock, lib, params, error=err, values=form)
+            state = await self._state(parts, lib, params, error=err, values=form)
             return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", status=422, **state)
         if not is_partial(request):
             return see_other(
                 f"/t/{lib.slug}/balie?locatie={cmd.location_id}&bezoek={cmd.visit_id}&melding=geregistreerd"
             )
         state = await self._state(
-            desk_queries,
-            clock,
+            parts,
             lib,
             {"locatie": str(cmd.location_id), "bezoek": str(cmd.visit_id)},
             message=_registered_text(cmd),
@@ -136,18 +149,12 @@ class DeskController(Controller):
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @post("/balie/vragen/{question_id:uuid}/ongedaan", include_in_schema=False)
-    async def retract(
-        self,
-        request: Request,
-        lib: Library,
-        question_id: UUID,
-        bus: Bus,
-        desk_queries: DeskQueries,
-        clock: Clock,
-    ) -> Response:
+    async def retract(self, request: Request, lib: Library, parts: Parts, question_id: UUID) -> Response:
         form = dict(await request.form())
         try:
-            await bus.handle(lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk"))
+            await parts.bus.handle(
+                lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk")
+            )
             message, error = "De registratie is ongedaan gemaakt.", None
         except NotFound:
             raise
@@ -155,52 +162,32 @@ class DeskController(Controller):
             message, error = None, err
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/balie?locatie={form.get('locatie', '')}&melding=ongedaan")
-        state = await self._state(
-            desk_queries, clock, lib, {"locatie": form.get("locatie")}, message=message, error=error
-        )
+        state = await self._state(parts, lib, {"locatie": form.get("locatie")}, message=message, error=error)
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
 
     @get("/balie/vragen/{question_id:uuid}", include_in_schema=False)
-    async def correct_form(
-        self,
-        request: Request,
-        lib: Library,
-        question_id: UUID,
-        bus: Bus,
-        desk_queries: DeskQueries,
-        clock: Clock,
-    ) -> Template:
-        return await self._correct_page(request, lib, question_id, bus, desk_queries, clock, None, {})
+    async def correct_form(self, request: Request, lib: Library, parts: Parts, question_id: UUID) -> Template:
+        return await self._correct_page(request, lib, parts, question_id, None, {})
 
     async def _correct_page(
         self,
         request: Request,
         lib: Library,
+        parts: Parts,
         question_id: UUID,
-        bus: Bus,
-        desk_queries: DeskQueries,
-        clock: Clock,
         error: DomainError | None,
         values: dict[str, Any],
     ) -> Template:
-        state = await bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
+        state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
         ctx = await self._state(
-            desk_queries, clock, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
+            parts, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
         )
         return page(request, "desk/correct.html.j2", status=422 if error else 200, question=state, **ctx)
 
     @post("/balie/vragen/{question_id:uuid}", include_in_schema=False)
-    async def correct(
-        self,
-        request: Request,
-        lib: Library,
-        question_id: UUID,
-        bus: Bus,
-        desk_queries: DeskQueries,
-        clock: Clock,
-    ) -> Response:
+    async def correct(self, request: Request, lib: Library, parts: Parts, question_id: UUID) -> Response:
         form = dict(await request.form())
         try:
             cmd = q.CorrectQuestion(
@@ -214,24 +201,20 @@ class DeskController(Controller):
                 partner_id=_uuid(form.get("partner")),
                 note=str(form.get("notitie", "")),
             )
-            outcome = await bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
+            outcome = await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
         except NotFound:
             raise
         except DomainError as err:
-            return await self._correct_page(request, lib, question_id, bus, desk_queries, clock, err, form)
+            return await self._correct_page(request, lib, parts, question_id, err, form)
         return see_other(f"/t/{lib.slug}/balie?locatie={outcome.body['location_id']}&melding=verbeterd")
 
     @get("/balie/telling", include_in_schema=False)
-    async def tally_form(
-        self, request: Request, lib: Library, desk_queries: DeskQueries, clock: Clock
-    ) -> Template:
-        ctx = await self._state(desk_queries, clock, lib, dict(request.query_params))
+    async def tally_form(self, request: Request, lib: Library, parts: Parts) -> Template:
+        ctx = await self._state(parts, lib, dict(request.query_params))
         return page(request, "desk/tally.html.j2", **ctx)
 
     @post("/balie/telling", include_in_schema=False)
-    async def tally(
-        self, request: Request, lib: Library, bus: Bus, desk_queries: DeskQueries, clock: Clock
-    ) -> Response:
+    async def tally(self, request: Request, lib: Library, parts: Parts) -> Response:
         form = dict(await request.form())
         key = str(form.get("key", ""))[:100] or str(uuid4())
         try:
@@ -246,21 +229,19 @@ class DeskController(Controller):
             cmd = q.TallyQuestions(
                 question_id=id_for_key(lib.tenant_id, key),
                 location_id=_uuid(form.get("locatie")) or UUID(int=0),
-                hour_start=hour or local(clock()).replace(minute=0, second=0, microsecond=0),
+                hour_start=hour or local(parts.clock()).replace(minute=0, second=0, microsecond=0),
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
             )
-            await bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
+            await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
             err = (
                 err
                 if isinstance(err, DomainError)
                 else DomainError("Kies een geldig uur.", field="hour_start")
             )
-            ctx = await self._state(
-                desk_queries, clock, lib, {"locatie": form.get("locatie")}, error=err, values=form
-            )
+            ctx = await self._state(parts, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
         return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geregistreerd")
 

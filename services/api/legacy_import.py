@@ -3,6 +3,7 @@ against a preview, then import; the file waits in Redis between the steps."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 from uuid import UUID
 
@@ -153,35 +154,30 @@ class LegacyImportController(Controller):
         location_id = _uuid(form.get("locatie"))
         dry_run = form.get("actie") == "controleren"
         mapping = {k: c for k, c in chosen.items() if c is not None}
+
+        def again(**outcome: Any) -> Awaitable[Template]:
+            """The mapping page once more, with the refusal or the dry run's summary."""
+            return self._mapping_page(
+                request,
+                lib,
+                importer,
+                token,
+                name,
+                sheet,
+                mapping=mapping,
+                location_id=location_id,
+                **outcome,
+            )
+
         try:
             mapping = li.mapping_with(sheet.guess(), chosen, sheet.headers)
             summary = await importer.run(
                 lib.tenant_id, sheet, mapping, location_id, dry_run=dry_run, meta=meta(request, "import")
             )
         except DomainError as err:
-            return await self._mapping_page(
-                request,
-                lib,
-                importer,
-                token,
-                name,
-                sheet,
-                mapping=mapping,
-                location_id=location_id,
-                error=err,
-            )
+            return await again(error=err)
         if dry_run:
-            return await self._mapping_page(
-                request,
-                lib,
-                importer,
-                token,
-                name,
-                sheet,
-                mapping=mapping,
-                location_id=location_id,
-                summary=summary,
-            )
+            return await again(summary=summary)
         await uploads.delete(token)
         if summary.imported_questions:
             await waker.wake(lib.tenant_id)

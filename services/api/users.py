@@ -213,13 +213,7 @@ class PoiColleaguesController(Controller):
         return await self._after(request, adviser, people, outcome)
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
-    async def resend(
-        self,
-        request: Request,
-        adviser: Who,
-        people: People,
-        invitation_id: UUID,
-    ) -> Response:
+    async def resend(self, request: Request, adviser: Who, people: People, invitation_id: UUID) -> Response:
         w, pois = adviser, adviser.pois
         inv = await _own_invitation(people, invitation_id, lambda i: i.poi_id in pois)
         return await self._after(request, adviser, people, await people.inviter.renew(w, inv))

@@ -11,7 +11,9 @@ from uuid import UUID
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.handlers import HTTPRouteHandler
 from litestar.response import Response, Template
+from litestar.types import Guard
 from sqlalchemy import text
 
 from domain.accounts import Role
@@ -122,6 +124,19 @@ async def reader_download(reader: Database, clock: Clock, lib: Library, filename
     return file_response(await service.render(report, fmt, lib.slug))
 
 
+def reader_download_route(path: str, role: Role, guard: Guard) -> HTTPRouteHandler:
+    """The route of a library's files (`path` with {slug} and {filename}) for the users of `role` who reach it,
+    behind the role's `guard`."""
+
+    @get(path, include_in_schema=False, guards=[guard], dependencies={"lib": library(role)})
+    async def download(
+        request: Request, lib: Library, filename: str, reader: Database, clock: Clock
+    ) -> Response:
+        return await reader_download(reader, clock, lib, filename, request.query_params.get("kwartaal"))
+
+    return download
+
+
 # POI adviser
 
 
@@ -159,16 +174,9 @@ async def _poi(reader: Database, poi_id: UUID):
     return row
 
 
-@get(
-    "/poi/verantwoording/{slug:str}/{filename:str}",
-    include_in_schema=False,
-    guards=[POI_ADVISERS],
-    dependencies={"lib": library(Role.POI_ADVISER)},
+poi_download = reader_download_route(
+    "/poi/verantwoording/{slug:str}/{filename:str}", Role.POI_ADVISER, POI_ADVISERS
 )
-async def poi_download(
-    request: Request, lib: Library, filename: str, reader: Database, clock: Clock
-) -> Response:
-    return await reader_download(reader, clock, lib, filename, request.query_params.get("kwartaal"))
 
 
 @get(

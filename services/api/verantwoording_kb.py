@@ -22,13 +22,13 @@ from infra.reports import bundle, service, xlsx
 from infra.reports.bundle import Bundle
 from infra.reports.cells import display
 from infra.reports.data import completeness_rows, fingerprint, libraries
-from services.api.scope import KB_ANALYSTS, Library, library
+from services.api.scope import KB_ANALYSTS
 from services.api.verantwoording import (
     file_response,
     form_values,
     links,
     period_of,
-    reader_download,
+    reader_download_route,
     recent_years,
 )
 from services.api.web import is_partial, page, require_who, see_other
@@ -123,16 +123,9 @@ async def kb_page(request: Request, db: Database, reader: Database, clock: Clock
     )
 
 
-@get(
-    "/kb/verantwoording/{slug:str}/{filename:str}",
-    include_in_schema=False,
-    guards=[KB_ANALYSTS],
-    dependencies={"lib": library(Role.KB_ANALYST)},
+kb_download = reader_download_route(
+    "/kb/verantwoording/{slug:str}/{filename:str}", Role.KB_ANALYST, KB_ANALYSTS
 )
-async def kb_download(
-    request: Request, lib: Library, filename: str, reader: Database, clock: Clock
-) -> Response:
-    return await reader_download(reader, clock, lib, filename, request.query_params.get("kwartaal"))
 
 
 @post("/kb/verantwoording/bundel", include_in_schema=False, guards=[KB_ANALYSTS], dependencies=BUNDLES)
