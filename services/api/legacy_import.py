@@ -14,11 +14,11 @@ from litestar.response import Template
 from domain import legacy_import as li
 from domain.errors import DomainError
 from infra.import_uploads import ImportUploads
-from infra.legacy_import import LegacyImporter, Summary
 from infra.legacy_sheet import MAX_BYTES, Sheet, load_sheet
 from services.api.errors import error_page
 from services.api.scope import Library, coordinator_scope
 from services.api.web import meta, page, require_who
+from services.importing import LegacyImporter, Summary
 
 # Room for the multipart envelope, and for a file somewhat over the limit to get the friendly message.
 UPLOAD_LIMIT = 2 * MAX_BYTES
@@ -56,7 +56,8 @@ class LegacyImportController(Controller):
 
     @staticmethod
     def _importer(request: Request) -> LegacyImporter:
-        return LegacyImporter(request.app.state.services.container.events, request.app.state.services.clock)
+        svc = request.app.state.services
+        return LegacyImporter(svc.bus, svc.container.events, svc.clock)
 
     def _upload_page(self, request: Request, lib: Library, error: DomainError | None = None) -> Template:
         return page(
@@ -165,8 +166,6 @@ class LegacyImportController(Controller):
                 request, lib, token, name, sheet, mapping=mapping, location_id=location_id, summary=summary
             )
         await uploads.delete(token)
-        if summary.imported_questions:
-            await request.app.state.services.waker.wake(lib.tenant_id)
         return page(
             request,
             "import/result.html.j2",

@@ -262,8 +262,9 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
     from uuid import UUID
 
     from domain import legacy_import as li
-    from infra.legacy_import import LegacyImporter
     from infra.legacy_sheet import MAX_BYTES, read_sheet, too_large_message
+    from services.bootstrap import command_bus
+    from services.importing import LegacyImporter
 
     _quiet_logs()  # stdout is the report; warnings still go to stderr
     path = Path(args.file)
@@ -282,7 +283,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
         tenant = await c.accounts.tenant_by_slug(args.tenant)
         if not tenant.active:
             raise UsageError(f"de bibliotheek '{args.tenant}' is niet actief")
-        importer = LegacyImporter(c.events, c.clock)
+        importer = LegacyImporter(command_bus(c), c.events, c.clock)
         summary = await importer.run(
             tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta=cli_meta("cli-import")
         )

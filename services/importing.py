@@ -1,6 +1,6 @@
-"""Import of legacy Excel registration sheets: each row's questions are decided by the domain and appended,
-one `question-<id>` stream each. Ids come from the file's content, so importing the same file twice adds
-nothing; reading the file is infra.legacy_sheet."""
+"""Import of legacy Excel registration sheets: each row's questions are checked by the domain, then registered
+through the bus with the desk's own command and handler, one `question-<id>` stream each. Ids come from the
+file's content, so importing the same file twice adds nothing; reading the file is infra.legacy_sheet."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from uuid import UUID
 import structlog
 from sqlalchemy import text
 
+from application.bus import Bus
 from domain import legacy_import as li
 from domain import questions as q
 from domain.calendar import TZ
-from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
+from domain.errors import DomainError
 from domain.ido import Ido
-from domain.ports import Clock, NewEvent
+from domain.ports import Clock
 from infra.codec import from_jsonb
 from infra.event_store import PostgresEventStore
 from infra.legacy_sheet import Sheet
@@ -25,7 +26,8 @@ from infra.locations import list_locations
 
 log = structlog.get_logger()
 
-CONCURRENCY = 8
+CONCURRENCY = 2  # batches at once
+BATCH = 250  # questions per transaction
 CONFLICT = (
     "Deze rij is eerder uit hetzelfde bestand geïmporteerd met andere gegevens (een andere locatie of "
     "kolomindeling); ze is niet nog eens opgeslagen."
@@ -49,13 +51,17 @@ class Summary:
         return len(self.errors)
 
 
-Planned = list[tuple[int, list[tuple[UUID, q.QuestionRegistered]]]]
+Planned = list[tuple[int, list[tuple[q.RegisterQuestion, q.QuestionRegistered]]]]
 
 
 class LegacyImporter:
-    """`now` for the "not in the future" check comes from the clock passed in."""
+    """`now` for the check ("not in the future") comes from the clock passed in; the bus's handler checks again
+    with its own transaction's clock when it stores."""
 
-    def __init__(self, store: PostgresEventStore, clock: Clock, concurrency: int = CONCURRENCY) -> None:
+    def __init__(
+        self, bus: Bus, store: PostgresEventStore, clock: Clock, concurrency: int = CONCURRENCY
+    ) -> None:
+        self.bus = bus
         self.store = store
         self.clock = clock
         self.concurrency = concurrency
@@ -141,51 +147,59 @@ class LegacyImporter:
         return summary
 
     async def _store(self, tenant_id: UUID, planned: Planned, meta: dict[str, Any], s: Summary) -> None:
-        """Append each new question to its own stream. Questions already stored with the same content are
-        duplicates; one query finds them first, so a repeated import costs no failed append per row (the
-        append itself stays idempotent for a concurrent import)."""
-        stored = await self._stored(tenant_id, [i for _, events in planned for i, _ in events])
-        gate = asyncio.Semaphore(self.concurrency)
+        """Register the new questions through the bus, BATCH at a time (one transaction each). Questions
+        already stored with the same content are duplicates; one query finds them first, so a repeated import
+        sends nothing (the handler answers a repeat as `repeated` too, for a concurrent import)."""
+        stored = await self._stored(tenant_id, [cmd.question_id for _, pairs in planned for cmd, _ in pairs])
+        outcome: dict[UUID, str] = {}
+        new: list[q.RegisterQuestion] = []
+        for _, pairs in planned:
+            for cmd, event in pairs:
+                if cmd.question_id in stored:
+                    outcome[cmd.question_id] = "repeated" if stored[cmd.question_id] == event else "conflict"
+                else:
+                    new.append(cmd)
+                    outcome[cmd.question_id] = "new"
+        if not s.dry_run:
+            gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(event_id: UUID, event: q.QuestionRegistered) -> str:
-            if event_id in stored:
-                return "duplicate" if stored[event_id] == event else "conflict"
-            if s.dry_run:
-                return "new"
-            async with gate:
-                stream = q.stream_id(event.question_id)
-                try:
-                    result = await self.store.append(tenant_id, stream, [NewEvent(event_id, event, meta)], 0)
-                except (IdempotencyConflict, WrongExpectedVersion):
-                    return "conflict"
-            return "duplicate" if result.duplicate else "new"
+            async def batch(cmds: list[q.RegisterQuestion]) -> None:
+                async with gate:
+                    answer = await self.bus.handle(tenant_id, q.RegisterQuestions(questions=cmds), meta)
+                outcome.update(zip((c.question_id for c in cmds), answer.body["outcomes"], strict=True))
 
-        async def row(number: int, events: list[tuple[UUID, q.QuestionRegistered]]) -> None:
-            outcomes = await asyncio.gather(*(one(i, e) for i, e in events))
-            new = outcomes.count("new")
-            if "conflict" in outcomes:
+            await asyncio.gather(*(batch(new[k : k + BATCH]) for k in range(0, len(new), BATCH)))
+        for number, pairs in planned:
+            results = [outcome[cmd.question_id] for cmd, _ in pairs]
+            refused = [r for r in results if r not in ("new", "repeated", "conflict")]
+            if refused:
+                s.errors.append(li.RowError(number, refused[0]))
+            elif "conflict" in results:
                 s.errors.append(li.RowError(number, CONFLICT))
-            elif new:
+            elif "new" in results:
                 s.imported_rows += 1
+                s.imported_questions += results.count("new")
             else:
                 s.duplicate_rows += 1
-            s.imported_questions += new
 
-        await asyncio.gather(*(row(n, events) for n, events in planned))
-
-    async def _stored(self, tenant_id: UUID, ids: list[UUID]) -> dict[UUID, Any]:
-        """The stored events among `ids`, decoded (upcast to the current schema)."""
-        if not ids:
+    async def _stored(self, tenant_id: UUID, question_ids: list[UUID]) -> dict[UUID, Any]:
+        """The first event of each question among `question_ids` that has one, decoded (upcast)."""
+        if not question_ids:
             return {}
         async with self.store.db.tenant(tenant_id) as conn:
             rows = (
                 await conn.execute(
                     text(
-                        "SELECT event_id, event_type, schema_version, data FROM events "
-                        "WHERE tenant_id = :t AND event_id = ANY(CAST(:ids AS uuid[]))"
+                        "SELECT stream_id, event_type, schema_version, data FROM events "
+                        "WHERE tenant_id = :t AND stream_id = ANY(:streams) AND stream_version = 1"
                     ),
-                    {"t": tenant_id, "ids": ids},
+                    {"t": tenant_id, "streams": [q.stream_id(i) for i in question_ids]},
                 )
             ).all()
         codec = self.store.codec
-        return {r.event_id: codec.decode(r.event_type, r.schema_version, from_jsonb(r.data)) for r in rows}
+        return {
+            UUID(r.stream_id.removeprefix("question-")): codec.decode(
+                r.event_type, r.schema_version, from_jsonb(r.data)
+            )
+            for r in rows
+        }
