@@ -84,7 +84,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from infra.demo import DEMO_PASSWORD, load_demo
+    from services.demo import DEMO_PASSWORD, load_demo
 
     async def go(c: Container) -> int:
         logins = await load_demo(c)

@@ -1,6 +1,7 @@
 """Demo data for `ido demo` and `make run`: a POI, two libraries (one in each Holland) each with an IDO location
 — one opened with opening hours, one still planned — and a user per role. Loading it twice changes nothing
-(deterministic ids; existing rows are kept; events are appended only when the state lacks them)."""
+(deterministic ids; existing rows are kept; a planning command is sent through the bus only when the state lacks
+what it would add)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from sqlalchemy import text
 
+from application.aggregates import IDO, load
+from application.bus import Bus
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import local_day
 from domain.errors import NotFound
-from domain.ports import NewEvent
 from infra.bootstrap import Container
+from services.bootstrap import command_bus
 
 DEMO_PASSWORD = "demo-wachtwoord-2026"
 POI = ("poi-demo", "ProBiblio Demo (POI)", "poi@poi-demo.example")
@@ -52,6 +55,7 @@ def _id(*parts: str) -> UUID:
 async def load_demo(c: Container) -> list[tuple[str, str]]:
     """Answer the demo logins as (e-mail, role). Dates follow the container's clock."""
     today = local_day(c.clock())
+    bus = command_bus(c)
     try:
         await c.accounts.poi_by_slug(POI[0])
     except NotFound:
@@ -72,17 +76,11 @@ async def load_demo(c: Container) -> list[tuple[str, str]]:
             subsidy_year=today.year,
             planned_opening=date(today.year, 12, 1) if today.month < 12 else today,
         )
-        if not await c.events.read_stream(tenant, ido.stream_id(location)):
-            events = ido.register(cmd, today)
-            await c.events.append(
-                tenant,
-                ido.stream_id(location),
-                [NewEvent(_id(slug, "registered"), e, DEMO_META) for e in events],
-                0,
-            )
+        if (await bus.read(tenant, lambda tx, loc=location: load(tx, IDO, loc))).version == 0:
+            await bus.handle(tenant, cmd, DEMO_META)
         await _set_province(c, slug, PROVINCES[slug])
         if slug == OPENED:
-            await _open_with_hours(c, tenant, slug, location, today)
+            await _open_with_hours(bus, tenant, location, today)
     for email, role, tenant_slug, poi_slug in USERS:
         user = await c.accounts.user_by_email(email)
         if user is None or not any(m.role == role for m in user.memberships):
@@ -100,17 +98,12 @@ async def _set_province(c: Container, slug: str, province: str) -> None:
         )
 
 
-async def _open_with_hours(c: Container, tenant: UUID, slug: str, location: UUID, today: date) -> None:
-    """Set the opening hours and record the opening, each only if the stream does not have it yet."""
-    stream = ido.stream_id(location)
-    state = ido.fold(location, [r.event for r in await c.events.read_stream(tenant, stream)])
-    new: list[NewEvent] = []
+async def _open_with_hours(bus: Bus, tenant: UUID, location: UUID, today: date) -> None:
+    """Set the opening hours and record the opening, each only if the location does not have it yet."""
+    state = await bus.read(tenant, lambda tx: load(tx, IDO, location))
     if not state.slots and state.status != ido.Status.CLOSED:
         holidays = [date(today.year, 4, 27), date(today.year, 12, 25), date(today.year, 12, 26)]
-        new += [
-            NewEvent(_id(slug, "hours"), e, DEMO_META) for e in ido.set_hours(state, list(HOURS), holidays)
-        ]
+        hours = ido.SetOpeningHours(location_id=location, slots=list(HOURS), holidays=holidays)
+        await bus.handle(tenant, hours, DEMO_META)
     if state.status == ido.Status.PLANNED:
-        new += [NewEvent(_id(slug, "opened"), e, DEMO_META) for e in ido.open_ido(state, today, today)]
-    if new:
-        await c.events.append(tenant, stream, new, state.version)
+        await bus.handle(tenant, ido.OpenIdo(location_id=location, opened_on=today), DEMO_META)
