@@ -1,9 +1,10 @@
-"""Advance projection P for tenant T: one short transaction per batch, fenced by an advisory lock, reading the
-feed after the checkpoint by the gap-free rule and storing the new checkpoint with the read-model writes."""
+"""Advance the projections of tenant T: one short transaction per batch, fenced by advisory locks, reading one page
+of the feed after the checkpoints by the gap-free rule and storing the new checkpoints with the read-model writes."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Protocol
 from uuid import UUID
 
@@ -58,6 +59,71 @@ VALUES (:t, :p, CAST(CAST(:tx AS text) AS xid8), :pos, now())
 ON CONFLICT (tenant_id, projection) DO UPDATE
 SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
 """)
+
+
+async def lock(conn: AsyncConnection, tenant_id: UUID, names: list[str], *, wait: bool) -> list[str]:
+    """Take the advisory locks of the projections `names` (checkpoint names) for `conn`'s transaction: `wait` for
+    each in turn, or take only those no other transaction holds. Answer the names locked."""
+    if wait:
+        for name in names:
+            await conn.execute(_WAIT_LOCK, {"p": name, "t": tenant_id})
+        return names
+    rows = (await conn.execute(_LOCKS, {"ps": names, "t": tenant_id})).all()
+    return [r.p for r in rows if r.ok]
+
+
+async def checkpoints(conn: AsyncConnection, tenant_id: UUID, names: list[str]) -> dict[str, Checkpoint]:
+    """The checkpoints of the projections `names`; the start of the feed for those without one."""
+    rows = (await conn.execute(_GET_ALL, {"ps": names, "t": tenant_id})).all()
+    got = {r.projection: Checkpoint(int(r.tx), r.last_position) for r in rows}
+    return {name: got.get(name, Checkpoint()) for name in names}
+
+
+async def advance_page(
+    conn: AsyncConnection,
+    store: PostgresEventStore,
+    tenant_id: UUID,
+    projections: Mapping[str, Projection],
+    *,
+    suffix: str = "",
+    batch: int = BATCH,
+    wait: bool = False,
+) -> int:
+    """One batch inside `conn`'s transaction. `projections` by checkpoint name: lock them (`wait` for the locks,
+    or leave those another worker holds to it), read their checkpoints, one page of the feed from the lowest,
+    give each projection the events of its types after its own checkpoint (into its tables + `suffix`), store
+    the checkpoints. Answer the rows of the feed read: fewer than `batch` means caught up."""
+    mine = await lock(conn, tenant_id, list(projections), wait=wait)
+    if not mine:
+        return 0
+    cps = await checkpoints(conn, tenant_id, mine)
+    start = min(cps.values(), key=lambda c: (c.tx_id, c.position))
+    kinds = [getattr(projections[n], "event_types", None) for n in mine]
+    types = None if any(k is None for k in kinds) else frozenset().union(*kinds)
+    events, last, n = await store.read_page(tenant_id, start, batch, types, conn=conn)
+    if last is None:
+        return 0
+    moved = []
+    for name, kind in zip(mine, kinds, strict=True):
+        if not cps[name] < last:
+            continue
+        mine_events = [
+            e for e in events if cps[name] < e.checkpoint and (kind is None or e.event_type in kind)
+        ]
+        if mine_events:
+            await projections[name].apply(conn, tenant_id, mine_events, suffix)
+        moved.append(name)
+    if moved:
+        await conn.execute(
+            _PUT_ALL,
+            {
+                "t": tenant_id,
+                "ps": moved,
+                "txs": [str(last.tx_id)] * len(moved),
+                "poss": [last.position] * len(moved),
+            },
+        )
+    return n
 
 
 async def checkpoint(conn: AsyncConnection, tenant_id: UUID, name: str) -> Checkpoint:
@@ -130,48 +196,11 @@ class Runner:
             await asyncio.sleep(0.02)
 
     async def advance_all(self, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH) -> bool:
-        """Advance every projection of the tenant together: per batch one transaction, one page of the feed
-        from the lowest checkpoint, each projection given the events of its types after its own checkpoint.
+        """Advance every projection of the tenant together: per batch one transaction (advance_page).
         Projections locked by another worker are left to it. Answer whether all are caught up."""
-        names = list(self.projections)
         for _ in range(max_batches):
             async with self.db.tenant(tenant_id) as conn:
-                locks = (await conn.execute(_LOCKS, {"ps": names, "t": tenant_id})).all()
-                mine = [r.p for r in locks if r.ok]
-                if not mine:
-                    return True
-                got = (await conn.execute(_GET_ALL, {"ps": mine, "t": tenant_id})).all()
-                cps = {r.projection: Checkpoint(int(r.tx), r.last_position) for r in got}
-                for name in mine:
-                    cps.setdefault(name, Checkpoint())
-                start = min(cps.values(), key=lambda c: (c.tx_id, c.position))
-                kinds = [getattr(self.projections[n], "event_types", None) for n in mine]
-                types = None if any(k is None for k in kinds) else frozenset().union(*kinds)
-                events, last, n = await self.store.read_page(tenant_id, start, batch, types, conn=conn)
-                if last is None:
-                    return True
-                moved = []
-                for name, kind in zip(mine, kinds, strict=True):
-                    if not cps[name] < last:
-                        continue
-                    mine_events = [
-                        e
-                        for e in events
-                        if cps[name] < e.checkpoint and (kind is None or e.event_type in kind)
-                    ]
-                    if mine_events:
-                        await self.projections[name].apply(conn, tenant_id, mine_events, "")
-                    moved.append(name)
-                if moved:
-                    await conn.execute(
-                        _PUT_ALL,
-                        {
-                            "t": tenant_id,
-                            "ps": moved,
-                            "txs": [str(last.tx_id)] * len(moved),
-                            "poss": [last.position] * len(moved),
-                        },
-                    )
+                n = await advance_page(conn, self.store, tenant_id, self.projections, batch=batch)
             if n < batch:
                 return True
         return False
