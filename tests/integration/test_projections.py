@@ -18,7 +18,7 @@ from domain.ports import Checkpoint, NewEvent
 from infra.projections.operations import rebuild, status
 from infra.projections.question_stats import QuestionStats
 from infra.projections.registry import all_projections
-from infra.projections.runner import Runner
+from infra.projections.runner import Runner, lock
 from tests.clock import NOW, TODAY
 from tests.projections import advances_nothing, caught_up, checkpoints_of
 
@@ -200,4 +200,29 @@ async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_
     await rebuild(runner, QuestionStats.name, tenant)
     assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == incremental
     assert await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour") == hours_before
+    assert await advances_nothing(runner, tenant)
+
+
+async def test_the_rebuild_swaps_only_while_no_worker_advances_the_live_tables(container, new_tenant):
+    tenant, location, ctx = await _library(container, new_tenant)
+    for party, topic in PARTIES[:3]:
+        cmd = q.RegisterQuestion(
+            question_id=uuid4(),
+            visit_id=uuid4(),
+            location_id=location,
+            npd_party=party,
+            topic=topic,
+            help="wegwijzer",
+        )
+        await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+    runner = Runner(container.db, container.events, [QuestionStats()])
+    await caught_up(runner, tenant)
+    before = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
+    async with container.db.tenant(tenant) as conn:  # a worker in the middle of a batch
+        assert await lock(conn, tenant, [QuestionStats.name], wait=False) == [QuestionStats.name]
+        swap = asyncio.create_task(rebuild(runner, QuestionStats.name, tenant))
+        await asyncio.sleep(0.5)
+        assert not swap.done()
+    assert await swap == 4  # the IDO registration and three questions
+    assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == before
     assert await advances_nothing(runner, tenant)
