@@ -1,9 +1,9 @@
 """Advance the projections of tenant T: one short transaction per batch, fenced by advisory locks, reading one page
-of the feed after the checkpoints by the gap-free rule and storing the new checkpoints with the read-model writes."""
+of the feed after the checkpoints by the gap-free rule and storing the new checkpoints with the read-model writes.
+The workers advance the live tables this way and the rebuild its shadow tables (operations.rebuild)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Protocol
 from uuid import UUID
@@ -29,7 +29,6 @@ class Projection(Protocol):
         ...
 
 
-_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
 _WAIT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
 _LOCKS = text(
     "SELECT p, pg_try_advisory_xact_lock(hashtext(p), hashtext(CAST(CAST(:t AS uuid) AS text))) AS ok "
@@ -43,19 +42,6 @@ _PUT_ALL = text("""
 INSERT INTO projection_checkpoints (tenant_id, projection, last_tx_id, last_position, updated_at)
 SELECT :t, u.p, CAST(u.tx AS xid8), u.pos, now()
 FROM unnest(CAST(:ps AS text[]), CAST(:txs AS text[]), CAST(:poss AS bigint[])) AS u(p, tx, pos)
-ON CONFLICT (tenant_id, projection) DO UPDATE
-SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
-""")
-_GET = text(
-    "SELECT last_tx_id::text AS tx, last_position FROM projection_checkpoints WHERE tenant_id = :t AND projection = :p"
-)
-_LAST = text(
-    "SELECT tx_id::text AS tx, global_position FROM events WHERE tenant_id = :t "
-    "ORDER BY tx_id DESC, global_position DESC LIMIT 1"
-)
-_PUT = text("""
-INSERT INTO projection_checkpoints (tenant_id, projection, last_tx_id, last_position, updated_at)
-VALUES (:t, :p, CAST(CAST(:tx AS text) AS xid8), :pos, now())
 ON CONFLICT (tenant_id, projection) DO UPDATE
 SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
 """)
@@ -126,74 +112,11 @@ async def advance_page(
     return n
 
 
-async def checkpoint(conn: AsyncConnection, tenant_id: UUID, name: str) -> Checkpoint:
-    row = (await conn.execute(_GET, {"t": tenant_id, "p": name})).first()
-    return Checkpoint(int(row.tx), row.last_position) if row else Checkpoint()
-
-
-async def apply_batch(
-    conn: AsyncConnection,
-    store: PostgresEventStore,
-    projection: Projection,
-    tenant_id: UUID,
-    name: str,
-    suffix: str,
-    batch: int = BATCH,
-) -> int:
-    """Apply the next batch inside `conn`'s transaction; answer how many events it held."""
-    cp = await checkpoint(conn, tenant_id, name)
-    types = getattr(projection, "event_types", None)
-    if types is None:
-        events = await store.read_feed(tenant_id, cp, batch, conn=conn)
-        last, n = (events[-1].checkpoint if events else None), len(events)
-    else:
-        events, last, n = await store.read_page(tenant_id, cp, batch, types, conn=conn)
-    if events:
-        await projection.apply(conn, tenant_id, events, suffix)
-    if last is not None:
-        await conn.execute(_PUT, {"t": tenant_id, "p": name, "tx": str(last.tx_id), "pos": last.position})
-    return n
-
-
 class Runner:
     def __init__(self, db: Database, store: PostgresEventStore, projections: list[Projection]) -> None:
         self.db = db
         self.store = store
         self.projections = {p.name: p for p in projections}
-
-    async def advance(
-        self, name: str, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH
-    ) -> tuple[int, bool]:
-        """Answer (events applied, caught up). Another worker holding the lock counts as caught up here:
-        it will take what follows."""
-        projection = self.projections[name]
-        applied = 0
-        for _ in range(max_batches):
-            async with self.db.tenant(tenant_id) as conn:
-                if not (await conn.execute(_LOCK, {"p": name, "t": tenant_id})).scalar():
-                    return applied, True
-                n = await apply_batch(conn, self.store, projection, tenant_id, name, "", batch)
-            applied += n
-            if n < batch:
-                return applied, True
-        return applied, False
-
-    async def catch_up(self, name: str, tenant_id: UUID, timeout: float = 30.0) -> int:
-        """Advance until every event of the tenant committed before this call is applied. The feed holds back
-        events while any older transaction in the cluster is open, so this may wait. Raises TimeoutError."""
-        async with self.db.tenant(tenant_id) as conn:
-            last = (await conn.execute(_LAST, {"t": tenant_id})).first()
-        target = Checkpoint(int(last.tx), last.global_position) if last else Checkpoint()
-        deadline = asyncio.get_running_loop().time() + timeout
-        applied = 0
-        while True:
-            applied += (await self.advance(name, tenant_id))[0]
-            async with self.db.tenant(tenant_id) as conn:
-                if not (await checkpoint(conn, tenant_id, name)) < target:
-                    return applied
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"{name} did not catch up for tenant {tenant_id} in {timeout} s")
-            await asyncio.sleep(0.02)
 
     async def advance_all(self, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH) -> bool:
         """Advance every projection of the tenant together: per batch one transaction (advance_page).
