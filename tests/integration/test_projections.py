@@ -49,6 +49,18 @@ async def _append(container, tenant, question_id, events, version):
     )
 
 
+async def _question(container, tenant, location, ctx, party: str, topic: str) -> None:
+    cmd = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=location,
+        npd_party=party,
+        topic=topic,
+        help="wegwijzer",
+    )
+    await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+
+
 async def _table(container, tenant, table, cols):
     async with container.db.tenant(tenant) as conn:
         rows = (
@@ -92,15 +104,7 @@ async def test_an_appended_question_shows_up_in_the_read_models(container, new_t
 async def test_two_runners_at_once_apply_every_event_exactly_once(container, new_tenant):
     tenant, location, ctx = await _library(container, new_tenant)
     for _ in range(300):
-        cmd = q.RegisterQuestion(
-            question_id=uuid4(),
-            visit_id=uuid4(),
-            location_id=location,
-            npd_party="cbr",
-            topic="cbr.rijbewijs_75",
-            help="wegwijzer",
-        )
-        await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+        await _question(container, tenant, location, ctx, "cbr", "cbr.rijbewijs_75")
     stats = Runner(container.db, container.events, [QuestionStats()])
     runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
     # question_stats.v1 ahead of the others: the pages of the runner of all projections straddle its checkpoint
@@ -206,15 +210,7 @@ async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_
 async def test_the_rebuild_swaps_only_while_no_worker_advances_the_live_tables(container, new_tenant):
     tenant, location, ctx = await _library(container, new_tenant)
     for party, topic in PARTIES[:3]:
-        cmd = q.RegisterQuestion(
-            question_id=uuid4(),
-            visit_id=uuid4(),
-            location_id=location,
-            npd_party=party,
-            topic=topic,
-            help="wegwijzer",
-        )
-        await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+        await _question(container, tenant, location, ctx, party, topic)
     runner = Runner(container.db, container.events, [QuestionStats()])
     await caught_up(runner, tenant)
     before = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
