@@ -520,14 +520,8 @@ BUCKETS = (
     ("question_stats: upsert params + execute", ("_write (infra/projections/question_stats",)),
     ("question_stats: apply, rest", ("QuestionStats.apply",)),
     ("other projections: apply", ("apply (infra/projections/",)),
-    (
-        "runner: checkpoint get/put",
-        ("checkpoint (infra/projections/runner", "apply_batch (infra/projections"),
-    ),
-    (
-        "runner: lock, begin/commit, pool",
-        ("advance (infra/projections/runner", "advance_all (infra/projections"),
-    ),
+    ("runner: lock, checkpoints get/put, split", ("advance_page (infra/projections/runner",)),
+    ("runner: begin/commit, pool", ("advance_all (infra/projections",)),
     ("task: Redis, wake/sweep rest", ("wake (services/worker", "sweep (services/worker")),
 )
 

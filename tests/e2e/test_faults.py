@@ -36,6 +36,7 @@ from tests.clock import NOW, TODAY
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
 from tests.e2e.processes import PostgresCluster, Proc, free_port, wait_for
+from tests.projections import caught_up
 from tests.receivers import Received, SmtpServer, WebhookReceiver
 from tests.servers import create_database, settings_env
 
@@ -762,8 +763,7 @@ async def test_a_worker_killed_while_it_delivers_a_notice(
             {},
         )
         runner = Runner(container.db, container.events, all_projections(settings, container.events))
-        for name in runner.projections:
-            await runner.catch_up(name, tenant)
+        await caught_up(runner, tenant)
         async with container.db.tenant(tenant) as conn:  # the e-mail first, then the webhook
             await conn.execute(
                 text(
