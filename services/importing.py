@@ -1,6 +1,6 @@
 """Import of legacy Excel registration sheets: each row's questions are checked by the domain, then registered
 through the bus with the desk's own command and handler, one `question-<id>` stream each. Ids come from the
-file's content, so importing the same file twice adds nothing; reading the file is infra.legacy_sheet."""
+file's content, so importing the same file twice adds nothing; reading the file is infra.imports.legacy_sheet."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from domain.calendar import TZ
 from domain.errors import DomainError
 from domain.ido import Ido
 from domain.ports import Clock
-from infra.codec import from_jsonb
-from infra.event_store import PostgresEventStore
-from infra.legacy_sheet import Sheet
-from infra.locations import list_locations
+from infra.imports.legacy_sheet import Sheet
+from infra.queries.locations import list_locations
+from infra.store.codec import from_jsonb
+from infra.store.event_store import PostgresEventStore
 
 log = structlog.get_logger()
 

@@ -9,8 +9,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from infra.db import Database
 from infra.projections.runner import BATCH, Runner, advance_page, lock
+from infra.store.db import Database
 
 _BEHIND = text("""
 SELECT e.tenant_id, count(*) AS events, min(e.recorded_at) AS oldest

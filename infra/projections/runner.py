@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.ports import Checkpoint, RecordedEvent
-from infra.db import Database
-from infra.event_store import PostgresEventStore
+from infra.store.db import Database
+from infra.store.event_store import PostgresEventStore
 
 BATCH = 2000
 

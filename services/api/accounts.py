@@ -14,10 +14,10 @@ from domain.accounts import ROLE_LABELS, check_email
 from domain.errors import DomainError
 from domain.login_throttle import LoginThrottled
 from domain.onboarding import API_TOKEN_ROLES, LinkState, check_new_password
-from infra import account_mail
-from infra.api_tokens import ApiTokens
-from infra.password_resets import PasswordResets, ResetThrottle
-from infra.staff import Staff
+from infra.notify import account_mail
+from infra.platform.api_tokens import ApiTokens
+from infra.platform.password_resets import PasswordResets, ResetThrottle
+from infra.platform.staff import Staff
 from services.api.auth import check_password, start_url
 from services.api.inviting import form_values, invitations
 from services.api.web import page, require_who, see_other

@@ -15,9 +15,9 @@ from litestar.response import Response, Template
 from domain.accounts import Role
 from domain.errors import DomainError
 from domain.onboarding import PROVINCES
-from infra import admin_audit
-from infra.organisations import Organisations
-from infra.staff import Staff
+from infra.platform import admin_audit
+from infra.platform.organisations import Organisations
+from infra.platform.staff import Staff
 from services.api import inviting
 from services.api.web import Who, page, require_who, see_other
 

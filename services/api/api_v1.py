@@ -18,7 +18,7 @@ from domain import questions as q
 from domain.accounts import TENANT_ROLES
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
-from infra.questions_query import questions_between
+from infra.queries.questions_query import questions_between
 from services.api.errors import problem, problem_responses
 from services.api.web import meta, require_who
 

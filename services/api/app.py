@@ -24,15 +24,15 @@ from application.bus import Bus
 from domain.errors import DomainError
 from domain.ports import Clock
 from infra.bootstrap import Container, build
-from infra.desk import DeskQueries
-from infra.health import check_feed
-from infra.locations import Location, list_locations
-from infra.login_throttle import LoginThrottle
 from infra.logs import configure as configure_logs
-from infra.partners import Partners
-from infra.sessions import ABSOLUTE_SECONDS, SessionStore
+from infra.notify.wakeup import Waker
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.partners import Partners
+from infra.platform.sessions import ABSOLUTE_SECONDS, SessionStore
+from infra.queries.desk import DeskQueries
+from infra.queries.health import check_feed
+from infra.queries.locations import Location, list_locations
 from infra.settings import Settings
-from infra.wakeup import Waker
 from services.api import (
     accounts,
     admin,

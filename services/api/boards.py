@@ -15,7 +15,7 @@ from litestar.response import Response, Template
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import local_day
-from infra import boards
+from infra.queries import boards
 from services.api.web import is_partial, page, require_who, see_other
 
 STATUS_LABELS = {s.value: label for s, label in ido.STATUS_LABELS.items()}

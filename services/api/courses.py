@@ -19,7 +19,7 @@ from domain import courses as c
 from domain import questions as q
 from domain.calendar import local_day
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
-from infra.courses_query import list_courses
+from infra.queries.courses_query import list_courses
 from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.scope import Library, library_scope
 from services.api.web import is_partial, meta, page, see_other

@@ -17,9 +17,9 @@ from litestar.response import Response, Template
 
 from domain.calendar import local_day
 from domain.errors import DomainError
-from infra import dashboard as figures
-from infra.courses_query import figures_per_programme
-from infra.locations import Location
+from infra.queries import dashboard as figures
+from infra.queries.courses_query import figures_per_programme
+from infra.queries.locations import Location
 from services.api import charts
 from services.api.scope import Library, coordinator_scope
 from services.api.web import page

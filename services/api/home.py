@@ -9,10 +9,10 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from domain.accounts import Role
-from infra import admin_audit
-from infra.boards import troubled_deliveries
+from infra.platform import admin_audit
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from infra.queries.boards import troubled_deliveries
 from services.api import boards
 from services.api.web import page, require_who
 

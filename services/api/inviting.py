@@ -12,9 +12,9 @@ from litestar import Request
 
 from domain.accounts import Role
 from domain.errors import DomainError
-from infra import account_mail
-from infra.invitations import Invitation, Invitations
-from infra.mail import MailError
+from infra.notify import account_mail
+from infra.notify.mail import MailError
+from infra.platform.invitations import Invitation, Invitations
 from services.api.web import Who
 
 log = structlog.get_logger()

@@ -13,8 +13,8 @@ from litestar.response import Template
 
 from domain import legacy_import as li
 from domain.errors import DomainError
-from infra.import_uploads import ImportUploads
-from infra.legacy_sheet import MAX_BYTES, Sheet, load_sheet
+from infra.imports.import_uploads import ImportUploads
+from infra.imports.legacy_sheet import MAX_BYTES, Sheet, load_sheet
 from services.api.errors import error_page
 from services.api.scope import Library, coordinator_scope
 from services.api.web import meta, page, require_who

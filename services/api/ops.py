@@ -6,9 +6,9 @@ from litestar import Request, Response, get
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_latest
 from sqlalchemy import text
 
-from infra.health import readiness
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from infra.queries.health import readiness
 from services.worker.signals import TASK_COUNTS_KEY
 
 LAG_EVENTS = Gauge("ido_projection_events_behind", "Events a projection has not applied yet", ["projection"])

@@ -16,7 +16,7 @@ from application.aggregates import IDO, load
 from domain import ido
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound, WrongExpectedVersion
-from infra import boards
+from infra.queries import boards
 from services.api import ido_history
 from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
 from services.api.scope import Library, coordinator_scope

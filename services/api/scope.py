@@ -10,7 +10,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 
 from domain.accounts import Role
 from domain.errors import NotFound
-from infra.accounts import Tenant
+from infra.platform.accounts import Tenant
 from services.api.web import Who, require_who
 
 

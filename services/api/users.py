@@ -12,8 +12,8 @@ from litestar.response import Response, Template
 
 from domain.accounts import ROLE_LABELS, Role
 from domain.errors import DomainError
-from infra.organisations import Organisations
-from infra.staff import Staff
+from infra.platform.organisations import Organisations
+from infra.platform.staff import Staff
 from services.api import inviting
 from services.api.scope import Library, coordinator_scope
 from services.api.web import Who, is_partial, page, require_who, see_other

@@ -18,7 +18,7 @@ from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import NewEvent
 from domain.report import Report
-from infra.partners import Partners
+from infra.platform.partners import Partners
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.reports.cells import csv_cell, display

@@ -13,10 +13,10 @@ from domain import ido
 from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import NewEvent
-from infra.dashboard import add_years
-from infra.partners import Partners
+from infra.platform.partners import Partners
 from infra.projections.question_stats import QuestionStats
 from infra.projections.runner import Runner
+from infra.queries.dashboard import add_years
 from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import login
 from tests.e2e.test_desk_http import register

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from domain.accounts import Role
 from domain.errors import DomainError
 from domain.ports import NewEvent
-from infra.legacy_sheet import MAX_BYTES, read_sheet
+from infra.imports.legacy_sheet import MAX_BYTES, read_sheet
 from services.bootstrap import command_bus
 from services.importing import LegacyImporter
 from tests.clock import TODAY

@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
-from infra.invitations import Invitations
-from infra.partners import Partners
+from infra.platform.invitations import Invitations
+from infra.platform.partners import Partners
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
-from infra.notices import Dispatcher
+from infra.notify.notices import Dispatcher
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from tests.clock import TODAY

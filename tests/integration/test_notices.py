@@ -15,9 +15,9 @@ from application.aggregates import IDO, load
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import at_local
-from infra import webhooks
-from infra.notices import Dispatcher
-from infra.planning import overdue_sweep
+from infra.notify import webhooks
+from infra.notify.notices import Dispatcher
+from infra.notify.overdue import overdue_sweep
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from services.bootstrap import command_bus

@@ -17,8 +17,8 @@ from domain import ido
 from domain import questions as q
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from infra.clock import FixedClock
-from infra.codec import default_codec
-from infra.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
+from infra.store.codec import default_codec
+from infra.store.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
 from tests.clock import NOW, TODAY, YESTERDAY
 
 T = uuid4()

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from domain.errors import DomainError, NotFound
-from infra.db import Database
-from infra.passwords import Passwords
+from infra.platform.passwords import Passwords
+from infra.store.db import Database
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.calendar import week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
-from infra.db import Database
-from infra.partners import Partners
+from infra.platform.partners import Partners
+from infra.store.db import Database
 
 MAX_YEARS = 3
 TOP_TOPICS = 10

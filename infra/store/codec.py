@@ -84,6 +84,6 @@ def from_jsonb(value: Any) -> Any:
 
 def default_codec() -> Codec:
     from domain.registry import EVENT_TYPES
-    from infra.upcasters import UPCASTERS
+    from infra.store.upcasters import UPCASTERS
 
     return Codec(EVENT_TYPES, UPCASTERS)

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEvent
-from infra.codec import Codec, from_jsonb, json_dumps
-from infra.db import Database
+from infra.store.codec import Codec, from_jsonb, json_dumps
+from infra.store.db import Database
 
 _APPEND = text("""
 INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,

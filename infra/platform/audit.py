@@ -8,7 +8,7 @@ from uuid import UUID
 
 from sqlalchemy import text
 
-from infra.db import Database
+from infra.store.db import Database
 
 
 @dataclass(frozen=True)

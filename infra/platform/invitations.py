@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.accounts import ROLE_LABELS, Role, check_email
 from domain.errors import DomainError, NotFound
 from domain.onboarding import INVITATION_VALID, LinkState, MembershipLike, check_may_invite, link_state
-from infra import admin_audit
-from infra.accounts import token_hash
-from infra.db import Database
+from infra.platform import admin_audit
+from infra.platform.accounts import token_hash
+from infra.store.db import Database
 
 _SELECT = """
 SELECT i.invitation_id, i.email, i.role, i.tenant_id, i.poi_id, i.created_at, i.expires_at, i.used_at,

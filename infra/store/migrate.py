@@ -11,7 +11,7 @@ from alembic.script import ScriptDirectory
 
 from infra.settings import Settings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def alembic_config(settings: Settings) -> Config:

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
-from infra.codec import Codec, from_jsonb
-from infra.db import Database
+from infra.store.codec import Codec, from_jsonb
+from infra.store.db import Database
 
 Location = ido.Ido
 _TYPES = [t.__name__ for t in ido.IDO_EVENTS]

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain import ido
 from domain import questions as q
 from domain.calendar import day_bounds, local_day
-from infra.codec import from_jsonb
-from infra.event_store import PostgresEventStore
-from infra.locations import list_locations
-from infra.partners import Partner, Partners
+from infra.platform.partners import Partner, Partners
+from infra.queries.locations import list_locations
+from infra.store.codec import from_jsonb
+from infra.store.event_store import PostgresEventStore
 
 TODAY_ROWS = 25
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]

@@ -8,8 +8,8 @@ import asyncio
 import structlog
 
 from domain.calendar import local
-from infra import mail
-from infra.invitations import Invitation
+from infra.notify import mail
+from infra.platform.invitations import Invitation
 from infra.settings import Settings
 
 log = structlog.get_logger()

@@ -12,11 +12,11 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.ports import AppendResult, NewEvent, Outcome, RecordedEvent
-from infra import idempotency
-from infra.event_store import PostgresEventStore
-from infra.locations import list_locations
-from infra.partners import Partners
-from infra.wakeup import NoWaker
+from infra.notify.wakeup import NoWaker
+from infra.platform.partners import Partners
+from infra.queries.locations import list_locations
+from infra.store import idempotency
+from infra.store.event_store import PostgresEventStore
 
 
 class PostgresTransaction:

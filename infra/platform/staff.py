@@ -16,11 +16,11 @@ from domain.accounts import ROLE_LABELS, Role
 from domain.errors import DomainError, NotFound
 from domain.login_throttle import check_may_unlock
 from domain.onboarding import check_may_deactivate
-from infra import admin_audit
-from infra.accounts import Membership
-from infra.db import Database
-from infra.login_throttle import LoginThrottle
-from infra.sessions import SessionStore
+from infra.platform import admin_audit
+from infra.platform.accounts import Membership
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.sessions import SessionStore
+from infra.store.db import Database
 
 _PEOPLE = """
 SELECT u.user_id, u.email, u.active, u.last_login_at, u.password_hash IS NOT NULL,

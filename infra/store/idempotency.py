@@ -1,5 +1,5 @@
 """The idempotency record of a request: the key is claimed in the transaction that does the work, and the
-answer is stored in it, so a request runs once per key however often it arrives (infra/unit_of_work.py)."""
+answer is stored in it, so a request runs once per key however often it arrives (infra/store/unit_of_work.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.errors import IdempotencyConflict
 from domain.ports import Outcome
-from infra.codec import from_jsonb, json_dumps
+from infra.store.codec import from_jsonb, json_dumps
 
 _CLAIM = text(
     "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES (:t, :k, :h) "

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infra.pgcluster import Cluster, own_directory, service_account
+from infra.store.pgcluster import Cluster, own_directory, service_account
 
 ROOT_HOMES = Path("/var/tmp")
 

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from domain import questions as q
 from domain.calendar import day_bounds
-from infra.codec import Codec, from_jsonb
-from infra.db import Database
+from infra.store.codec import Codec, from_jsonb
+from infra.store.db import Database
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import msgspec
 from sqlalchemy import text
 
 from domain.ports import Clock
-from infra import mail, webhooks
-from infra.codec import from_jsonb
-from infra.db import Database
+from infra.notify import mail, webhooks
 from infra.settings import Settings
+from infra.store.codec import from_jsonb
+from infra.store.db import Database
 
 LEASE_SECONDS = 120
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.accounts import check_email, check_name, check_slug
 from domain.errors import DomainError, NotFound
 from domain.onboarding import check_province, check_provinces, check_webhook_url, parse_municipalities
-from infra import admin_audit
-from infra.db import Database
+from infra.platform import admin_audit
+from infra.store.db import Database
 
 
 @dataclass(frozen=True)

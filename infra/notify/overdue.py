@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import text
 
 from domain.calendar import local_day
-from infra.db import Database
 from infra.projections.notices import write_notice
 from infra.settings import Settings
+from infra.store.db import Database
 
 _OVERDUE = text("""
 SELECT tenant_id, location_id, name, planned FROM rm_opening_status_v1

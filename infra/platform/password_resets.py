@@ -12,8 +12,8 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.onboarding import RESET_VALID, LinkState, link_state
-from infra.accounts import token_hash
-from infra.db import Database
+from infra.platform.accounts import token_hash
+from infra.store.db import Database
 
 # The same single-row write whether or not the address has an account (a commit that writes costs a WAL flush,
 # one that writes nothing does not): for an unknown address the row has no user and its token leads nowhere.

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 
 from domain.errors import DomainError
-from infra.accounts import token_hash
-from infra.db import Database
+from infra.platform.accounts import token_hash
+from infra.store.db import Database
 
 MAX_ACTIVE = 20
 

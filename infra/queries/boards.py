@@ -12,8 +12,8 @@ from uuid import UUID
 
 from sqlalchemy import text
 
-from infra.codec import from_jsonb
-from infra.db import Database
+from infra.store.codec import from_jsonb
+from infra.store.db import Database
 
 DELAYED = "(s.status = 'gepland' AND (s.delay_days > 0 OR s.planned < :today))"
 STATUS_FILTERS = {

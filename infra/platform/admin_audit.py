@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from infra.db import Database
+from infra.store.db import Database
 
 ACTIONS = {
     "poi.created": "POI aangemaakt",

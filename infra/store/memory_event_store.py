@@ -14,8 +14,8 @@ import msgspec
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, Outcome, RecordedEvent
-from infra.codec import Codec, json_dumps
-from infra.idempotency import request_hash
+from infra.store.codec import Codec, json_dumps
+from infra.store.idempotency import request_hash
 
 
 class InMemoryEventStore:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
-from infra.db import Database
+from infra.store.db import Database
 
 
 @dataclass(frozen=True)

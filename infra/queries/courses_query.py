@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import text
 
 from domain import courses as c
-from infra.db import Database
+from infra.store.db import Database
 
 _COLUMNS = (
     "course_id, programme, title, location_id, start_date, sessions, capacity, status, enrolled, withdrawn, "

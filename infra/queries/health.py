@@ -9,7 +9,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from infra.bootstrap import Container
-from infra.migrate import current_revision, head_revision
+from infra.store.migrate import current_revision, head_revision
 
 _XID_CHECK = text("""
 SELECT COALESCE(max(m) < pg_snapshot_xmax(pg_current_snapshot()), true) AS sound, max(m)::text AS newest
