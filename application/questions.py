@@ -8,7 +8,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from application.aggregates import QUESTION, change, existing, load
 from domain import questions as q
-from domain.ports import Transaction
+from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
+from domain.ports import NewEvent, Transaction
 
 
 def id_for_key(tenant_id: UUID, key: str, purpose: str = "question") -> UUID:
@@ -27,11 +28,44 @@ async def context(tx: Transaction) -> q.DeskContext:
     )
 
 
+async def _register(
+    tx: Transaction, ctx: q.DeskContext, cmd: q.RegisterQuestion, meta: dict[str, Any]
+) -> bool:
+    """Decide and append one question; answer whether it was a repeat. A question registered before with the
+    same content is a repeat (nothing new is stored, as when an import runs twice); with other content it
+    raises IdempotencyConflict."""
+    events = q.register(cmd, ctx)
+    stream = QUESTION.stream(cmd.question_id)
+    new = [
+        NewEvent(i, e, meta) for i, e in zip(_event_ids(cmd.question_id, len(events)), events, strict=True)
+    ]
+    try:
+        return (await tx.append(stream, new, 0)).duplicate
+    except WrongExpectedVersion:
+        if [r.event for r in await tx.read_stream(stream)][: len(events)] != events:
+            raise IdempotencyConflict(cmd.question_id) from None
+        return True
+
+
 async def register(cmd: q.RegisterQuestion, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
-    events = q.register(cmd, await context(tx))
-    state = await load(tx, QUESTION, cmd.question_id)
-    await change(tx, QUESTION, state, cmd.question_id, events, meta, _event_ids(cmd.question_id, len(events)))
-    return {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)}
+    repeated = await _register(tx, await context(tx), cmd, meta)
+    return {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id), "repeated": repeated}
+
+
+async def register_many(cmd: q.RegisterQuestions, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
+    """Several questions in one transaction (an import's batch), each through the same decision and append as
+    one from the desk. Answers per question "new", "repeated", "conflict" or the Dutch refusal; a refused or
+    conflicting question does not stop the others (each append is a savepoint of its own)."""
+    ctx = await context(tx)
+    outcomes: list[str] = []
+    for one in cmd.questions:
+        try:
+            outcomes.append("repeated" if await _register(tx, ctx, one, meta) else "new")
+        except IdempotencyConflict:
+            outcomes.append("conflict")
+        except DomainError as err:
+            outcomes.append(err.message)
+    return {"outcomes": outcomes}
 
 
 async def tally(cmd: q.TallyQuestions, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +94,7 @@ async def retract(cmd: q.RetractQuestion, tx: Transaction, meta: dict[str, Any])
 
 HANDLERS = {
     q.RegisterQuestion: (register, 201),
+    q.RegisterQuestions: (register_many, 200),
     q.TallyQuestions: (tally, 201),
     q.CorrectQuestion: (correct, 200),
     q.RetractQuestion: (retract, 200),

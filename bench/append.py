@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.append --seconds 5
 
-Without DATABASE_URL the embedded PostgreSQL (infra.embedded) is used. When DATABASE_URL is a superuser the
+Without DATABASE_URL the embedded PostgreSQL (infra.store.embedded) is used. When DATABASE_URL is a superuser the
 bench creates a throwaway database with roles of its own (ido_bench_<hex>_owner/_app/_reader), migrates it,
 and drops database and roles at the end: events are append-only for the app role, so a dedicated database is
 the only way to leave nothing behind. Without a superuser pass --in-place: the bench then works in the given
@@ -40,8 +40,8 @@ from sqlalchemy.engine import make_url
 
 from domain.ido import IdoRegistered, Variant
 from domain.ports import NewEvent
-from infra.codec import json_dumps
 from infra.settings import Settings
+from infra.store.codec import json_dumps
 from tests.servers import TestDatabase, create_database, drop_database, is_superuser, plain_url, settings_env
 
 REDIS_PLACEHOLDER = "redis://127.0.0.1:6379/15"  # Settings wants one; the bench never connects to Redis
@@ -339,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
     env.setdefault("REDIS_URL", REDIS_PLACEHOLDER)
     embedded = None
     if not env.get("DATABASE_URL"):
-        from infra.embedded import ensure_servers
+        from infra.store.embedded import ensure_servers
 
         embedded = ensure_servers(env)
     db: TestDatabase | None = None
@@ -356,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
                 "DATABASE_URL is not a superuser, so no throwaway database can be made; "
                 "pass --in-place to run in that database (bench tenants and events stay there)"
             )
-        from infra.migrate import upgrade
+        from infra.store.migrate import upgrade
 
         upgrade(settings)
         runner = asyncio.run

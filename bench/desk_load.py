@@ -4,7 +4,7 @@ is checked for lost and duplicated registrations.
     REDIS_URL=redis://127.0.0.1:6379/14 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
         .venv/bin/python -m bench.desk_load --seconds 30
 
-Without DATABASE_URL / REDIS_URL the embedded servers (infra.embedded) stand in. When DATABASE_URL is a
+Without DATABASE_URL / REDIS_URL the embedded servers (infra.store.embedded) stand in. When DATABASE_URL is a
 superuser the bench makes a throwaway database with roles of its own (tests/servers.py), migrates it, creates
 a POI, --libraries libraries with one IDO location each and --desks desk users (spread round-robin over the
 libraries), starts `ido serve --workers W` on a free port as a subprocess and waits for /healthz; at the end it
@@ -370,7 +370,7 @@ def release_redis(url: str, token: str, tenant_ids: list[str]) -> None:
     runs during the bench), then the claim."""
     import redis
 
-    from infra.wakeup import pending_key
+    from infra.notify.wakeup import pending_key
 
     client = redis.Redis.from_url(url)
     try:
@@ -601,7 +601,7 @@ async def create_bench_data(settings, n_desks: int, n_libraries: int) -> list[De
 async def tenant_ids_for(settings, slugs: set[str]) -> dict[str, str]:
     from sqlalchemy import text
 
-    from infra.db import Database
+    from infra.store.db import Database
 
     reader = Database.connect(settings.reader_database_url, null_pool=True)
     try:
@@ -641,7 +641,7 @@ async def check_events(
     from sqlalchemy import text
 
     from application.questions import id_for_key
-    from infra.db import Database
+    from infra.store.db import Database
 
     def qid(slug: str, key: str) -> str:
         return str(id_for_key(UUID(tenants[slug]), key))
@@ -973,7 +973,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     embedded = None
     if not env.get("DATABASE_URL") or not env.get("REDIS_URL"):
-        from infra.embedded import ensure_servers
+        from infra.store.embedded import ensure_servers
 
         embedded = ensure_servers(env)
     admin_url, db, server, profiler, redis_claim, celery = None, None, None, None, None, []
@@ -991,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
             env.update(settings_env(db, env["REDIS_URL"]))
         settings = Settings.from_env(env)
         redis_claim = claim_redis(settings.redis_url)
-        from infra.migrate import upgrade
+        from infra.store.migrate import upgrade
 
         upgrade(settings)
         n_libraries = min(args.libraries, args.desks)

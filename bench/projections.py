@@ -22,7 +22,7 @@ names a database the bench may flush (it is flushed before and after).
 3. lag      one worker (--concurrency 1) + `ido beat` (sweep every 3 s); --lag-rate appends/s for --lag-seconds
             (after --lag-warmup unmeasured seconds at the same rate), one new question stream per append in a
             tenant transaction (as the desk does), random tenant of the --tenants, then
-            infra.wakeup.Waker.wake(tenant) after the commit as the API does. Per event: commit -> the tenant's
+            infra.notify.wakeup.Waker.wake(tenant) after the commit as the API does. Per event: commit -> the tenant's
             checkpoint covers the event's (tx_id, global_position), polled every 10 ms as the reader role
             (tx_id looked up by the poller). "feed horizon": commit -> pg_snapshot_xmin passes the event's
             tx_id, i.e. no older transaction of the cluster is still open (before that the feed holds it back).
@@ -63,8 +63,8 @@ from domain import questions as q
 from domain.calendar import TZ, local_day
 from domain.catalogue import CATALOGUE
 from domain.ports import NewEvent
-from infra.codec import json_dumps
 from infra.settings import Settings
+from infra.store.codec import json_dumps
 from tests.servers import plain_url
 
 PROJECTION = "question_stats.v1"
@@ -258,7 +258,7 @@ def question_commands(rng: random.Random, location: UUID, partners: list[UUID], 
 
 
 async def load(container, settings: Settings, args: argparse.Namespace, rng: random.Random) -> Loaded:
-    from infra.codec import default_codec
+    from infra.store.codec import default_codec
 
     suffix = f"{rng.getrandbits(24):06x}"
     poi = f"bench-{suffix}"
@@ -509,25 +509,19 @@ BUCKETS = (
     ("rows in: asyncpg protocol, other", ("data_received",)),
     (
         "feed: Codec.decode (msgspec.convert / json decode)",
-        ("decode (infra/codec.py", "decode_json (infra/codec"),
+        ("decode (infra/store/codec.py", "decode_json (infra/codec"),
     ),
-    ("feed: RecordedEvent build, from_jsonb", ("_record (infra/event_store.py",)),
+    ("feed: RecordedEvent build, from_jsonb", ("_record (infra/store/event_store.py",)),
     (
         "feed: SQL execute + Result.all",
-        ("read_feed (infra/event_store.py", "read_page (infra/event_store.py"),
+        ("read_feed (infra/store/event_store.py", "read_page (infra/store/event_store.py"),
     ),
     ("question_stats: deltas + merge", ("count_deltas", "hour_deltas", "referral_deltas", "merge (domain")),
     ("question_stats: upsert params + execute", ("_write (infra/projections/question_stats",)),
     ("question_stats: apply, rest", ("QuestionStats.apply",)),
     ("other projections: apply", ("apply (infra/projections/",)),
-    (
-        "runner: checkpoint get/put",
-        ("checkpoint (infra/projections/runner", "apply_batch (infra/projections"),
-    ),
-    (
-        "runner: lock, begin/commit, pool",
-        ("advance (infra/projections/runner", "advance_all (infra/projections"),
-    ),
+    ("runner: lock, checkpoints get/put, split", ("advance_page (infra/projections/runner",)),
+    ("runner: begin/commit, pool", ("advance_all (infra/projections",)),
     ("task: Redis, wake/sweep rest", ("wake (services/worker", "sweep (services/worker")),
 )
 
@@ -577,7 +571,7 @@ class Lag:
 async def lag(ctx: Bench) -> Lag:
     from redis.asyncio import Redis
 
-    from infra.wakeup import Waker
+    from infra.notify.wakeup import Waker
 
     worker = ctx.procs.start("worker", "--concurrency", "1")
     beat = ctx.procs.start("beat")
@@ -980,7 +974,7 @@ def main(argv: list[str] | None = None) -> None:
         r.close()
         db = create_database(admin_url)
         settings = Settings.from_env({**os.environ, **settings_env(db, redis_url)})
-        from infra.migrate import upgrade
+        from infra.store.migrate import upgrade
 
         upgrade(settings)
         runner = asyncio.run

@@ -205,7 +205,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from infra.migrate import upgrade
+    from infra.store.migrate import upgrade
     from tests.servers import create_database, drop_database, find_servers, settings_env
 
     servers = find_servers()

@@ -244,8 +244,9 @@ def decide_row(
     location_id: UUID,
     ctx: q.DeskContext,
     tz: tzinfo,
-) -> list[tuple[UUID, q.QuestionRegistered]]:
-    """(event id, event) for each of the row's `count` questions; the note goes with the first.
+) -> list[tuple[q.RegisterQuestion, q.QuestionRegistered]]:
+    """(command, the event it decides now) for each of the row's `count` questions; the note goes with the first.
+    The import sends the commands through the desk's handler, which decides again when it stores them.
     Raises: DomainError (Dutch) for anything the row or the question aggregate refuses."""
     r = read_row(values, mapping, tz)
     out = []
@@ -264,5 +265,5 @@ def decide_row(
         )
         [event] = q.register(cmd, ctx)
         assert isinstance(event, q.QuestionRegistered)
-        out.append((row_id(tenant_id, file_hash, row, i, "event"), event))
+        out.append((cmd, event))
     return out

@@ -138,6 +138,12 @@ class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
     note: str = ""
 
 
+class RegisterQuestions(msgspec.Struct, frozen=True, kw_only=True):
+    """Several registrations at once (an import's batch)."""
+
+    questions: list[RegisterQuestion]
+
+
 class RetractQuestion(msgspec.Struct, frozen=True, kw_only=True):
     question_id: UUID
 

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.ports import Clock
-from infra.accounts import Accounts
 from infra.clock import clock_for
-from infra.codec import Codec, default_codec
-from infra.db import Database
-from infra.event_store import PostgresEventStore
-from infra.passwords import Passwords
+from infra.platform.accounts import Accounts
+from infra.platform.passwords import Passwords
 from infra.settings import Settings
+from infra.store.codec import Codec, default_codec
+from infra.store.db import Database
+from infra.store.event_store import PostgresEventStore
 
 
 @dataclass

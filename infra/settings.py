@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import make_url
 
-from infra.passwords import PROFILES as PASSWORD_HASH_PROFILES
+from infra.platform.passwords import PROFILES as PASSWORD_HASH_PROFILES
 
 
 def _asyncpg_url(url: str) -> str:

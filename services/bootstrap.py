@@ -7,8 +7,8 @@ from typing import Any
 
 from application.bus import Bus, all_handlers
 from infra.bootstrap import Container
-from infra.partners import Partners
-from infra.unit_of_work import PostgresUnitOfWork
+from infra.platform.partners import Partners
+from infra.store.unit_of_work import PostgresUnitOfWork
 
 
 def command_bus(container: Container, waker: Any = None) -> Bus:

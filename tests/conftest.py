@@ -85,7 +85,7 @@ def _var_dir():
 
 @pytest.fixture(scope="session")
 def settings(env) -> Settings:
-    from infra.migrate import upgrade
+    from infra.store.migrate import upgrade
 
     s = Settings.from_env(env)
     upgrade(s)

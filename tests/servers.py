@@ -30,7 +30,7 @@ class TestServers:
 
 
 def find_servers() -> TestServers:
-    from infra.embedded import Embedded, start_postgres, start_redis
+    from infra.store.embedded import Embedded, start_postgres, start_redis
 
     emb = Embedded()
     # each pytest-xdist process starts embedded servers of its own, in a directory of its own

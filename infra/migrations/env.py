@@ -4,7 +4,7 @@ import asyncio
 
 from alembic import context
 
-from infra.db import make_engine
+from infra.store.db import make_engine
 
 config = context.config
 

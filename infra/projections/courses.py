@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import courses as c
 from domain.ports import RecordedEvent
-from infra.event_store import PostgresEventStore
+from infra.store.event_store import PostgresEventStore
 
 _TYPES = {t.__name__ for t in c.COURSE_EVENTS}
 _COLS = [

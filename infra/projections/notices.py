@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from domain.ports import RecordedEvent
-from infra.codec import json_dumps
 from infra.settings import Settings
+from infra.store.codec import json_dumps
 
 _LIBRARY = text("""
 SELECT t.name AS library, t.slug, p.poi_id, p.name AS poi, p.email AS poi_email, p.webhook_url AS poi_webhook

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from domain.ports import RecordedEvent
-from infra.codec import json_dumps
-from infra.event_store import PostgresEventStore
+from infra.store.codec import json_dumps
+from infra.store.event_store import PostgresEventStore
 
 _COLUMNS = (
     "location_id, name, branch, variant, inside_library, subsidy_year, status, first_planned, planned, "

@@ -7,9 +7,10 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from infra.db import Database
-from infra.projections.runner import _WAIT_LOCK, BATCH, Runner, apply_batch
+from infra.projections.runner import BATCH, Runner, advance_page, lock
+from infra.store.db import Database
 
 _BEHIND = text("""
 SELECT e.tenant_id, count(*) AS events, min(e.recorded_at) AS oldest
@@ -64,29 +65,34 @@ async def status(reader: Database, names: list[str]) -> list[Lag]:
 
 
 async def rebuild(runner: Runner, name: str, tenant_id: UUID) -> int:
-    """Replay the tenant's whole feed into the shadow tables, then swap them in one transaction: readers see
-    the old rows until the commit. Answer the number of events replayed."""
+    """Replay the tenant's whole feed into the shadow tables (the path the workers take, with the checkpoint
+    under "NAME#rebuild"), then swap them in one transaction: readers see the old rows until the commit.
+    Answer the number of events replayed."""
     projection = runner.projections[name]
-    shadow = f"{name}#rebuild"
+    shadow_name = f"{name}#rebuild"
+    shadow = {shadow_name: projection}
+
+    async def page(conn: AsyncConnection) -> int:
+        return await advance_page(conn, runner.store, tenant_id, shadow, suffix="_rebuild", wait=True)
+
     async with runner.db.tenant(tenant_id) as conn:
+        await lock(conn, tenant_id, [shadow_name], wait=True)  # not while another rebuild replays
         for table in projection.tables:
             await conn.execute(text(f"DELETE FROM {table}_rebuild WHERE tenant_id = :t"), {"t": tenant_id})
         await conn.execute(
             text("DELETE FROM projection_checkpoints WHERE tenant_id = :t AND projection = :p"),
-            {"t": tenant_id, "p": shadow},
+            {"t": tenant_id, "p": shadow_name},
         )
     replayed = 0
     while True:
         async with runner.db.tenant(tenant_id) as conn:
-            n = await apply_batch(conn, runner.store, projection, tenant_id, shadow, "_rebuild")
+            n = await page(conn)
         replayed += n
         if n < BATCH:
             break
     async with runner.db.tenant(tenant_id) as conn:
-        await conn.execute(_WAIT_LOCK, {"p": name, "t": tenant_id})  # no worker advances the live tables now
-        while (
-            n := await apply_batch(conn, runner.store, projection, tenant_id, shadow, "_rebuild")
-        ) == BATCH:
+        await lock(conn, tenant_id, [name], wait=True)  # no worker advances the live tables now
+        while (n := await page(conn)) == BATCH:
             replayed += n
         replayed += n
         for table in projection.tables:
@@ -103,10 +109,10 @@ async def rebuild(runner: Runner, name: str, tenant_id: UUID) -> int:
             WHERE tenant_id = :t AND projection = :s
             ON CONFLICT (tenant_id, projection) DO UPDATE
             SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()"""),
-            {"t": tenant_id, "p": name, "s": shadow},
+            {"t": tenant_id, "p": name, "s": shadow_name},
         )
         await conn.execute(
             text("DELETE FROM projection_checkpoints WHERE tenant_id = :t AND projection = :s"),
-            {"t": tenant_id, "s": shadow},
+            {"t": tenant_id, "s": shadow_name},
         )
     return replayed

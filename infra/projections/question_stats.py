@@ -70,7 +70,3 @@ class QuestionStats:
             await conn.execute(
                 text(f"DELETE FROM {table} WHERE tenant_id = :t AND count = 0"), {"t": tenant_id}
             )
-
-
-def all_projections() -> list:
-    return [QuestionStats()]

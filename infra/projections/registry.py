@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from infra.event_store import PostgresEventStore
 from infra.projections.courses import Courses
 from infra.projections.notices import Notices
 from infra.projections.opening_status import OpeningStatus
 from infra.projections.question_stats import QuestionStats
 from infra.settings import Settings
+from infra.store.event_store import PostgresEventStore
 
 
 def all_projections(settings: Settings, store: PostgresEventStore) -> list:

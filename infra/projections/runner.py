@@ -1,9 +1,10 @@
-"""Advance projection P for tenant T: one short transaction per batch, fenced by an advisory lock, reading the
-feed after the checkpoint by the gap-free rule and storing the new checkpoint with the read-model writes."""
+"""Advance the projections of tenant T: one short transaction per batch, fenced by advisory locks, reading one page
+of the feed after the checkpoints by the gap-free rule and storing the new checkpoints with the read-model writes.
+The workers advance the live tables this way and the rebuild its shadow tables (operations.rebuild)."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Mapping
 from typing import Protocol
 from uuid import UUID
 
@@ -11,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.ports import Checkpoint, RecordedEvent
-from infra.db import Database
-from infra.event_store import PostgresEventStore
+from infra.store.db import Database
+from infra.store.event_store import PostgresEventStore
 
 BATCH = 2000
 
@@ -28,7 +29,6 @@ class Projection(Protocol):
         ...
 
 
-_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
 _WAIT_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:p), hashtext(CAST(CAST(:t AS uuid) AS text)))")
 _LOCKS = text(
     "SELECT p, pg_try_advisory_xact_lock(hashtext(p), hashtext(CAST(CAST(:t AS uuid) AS text))) AS ok "
@@ -45,47 +45,70 @@ FROM unnest(CAST(:ps AS text[]), CAST(:txs AS text[]), CAST(:poss AS bigint[])) 
 ON CONFLICT (tenant_id, projection) DO UPDATE
 SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
 """)
-_GET = text(
-    "SELECT last_tx_id::text AS tx, last_position FROM projection_checkpoints WHERE tenant_id = :t AND projection = :p"
-)
-_LAST = text(
-    "SELECT tx_id::text AS tx, global_position FROM events WHERE tenant_id = :t "
-    "ORDER BY tx_id DESC, global_position DESC LIMIT 1"
-)
-_PUT = text("""
-INSERT INTO projection_checkpoints (tenant_id, projection, last_tx_id, last_position, updated_at)
-VALUES (:t, :p, CAST(CAST(:tx AS text) AS xid8), :pos, now())
-ON CONFLICT (tenant_id, projection) DO UPDATE
-SET last_tx_id = EXCLUDED.last_tx_id, last_position = EXCLUDED.last_position, updated_at = now()
-""")
 
 
-async def checkpoint(conn: AsyncConnection, tenant_id: UUID, name: str) -> Checkpoint:
-    row = (await conn.execute(_GET, {"t": tenant_id, "p": name})).first()
-    return Checkpoint(int(row.tx), row.last_position) if row else Checkpoint()
+async def lock(conn: AsyncConnection, tenant_id: UUID, names: list[str], *, wait: bool) -> list[str]:
+    """Take the advisory locks of the projections `names` (checkpoint names) for `conn`'s transaction: `wait` for
+    each in turn, or take only those no other transaction holds. Answer the names locked."""
+    if wait:
+        for name in names:
+            await conn.execute(_WAIT_LOCK, {"p": name, "t": tenant_id})
+        return names
+    rows = (await conn.execute(_LOCKS, {"ps": names, "t": tenant_id})).all()
+    return [r.p for r in rows if r.ok]
 
 
-async def apply_batch(
+async def checkpoints(conn: AsyncConnection, tenant_id: UUID, names: list[str]) -> dict[str, Checkpoint]:
+    """The checkpoints of the projections `names`; the start of the feed for those without one."""
+    rows = (await conn.execute(_GET_ALL, {"ps": names, "t": tenant_id})).all()
+    got = {r.projection: Checkpoint(int(r.tx), r.last_position) for r in rows}
+    return {name: got.get(name, Checkpoint()) for name in names}
+
+
+async def advance_page(
     conn: AsyncConnection,
     store: PostgresEventStore,
-    projection: Projection,
     tenant_id: UUID,
-    name: str,
-    suffix: str,
+    projections: Mapping[str, Projection],
+    *,
+    suffix: str = "",
     batch: int = BATCH,
+    wait: bool = False,
 ) -> int:
-    """Apply the next batch inside `conn`'s transaction; answer how many events it held."""
-    cp = await checkpoint(conn, tenant_id, name)
-    types = getattr(projection, "event_types", None)
-    if types is None:
-        events = await store.read_feed(tenant_id, cp, batch, conn=conn)
-        last, n = (events[-1].checkpoint if events else None), len(events)
-    else:
-        events, last, n = await store.read_page(tenant_id, cp, batch, types, conn=conn)
-    if events:
-        await projection.apply(conn, tenant_id, events, suffix)
-    if last is not None:
-        await conn.execute(_PUT, {"t": tenant_id, "p": name, "tx": str(last.tx_id), "pos": last.position})
+    """One batch inside `conn`'s transaction. `projections` by checkpoint name: lock them (`wait` for the locks,
+    or leave those another worker holds to it), read their checkpoints, one page of the feed from the lowest,
+    give each projection the events of its types after its own checkpoint (into its tables + `suffix`), store
+    the checkpoints. Answer the rows of the feed read: fewer than `batch` means caught up."""
+    mine = await lock(conn, tenant_id, list(projections), wait=wait)
+    if not mine:
+        return 0
+    cps = await checkpoints(conn, tenant_id, mine)
+    start = min(cps.values(), key=lambda c: (c.tx_id, c.position))
+    kinds = [getattr(projections[n], "event_types", None) for n in mine]
+    types = None if any(k is None for k in kinds) else frozenset().union(*kinds)
+    events, last, n = await store.read_page(tenant_id, start, batch, types, conn=conn)
+    if last is None:
+        return 0
+    moved = []
+    for name, kind in zip(mine, kinds, strict=True):
+        if not cps[name] < last:
+            continue
+        mine_events = [
+            e for e in events if cps[name] < e.checkpoint and (kind is None or e.event_type in kind)
+        ]
+        if mine_events:
+            await projections[name].apply(conn, tenant_id, mine_events, suffix)
+        moved.append(name)
+    if moved:
+        await conn.execute(
+            _PUT_ALL,
+            {
+                "t": tenant_id,
+                "ps": moved,
+                "txs": [str(last.tx_id)] * len(moved),
+                "poss": [last.position] * len(moved),
+            },
+        )
     return n
 
 
@@ -95,83 +118,12 @@ class Runner:
         self.store = store
         self.projections = {p.name: p for p in projections}
 
-    async def advance(
-        self, name: str, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH
-    ) -> tuple[int, bool]:
-        """Answer (events applied, caught up). Another worker holding the lock counts as caught up here:
-        it will take what follows."""
-        projection = self.projections[name]
-        applied = 0
-        for _ in range(max_batches):
-            async with self.db.tenant(tenant_id) as conn:
-                if not (await conn.execute(_LOCK, {"p": name, "t": tenant_id})).scalar():
-                    return applied, True
-                n = await apply_batch(conn, self.store, projection, tenant_id, name, "", batch)
-            applied += n
-            if n < batch:
-                return applied, True
-        return applied, False
-
-    async def catch_up(self, name: str, tenant_id: UUID, timeout: float = 30.0) -> int:
-        """Advance until every event of the tenant committed before this call is applied. The feed holds back
-        events while any older transaction in the cluster is open, so this may wait. Raises TimeoutError."""
-        async with self.db.tenant(tenant_id) as conn:
-            last = (await conn.execute(_LAST, {"t": tenant_id})).first()
-        target = Checkpoint(int(last.tx), last.global_position) if last else Checkpoint()
-        deadline = asyncio.get_running_loop().time() + timeout
-        applied = 0
-        while True:
-            applied += (await self.advance(name, tenant_id))[0]
-            async with self.db.tenant(tenant_id) as conn:
-                if not (await checkpoint(conn, tenant_id, name)) < target:
-                    return applied
-            if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"{name} did not catch up for tenant {tenant_id} in {timeout} s")
-            await asyncio.sleep(0.02)
-
     async def advance_all(self, tenant_id: UUID, *, max_batches: int = 50, batch: int = BATCH) -> bool:
-        """Advance every projection of the tenant together: per batch one transaction, one page of the feed
-        from the lowest checkpoint, each projection given the events of its types after its own checkpoint.
+        """Advance every projection of the tenant together: per batch one transaction (advance_page).
         Projections locked by another worker are left to it. Answer whether all are caught up."""
-        names = list(self.projections)
         for _ in range(max_batches):
             async with self.db.tenant(tenant_id) as conn:
-                locks = (await conn.execute(_LOCKS, {"ps": names, "t": tenant_id})).all()
-                mine = [r.p for r in locks if r.ok]
-                if not mine:
-                    return True
-                got = (await conn.execute(_GET_ALL, {"ps": mine, "t": tenant_id})).all()
-                cps = {r.projection: Checkpoint(int(r.tx), r.last_position) for r in got}
-                for name in mine:
-                    cps.setdefault(name, Checkpoint())
-                start = min(cps.values(), key=lambda c: (c.tx_id, c.position))
-                kinds = [getattr(self.projections[n], "event_types", None) for n in mine]
-                types = None if any(k is None for k in kinds) else frozenset().union(*kinds)
-                events, last, n = await self.store.read_page(tenant_id, start, batch, types, conn=conn)
-                if last is None:
-                    return True
-                moved = []
-                for name, kind in zip(mine, kinds, strict=True):
-                    if not cps[name] < last:
-                        continue
-                    mine_events = [
-                        e
-                        for e in events
-                        if cps[name] < e.checkpoint and (kind is None or e.event_type in kind)
-                    ]
-                    if mine_events:
-                        await self.projections[name].apply(conn, tenant_id, mine_events, "")
-                    moved.append(name)
-                if moved:
-                    await conn.execute(
-                        _PUT_ALL,
-                        {
-                            "t": tenant_id,
-                            "ps": moved,
-                            "txs": [str(last.tx_id)] * len(moved),
-                            "poss": [last.position] * len(moved),
-                        },
-                    )
+                n = await advance_page(conn, self.store, tenant_id, self.projections, batch=batch)
             if n < batch:
                 return True
         return False

@@ -19,10 +19,10 @@ from sqlalchemy import text
 from domain.report import Period, Report
 from domain.verantwoording import library_report
 from domain.verantwoording_aggregate import aggregate
-from infra.db import Database
 from infra.reports import bundle_xlsx, xlsx
 from infra.reports import csv as csv_format
 from infra.reports.data import fingerprint, libraries, load_library
+from infra.store.db import Database
 
 log = structlog.get_logger()
 BUILD_TASK = "ido.build_bundle"

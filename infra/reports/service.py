@@ -12,10 +12,10 @@ from uuid import UUID
 from domain.report import Period, Report
 from domain.verantwoording import library_report
 from domain.verantwoording_aggregate import aggregate
-from infra.db import Database
 from infra.reports import csv as csv_format
 from infra.reports import pdf, xlsx
 from infra.reports.data import libraries, load_library
+from infra.store.db import Database
 
 FORMATS = {"xlsx": xlsx, "csv": csv_format, "pdf": pdf}
 _PDF_SLOTS = threading.BoundedSemaphore(2)  # WeasyPrint is memory- and CPU-heavy: two at a time per process

@@ -16,15 +16,15 @@ from domain.errors import DomainError
 from domain.login_throttle import LoginThrottled
 from domain.onboarding import API_TOKEN_ROLES, LinkState, check_new_password
 from domain.ports import Clock
-from infra import account_mail
-from infra.accounts import Accounts
-from infra.api_tokens import ApiTokens
-from infra.invitations import Invitation, Invitations
-from infra.login_throttle import LoginThrottle
-from infra.password_resets import PasswordResets, ResetThrottle
-from infra.passwords import Passwords
+from infra.notify import account_mail
+from infra.platform.accounts import Accounts
+from infra.platform.api_tokens import ApiTokens
+from infra.platform.invitations import Invitation, Invitations
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.password_resets import PasswordResets, ResetThrottle
+from infra.platform.passwords import Passwords
+from infra.platform.staff import Staff
 from infra.settings import Settings
-from infra.staff import Staff
 from services.api.inviting import form_values
 from services.api.scope import only
 from services.api.sign_in import LoginCheck, SignIn

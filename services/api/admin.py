@@ -17,11 +17,11 @@ from domain.accounts import Role
 from domain.errors import DomainError
 from domain.onboarding import PROVINCES
 from domain.ports import Clock
-from infra import admin_audit
-from infra.db import Database
-from infra.invitations import Invitations
-from infra.organisations import Organisations
-from infra.staff import Staff
+from infra.platform import admin_audit
+from infra.platform.invitations import Invitations
+from infra.platform.organisations import Organisations
+from infra.platform.staff import Staff
+from infra.store.db import Database
 from services.api import inviting
 from services.api.inviting import Inviter
 from services.api.scope import PLATFORM_ADMINS

@@ -19,8 +19,8 @@ from application.questions import id_for_key
 from domain import courses as c
 from domain.errors import DomainError
 from domain.ports import Outcome
-from infra.courses_query import list_courses
-from infra.db import Database
+from infra.queries.courses_query import list_courses
+from infra.store.db import Database
 from services.api.api_v1 import IdempotencyKey, json_only
 from services.api.errors import problem_responses
 from services.api.scope import STAFF, Library

@@ -26,12 +26,12 @@ from litestar.params import QueryParameter
 from domain.accounts import Role
 from domain.calendar import local_day
 from domain.ports import Clock
-from infra.db import Database
 from infra.reports import bundle, service
 from infra.reports import csv as csv_file
 from infra.reports import pdf as pdf_file
 from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
+from infra.store.db import Database
 from services.api.errors import problem_responses
 from services.api.scope import Library, library
 from services.api.verantwoording import download_period, file_response, reader_download

@@ -18,9 +18,9 @@ from application.questions import id_for_key
 from domain import questions as q
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
-from infra.codec import Codec
-from infra.db import Database
-from infra.questions_query import questions_between
+from infra.queries.questions_query import questions_between
+from infra.store.codec import Codec
+from infra.store.db import Database
 from services.api.errors import problem, problem_responses
 from services.api.scope import STAFF, Library
 from services.api.web import meta, require_who

@@ -20,24 +20,23 @@ from redis.asyncio import Redis
 
 from domain.errors import DomainError
 from domain.ports import Clock
-from infra.api_tokens import ApiTokens
 from infra.bootstrap import build
-from infra.desk import DeskQueries
-from infra.health import check_feed, readiness
-from infra.import_uploads import ImportUploads
-from infra.invitations import Invitations
-from infra.legacy_import import LegacyImporter
-from infra.locations import list_locations
-from infra.login_throttle import LoginThrottle
+from infra.imports.import_uploads import ImportUploads
 from infra.logs import configure as configure_logs
-from infra.organisations import Organisations
-from infra.partners import Partners
-from infra.password_resets import PasswordResets, ResetThrottle
-from infra.sessions import SessionStore
+from infra.notify.tasks import CeleryTaskQueue, celery_app
+from infra.notify.wakeup import Waker
+from infra.platform.api_tokens import ApiTokens
+from infra.platform.invitations import Invitations
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.organisations import Organisations
+from infra.platform.partners import Partners
+from infra.platform.password_resets import PasswordResets, ResetThrottle
+from infra.platform.sessions import SessionStore
+from infra.platform.staff import Staff
+from infra.queries.desk import DeskQueries
+from infra.queries.health import check_feed, readiness
+from infra.queries.locations import list_locations
 from infra.settings import Settings
-from infra.staff import Staff
-from infra.tasks import CeleryTaskQueue, celery_app
-from infra.wakeup import Waker
 from services.api import (
     accounts,
     admin,
@@ -72,6 +71,7 @@ from services.api.middleware import (
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus
+from services.importing import LegacyImporter
 
 HERE = Path(__file__).parent
 # HTTP latency per route template (not per id), on /metrics with the application's own figures
@@ -93,6 +93,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
     local_partners = Partners(db)
     tasks = CeleryTaskQueue(celery_app(settings), redis)
     waker = Waker(redis, tasks)
+    bus = command_bus(container, waker)
     return Web(
         container=container,
         readiness=partial(readiness, container, redis),
@@ -109,7 +110,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         throttle=throttle,
         logins=LoginCheck(throttle, container.passwords, clock),
         sign_in=SignIn(container.accounts, sessions, cookie),
-        bus=command_bus(container, waker),
+        bus=bus,
         waker=waker,
         tasks=tasks,
         desk_queries=DeskQueries(container.events, local_partners, clock),
@@ -123,7 +124,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         password_resets=PasswordResets(db),
         reset_throttle=ResetThrottle(redis),
         uploads=ImportUploads(redis),
-        importer=LegacyImporter(container.events, clock),
+        importer=LegacyImporter(bus, container.events, clock),
     )
 
 

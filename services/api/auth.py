@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy import text
 
 from domain.ports import Clock
-from infra.accounts import Accounts
-from infra.db import Database
-from infra.sessions import SessionStore
+from infra.platform.accounts import Accounts
+from infra.platform.sessions import SessionStore
+from infra.store.db import Database
 from services.api.sign_in import LoginCheck, SessionCookie, start_url
 from services.api.web import page, require_who, see_other, who
 

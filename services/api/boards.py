@@ -16,8 +16,8 @@ from litestar.response import Response, Template
 from domain import ido
 from domain.calendar import local_day
 from domain.ports import Clock
-from infra import boards
-from infra.db import Database
+from infra.queries import boards
+from infra.store.db import Database
 from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
 

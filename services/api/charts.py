@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 from domain.opening_hours import WEEKDAYS
-from infra.dashboard import Count, Heatmap, Week
-from infra.locations import Location
+from infra.queries.dashboard import Count, Heatmap, Week
+from infra.queries.locations import Location
 
 WIDTH = 640
 HBAR_WIDTH = 480  # narrower: these charts sit two side by side

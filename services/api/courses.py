@@ -22,8 +22,8 @@ from domain import questions as q
 from domain.calendar import local_day
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from domain.ports import Clock
-from infra.courses_query import list_courses
-from infra.db import Database
+from infra.queries.courses_query import list_courses
+from infra.store.db import Database
 from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.deps import Locations
 from services.api.scope import STAFF, Library

@@ -17,10 +17,10 @@ from litestar.response import Response, Template
 from domain.calendar import local_day
 from domain.errors import DomainError
 from domain.ports import Clock
-from infra import dashboard as figures
-from infra.courses_query import figures_per_programme
-from infra.db import Database
-from infra.locations import Location
+from infra.queries import dashboard as figures
+from infra.queries.courses_query import figures_per_programme
+from infra.queries.locations import Location
+from infra.store.db import Database
 from services.api import charts
 from services.api.deps import Locations
 from services.api.scope import COORDINATOR, Library

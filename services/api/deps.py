@@ -15,28 +15,28 @@ from redis.asyncio import Redis
 
 from application.bus import Bus
 from domain.ports import Clock, TaskQueue
-from infra.accounts import Accounts
-from infra.api_tokens import ApiTokens
 from infra.bootstrap import Container
-from infra.codec import Codec
-from infra.db import Database
-from infra.desk import DeskQueries
-from infra.health import Readiness
-from infra.import_uploads import ImportUploads
-from infra.invitations import Invitations
-from infra.legacy_import import LegacyImporter
-from infra.locations import Location
-from infra.login_throttle import LoginThrottle
-from infra.organisations import Organisations
-from infra.partners import Partners
-from infra.password_resets import PasswordResets, ResetThrottle
-from infra.passwords import Passwords
-from infra.sessions import SessionStore
+from infra.imports.import_uploads import ImportUploads
+from infra.notify.wakeup import Waker
+from infra.platform.accounts import Accounts
+from infra.platform.api_tokens import ApiTokens
+from infra.platform.invitations import Invitations
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.organisations import Organisations
+from infra.platform.partners import Partners
+from infra.platform.password_resets import PasswordResets, ResetThrottle
+from infra.platform.passwords import Passwords
+from infra.platform.sessions import SessionStore
+from infra.platform.staff import Staff
+from infra.queries.desk import DeskQueries
+from infra.queries.health import Readiness
+from infra.queries.locations import Location
 from infra.settings import Settings
-from infra.staff import Staff
-from infra.wakeup import Waker
+from infra.store.codec import Codec
+from infra.store.db import Database
 from services.api.inviting import Inviter
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
+from services.importing import LegacyImporter
 
 Locations = Callable[[UUID], Awaitable[list[Location]]]  # a library's IDO locations
 ReadinessCheck = Callable[[], Awaitable[Readiness]]  # PostgreSQL, Redis, migrations, the feed (/readyz)

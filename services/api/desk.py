@@ -20,8 +20,8 @@ from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
 from domain.ports import Clock
-from infra.desk import DeskQueries
-from infra.partners import Partners
+from infra.platform.partners import Partners
+from infra.queries.desk import DeskQueries
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 

@@ -8,11 +8,11 @@ from litestar.response import Template
 from sqlalchemy import text
 
 from domain.ports import Clock
-from infra import admin_audit
-from infra.boards import troubled_deliveries
-from infra.db import Database
+from infra.platform import admin_audit
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from infra.queries.boards import troubled_deliveries
+from infra.store.db import Database
 from services.api import boards
 from services.api.scope import PLATFORM_ADMINS
 from services.api.web import page

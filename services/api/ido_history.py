@@ -9,7 +9,7 @@ import msgspec
 
 from domain import ido
 from domain.calendar import local
-from infra.boards import Delivery, Told
+from infra.queries.boards import Delivery, Told
 
 CHANNELS = {"email": "e-mail", "webhook": "webhook"}
 

@@ -13,9 +13,9 @@ from litestar import Request
 from domain.accounts import Role
 from domain.errors import DomainError
 from domain.ports import Clock
-from infra import account_mail
-from infra.invitations import Invitation, Invitations
-from infra.mail import MailError
+from infra.notify import account_mail
+from infra.notify.mail import MailError
+from infra.platform.invitations import Invitation, Invitations
 from infra.settings import Settings
 from services.api.web import Who
 
@@ -62,7 +62,7 @@ def role_from(value: str, allowed: tuple[Role, ...]) -> Role:
 
 @dataclass(frozen=True)
 class Inviter:
-    """Invitations sent, and sent again, by whoever may invite (the rules are infra.invitations')."""
+    """Invitations sent, and sent again, by whoever may invite (the rules are infra.platform.invitations')."""
 
     invitations: Invitations
     clock: Clock

@@ -13,13 +13,12 @@ from litestar.response import Template
 
 from domain import legacy_import as li
 from domain.errors import DomainError
-from infra.import_uploads import ImportUploads
-from infra.legacy_import import LegacyImporter, Summary
-from infra.legacy_sheet import MAX_BYTES, Sheet, load_sheet
-from infra.wakeup import Waker
+from infra.imports.import_uploads import ImportUploads
+from infra.imports.legacy_sheet import MAX_BYTES, Sheet, load_sheet
 from services.api.errors import error_page
 from services.api.scope import COORDINATOR, Library
 from services.api.web import meta, page, require_who
+from services.importing import LegacyImporter, Summary
 
 # Room for the multipart envelope, and for a file somewhat over the limit to get the friendly message.
 UPLOAD_LIMIT = 2 * MAX_BYTES
@@ -141,7 +140,6 @@ class LegacyImportController(Controller):
         lib: Library,
         uploads: ImportUploads,
         importer: LegacyImporter,
-        waker: Waker,
     ) -> Template:
         form = dict(await request.form())
         token = str(form.get("bestand_id", ""))
@@ -179,8 +177,6 @@ class LegacyImportController(Controller):
         if dry_run:
             return await again(summary=summary)
         await uploads.delete(token)
-        if summary.imported_questions:
-            await waker.wake(lib.tenant_id)
         return page(
             request,
             "import/result.html.j2",

@@ -7,9 +7,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Gauge, generate_lat
 from sqlalchemy import text
 
 from domain.ports import Clock, TaskQueue
-from infra.db import Database
 from infra.projections.operations import status
 from infra.projections.registry import projection_names
+from infra.store.db import Database
 from services.api.deps import ReadinessCheck
 
 LAG_EVENTS = Gauge("ido_projection_events_behind", "Events a projection has not applied yet", ["projection"])

@@ -9,7 +9,7 @@ from litestar.response import Response, Template
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
-from infra.partners import Partners
+from infra.platform.partners import Partners
 from services.api.scope import COORDINATOR, Library
 from services.api.web import page, see_other
 

@@ -19,9 +19,9 @@ from domain import ido
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound, WrongExpectedVersion
 from domain.ports import Clock
-from infra import boards
-from infra.accounts import Accounts
-from infra.db import Database
+from infra.platform.accounts import Accounts
+from infra.queries import boards
+from infra.store.db import Database
 from services.api import ido_history
 from services.api.deps import Locations
 from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command

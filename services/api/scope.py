@@ -16,7 +16,7 @@ from litestar.types import Guard
 
 from domain.accounts import TENANT_ROLES, Role
 from domain.errors import Forbidden, NotFound
-from infra.accounts import Accounts, Tenant
+from infra.platform.accounts import Accounts, Tenant
 from services.api.web import Who, log_tenant, require_who
 
 

@@ -13,10 +13,10 @@ from litestar.datastructures import Cookie
 from domain.accounts import Role
 from domain.login_throttle import failure_notice, refusal
 from domain.ports import Clock
-from infra.accounts import Accounts, User
-from infra.login_throttle import LoginThrottle
-from infra.passwords import Passwords
-from infra.sessions import ABSOLUTE_SECONDS, SessionStore
+from infra.platform.accounts import Accounts, User
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.passwords import Passwords
+from infra.platform.sessions import ABSOLUTE_SECONDS, SessionStore
 from services.api.web import see_other
 
 

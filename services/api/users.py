@@ -14,9 +14,9 @@ from litestar.response import Response, Template
 from domain.accounts import ROLE_LABELS, Role
 from domain.errors import DomainError, NotFound
 from domain.ports import Clock
-from infra.invitations import Invitations
-from infra.organisations import Organisations
-from infra.staff import Staff
+from infra.platform.invitations import Invitations
+from infra.platform.organisations import Organisations
+from infra.platform.staff import Staff
 from services.api import inviting
 from services.api.inviting import Inviter
 from services.api.scope import COORDINATOR, POI_ADVISERS, Library

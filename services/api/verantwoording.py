@@ -21,11 +21,11 @@ from domain.calendar import local_day
 from domain.errors import DomainError
 from domain.ports import Clock
 from domain.report import Period, Report, summary
-from infra.accounts import Accounts
-from infra.db import Database
+from infra.platform.accounts import Accounts
 from infra.reports import service
 from infra.reports.cells import display
 from infra.reports.data import libraries
+from infra.store.db import Database
 from services.api.scope import COORDINATOR, POI_ADVISERS, Library, library
 from services.api.web import page, require_who
 

@@ -17,11 +17,11 @@ from domain.accounts import Role
 from domain.calendar import local_day
 from domain.completeness import warnings
 from domain.ports import Clock, TaskQueue
-from infra.db import Database
 from infra.reports import bundle, service, xlsx
 from infra.reports.bundle import Bundle
 from infra.reports.cells import display
 from infra.reports.data import completeness_rows, fingerprint, libraries
+from infra.store.db import Database
 from services.api.scope import KB_ANALYSTS
 from services.api.verantwoording import (
     file_response,

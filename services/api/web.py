@@ -12,7 +12,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect, Template
 
 from domain.accounts import Role
-from infra.accounts import User
+from infra.platform.accounts import User
 
 
 @dataclass(frozen=True)

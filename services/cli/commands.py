@@ -11,8 +11,8 @@ from uuid import uuid4
 
 from domain.accounts import Role, check_email, check_name, check_password, check_scope, check_slug
 from infra.bootstrap import Container, container
-from infra.embedded import Embedded, ensure_servers
 from infra.settings import Settings, hosted_problems, is_development
+from infra.store.embedded import Embedded, ensure_servers
 from services.cli.usage import UsageError
 
 
@@ -72,7 +72,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from infra.migrate import upgrade
+    from infra.store.migrate import upgrade
 
     settings, embedded = _settings()
     try:
@@ -84,7 +84,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from infra.demo import DEMO_PASSWORD, load_demo
+    from services.demo import DEMO_PASSWORD, load_demo
 
     async def go(c: Container) -> int:
         logins = await load_demo(c)
@@ -166,7 +166,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from domain.calendar import local
-    from infra.audit import audit_trail
+    from infra.platform.audit import audit_trail
 
     if not 1 <= args.limit <= 100_000:
         raise UsageError("--limit moet tussen 1 en 100000 liggen")
@@ -262,8 +262,9 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
     from uuid import UUID
 
     from domain import legacy_import as li
-    from infra.legacy_import import LegacyImporter
-    from infra.legacy_sheet import MAX_BYTES, read_sheet, too_large_message
+    from infra.imports.legacy_sheet import MAX_BYTES, read_sheet, too_large_message
+    from services.bootstrap import command_bus
+    from services.importing import LegacyImporter
 
     _quiet_logs()  # stdout is the report; warnings still go to stderr
     path = Path(args.file)
@@ -282,7 +283,7 @@ def cmd_import_excel(args: argparse.Namespace) -> int:
         tenant = await c.accounts.tenant_by_slug(args.tenant)
         if not tenant.active:
             raise UsageError(f"de bibliotheek '{args.tenant}' is niet actief")
-        importer = LegacyImporter(c.events, c.clock)
+        importer = LegacyImporter(command_bus(c), c.events, c.clock)
         summary = await importer.run(
             tenant.tenant_id, sheet, mapping, location_id, dry_run=args.dry_run, meta=cli_meta("cli-import")
         )
@@ -328,7 +329,7 @@ async def _wake(c: Container, tenant_id) -> None:
     """Let the workers bring the dashboard up to date now instead of at the next sweep."""
     from redis.asyncio import Redis
 
-    from infra.wakeup import Waker
+    from infra.notify.wakeup import Waker
     from services.worker.celery_app import make_celery
 
     redis = Redis.from_url(c.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)

@@ -10,10 +10,10 @@ import sys
 import time
 
 from infra.bootstrap import container
-from infra.demo import DEMO_PASSWORD, load_demo
-from infra.embedded import Embedded, ensure_servers
-from infra.migrate import upgrade
 from infra.settings import DEVELOPMENT, Settings
+from infra.store.embedded import Embedded, ensure_servers
+from infra.store.migrate import upgrade
+from services.demo import DEMO_PASSWORD, load_demo
 
 # Python leaves SIGINT ignored when it starts so (a background job of a script), and SIGTERM and SIGHUP end the
 # process without running any `finally`: each is made to raise KeyboardInterrupt instead (SIGHUP unless ignored

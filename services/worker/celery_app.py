@@ -5,8 +5,8 @@ from __future__ import annotations
 from celery import Celery
 
 from domain.calendar import TZ
+from infra.notify.tasks import celery_app
 from infra.settings import Settings
-from infra.tasks import celery_app
 
 SOFT_TIME_LIMIT = 300
 HARD_TIME_LIMIT = 360
@@ -15,7 +15,7 @@ DISPATCH_SECONDS = 5.0
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
-    """The workers' and the beat's app: the broker settings of infra.tasks, the tasks and the schedule."""
+    """The workers' and the beat's app: the broker settings of infra.notify.tasks, the tasks and the schedule."""
     app = celery_app(settings or Settings.from_env())
     app.conf.update(
         include=["services.worker.tasks", "services.worker.signals"],

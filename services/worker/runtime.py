@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from redis import Redis
 
 from infra.bootstrap import Container, build
-from infra.health import check_feed
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
+from infra.queries.health import check_feed
 from infra.settings import Settings
 
 T = TypeVar("T")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis
 from celery import signals
 
-from infra.tasks import TASK_COUNTS_KEY
+from infra.notify.tasks import TASK_COUNTS_KEY
 
 _client: redis.Redis | None = None
 

@@ -8,10 +8,10 @@ from uuid import UUID
 from celery import current_app, shared_task
 
 from domain.calendar import local_day
-from infra.notices import Dispatcher
-from infra.planning import overdue_sweep
+from infra.notify.notices import Dispatcher
+from infra.notify.overdue import overdue_sweep
+from infra.notify.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from infra.projections.operations import tenants_behind
-from infra.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from services.worker.runtime import run, worker
 
 HEARTBEAT_KEY = "ido:worker:heartbeat"

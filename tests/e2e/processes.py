@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from infra.pgcluster import Cluster, own_directory, service_account
+from infra.store.pgcluster import Cluster, own_directory, service_account
 
 
 def free_port() -> int:
@@ -119,7 +119,7 @@ class PostgresCluster:
     """A PostgreSQL cluster of its own on a free TCP port of loopback, so a test may stop it and start it again at
     the same address. In a directory of its own under the temporary directory, not under pytest's (0700 for root)
     nor the checkout (which may lie in a 0700 directory): as root the cluster runs as an unprivileged account, with
-    a copy of the programs (infra/pgcluster.py)."""
+    a copy of the programs (infra/store/pgcluster.py)."""
 
     def __init__(self) -> None:
         self.port = free_port()

@@ -18,12 +18,13 @@ from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import NewEvent
 from domain.report import Report
-from infra.partners import Partners
+from infra.platform.partners import Partners
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.reports.cells import csv_cell, display
 from tests.clock import NOW, TODAY
 from tests.e2e.conftest import Lib, make_library
+from tests.projections import caught_up
 
 YEAR = TODAY.year - 1  # a whole year that has ended
 EVIL = '=HYPERLINK("http://evil.example/x","klik hier")'
@@ -115,8 +116,7 @@ async def course(container, lib: Lib) -> None:
 
 async def project(container, lib: Lib) -> None:
     runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
-    for name in runner.projections:
-        await runner.catch_up(name, lib.tenant_id)
+    await caught_up(runner, lib.tenant_id)
 
 
 async def known_library(container, poi_slug: str | None = None) -> Known:

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
-from infra.login_throttle import LoginThrottle
+from infra.platform.login_throttle import LoginThrottle
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 from tests.receivers import SmtpServer
 

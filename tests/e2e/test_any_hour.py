@@ -22,6 +22,7 @@ from tests.e2e.test_desk_http import register as register_at_desk
 from tests.e2e.test_import import confirm_form, upload, workbook
 from tests.e2e.test_planning_http import command
 from tests.e2e.test_planning_http import register as register_ido
+from tests.projections import caught_up
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ async def test_the_main_flows_follow_the_dutch_calendar_at_any_hour(client, cont
 
     # the statistics the workers fold, on the dashboard: today ends the default period, the ISO week is Dutch
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
-    assert await runner.advance_all(lib.tenant_id)
+    await caught_up(runner, lib.tenant_id)
     board = (await client.get(f"/t/{lib.slug}/dashboard")).text
     assert f'name="tot" value="{m.day.isoformat()}"' in board
     assert total(board) == 1 + imported and week(board, m.week) == 1 + imported

@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from domain.accounts import Role
-from infra.login_throttle import LoginThrottle
-from infra.passwords import Passwords
+from infra.platform.login_throttle import LoginThrottle
+from infra.platform.passwords import Passwords
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login
 
 SESSION = "ido_session"

@@ -15,9 +15,9 @@ import asyncpg
 import pytest
 from argon2 import PasswordHasher
 
-from infra.demo import DEMO_PASSWORD, USERS
-from infra.migrate import head_revision
-from infra.passwords import Passwords
+from infra.platform.passwords import Passwords
+from infra.store.migrate import head_revision
+from services.demo import DEMO_PASSWORD, USERS
 from tests.servers import plain_url
 
 TIMEOUT = 120

@@ -15,6 +15,7 @@ from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from tests.clock import TODAY
 from tests.e2e.conftest import csrf_of, login
+from tests.projections import caught_up
 
 HX = {"HX-Request": "true"}
 CODE = re.compile(r'class="course-code">([A-Z]{2}-[A-Z2-9]{4})<')
@@ -75,7 +76,7 @@ async def enrol(client, lib, course_id) -> str:
 
 async def catch_up(container, settings, tenant_id) -> None:
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
-    await runner.catch_up("courses.v1", tenant_id)
+    await caught_up(runner, tenant_id)
 
 
 async def read_model(container, tenant_id, course_id) -> dict:

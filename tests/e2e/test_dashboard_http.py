@@ -13,13 +13,14 @@ from domain import ido
 from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import NewEvent
-from infra.dashboard import add_years
-from infra.partners import Partners
-from infra.projections.question_stats import all_projections
+from infra.platform.partners import Partners
+from infra.projections.question_stats import QuestionStats
 from infra.projections.runner import Runner
+from infra.queries.dashboard import add_years
 from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import login
 from tests.e2e.test_desk_http import register
+from tests.projections import caught_up
 
 HX = {"HX-Request": "true"}
 MARCH = {"van": "2025-03-01", "tot": "2025-03-31"}
@@ -67,9 +68,8 @@ async def tally(container, lib, hour_start: datetime, party: str, count: int) ->
 async def project(container, lib) -> None:
     """Fold every event appended so far (the feed holds events back while an older transaction anywhere on the
     server is still open, so advancing once is not enough)."""
-    runner = Runner(container.db, container.events, all_projections())
-    for projection in all_projections():
-        await runner.catch_up(projection.name, lib.tenant_id)
+    runner = Runner(container.db, container.events, [QuestionStats()])
+    await caught_up(runner, lib.tenant_id)
 
 
 async def add_location(container, lib, name: str) -> UUID:

@@ -255,7 +255,7 @@ async def test_partners_are_kept_edited_and_refused_with_a_message(client, conta
 
 
 async def _partners(container, lib):
-    from infra.partners import Partners
+    from infra.platform.partners import Partners
 
     return await Partners(container.db).list(lib.tenant_id)
 
@@ -263,7 +263,7 @@ async def _partners(container, lib):
 async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_refused(
     client, container, lib, lib_b
 ):
-    from infra.partners import Partners
+    from infra.platform.partners import Partners
 
     mine = await Partners(container.db).add(
         lib.tenant_id, {"name": "Sociaal raadslieden", "kind": "sociaal_raadslieden"}

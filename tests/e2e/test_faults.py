@@ -27,15 +27,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from application.questions import id_for_key
 from domain import ido
 from infra.bootstrap import build
-from infra.db import Database, make_engine
-from infra.migrate import upgrade
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
+from infra.store.db import Database, make_engine
+from infra.store.migrate import upgrade
 from tests.clock import NOW, TODAY
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
 from tests.e2e.processes import PostgresCluster, Proc, free_port, wait_for
+from tests.projections import caught_up
 from tests.receivers import Received, SmtpServer, WebhookReceiver
 from tests.servers import create_database, settings_env
 
@@ -342,15 +343,15 @@ async def test_postgres_restarted_while_desks_post(private_pg, private_redis, pr
 
 
 async def test_pools_after_a_restart_and_while_the_database_is_down(private_pg):
-    """In-process: infra.db's engine and raw pool against SQLAlchemy's defaults: after a restart, while the
+    """In-process: infra.store.db's engine and raw pool against SQLAlchemy's defaults: after a restart, while the
     database is down, and the cost of the checkout check."""
     url = private_pg.admin_url.replace("postgresql://", "postgresql+asyncpg://")
     engines = {
-        "infra.db (checkout check)": make_engine(url, pool_size=5),
+        "infra.store.db (checkout check)": make_engine(url, pool_size=5),
         "SQLAlchemy default (before)": create_async_engine(url, pool_size=5),
         "pool_pre_ping": create_async_engine(url, pool_size=5, pool_pre_ping=True),
     }
-    db = Database(engines["infra.db (checkout check)"], 5)
+    db = Database(engines["infra.store.db (checkout check)"], 5)
 
     async def query(engine) -> str:
         try:
@@ -412,9 +413,13 @@ async def test_pools_after_a_restart_and_while_the_database_is_down(private_pg):
             **{f"checkout + return, {k}": f"{v:.0f} µs" for k, v in cost.items()},
         },
     )
-    assert after["infra.db (checkout check)"] == {"ok": 5} and after["raw pool (asyncpg)"] == {"ok": 1}
-    assert down["infra.db (checkout check)"] == down["raw pool (asyncpg)"] == {OperationalError.__name__: 2}
-    assert cost["infra.db (checkout check)"] < cost["pool_pre_ping"]
+    assert after["infra.store.db (checkout check)"] == {"ok": 5} and after["raw pool (asyncpg)"] == {"ok": 1}
+    assert (
+        down["infra.store.db (checkout check)"]
+        == down["raw pool (asyncpg)"]
+        == {OperationalError.__name__: 2}
+    )
+    assert cost["infra.store.db (checkout check)"] < cost["pool_pre_ping"]
 
 
 @dataclass
@@ -428,7 +433,7 @@ class StoreState:
 
 async def _store_state(admin_url: str, database: str, tenant_id: UUID) -> StoreState:
     """As the superuser (no row-level security): registrations and retracts per question, and the idempotency
-    records that belong to the registrations (both are written in one transaction, see infra/idempotency.py)."""
+    records that belong to the registrations (both are written in one transaction, see infra/store/idempotency.py)."""
     conn = await asyncpg.connect(admin_url.rsplit("/", 1)[0] + "/" + database)
     try:
         rows = await conn.fetch(
@@ -762,8 +767,7 @@ async def test_a_worker_killed_while_it_delivers_a_notice(
             {},
         )
         runner = Runner(container.db, container.events, all_projections(settings, container.events))
-        for name in runner.projections:
-            await runner.catch_up(name, tenant)
+        await caught_up(runner, tenant)
         async with container.db.tenant(tenant) as conn:  # the e-mail first, then the webhook
             await conn.execute(
                 text(

@@ -22,8 +22,9 @@ from sqlalchemy import text
 from domain.accounts import Role
 from domain.errors import DomainError
 from domain.ports import NewEvent
-from infra.legacy_import import LegacyImporter
-from infra.legacy_sheet import MAX_BYTES, read_sheet
+from infra.imports.legacy_sheet import MAX_BYTES, read_sheet
+from services.bootstrap import command_bus
+from services.importing import LegacyImporter
 from tests.clock import TODAY
 from tests.e2e.conftest import PASSWORD, csrf_of, login
 
@@ -245,7 +246,7 @@ async def test_the_command_refuses_bad_input_in_one_line(env, container, lib, tm
 async def test_the_same_sheet_saved_again_is_still_a_duplicate(container, lib):
     first = read_sheet(legacy_sheet(saved=datetime(2026, 1, 5, 9, 0)))
     resaved = read_sheet(legacy_sheet(saved=datetime(2026, 2, 7, 16, 30)))
-    importer = LegacyImporter(container.events, container.clock)
+    importer = LegacyImporter(command_bus(container), container.events, container.clock)
     one = await importer.run(lib.tenant_id, first, first.guess().mapping, None)
     two = await importer.run(lib.tenant_id, resaved, resaved.guess().mapping, None)
     assert (one.imported_questions, two.imported_questions, two.duplicate_rows) == (IMPORTED_QUESTIONS, 0, 3)
@@ -270,7 +271,7 @@ async def test_the_same_rows_at_another_location_are_refused_not_doubled(contain
         lib.tenant_id, ido.stream_id(other), [NewEvent(uuid4(), e) for e in ido.register(cmd, TODAY)], 0
     )
     sheet = read_sheet(legacy_sheet())
-    importer = LegacyImporter(container.events, container.clock)
+    importer = LegacyImporter(command_bus(container), container.events, container.clock)
     with pytest.raises(DomainError, match="Kies de IDO-locatie"):
         await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
     await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, lib.location_id)
@@ -289,7 +290,7 @@ async def test_five_thousand_rows_import_in_seconds(container, lib):
         for i in range(5000)
     ]
     sheet = read_sheet(workbook(rows, title=None))
-    importer = LegacyImporter(container.events, container.clock)
+    importer = LegacyImporter(command_bus(container), container.events, container.clock)
     started = time.monotonic()
     summary = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
     elapsed = time.monotonic() - started

@@ -23,8 +23,8 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
-from infra.invitations import Invitations
-from infra.partners import Partners
+from infra.platform.invitations import Invitations
+from infra.platform.partners import Partners
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from infra.settings import Settings
@@ -33,6 +33,7 @@ from services.api.middleware import SECURITY_HEADERS
 from tests.clock import NOW, TODAY, YEAR
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, Lib, another_browser, csrf_of, login, make_library
+from tests.projections import caught_up
 
 PARAM = re.compile(r"\{(\w+):\w+\}")
 
@@ -123,8 +124,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         {"actor": "test"},
     )
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
-    for name in runner.projections:
-        await runner.catch_up(name, lib.tenant_id)
+    await caught_up(runner, lib.tenant_id)
     invitations = Invitations(container.db)
     now = NOW
     invited, _ = await invitations.create(

@@ -11,9 +11,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from infra.bootstrap import build
-from infra.health import FeedBroken, check_feed
-from infra.migrate import upgrade
+from infra.queries.health import FeedBroken, check_feed
 from infra.settings import Settings
+from infra.store.migrate import upgrade
 from tests.e2e.conftest import login
 from tests.servers import create_database, drop_database, settings_env
 

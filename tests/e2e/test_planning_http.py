@@ -14,12 +14,13 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
-from infra.notices import Dispatcher
+from infra.notify.notices import Dispatcher
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from tests.clock import TODAY
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, another_browser, csrf_of, login, make_library
+from tests.projections import caught_up
 from tests.receivers import SmtpServer, WebhookReceiver
 
 HX = {"HX-Request": "true"}
@@ -49,8 +50,7 @@ async def count_events(container, tenant_id, location_id) -> int:
 async def project(container, settings, *tenants) -> None:
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
     for tenant_id in tenants:
-        for name in runner.projections:
-            await runner.catch_up(name, tenant_id)
+        await caught_up(runner, tenant_id)
 
 
 async def notices_of(container, tenant_id) -> list:

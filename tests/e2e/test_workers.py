@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from domain import questions as q
 from domain.ports import NewEvent
-from infra.wakeup import Waker
+from infra.notify.wakeup import Waker
 from services.worker.celery_app import make_celery
 from tests.clock import NOW
 from tests.e2e.conftest import make_library

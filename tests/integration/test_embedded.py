@@ -11,7 +11,7 @@ import shutil
 import asyncpg
 import pytest
 
-from infra.embedded import ensure_servers, root_home
+from infra.store.embedded import ensure_servers, root_home
 from tests.servers import plain_url
 
 pytestmark = [

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from domain.calendar import TZ
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import Checkpoint, NewEvent
-from infra.codec import default_codec
-from infra.event_store import PostgresEventStore
-from infra.memory_event_store import InMemoryEventStore
+from infra.store.codec import default_codec
+from infra.store.event_store import PostgresEventStore
+from infra.store.memory_event_store import InMemoryEventStore
 from tests.contract_events import CONTRACT_TYPES, CONTRACT_UPCASTERS, Noted, Renamed
 
 CODEC = default_codec().with_types(CONTRACT_TYPES, CONTRACT_UPCASTERS)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from infra.login_throttle import LoginThrottle
+from infra.platform.login_throttle import LoginThrottle
 
 NOW = datetime(2026, 12, 7, 9, 40, tzinfo=UTC)
 

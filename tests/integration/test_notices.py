@@ -15,14 +15,15 @@ from application.aggregates import IDO, load
 from domain import ido
 from domain.accounts import Role
 from domain.calendar import at_local
-from infra import webhooks
-from infra.notices import Dispatcher
-from infra.planning import overdue_sweep
+from infra.notify import webhooks
+from infra.notify.notices import Dispatcher
+from infra.notify.overdue import overdue_sweep
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from services.bootstrap import command_bus
 from tests.clock import TODAY
 from tests.commands import handle
+from tests.projections import caught_up
 from tests.receivers import SmtpServer, WebhookReceiver
 
 SUBSIDY_YEAR = TODAY.year
@@ -64,8 +65,7 @@ async def _ido(container, tenant, planned: date) -> ido.Ido:
 
 async def _project(container, settings, tenant) -> None:
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
-    for name in runner.projections:
-        await runner.catch_up(name, tenant)
+    await caught_up(runner, tenant)
 
 
 async def _deliveries(container, tenant) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from uuid import uuid4
 
@@ -13,11 +14,13 @@ from domain import ido
 from domain import question_stats as qs
 from domain import questions as q
 from domain.calendar import TZ
-from domain.ports import NewEvent
+from domain.ports import Checkpoint, NewEvent
 from infra.projections.operations import rebuild, status
-from infra.projections.question_stats import QuestionStats, all_projections
-from infra.projections.runner import Runner
+from infra.projections.question_stats import QuestionStats
+from infra.projections.registry import all_projections
+from infra.projections.runner import Runner, lock
 from tests.clock import NOW, TODAY
+from tests.projections import advances_nothing, caught_up, checkpoints_of
 
 
 async def _library(container, new_tenant):
@@ -46,6 +49,18 @@ async def _append(container, tenant, question_id, events, version):
     )
 
 
+async def _question(container, tenant, location, ctx, party: str, topic: str) -> None:
+    cmd = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=location,
+        npd_party=party,
+        topic=topic,
+        help="wegwijzer",
+    )
+    await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
+
+
 async def _table(container, tenant, table, cols):
     async with container.db.tenant(tenant) as conn:
         rows = (
@@ -69,8 +84,11 @@ async def test_an_appended_question_shows_up_in_the_read_models(container, new_t
         asked_at=NOW - timedelta(days=1),
     )
     await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
-    runner = Runner(container.db, container.events, all_projections())
-    assert await runner.catch_up("question_stats.v1", tenant) == 2  # the IDO registration and the question
+    runner = Runner(container.db, container.events, [QuestionStats()])
+    await caught_up(runner, tenant)
+    feed = await container.events.read_feed(tenant, Checkpoint())
+    assert len(feed) == 2  # the IDO registration and the question, both applied
+    assert (await checkpoints_of(runner, tenant))["question_stats.v1"] == feed[-1].checkpoint
     counts = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
     local = (NOW - timedelta(days=1)).astimezone(TZ)
     assert counts == {
@@ -78,28 +96,21 @@ async def test_an_appended_question_shows_up_in_the_read_models(container, new_t
     }
     hours = await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour")
     assert hours == {(local.date(), location, local.hour): 1}
-    assert (await runner.advance("question_stats.v1", tenant)) == (0, True)
+    assert await advances_nothing(runner, tenant)
     [lag] = await status(container.reader, ["question_stats.v1"])
     assert lag.projection == "question_stats.v1"
 
 
 async def test_two_runners_at_once_apply_every_event_exactly_once(container, new_tenant):
-    import asyncio
-
     tenant, location, ctx = await _library(container, new_tenant)
     for _ in range(300):
-        cmd = q.RegisterQuestion(
-            question_id=uuid4(),
-            visit_id=uuid4(),
-            location_id=location,
-            npd_party="cbr",
-            topic="cbr.rijbewijs_75",
-            help="wegwijzer",
-        )
-        await _append(container, tenant, cmd.question_id, q.register(cmd, ctx), 0)
-    runner = Runner(container.db, container.events, all_projections())
-    await asyncio.gather(*(runner.advance("question_stats.v1", tenant, batch=7) for _ in range(4)))
-    await runner.catch_up("question_stats.v1", tenant)
+        await _question(container, tenant, location, ctx, "cbr", "cbr.rijbewijs_75")
+    stats = Runner(container.db, container.events, [QuestionStats()])
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    # question_stats.v1 ahead of the others: the pages of the runner of all projections straddle its checkpoint
+    await stats.advance_all(tenant, batch=5, max_batches=3)
+    await asyncio.gather(*(r.advance_all(tenant, batch=7) for r in (stats, runner, stats, runner)))
+    await caught_up(runner, tenant)
     counts = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
     assert sum(counts.values()) == 300
 
@@ -133,7 +144,7 @@ async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_
     container, new_tenant, actions
 ):
     tenant, location, ctx = await _library(container, new_tenant)
-    runner = Runner(container.db, container.events, all_projections())
+    runner = Runner(container.db, container.events, [QuestionStats()])
     states: list[q.Question] = []
     applied: list = []
     for action, pick, party, count, hours_ago in actions:
@@ -181,8 +192,8 @@ async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_
         states.append(state)
         applied += events
         if pick == 0:
-            await runner.advance("question_stats.v1", tenant)
-    await runner.catch_up("question_stats.v1", tenant)
+            await asyncio.gather(runner.advance_all(tenant, batch=3), runner.advance_all(tenant, batch=3))
+    await caught_up(runner, tenant)
     incremental = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
     expected = {
         (k.day, k.location_id, k.npd_party, k.topic, k.kind, k.help, k.channel): v
@@ -193,4 +204,21 @@ async def test_read_model_counts_equal_a_pure_fold_and_a_rebuild_gives_the_same_
     await rebuild(runner, QuestionStats.name, tenant)
     assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == incremental
     assert await _table(container, tenant, "rm_question_hours_v1", "day, location_id, hour") == hours_before
-    assert (await runner.advance("question_stats.v1", tenant)) == (0, True)
+    assert await advances_nothing(runner, tenant)
+
+
+async def test_the_rebuild_swaps_only_while_no_worker_advances_the_live_tables(container, new_tenant):
+    tenant, location, ctx = await _library(container, new_tenant)
+    for party, topic in PARTIES[:3]:
+        await _question(container, tenant, location, ctx, party, topic)
+    runner = Runner(container.db, container.events, [QuestionStats()])
+    await caught_up(runner, tenant)
+    before = await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS)
+    async with container.db.tenant(tenant) as conn:  # a worker in the middle of a batch
+        assert await lock(conn, tenant, [QuestionStats.name], wait=False) == [QuestionStats.name]
+        swap = asyncio.create_task(rebuild(runner, QuestionStats.name, tenant))
+        await asyncio.sleep(0.5)
+        assert not swap.done()
+    assert await swap == 4  # the IDO registration and three questions
+    assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == before
+    assert await advances_nothing(runner, tenant)

@@ -13,8 +13,8 @@ from sqlalchemy.exc import DBAPIError
 from domain import ido
 from domain.accounts import Role
 from domain.ports import NewEvent
-from infra.accounts import token_hash
-from infra.invitations import Invitation, Invitations
+from infra.platform.accounts import token_hash
+from infra.platform.invitations import Invitation, Invitations
 from tests.servers import plain_url
 
 

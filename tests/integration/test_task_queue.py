@@ -11,7 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from domain.ports import TaskQueue
-from infra.tasks import TASK_COUNTS_KEY, CeleryTaskQueue, celery_app
+from infra.notify.tasks import TASK_COUNTS_KEY, CeleryTaskQueue, celery_app
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import pytest
 
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import NewEvent, Outcome
-from infra.codec import default_codec
-from infra.event_store import PostgresEventStore
-from infra.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
-from infra.partners import Partners
-from infra.unit_of_work import PostgresUnitOfWork
+from infra.platform.partners import Partners
+from infra.store.codec import default_codec
+from infra.store.event_store import PostgresEventStore
+from infra.store.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
+from infra.store.unit_of_work import PostgresUnitOfWork
 from tests.contract_events import CONTRACT_TYPES, CONTRACT_UPCASTERS, Noted
 
 CODEC = default_codec().with_types(CONTRACT_TYPES, CONTRACT_UPCASTERS)

@@ -17,8 +17,8 @@ from domain import ido
 from domain import questions as q
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from infra.clock import FixedClock
-from infra.codec import default_codec
-from infra.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
+from infra.store.codec import default_codec
+from infra.store.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
 from tests.clock import NOW, TODAY, YESTERDAY
 
 T = uuid4()
@@ -62,7 +62,15 @@ async def test_a_question_is_registered_once_per_key_and_wakes_the_workers(bus, 
     first = await bus.handle(T, cmd, META, key="k")
     again = await bus.handle(T, cmd, META, key="k")
     assert (first.status, first.replayed, again.replayed) == (201, False, True)
-    assert first.body == again.body == {"question_id": str(cmd.question_id), "visit_id": str(cmd.visit_id)}
+    assert (
+        first.body
+        == again.body
+        == {
+            "question_id": str(cmd.question_id),
+            "visit_id": str(cmd.visit_id),
+            "repeated": False,
+        }
+    )
     [recorded] = await stream(bus, QUESTION, cmd.question_id)
     assert isinstance(recorded.event, q.QuestionRegistered) and recorded.metadata == META
     assert uow.woken == [T]
@@ -231,3 +239,22 @@ async def test_an_enrolment_answers_a_code_once_per_key_and_checks_the_question(
     assert code in state.withdrawn and code not in state.enrolled
     await bus.handle(T, c.CancelCourse(course_id=course_id, reason="Te weinig aanmeldingen"), META)
     assert (await bus.read(T, lambda tx: load(tx, COURSE, course_id))).status == c.CourseStatus.CANCELLED
+
+
+async def test_a_batch_registers_each_question_as_the_desk_does_and_reports_each_outcome(bus):
+    first = question("b-1")
+    await bus.handle(T, first, META)
+    batch = q.RegisterQuestions(
+        questions=[
+            first,  # stored before with the same content: a repeat
+            question("b-2"),
+            question("b-3", asked_at=NOW + timedelta(hours=2)),  # refused: in the future
+            msgspec.structs.replace(first, question_id=question("b-2").question_id, help="samen_gezocht"),
+        ]
+    )
+    outcome = await bus.handle(T, batch, META)
+    assert outcome.body["outcomes"][:2] == ["repeated", "new"]
+    assert "toekomst" in outcome.body["outcomes"][2]
+    assert outcome.body["outcomes"][3] == "conflict"
+    assert len(await stream(bus, QUESTION, question("b-2").question_id)) == 1
+    assert await stream(bus, QUESTION, question("b-3").question_id) == []

@@ -8,7 +8,7 @@ from argon2 import extract_parameters
 from argon2.low_level import Type
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
-from infra.passwords import Passwords
+from infra.platform.passwords import Passwords
 from infra.settings import Settings
 
 ENV = {"DATABASE_URL": "postgresql://u@127.0.0.1/db", "REDIS_URL": "redis://127.0.0.1:6379/0"}

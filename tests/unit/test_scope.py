@@ -11,7 +11,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException
 
 from domain.accounts import Role
 from domain.errors import Forbidden, NotFound
-from infra.accounts import Membership, Tenant, User
+from infra.platform.accounts import Membership, Tenant, User
 from services.api import scope
 from services.api.web import Who
 

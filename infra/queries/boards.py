@@ -1,0 +1,275 @@
+"""Read-side queries for planning: the POI's and the KB's status tables and inboxes, the admin's troubled
+deliveries, and who was told of a location's reschedules. Cross-tenant reads use the reader role and always
+name their scope (a POI's libraries, or notices meant for the KB); writes go through the app role."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+
+from infra.store.codec import from_jsonb
+from infra.store.db import Database
+
+DELAYED = "(s.status = 'gepland' AND (s.delay_days > 0 OR s.planned < :today))"
+STATUS_FILTERS = {
+    "gepland": "s.status = 'gepland'",
+    "vertraagd": DELAYED,
+    "open": "s.status = 'open'",
+    "tijdelijk_gesloten": "s.status = 'tijdelijk_gesloten'",
+    "gesloten": "s.status = 'gesloten'",
+}
+NOTICE_KINDS = {"rescheduled": "Opening verzet", "opening_overdue": "Geplande opening verstreken"}
+
+_LOCATIONS = f"""
+SELECT s.tenant_id, t.slug, t.name AS library, coalesce(t.province, 'onbekend') AS province, p.poi_id,
+       p.name AS poi, s.location_id, s.name, s.branch, s.status, s.first_planned, s.planned, s.opened_on,
+       s.closed_from, s.closed_until, s.delay_days, s.subsidy_year, s.subsidy_year_slipped, s.steps,
+       s.hours_per_week, {DELAYED} AS delayed, (s.status = 'gepland' AND s.planned < :today) AS overdue
+FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+WHERE {{scope}} {{filters}}
+ORDER BY {DELAYED} DESC, s.delay_days DESC, s.planned, t.name, s.name
+LIMIT 1000
+"""
+POI_SCOPE = "s.tenant_id IN (SELECT tenant_id FROM tenants WHERE poi_id = ANY(:pois))"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose notices: a POI adviser's (their POIs) or the KB's (notices with to_kb)."""
+
+    user_id: UUID
+    pois: tuple[UUID, ...] = ()
+    kb: bool = False
+
+    def where(self) -> str:
+        return "n.to_kb" if self.kb else "n.poi_id = ANY(:pois)"
+
+    def params(self) -> dict[str, Any]:
+        return {"u": self.user_id, "pois": list(self.pois)}
+
+
+async def libraries(reader: Database, pois: list[UUID] | None = None) -> list:
+    """The libraries of the given POIs (None: all), for filters and scope checks."""
+    where = "WHERE t.poi_id = ANY(:pois)" if pois is not None else ""
+    sql = f"""SELECT t.tenant_id, t.slug, t.name, t.active, coalesce(t.province, 'onbekend') AS province,
+              p.poi_id, p.slug AS poi_slug, p.name AS poi FROM tenants t JOIN pois p USING (poi_id) {where}
+              ORDER BY t.name"""
+    async with reader.platform() as conn:
+        return (await conn.execute(text(sql), {"pois": pois or []})).all()
+
+
+async def locations(
+    reader: Database, today: date, *, pois: list[UUID] | None, filters: dict[str, Any]
+) -> list:
+    """Locations from the opening-status read model, delayed first. `pois` None means nationwide (KB)."""
+    scope = POI_SCOPE if pois is not None else "true"
+    clauses, params = [], {"today": today, "pois": pois or []}
+    if filters.get("status") in STATUS_FILTERS:
+        clauses.append(STATUS_FILTERS[filters["status"]])
+    if filters.get("only_delayed"):
+        clauses.append(DELAYED)
+    for key, column in (("tenant_id", "s.tenant_id"), ("poi_id", "t.poi_id")):
+        if filters.get(key):
+            clauses.append(f"{column} = :{key}")
+            params[key] = filters[key]
+    if filters.get("province"):
+        clauses.append("coalesce(t.province, 'onbekend') = :province")
+        params["province"] = filters["province"]
+    sql = _LOCATIONS.format(scope=scope, filters="".join(f" AND {c}" for c in clauses))
+    async with reader.platform() as conn:
+        return (await conn.execute(text(sql), params)).all()
+
+
+@dataclass(frozen=True)
+class Counts:
+    label: str
+    open: int
+    planned: int
+    delayed: int
+    temporarily_closed: int
+    closed: int
+
+    @property
+    def share_open(self) -> float | None:
+        """Of the IDOs that are meant to open (open, planned, delayed): the part that is open."""
+        meant = self.open + self.planned + self.delayed
+        return self.open / meant if meant else None
+
+    @property
+    def share_text(self) -> str:
+        share = self.share_open
+        return "—" if share is None else f"{round(share * 100)}%"
+
+
+_COUNTS = f"""
+SELECT {{group}} AS label,
+       count(*) FILTER (WHERE s.status = 'open') AS open,
+       count(*) FILTER (WHERE s.status = 'gepland' AND NOT {DELAYED}) AS planned,
+       count(*) FILTER (WHERE {DELAYED}) AS delayed,
+       count(*) FILTER (WHERE s.status = 'tijdelijk_gesloten') AS temporarily_closed,
+       count(*) FILTER (WHERE s.status = 'gesloten') AS closed
+FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+GROUP BY 1 ORDER BY 1
+"""
+
+
+async def national_counts(reader: Database, today: date) -> dict[str, list[Counts]]:
+    """Counts per province ('onbekend' when not set), per POI, and the national total."""
+    out: dict[str, list[Counts]] = {}
+    async with reader.platform() as conn:
+        for key, group in (
+            ("province", "coalesce(t.province, 'onbekend')"),
+            ("poi", "p.name"),
+            ("total", "''"),
+        ):
+            rows = (await conn.execute(text(_COUNTS.format(group=group)), {"today": today})).all()
+            out[key] = [Counts(*r) for r in rows]
+    if not out["total"]:
+        out["total"] = [Counts("", 0, 0, 0, 0, 0)]
+    return out
+
+
+_INBOX = """
+SELECT n.tenant_id, n.notice_id, n.kind, n.subject, n.body, n.to_kb, n.created_at, n.location_id,
+       t.slug, t.name AS library, r.read_at
+FROM notices n JOIN tenants t USING (tenant_id)
+LEFT JOIN notice_reads r ON r.tenant_id = n.tenant_id AND r.notice_id = n.notice_id AND r.user_id = :u
+WHERE {scope} {filters}
+ORDER BY n.created_at DESC, n.notice_id
+LIMIT 200
+"""
+
+
+@dataclass(frozen=True)
+class Notice:
+    tenant_id: UUID
+    notice_id: UUID
+    kind: str
+    subject: str
+    body: dict[str, Any]
+    to_kb: bool
+    created_at: datetime
+    location_id: UUID
+    slug: str
+    library: str
+    read_at: datetime | None
+
+    @property
+    def kind_label(self) -> str:
+        return NOTICE_KINDS.get(self.kind, self.kind)
+
+    def date(self, key: str) -> date | None:
+        value = self.body.get(key)
+        return date.fromisoformat(value) if value else None
+
+
+async def inbox(
+    reader: Database,
+    scope: Scope,
+    *,
+    kind: str = "",
+    unread_only: bool = False,
+    tenant_id: UUID | None = None,
+) -> list[Notice]:
+    clauses = []
+    if kind in NOTICE_KINDS:
+        clauses.append("n.kind = :kind")
+    if unread_only:
+        clauses.append("r.read_at IS NULL")
+    if tenant_id is not None:
+        clauses.append("n.tenant_id = :tenant")
+    sql = _INBOX.format(scope=scope.where(), filters="".join(f" AND {c}" for c in clauses))
+    async with reader.platform() as conn:
+        rows = (await conn.execute(text(sql), {**scope.params(), "kind": kind, "tenant": tenant_id})).all()
+    return [Notice(**{**r._mapping, "body": from_jsonb(r.body)}) for r in rows]
+
+
+async def unread_count(reader: Database, scope: Scope) -> int:
+    sql = f"""SELECT count(*) FROM notices n LEFT JOIN notice_reads r ON r.tenant_id = n.tenant_id
+              AND r.notice_id = n.notice_id AND r.user_id = :u WHERE {scope.where()} AND r.read_at IS NULL"""
+    async with reader.platform() as conn:
+        return (await conn.execute(text(sql), scope.params())).scalar_one()
+
+
+async def notice(reader: Database, scope: Scope, notice_id: UUID) -> Notice | None:
+    """One notice within the scope, or None (then it does not exist for this user)."""
+    sql = _INBOX.format(scope=scope.where(), filters=" AND n.notice_id = :id")
+    async with reader.platform() as conn:
+        r = (await conn.execute(text(sql), {**scope.params(), "id": notice_id})).first()
+    return Notice(**{**r._mapping, "body": from_jsonb(r.body)}) if r else None
+
+
+_READ = text("""
+INSERT INTO notice_reads (tenant_id, notice_id, user_id) VALUES (:t, :id, :u) ON CONFLICT DO NOTHING
+""")
+
+
+async def mark_read(db: Database, user_id: UUID, notices: list[tuple[UUID, UUID]]) -> None:
+    """Record (tenant id, notice id) pairs as read by the user, each in its library's own transaction."""
+    by_tenant: dict[UUID, list[UUID]] = defaultdict(list)
+    for tenant_id, notice_id in notices:
+        by_tenant[tenant_id].append(notice_id)
+    for tenant_id, ids in by_tenant.items():
+        async with db.tenant(tenant_id) as conn:
+            await conn.execute(_READ, [{"t": tenant_id, "id": i, "u": user_id} for i in ids])
+
+
+_TROUBLED = text("""
+SELECT t.name AS library, n.subject, d.channel, d.recipient, d.status, d.attempts, d.last_error,
+       d.next_attempt_at, d.created_at
+FROM notice_deliveries d JOIN notices n USING (tenant_id, notice_id) JOIN tenants t USING (tenant_id)
+WHERE d.status = 'failed' OR (d.status IN ('pending', 'sending') AND d.attempts > 0)
+ORDER BY d.status = 'failed' DESC, d.created_at DESC
+LIMIT 200
+""")
+
+
+async def troubled_deliveries(reader: Database) -> list:
+    """Deliveries that failed for good, and those still being retried after an error."""
+    async with reader.platform() as conn:
+        return (await conn.execute(_TROUBLED)).all()
+
+
+_TOLD = text("""
+SELECT n.dedupe_key, n.to_kb, d.channel, d.status, d.attempts, d.delivered_at, d.last_error
+FROM notices n LEFT JOIN notice_deliveries d USING (tenant_id, notice_id)
+WHERE n.tenant_id = :t AND n.location_id = :loc AND n.kind = 'rescheduled'
+ORDER BY n.created_at, d.channel
+""")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel: str
+    status: str
+    attempts: int
+    delivered_at: Any
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Told:
+    """The notice written for one reschedule, and its deliveries."""
+
+    to_kb: bool
+    deliveries: tuple[Delivery, ...]
+
+
+async def told(db: Database, tenant_id: UUID, location_id: UUID) -> dict[str, Told]:
+    """Per rescheduling event id (the notice's dedupe key `rescheduled:<event id>`): who was told."""
+    async with db.tenant(tenant_id) as conn:
+        rows = (await conn.execute(_TOLD, {"t": tenant_id, "loc": location_id})).all()
+    found: dict[str, Told] = {}
+    for r in rows:
+        event_id = r.dedupe_key.removeprefix("rescheduled:")
+        previous = found.get(event_id, Told(r.to_kb, ()))
+        extra = (
+            (Delivery(r.channel, r.status, r.attempts, r.delivered_at, r.last_error),) if r.channel else ()
+        )
+        found[event_id] = Told(r.to_kb, previous.deliveries + extra)
+    return found

@@ -1,0 +1,228 @@
+"""The coordinator dashboard's figures over a period, read from the question_stats.v1 read models only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.calendar import week_start
+from domain.catalogue import CATALOGUE
+from domain.errors import DomainError
+from infra.platform.partners import Partners
+from infra.store.db import Database
+
+MAX_YEARS = 3
+TOP_TOPICS = 10
+COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rows a figure sums: one tenant, local days first..last inclusive, one location or all."""
+
+    tenant_id: UUID
+    first: date
+    last: date
+    location_id: UUID | None = None
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        # RLS already limits the rows to the tenant; the explicit filter keeps a misconfigured role harmless.
+        sql = "tenant_id = :t AND day BETWEEN :first AND :last"
+        params: dict[str, Any] = {"t": self.tenant_id, "first": self.first, "last": self.last}
+        if self.location_id is not None:
+            sql += " AND location_id = :loc"
+            params["loc"] = self.location_id
+        return sql, params
+
+
+@dataclass(frozen=True)
+class Count:
+    code: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Week:
+    year: int
+    week: int
+    monday: date
+    count: int
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    counts: tuple[tuple[int, ...], ...]  # 7 weekdays (0 = Monday) × 24 local hours
+
+    @property
+    def max(self) -> int:
+        return max(max(row) for row in self.counts)
+
+
+@dataclass(frozen=True)
+class Overview:
+    total: int
+    weeks: list[Week]
+    parties: list[Count]
+    topics: list[Count]
+    help: list[Count]
+    kinds: list[Count]
+    channels: list[Count]
+    referrals: list[Count]
+    heatmap: Heatmap
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def period(van: str, tot: str, today: date) -> tuple[date, date]:
+    """The period of the filter form; empty fields mean the twelve months up to today.
+
+    Raises: DomainError for a field that is not a date, a start after the end, or more than three years."""
+    last = _date(tot, "tot", "einddatum") if tot else today
+    first = _date(van, "van", "begindatum") if van else add_years(last, -1) + timedelta(days=1)
+    if first > last:
+        raise DomainError("De begindatum ligt na de einddatum; kies een eerdere begindatum.", field="van")
+    if last >= add_years(first, MAX_YEARS):
+        raise DomainError(f"Kies een periode van hoogstens {MAX_YEARS} jaar.", field="van")
+    return first, last
+
+
+def _date(value: str, field: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise DomainError(f"De {what} is geen geldige datum; schrijf jjjj-mm-dd.", field=field) from None
+
+
+def _label(lookup: Callable[[str], Any], code: str, attr: str) -> str:
+    """A code the catalogue no longer knows still shows, as its code."""
+    try:
+        return getattr(lookup(code), attr)
+    except DomainError:
+        return code
+
+
+def _topic_label(code: str) -> str:
+    try:
+        return f"{CATALOGUE.party_of_topic(code).name} – {CATALOGUE.topic(code).name}"
+    except DomainError:
+        return code
+
+
+async def _grouped(
+    conn: AsyncConnection,
+    s: Selection,
+    column: str,
+    table: str = COUNTS,
+    *,
+    known_only: bool = False,
+    limit: int | None = None,
+) -> list[tuple[str, int]]:
+    where, params = s.where()
+    if known_only:  # '' is a tally's topic and help
+        where += f" AND {column} <> ''"
+    sql = (
+        f"SELECT CAST({column} AS text) AS code, sum(count) AS n FROM {table} WHERE {where} "
+        f"GROUP BY {column} HAVING sum(count) <> 0 ORDER BY n DESC, code"
+    )
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [(r.code, int(r.n)) for r in (await conn.execute(text(sql), params)).all()]
+
+
+async def _total(conn: AsyncConnection, s: Selection) -> int:
+    where, params = s.where()
+    sql = f"SELECT coalesce(sum(count), 0) FROM {COUNTS} WHERE {where}"
+    return int((await conn.execute(text(sql), params)).scalar() or 0)
+
+
+async def _weeks(conn: AsyncConnection, s: Selection) -> list[Week]:
+    where, params = s.where()
+    sql = (
+        f"SELECT day - (CAST(extract(isodow FROM day) AS integer) - 1) AS monday, sum(count) AS n "
+        f"FROM {COUNTS} WHERE {where} GROUP BY 1"
+    )
+    found = {r.monday: int(r.n) for r in (await conn.execute(text(sql), params)).all()}
+    monday, out = week_start(s.first), []
+    while monday <= s.last:
+        year, week, _ = monday.isocalendar()
+        out.append(Week(year, week, monday, found.get(monday, 0)))
+        monday += timedelta(days=7)
+    return out
+
+
+async def _heatmap(conn: AsyncConnection, s: Selection) -> Heatmap:
+    where, params = s.where()
+    sql = (
+        f"SELECT CAST(extract(isodow FROM day) AS integer) - 1 AS weekday, hour, sum(count) AS n "
+        f"FROM {HOURS} WHERE {where} GROUP BY 1, 2"
+    )
+    grid = [[0] * 24 for _ in range(7)]
+    for r in (await conn.execute(text(sql), params)).all():
+        grid[r.weekday][r.hour] = int(r.n)
+    return Heatmap(tuple(tuple(row) for row in grid))
+
+
+async def _parties(conn: AsyncConnection, s: Selection) -> list[Count]:
+    return [Count(c, _label(CATALOGUE.party, c, "name"), n) for c, n in await _grouped(conn, s, "npd_party")]
+
+
+async def _topics(conn: AsyncConnection, s: Selection) -> list[Count]:
+    rows = await _grouped(conn, s, "topic", known_only=True, limit=TOP_TOPICS)
+    return [Count(c, _topic_label(c), n) for c, n in rows]
+
+
+async def _help(conn: AsyncConnection, s: Selection) -> list[Count]:
+    rows = await _grouped(conn, s, "help", known_only=True)
+    return [Count(c, _label(CATALOGUE.help_kind, c, "label"), n) for c, n in rows]
+
+
+async def _kinds(conn: AsyncConnection, s: Selection) -> list[Count]:
+    return [
+        Count(c, _label(CATALOGUE.question_kind, c, "label"), n) for c, n in await _grouped(conn, s, "kind")
+    ]
+
+
+async def _channels(conn: AsyncConnection, s: Selection) -> list[Count]:
+    return [Count(c, _label(CATALOGUE.channel, c, "label"), n) for c, n in await _grouped(conn, s, "channel")]
+
+
+async def _referrals(conn: AsyncConnection, s: Selection, names: dict[str, str]) -> list[Count]:
+    rows = await _grouped(conn, s, "partner_id", REFERRALS)
+    return [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
+
+
+async def _partner_names(db: Database, tenant_id: UUID) -> dict[str, str]:
+    return {str(p.partner_id): p.name for p in await Partners(db).list(tenant_id)}
+
+
+async def overview(
+    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
+) -> Overview:
+    """Every figure, from one snapshot so that the totals agree with each other."""
+    s = Selection(tenant_id, first, last, location_id)
+    names = await _partner_names(db, tenant_id)
+    async with db.tenant(tenant_id) as conn:
+        await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return Overview(
+            total=await _total(conn, s),
+            weeks=await _weeks(conn, s),
+            parties=await _parties(conn, s),
+            topics=await _topics(conn, s),
+            help=await _help(conn, s),
+            kinds=await _kinds(conn, s),
+            channels=await _channels(conn, s),
+            referrals=await _referrals(conn, s, names),
+            heatmap=await _heatmap(conn, s),
+        )

@@ -1,0 +1,117 @@
+"""What the desk page reads: the locations, today's list — answered from the event table itself, never from a
+worker's read model, so a registration shows at once — and the active partners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain import ido
+from domain import questions as q
+from domain.calendar import day_bounds, local_day
+from infra.platform.partners import Partner, Partners
+from infra.queries.locations import list_locations
+from infra.store.codec import from_jsonb
+from infra.store.event_store import PostgresEventStore
+
+TODAY_ROWS = 25
+_TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    question_id: UUID
+    what: q.Classification
+    note: str
+    tally: bool
+
+
+@dataclass(frozen=True)
+class Today:
+    """Today's count, and the newest rows of today's list (the page shows a bounded list)."""
+
+    rows: list[TodayRow]
+    count: int
+    earlier: int = 0  # registrations of today not in `rows`
+
+
+@dataclass(frozen=True)
+class DeskPage:
+    locations: list[ido.Ido]
+    location: ido.Ido | None
+    today: Today
+    partners: list[Partner]
+
+
+class DeskQueries:
+    """What the desk page reads; its commands are in application/questions.py."""
+
+    def __init__(self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.db = store.db
+        self.partners = partners
+        self.clock = clock
+
+    async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
+        """What the desk page shows, read in one transaction: the locations, the one asked for (else the
+        first), today's list there and the active partners."""
+        async with self.db.tenant(tenant_id) as conn:
+            locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
+            location = next(
+                (x for x in locations if x.location_id == wanted), locations[0] if locations else None
+            )
+            today = await self.today(tenant_id, location.location_id if location else None, conn=conn)
+            partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
+        return DeskPage(locations, location, today, partners)
+
+    async def today(
+        self,
+        tenant_id: UUID,
+        location_id: UUID | None,
+        shown: int = TODAY_ROWS,
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> Today:
+        """What this desk registered today (local time), folded from today's events of the location; retracted
+        ones left out. The count covers the day, the rows only the newest `shown`."""
+        start, end = day_bounds(local_day(self.clock()))
+        where_location = (
+            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = :loc"
+            if location_id is not None
+            else ""
+        )
+        async with self.db.within(tenant_id, conn) as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                        "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
+                        f"{where_location} ORDER BY global_position"
+                    ),
+                    {
+                        "t": tenant_id,
+                        "types": _TODAY_TYPES,
+                        "start": start,
+                        "end": end,
+                        "loc": str(location_id),
+                    },
+                )
+            ).all()
+        found: dict[UUID, TodayRow] = {}
+        for r in rows:
+            e = self.store.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+            if isinstance(e, q.QuestionRetracted):
+                found.pop(e.question_id, None)
+            elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:
+                continue
+            else:
+                found[e.question_id] = TodayRow(
+                    e.question_id, e.what, getattr(e, "note", ""), isinstance(e, q.QuestionsTallied)
+                )
+        newest = sorted(found.values(), key=lambda r: r.what.asked_at, reverse=True)
+        return Today(newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown))

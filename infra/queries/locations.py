@@ -1,0 +1,36 @@
+"""A library's IDO locations, folded from its `ido-…` streams (few events per library)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain import ido
+from infra.store.codec import Codec, from_jsonb
+from infra.store.db import Database
+
+Location = ido.Ido
+_TYPES = [t.__name__ for t in ido.IDO_EVENTS]
+
+
+async def list_locations(
+    db: Database, codec: Codec, tenant_id: UUID, *, conn: AsyncConnection | None = None
+) -> list[ido.Ido]:
+    async with db.within(tenant_id, conn) as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                    "AND event_type = ANY(:types) ORDER BY stream_id, stream_version"
+                ),
+                {"t": tenant_id, "types": _TYPES},
+            )
+        ).all()
+    found: dict[UUID, ido.Ido] = {}
+    for r in rows:
+        e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+        state = found.get(e.location_id) or ido.Ido(e.location_id)
+        found[e.location_id] = ido.evolve(state, e)
+    return sorted(found.values(), key=lambda x: x.name)

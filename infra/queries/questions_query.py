@@ -1,0 +1,47 @@
+"""Questions of a period folded from the event table (for the API list until read models take over)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import text
+
+from domain import questions as q
+from domain.calendar import day_bounds
+from infra.store.codec import Codec, from_jsonb
+from infra.store.db import Database
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question_id: UUID
+    what: q.Classification
+    tally: bool
+
+
+async def questions_between(
+    db: Database, codec: Codec, tenant_id: UUID, first: date, last: date
+) -> list[QuestionRow]:
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
+    async with db.tenant(tenant_id) as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t AND event_type = ANY(:types) "
+                    "ORDER BY tx_id, global_position"
+                ),
+                {"t": tenant_id, "types": [t.__name__ for t in q.QUESTION_EVENTS]},
+            )
+        ).all()
+    found: dict[UUID, QuestionRow] = {}
+    for r in rows:
+        e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+        if isinstance(e, q.QuestionRetracted):
+            found.pop(e.question_id, None)
+        else:
+            found[e.question_id] = QuestionRow(e.question_id, e.what, isinstance(e, q.QuestionsTallied))
+    return sorted(
+        (r for r in found.values() if start <= r.what.asked_at < end), key=lambda r: r.what.asked_at
+    )

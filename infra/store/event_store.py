@@ -1,0 +1,248 @@
+"""The PostgreSQL event store: one INSERT per append, OCC by primary key, idempotency by event id,
+and a tenant feed ordered by (xid8, position) that never passes a transaction still in flight."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import msgspec
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.errors import IdempotencyConflict, WrongExpectedVersion
+from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEvent
+from infra.store.codec import Codec, from_jsonb, json_dumps
+from infra.store.db import Database
+
+_APPEND = text("""
+INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
+                    recorded_at)
+SELECT :tenant_id, :stream_id,
+       COALESCE(CAST(:expected AS integer),
+                (SELECT COALESCE(max(stream_version), 0) FROM events
+                  WHERE tenant_id = :tenant_id AND stream_id = :stream_id)) + e.ord,
+       e.id, e.type, e.version, CAST(e.data AS jsonb), CAST(e.meta AS jsonb), :recorded_at
+FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS integer[]),
+            CAST(:datas AS text[]), CAST(:metas AS text[])) WITH ORDINALITY AS e(id, type, version, data, meta, ord)
+RETURNING stream_version, global_position
+""")
+
+_COLUMNS = (
+    "tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, "
+    "global_position, tx_id::text AS tx_id, recorded_at"
+)
+
+_READ_STREAM = text(
+    f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND stream_id = :stream_id "
+    "AND stream_version > :after ORDER BY stream_version"
+)
+
+# ORDER BY the xid8 column: `tx_id` alone would name the text alias of _COLUMNS (lexicographic order, and no use
+# of events_tenant_feed: every batch sorted all of the tenant's remaining events)
+_READ_FEED = text(f"""
+SELECT {_COLUMNS} FROM events
+WHERE tenant_id = :tenant_id
+  AND (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY events.tx_id, events.global_position
+LIMIT :limit
+""")
+
+# A projection's page of the feed: every row counts for the checkpoint, only its event types carry their JSON.
+_READ_PAGE = text("""
+SELECT tenant_id, stream_id, stream_version, event_id, event_type, schema_version,
+       CASE WHEN CAST(:types AS text[]) IS NULL OR event_type = ANY(CAST(:types AS text[])) THEN data::text END AS data,
+       CASE WHEN CAST(:types AS text[]) IS NULL OR event_type = ANY(CAST(:types AS text[])) THEN metadata::text END
+         AS metadata,
+       global_position, tx_id::text AS tx_id, recorded_at
+FROM events
+WHERE tenant_id = :tenant_id
+  AND (tx_id, global_position) > (CAST(CAST(:tx AS text) AS xid8), :pos)
+  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY events.tx_id, events.global_position
+LIMIT :limit
+""")
+
+_BY_IDS = text(
+    f"SELECT {_COLUMNS} FROM events WHERE tenant_id = :tenant_id AND event_id = ANY(CAST(:ids AS uuid[])) "
+    "ORDER BY stream_version"
+)
+
+_STREAM_VERSION = text(
+    "SELECT COALESCE(max(stream_version), 0) FROM events "
+    "WHERE tenant_id = :tenant_id AND stream_id = :stream_id"
+)
+
+
+class PostgresEventStore:
+    """Implements domain.ports.EventStore. Methods take an optional open tenant connection so a caller can
+    combine them with other work in one transaction (projections do). `recorded_at` is the clock's instant."""
+
+    def __init__(self, db: Database, codec: Codec, clock: Clock) -> None:
+        self.db = db
+        self.codec = codec
+        self.clock = clock
+
+    async def append(
+        self,
+        tenant_id: UUID,
+        stream_id: str,
+        events: Sequence[NewEvent],
+        expected_version: int | None,
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> AppendResult:
+        if not events:
+            raise ValueError("nothing to append")
+        ids = [e.event_id for e in events]
+        if len(set(ids)) != len(ids):
+            raise ValueError("one append holds the same event id twice")
+        encoded = [self.codec.encode(e.event) for e in events]
+        params = {
+            "tenant_id": tenant_id,
+            "stream_id": stream_id,
+            "expected": expected_version,
+            "ids": ids,
+            "types": [t for t, _, _ in encoded],
+            "versions": [v for _, v, _ in encoded],
+            "datas": [json_dumps(d) for _, _, d in encoded],
+            "metas": [json_dumps(e.metadata) for e in events],
+            "recorded_at": self.clock(),
+        }
+        try:
+            if conn is None:
+                rows = await self._append_alone(params)
+            else:
+                async with conn.begin_nested():
+                    rows = (await conn.execute(_APPEND, params)).all()
+        except (IntegrityError, asyncpg.UniqueViolationError) as exc:
+            if isinstance(exc, IntegrityError) and getattr(exc.orig, "pgcode", None) != "23505":
+                raise
+            return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
+        return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
+
+    async def _append_alone(self, p: dict[str, Any]) -> list[Any]:
+        """One round trip: ido_append sets the tenant for its own autocommit transaction and inserts."""
+        async with self.db.raw() as c:
+            return await c.fetch(
+                "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                p["tenant_id"],
+                p["stream_id"],
+                p["expected"],
+                p["ids"],
+                p["types"],
+                p["versions"],
+                p["datas"],
+                p["metas"],
+                p["recorded_at"],
+            )
+
+    async def _after_conflict(
+        self, tenant_id, stream_id, events, encoded, expected_version, conn
+    ) -> AppendResult:
+        """A unique key was hit: either this is a retry of a stored append, or another writer was first."""
+        async with self.db.within(tenant_id, conn) as c:
+            stored = (
+                await c.execute(_BY_IDS, {"tenant_id": tenant_id, "ids": [e.event_id for e in events]})
+            ).all()
+            if not stored:
+                actual = (
+                    await c.execute(_STREAM_VERSION, {"tenant_id": tenant_id, "stream_id": stream_id})
+                ).scalar()
+                raise WrongExpectedVersion(stream_id, expected_version, int(actual or 0))
+        by_id = {r.event_id: r for r in stored}
+        for new, (etype, _version, data) in zip(events, encoded, strict=True):
+            row = by_id.get(new.event_id)
+            if (
+                row is None
+                or row.stream_id != stream_id
+                or row.event_type != etype
+                or from_jsonb(row.data) != _roundtrip(data)
+            ):
+                raise IdempotencyConflict(new.event_id)
+        versions = [by_id[e.event_id].stream_version for e in events]
+        if versions != list(range(versions[0], versions[0] + len(versions))):
+            raise IdempotencyConflict(events[0].event_id)
+        return AppendResult(
+            versions[-1], tuple(by_id[e.event_id].global_position for e in events), duplicate=True
+        )
+
+    async def read_stream(
+        self, tenant_id: UUID, stream_id: str, *, after_version: int = 0, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
+        async with self.db.within(tenant_id, conn) as c:
+            rows = (
+                await c.execute(
+                    _READ_STREAM, {"tenant_id": tenant_id, "stream_id": stream_id, "after": after_version}
+                )
+            ).all()
+        return [self._record(r) for r in rows]
+
+    async def read_feed(
+        self, tenant_id: UUID, after: Checkpoint, limit: int = 1000, *, conn: AsyncConnection | None = None
+    ) -> list[RecordedEvent]:
+        async with self.db.within(tenant_id, conn) as c:
+            rows = (
+                await c.execute(
+                    _READ_FEED,
+                    {"tenant_id": tenant_id, "tx": str(after.tx_id), "pos": after.position, "limit": limit},
+                )
+            ).all()
+        return [self._record(r) for r in rows]
+
+    async def read_page(
+        self,
+        tenant_id: UUID,
+        after: Checkpoint,
+        limit: int,
+        types: frozenset[str] | None,
+        *,
+        conn: AsyncConnection,
+    ) -> tuple[list[RecordedEvent], Checkpoint | None, int]:
+        """The next `limit` events of the feed: (those of `types`, the checkpoint after the page, rows read)."""
+        rows = (
+            await conn.execute(
+                _READ_PAGE,
+                {
+                    "tenant_id": tenant_id,
+                    "tx": str(after.tx_id),
+                    "pos": after.position,
+                    "limit": limit,
+                    "types": None if types is None else sorted(types),
+                },
+            )
+        ).all()
+        if not rows:
+            return [], None, 0
+        last = rows[-1]
+        return (
+            [self._record(r) for r in rows if r.data is not None],
+            Checkpoint(int(last.tx_id), last.global_position),
+            len(rows),
+        )
+
+    def _record(self, r: Any) -> RecordedEvent:
+        return RecordedEvent(
+            tenant_id=r.tenant_id,
+            stream_id=r.stream_id,
+            stream_version=r.stream_version,
+            event_id=r.event_id,
+            event_type=r.event_type,
+            schema_version=r.schema_version,
+            event=self.codec.decode_json(r.event_type, r.schema_version, r.data)
+            if isinstance(r.data, str)
+            else self.codec.decode(r.event_type, r.schema_version, r.data),
+            metadata=from_jsonb(r.metadata),
+            global_position=r.global_position,
+            tx_id=int(r.tx_id),
+            recorded_at=r.recorded_at,
+        )
+
+
+def _roundtrip(data: dict[str, Any]) -> Any:
+    """The value PostgreSQL gives back for `data` stored as jsonb (key order aside)."""
+    return msgspec.json.decode(json_dumps(data))

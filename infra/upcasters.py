@@ -1,5 +1,0 @@
-"""Upcasters for stored events whose schema changed: (event type, stored version) -> one step newer."""
-
-from infra.codec import Upcaster
-
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
