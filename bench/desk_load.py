@@ -57,7 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-wachtwoord-2026"
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 LOCATION = re.compile(r'name="locatie" value="([^"]+)"')
-CONFIRMED = b"Geregistreerd:"  # the partial's message after a registration (services/api/desk.py)
+CONFIRMED = b"Geregistreerd:"  # the partial's message after a registration (services/api/desk/pages.py)
 HX = {"HX-Request": "true"}
 WINDOW_S = 5.0  # latency per window of this many seconds, to see whether it drifts during the run
 

@@ -37,30 +37,18 @@ from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
 from infra.settings import Settings
-from services.api import (
-    accounts,
-    admin,
-    api_courses,
-    api_reports,
-    api_v1,
-    auth,
-    courses,
-    dashboard,
-    desk,
-    errors,
-    home,
-    ops,
-    partners,
-    planning,
-    users,
-    verantwoording,
-    verantwoording_kb,
-)
+from services.api import errors, home, ops
+from services.api.accounts import admin, auth, users
+from services.api.accounts import pages as accounts
+from services.api.accounts.inviting import Inviter
 from services.api.api_reference import SwaggerUiPlugin
+from services.api.courses import api as api_courses
+from services.api.courses import pages as courses
 from services.api.deps import DEPENDENCIES, Web
-from services.api.inviting import Inviter
+from services.api.desk import api as api_v1
+from services.api.desk import pages as desk
+from services.api.imports.pages import LegacyImportController
 from services.api.json_body import JsonBodyRequest
-from services.api.legacy_import import LegacyImportController
 from services.api.middleware import (
     add_security_headers,
     authentication,
@@ -68,6 +56,12 @@ from services.api.middleware import (
     request_context,
     same_origin,
 )
+from services.api.partners import pages as partners
+from services.api.planning import pages as planning
+from services.api.reports import api as api_reports
+from services.api.reports import dashboard
+from services.api.reports import kb as verantwoording_kb
+from services.api.reports import pages as verantwoording
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus

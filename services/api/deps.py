@@ -34,7 +34,7 @@ from infra.queries.locations import Location
 from infra.settings import Settings
 from infra.store.codec import Codec
 from infra.store.db import Database
-from services.api.inviting import Inviter
+from services.api.accounts.inviting import Inviter
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
 from services.importing import LegacyImporter
 

@@ -1,5 +1,5 @@
 """Start pages of the roles that register no questions: POI adviser and KB analyst (their boards live in
-services/api/boards.py), platform admin."""
+services/api/reports/boards.py), platform admin."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from infra.projections.operations import status
 from infra.projections.registry import projection_names
 from infra.queries.boards import troubled_deliveries
 from infra.store.db import Database
-from services.api import boards
+from services.api.reports import boards
 from services.api.scope import PLATFORM_ADMINS
 from services.api.web import page
 

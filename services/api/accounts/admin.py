@@ -22,8 +22,8 @@ from infra.platform.invitations import Invitations
 from infra.platform.organisations import Organisations
 from infra.platform.staff import Staff
 from infra.store.db import Database
-from services.api import inviting
-from services.api.inviting import Inviter
+from services.api.accounts import inviting
+from services.api.accounts.inviting import Inviter
 from services.api.scope import PLATFORM_ADMINS
 from services.api.web import Who, page, require_who, see_other
 

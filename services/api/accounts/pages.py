@@ -25,7 +25,7 @@ from infra.platform.password_resets import PasswordResets, ResetThrottle
 from infra.platform.passwords import Passwords
 from infra.platform.staff import Staff
 from infra.settings import Settings
-from services.api.inviting import form_values
+from services.api.accounts.inviting import form_values
 from services.api.scope import only
 from services.api.sign_in import LoginCheck, SignIn
 from services.api.web import page, require_who, see_other

@@ -22,9 +22,9 @@ from domain.ports import Clock
 from infra.platform.accounts import Accounts
 from infra.queries import boards
 from infra.store.db import Database
-from services.api import ido_history
 from services.api.deps import Locations
-from services.api.planning_forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
+from services.api.planning import history as ido_history
+from services.api.planning.forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
 from services.api.scope import COORDINATOR, Library
 from services.api.web import is_partial, meta, page, see_other
 

@@ -17,8 +17,8 @@ from domain.ports import Clock
 from infra.platform.invitations import Invitations
 from infra.platform.organisations import Organisations
 from infra.platform.staff import Staff
-from services.api import inviting
-from services.api.inviting import Inviter
+from services.api.accounts import inviting
+from services.api.accounts.inviting import Inviter
 from services.api.scope import COORDINATOR, POI_ADVISERS, Library
 from services.api.web import Who, is_partial, page, require_who, see_other
 

@@ -33,9 +33,9 @@ from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
 from infra.store.db import Database
 from services.api.errors import problem_responses
+from services.api.reports.kb import BUNDLE_TYPES, BUNDLES, Bundles
+from services.api.reports.pages import download_period, file_response, reader_download
 from services.api.scope import Library, library
-from services.api.verantwoording import download_period, file_response, reader_download
-from services.api.verantwoording_kb import BUNDLE_TYPES, BUNDLES, Bundles
 from services.api.web import require_who
 
 TAGS = ["verantwoording"]

@@ -21,7 +21,7 @@ from domain.errors import DomainError
 from domain.ports import Outcome
 from infra.queries.courses_query import list_courses
 from infra.store.db import Database
-from services.api.api_v1 import IdempotencyKey, json_only
+from services.api.desk.api import IdempotencyKey, json_only
 from services.api.errors import problem_responses
 from services.api.scope import STAFF, Library
 from services.api.web import meta

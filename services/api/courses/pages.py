@@ -24,7 +24,7 @@ from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpec
 from domain.ports import Clock
 from infra.queries.courses_query import list_courses
 from infra.store.db import Database
-from services.api.course_forms import parse_code, parse_date, parse_uuid, schedule_args
+from services.api.courses.forms import parse_code, parse_date, parse_uuid, schedule_args
 from services.api.deps import Locations
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other

@@ -1,6 +1,6 @@
 """Verantwoording pages and downloads for the coordinator (/t/{slug}/verantwoording) and the POI adviser
 (/poi/verantwoording: each of their libraries, and the suppressed aggregate of their POI). The KB's pages
-live in services/api/verantwoording_kb.py."""
+live in services/api/reports/kb.py."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from infra.queries import dashboard as figures
 from infra.queries.courses_query import figures_per_programme
 from infra.queries.locations import Location
 from infra.store.db import Database
-from services.api import charts
 from services.api.deps import Locations
+from services.api.reports import charts
 from services.api.scope import COORDINATOR, Library
 from services.api.web import page
 

@@ -22,8 +22,7 @@ from infra.reports.bundle import Bundle
 from infra.reports.cells import display
 from infra.reports.data import completeness_rows, fingerprint, libraries
 from infra.store.db import Database
-from services.api.scope import KB_ANALYSTS
-from services.api.verantwoording import (
+from services.api.reports.pages import (
     file_response,
     form_values,
     links,
@@ -31,6 +30,7 @@ from services.api.verantwoording import (
     reader_download_route,
     recent_years,
 )
+from services.api.scope import KB_ANALYSTS
 from services.api.web import is_partial, page, require_who, see_other
 
 log = structlog.get_logger()
