@@ -26,16 +26,29 @@ class Bus:
         IdempotencyConflict. A handler that raises stores nothing, and the key stays free.
 
         Raises: DomainError (NotFound, WrongExpectedVersion, IdempotencyConflict among them)."""
+        return (await self.handle_then(tenant_id, command, meta, None, key=key))[0]
+
+    async def handle_then(
+        self,
+        tenant_id: UUID,
+        command: Any,
+        meta: dict[str, Any],
+        then: Callable[[Transaction], Awaitable[S]] | None,
+        *,
+        key: str | None = None,
+    ) -> tuple[Outcome, S | None]:
+        """As `handle`, and then `then` (what the caller shows next, such as the page the answer is part of) in
+        the same transaction, after the handler — also when the key answers a stored outcome —, so that the
+        write and the read of the answer are one transaction and the read sees the write. A read that raises
+        rolls the command back with it."""
         handler, status = self.handlers[type(command)]
         async with self.uow(tenant_id) as tx:
-            if key is not None:
-                replay = await tx.claim(key, (type(command).__name__, command))
-                if replay is not None:
-                    return replay
-            outcome = Outcome(status, await handler(command, tx, meta))
-            if key is not None:
-                await tx.answer(key, outcome)
-        return outcome
+            outcome = await tx.claim(key, (type(command).__name__, command)) if key is not None else None
+            if outcome is None:
+                outcome = Outcome(status, await handler(command, tx, meta))
+                if key is not None:
+                    await tx.answer(key, outcome)
+            return outcome, (await then(tx) if then is not None else None)
 
     async def read(self, tenant_id: UUID, query: Callable[[Transaction], Awaitable[S]]) -> S:
         """Run a read (such as `aggregates.load`) in a transaction of its own."""

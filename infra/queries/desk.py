@@ -3,7 +3,7 @@ worker's read model, so a registration shows at once — and the active partners
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -18,6 +18,7 @@ from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
 from infra.store.codec import from_jsonb
 from infra.store.event_store import PostgresEventStore
+from infra.store.unit_of_work import PostgresTransaction
 
 TODAY_ROWS = 25
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
@@ -62,11 +63,31 @@ class DeskQueries:
         first), today's list there and the active partners."""
         async with self.db.tenant(tenant_id) as conn:
             locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
-            location = next(
-                (x for x in locations if x.location_id == wanted), locations[0] if locations else None
-            )
-            today = await self.today(tenant_id, location.location_id if location else None, conn=conn)
             partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
+            return await self._page(tenant_id, wanted, locations, partners, conn)
+
+    def page_after(self, wanted: UUID | None) -> Callable[[PostgresTransaction], Awaitable[DeskPage]]:
+        """The desk page as a read in a command's transaction (`Bus.handle_then`): it sees the command's write,
+        and takes the locations and partners the decision already read in it."""
+
+        async def read(tx: PostgresTransaction) -> DeskPage:
+            locations, partners = await tx.location_list(), await tx.active_partner_list()
+            return await self._page(tx.tenant_id, wanted, locations, partners, tx.conn)
+
+        return read
+
+    async def _page(
+        self,
+        tenant_id: UUID,
+        wanted: UUID | None,
+        locations: list[ido.Ido],
+        partners: list[Partner],
+        conn: AsyncConnection,
+    ) -> DeskPage:
+        location = next(
+            (x for x in locations if x.location_id == wanted), locations[0] if locations else None
+        )
+        today = await self.today(tenant_id, location.location_id if location else None, conn=conn)
         return DeskPage(locations, location, today, partners)
 
     async def today(

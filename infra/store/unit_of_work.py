@@ -11,12 +11,15 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain import ido
 from domain.ports import AppendResult, NewEvent, Outcome, RecordedEvent
 from infra.notify.wakeup import NoWaker
-from infra.platform.partners import Partners
+from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
 from infra.store import idempotency
 from infra.store.event_store import PostgresEventStore
+
+_LOCATION_EVENTS = tuple(ido.IDO_EVENTS)
 
 
 class PostgresTransaction:
@@ -25,6 +28,10 @@ class PostgresTransaction:
     ) -> None:
         self.uow, self.tenant_id, self.conn, self._now = uow, tenant_id, conn, now
         self.appended = False
+        # what the decision read, kept for a read after it in this transaction (Bus.handle_then: the page the
+        # answer is part of); an append of a location's events forgets the locations
+        self._locations: list[ido.Ido] | None = None
+        self._partners: list[Partner] | None = None
 
     def now(self) -> datetime:
         return self._now
@@ -39,14 +46,29 @@ class PostgresTransaction:
             self.tenant_id, stream_id, events, expected_version, conn=self.conn
         )
         self.appended = self.appended or not result.duplicate
+        if any(isinstance(e.event, _LOCATION_EVENTS) for e in events):
+            self._locations = None
         return result
 
+    async def location_list(self) -> list[ido.Ido]:
+        """The library's locations as this transaction sees them (read once)."""
+        if self._locations is None:
+            self._locations = await list_locations(
+                self.uow.store.db, self.uow.store.codec, self.tenant_id, conn=self.conn
+            )
+        return self._locations
+
+    async def active_partner_list(self) -> list[Partner]:
+        """The library's active partners (read once; partners are rows that no command of the bus writes)."""
+        if self._partners is None:
+            self._partners = await self.uow.partners.list(self.tenant_id, active_only=True, conn=self.conn)
+        return self._partners
+
     async def locations(self) -> dict[UUID, date | None]:
-        found = await list_locations(self.uow.store.db, self.uow.store.codec, self.tenant_id, conn=self.conn)
-        return {x.location_id: x.registers_from for x in found}
+        return {x.location_id: x.registers_from for x in await self.location_list()}
 
     async def active_partners(self) -> set[UUID]:
-        return set(await self.uow.partners.active_ids(self.tenant_id, conn=self.conn))
+        return {p.partner_id for p in await self.active_partner_list()}
 
     async def claim(self, key: str, payload: Any) -> Outcome | None:
         return await idempotency.claim(self.conn, self.tenant_id, key, payload)

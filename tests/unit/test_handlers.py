@@ -76,6 +76,33 @@ async def test_a_question_is_registered_once_per_key_and_wakes_the_workers(bus, 
     assert uow.woken == [T]
 
 
+async def test_a_read_after_the_command_runs_in_its_transaction_also_for_a_replayed_key(bus, uow):
+    """Bus.handle_then: the desk's answer partial is read in the command's transaction, after the handler."""
+    cmd = question()
+    seen: list[object] = []
+
+    async def page(tx):
+        seen.append(tx)
+        return [r.event for r in await tx.read_stream(QUESTION.stream(cmd.question_id))]
+
+    first, events = await bus.handle_then(T, cmd, META, page, key="k")
+    again, events_again = await bus.handle_then(T, cmd, META, page, key="k")
+    assert (first.status, first.replayed, again.replayed) == (201, False, True)
+    assert len(events) == len(events_again) == 1 and isinstance(events[0], q.QuestionRegistered)
+    assert len(seen) == 2 and uow.woken == [T]
+    assert (await bus.handle_then(T, question("k2"), META, None, key="k2"))[1] is None
+
+
+async def test_a_read_after_the_command_that_fails_rolls_the_command_back(bus, uow):
+    async def broken(tx):
+        raise RuntimeError("read failed")
+
+    with pytest.raises(RuntimeError):
+        await bus.handle_then(T, question(), META, broken, key="k")
+    assert await stream(bus, QUESTION, question().question_id) == [] and uow.woken == []
+    assert (await bus.handle(T, question(), META, key="k")).status == 201
+
+
 async def test_the_same_key_with_another_question_is_a_conflict_and_stores_nothing(bus):
     await bus.handle(T, question(), META, key="k")
     with pytest.raises(IdempotencyConflict):

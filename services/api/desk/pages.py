@@ -21,7 +21,7 @@ from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
 from domain.ports import Clock
 from infra.platform.partners import Partners
-from infra.queries.desk import DeskQueries
+from infra.queries.desk import DeskPage, DeskQueries
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
@@ -62,9 +62,11 @@ class DeskController(Controller):
     dependencies = {"lib": STAFF, "parts": Provide(parts, sync_to_thread=False)}
 
     async def _state(
-        self, parts: Parts, lib: Library, params: dict[str, Any], **extra: Any
+        self, parts: Parts, lib: Library, params: dict[str, Any], data: DeskPage | None = None, **extra: Any
     ) -> dict[str, Any]:
-        data = await parts.queries.page(lib.tenant_id, _uuid(params.get("locatie")))
+        """What the desk's templates show; `data` when the page was read already (in the command's transaction)."""
+        if data is None:
+            data = await parts.queries.page(lib.tenant_id, _uuid(params.get("locatie")))
         party = params.get("partij") or None
         topic = params.get("onderwerp") or None
         if party and party not in {p.code for p in CATALOGUE.parties}:
@@ -126,7 +128,9 @@ class DeskController(Controller):
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", ""))),
             )
-            await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
+            # the partial's page is read in the command's transaction (a redirect reads it with the next GET)
+            then = parts.queries.page_after(cmd.location_id) if is_partial(request) else None
+            _, data = await parts.bus.handle_then(lib.tenant_id, cmd, meta(request, "desk"), then, key=key)
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -144,6 +148,7 @@ class DeskController(Controller):
             parts,
             lib,
             {"locatie": str(cmd.location_id), "bezoek": str(cmd.visit_id)},
+            data,
             message=_registered_text(cmd),
         )
         return page(request, "desk/page.html.j2", "desk/partials/_after_write.html.j2", **state)
