@@ -16,7 +16,6 @@ from domain import questions as q
 from domain.calendar import day_bounds, local_day
 from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
-from infra.store.codec import from_jsonb
 from infra.store.event_store import PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
 
@@ -110,7 +109,7 @@ class DeskQueries:
             rows = (
                 await conn.execute(
                     text(
-                        "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                        "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = :t "
                         "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
                         f"{where_location} ORDER BY global_position"
                     ),
@@ -125,7 +124,7 @@ class DeskQueries:
             ).all()
         found: dict[UUID, TodayRow] = {}
         for r in rows:
-            e = self.store.codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+            e = self.store.codec.decode_json(r.event_type, r.schema_version, r.data)
             if isinstance(e, q.QuestionRetracted):
                 found.pop(e.question_id, None)
             elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
-from infra.store.codec import Codec, from_jsonb
+from infra.store.codec import Codec
 from infra.store.db import Database
 
 Location = ido.Ido
@@ -22,7 +22,7 @@ async def list_locations(
         rows = (
             await conn.execute(
                 text(
-                    "SELECT event_type, schema_version, data FROM events WHERE tenant_id = :t "
+                    "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = :t "
                     "AND event_type = ANY(:types) ORDER BY stream_id, stream_version"
                 ),
                 {"t": tenant_id, "types": _TYPES},
@@ -30,7 +30,7 @@ async def list_locations(
         ).all()
     found: dict[UUID, ido.Ido] = {}
     for r in rows:
-        e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
+        e = codec.decode_json(r.event_type, r.schema_version, r.data)
         state = found.get(e.location_id) or ido.Ido(e.location_id)
         found[e.location_id] = ido.evolve(state, e)
     return sorted(found.values(), key=lambda x: x.name)
