@@ -4,10 +4,12 @@ and the workers woken only after a commit that appended."""
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID, uuid4
 
 import pytest
 
+from domain import ido
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import NewEvent, Outcome
 from infra.platform.partners import Partners
@@ -83,3 +85,34 @@ async def test_the_expected_version_is_checked_in_the_transaction(uow):
     async with u(tenant) as tx:
         assert [r.event.n for r in await tx.read_stream("s-3")] == [1]
         assert await tx.locations() == {} and await tx.active_partners() == set()
+
+
+async def test_postgres_keeps_what_a_decision_read_for_the_read_after_it_until_a_location_changes(
+    container, new_tenant, clock
+):
+    """The desk's answer partial is read in the command's transaction (Bus.handle_then) and takes the locations
+    and active partners the decision read; an append of a location's event forgets the locations."""
+    tenant = await new_tenant()
+    u = PostgresUnitOfWork(PostgresEventStore(container.db, CODEC, clock), Partners(container.db), clock)
+    location = uuid4()
+    async with u(tenant) as tx:
+        assert await tx.locations() == {} and await tx.active_partners() == set()
+        first = await tx.location_list()
+        assert (
+            await tx.location_list() is first
+            and await tx.active_partner_list() is await tx.active_partner_list()
+        )
+        await tx.append("s-keep", [noted(1)], 0)
+        assert await tx.location_list() is first, "an append of other events keeps them"
+        registered = ido.IdoRegistered(
+            location_id=location,
+            name="Centrum",
+            branch="Centrum",
+            variant=ido.Variant.BASIS,
+            inside_library=True,
+            subsidy_year=2026,
+            planned_opening=date(2026, 1, 1),
+        )
+        await tx.append(f"ido-{location}", [NewEvent(uuid4(), registered, {})], 0)
+        assert [x.location_id for x in await tx.location_list()] == [location]
+        assert set(await tx.locations()) == {location}
