@@ -228,18 +228,41 @@ class Accounts:
         """Memberships of a deactivated library are left out: a user whose only library it is has none, and
         login and the middleware refuse such a user."""
         async with self.db.raw() as c:
+            rows = await c.fetch(f"{_USER} WHERE {where}", value)
+        return _user_of(rows)
+
+    async def user_and_tenant(self, user_id: UUID, slug: str) -> tuple[User | None, Tenant | None]:
+        """`user_by_id` and the library of `slug` (None when there is none; any, active or not), in one round
+        trip: what a request to a library's page needs first (services/api/middleware.py)."""
+        if not _is_slug(slug):
+            return await self.user_by_id(user_id), None
+        async with self.db.raw() as c:
             rows = await c.fetch(
-                "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
-                "FROM users u LEFT JOIN memberships m ON m.user_id = u.user_id AND (m.tenant_id IS NULL "
-                "OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = m.tenant_id AND t.active)) "
-                f"WHERE {where}",
-                value,
+                "SELECT x.*, t.tenant_id AS t_id, t.slug AS t_slug, t.name AS t_name, t.poi_id AS t_poi, "
+                f"t.active AS t_active FROM ({_USER} WHERE u.user_id = $1) x "
+                "LEFT JOIN tenants t ON t.slug = $2",
+                user_id,
+                slug,
             )
-        if not rows:
-            return None
+        if not rows or rows[0]["t_id"] is None:
+            return _user_of(rows), None
         r = rows[0]
-        members = tuple(Membership(Role(x["role"]), x["tenant_id"], x["poi_id"]) for x in rows if x["role"])
-        return User(r["user_id"], r["email"], r["password_hash"], r["active"], members)
+        return _user_of(rows), Tenant(r["t_id"], r["t_slug"], r["t_name"], r["t_poi"], r["t_active"])
+
+
+_USER = (
+    "SELECT u.user_id, u.email, u.password_hash, u.active, m.role, m.tenant_id, m.poi_id "
+    "FROM users u LEFT JOIN memberships m ON m.user_id = u.user_id AND (m.tenant_id IS NULL "
+    "OR EXISTS (SELECT 1 FROM tenants t WHERE t.tenant_id = m.tenant_id AND t.active))"
+)
+
+
+def _user_of(rows: list) -> User | None:
+    if not rows:
+        return None
+    r = rows[0]
+    members = tuple(Membership(Role(x["role"]), x["tenant_id"], x["poi_id"]) for x in rows if x["role"])
+    return User(r["user_id"], r["email"], r["password_hash"], r["active"], members)
 
 
 def _is_slug(slug: str) -> bool:

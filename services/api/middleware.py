@@ -138,12 +138,24 @@ def authentication(app: ASGIApp) -> ASGIApp:
                     except RedisError as exc:
                         log.warning("session store unreachable", error=str(exc))
                         session = None
-                    user = await w.accounts.user_by_id(session.user_id) if session else None
+                    user = None
+                    if session and (slug := _library_slug(scope["path"])) is not None:
+                        # the library of a /t/{slug}/ page in the same round trip; scope.library checks it
+                        user, tenant = await w.accounts.user_and_tenant(session.user_id, slug)
+                        scope["ido_library"] = (slug, tenant)  # type: ignore[typeddict-unknown-key]
+                    elif session:
+                        user = await w.accounts.user_by_id(session.user_id)
                     if user is not None and user.active and user.memberships:
                         scope["ido_who"] = Who(user, sid)  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)
 
     return middleware
+
+
+def _library_slug(path: str) -> str | None:
+    """The slug of a library's page (/t/{slug}/…), as the route's path parameter will read it."""
+    parts = path.split("/", 3)
+    return parts[2] if len(parts) > 2 and parts[1] == "t" and parts[2] else None
 
 
 def _cookie(header: str, name: str) -> str | None:

@@ -59,10 +59,16 @@ def library(*roles: Role, forbidden: str | None = None) -> Provide:
 
     async def scope(request: Request, slug: str, accounts: Accounts) -> Library:
         w = require_who(request)
-        try:
-            tenant = await accounts.tenant_by_slug(slug)
-        except NotFound:  # its message names the slug: the 404 of a library that is not yours says nothing
-            raise NotFoundException() from None
+        prefetched = request.scope.get("ido_library")  # read with the user (middleware.authentication)
+        if prefetched is not None and prefetched[0] == slug:
+            tenant = prefetched[1]
+            if tenant is None:
+                raise NotFoundException()
+        else:
+            try:
+                tenant = await accounts.tenant_by_slug(slug)
+            except NotFound:  # its message names the slug: a library that is not yours is a bare 404
+                raise NotFoundException() from None
         request.scope["ido_tenant_id"] = str(tenant.tenant_id)  # type: ignore[typeddict-unknown-key]
         structlog.contextvars.bind_contextvars(**log_tenant(request.scope))
         held = reach(w, tenant)

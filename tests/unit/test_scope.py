@@ -130,3 +130,30 @@ def test_a_role_guard_lets_its_role_in_anywhere_and_refuses_the_others(guard, al
         else:
             with pytest.raises(Forbidden, match="Deze pagina is voor "):
                 guard(connection, None)
+
+
+async def test_the_library_read_with_the_user_is_checked_the_same_and_only_for_its_own_slug():
+    """middleware.authentication reads the library of a /t/{slug}/ page with the user (one round trip); the
+    check is the same, a library not found is a 404, and one read for another slug is not used."""
+    from services.api.middleware import _library_slug
+
+    assert [_library_slug(p) for p in ("/t/bieb-a/balie", "/t/bieb-a", "/t/", "/api/v1/t/x", "/login")] == [
+        "bieb-a",
+        "bieb-a",
+        None,
+        None,
+        None,
+    ]
+
+    async def check(who: Who, slug: str, prefetched) -> scope.Library:
+        request = SimpleNamespace(scope={"ido_who": who, "ido_library": prefetched})
+        return await scope.STAFF.dependency(request=request, slug=slug, accounts=FakeAccounts())
+
+    assert (await check(desk(LIB), LIB.slug, (LIB.slug, LIB))).tenant == LIB
+    with pytest.raises(NotFoundException):
+        await check(desk(LIB), LIB.slug, (LIB.slug, None))
+    with pytest.raises(NotFoundException):
+        await check(desk(LIB), OTHER.slug, (OTHER.slug, OTHER))
+    with pytest.raises(NotFoundException):
+        await check(desk(CLOSED), CLOSED.slug, (CLOSED.slug, CLOSED))
+    assert (await check(desk(LIB), LIB.slug, (OTHER.slug, OTHER))).tenant == LIB, "another slug's: read anew"
