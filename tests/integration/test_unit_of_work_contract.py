@@ -113,6 +113,6 @@ async def test_postgres_keeps_what_a_decision_read_for_the_read_after_it_until_a
             subsidy_year=2026,
             planned_opening=date(2026, 1, 1),
         )
-        await tx.append(f"ido-{location}", [NewEvent(uuid4(), registered, {})], 0)
+        await tx.append(ido.stream_id(location), [NewEvent(uuid4(), registered, {})], 0)
         assert [x.location_id for x in await tx.location_list()] == [location]
         assert set(await tx.locations()) == {location}
