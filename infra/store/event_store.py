@@ -130,6 +130,8 @@ class PostgresEventStore:
     ) -> AppendResult:
         if not events:
             raise ValueError("nothing to append")
+        if conn is None and len(events) == 1:
+            return await self._append_one(tenant_id, stream_id, events[0], expected_version)
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise ValueError("one append holds the same event id twice")
@@ -155,17 +157,48 @@ class PostgresEventStore:
                 async with conn.begin_nested():
                     rows: Sequence[Any] = (await conn.execute(_APPEND, params)).all()
             else:
-                if len(events) == 1:
-                    sql, cols = _APPEND_ONE, (ids[0], types[0], versions[0], datas[0], metas[0])
-                else:
-                    sql, cols = _APPEND_MANY, (ids, types, versions, datas, metas)
                 async with self.db.raw() as c:
-                    rows = await c.fetch(sql, tenant_id, stream_id, expected_version, *cols, recorded_at)
+                    rows = await c.fetch(
+                        _APPEND_MANY,
+                        tenant_id,
+                        stream_id,
+                        expected_version,
+                        ids,
+                        types,
+                        versions,
+                        datas,
+                        metas,
+                        recorded_at,
+                    )
         except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             if isinstance(exc, IntegrityError) and getattr(exc.orig, "pgcode", None) != "23505":
                 raise
             return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
         return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
+
+    async def _append_one(
+        self, tenant_id: UUID, stream_id: str, new: NewEvent, expected_version: int | None
+    ) -> AppendResult:
+        """One event in a transaction of its own, the most frequent append: sent as scalars, no lists built."""
+        encoded = self.codec.encode(new.event)
+        etype, version, data = encoded
+        try:
+            async with self.db.raw() as c:
+                row = await c.fetchrow(
+                    _APPEND_ONE,
+                    tenant_id,
+                    stream_id,
+                    expected_version,
+                    new.event_id,
+                    etype,
+                    version,
+                    json_dumps(data),
+                    json_dumps(new.metadata),
+                    self.clock(),
+                )
+        except asyncpg.UniqueViolationError:
+            return await self._after_conflict(tenant_id, stream_id, [new], [encoded], expected_version, None)
+        return AppendResult(stream_version=row[0], positions=(row[1],))
 
     async def _after_conflict(
         self, tenant_id, stream_id, events, encoded, expected_version, conn
