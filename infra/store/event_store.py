@@ -157,18 +157,10 @@ class PostgresEventStore:
                 async with conn.begin_nested():
                     rows: Sequence[Any] = (await conn.execute(_APPEND, params)).all()
             else:
+                columns = (ids, types, versions, datas, metas)
                 async with self.db.raw() as c:
                     rows = await c.fetch(
-                        _APPEND_MANY,
-                        tenant_id,
-                        stream_id,
-                        expected_version,
-                        ids,
-                        types,
-                        versions,
-                        datas,
-                        metas,
-                        recorded_at,
+                        _APPEND_MANY, tenant_id, stream_id, expected_version, *columns, recorded_at
                     )
         except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             if isinstance(exc, IntegrityError) and getattr(exc.orig, "pgcode", None) != "23505":
