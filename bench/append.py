@@ -3,7 +3,7 @@
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres .venv/bin/python -m bench.append --seconds 5
 
 Without DATABASE_URL the embedded PostgreSQL (infra.store.embedded) is used. When DATABASE_URL is a superuser the
-bench creates a throwaway database with roles of its own (ido_bench_<hex>_owner/_app/_reader), migrates it,
+bench creates a throwaway database with roles of its own (ido_t_<hex>_owner/_app/_reader), migrates it,
 and drops database and roles at the end: events are append-only for the app role, so a dedicated database is
 the only way to leave nothing behind. Without a superuser pass --in-place: the bench then works in the given
 (migrated) database and its POI, tenants and events stay there.

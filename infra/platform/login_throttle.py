@@ -51,6 +51,16 @@ if delay(n) > 0 then return {1, n, tostring(now + delay(n)), ''} end
 return {1, n, '', ''}
 """
 
+# A success ends the run of failures only when no attempt from the same address was reserved after it: attempts
+# sent at once with the right password among them stay counted, so no more than the limit is ever checked.
+#   KEYS, as above; ARGV  address, account id, the success's own count (n after its reservation)
+_SUCCEEDED = """
+if tonumber(redis.call('HGET', KEYS[1], 'n:' .. ARGV[1]) or '0') ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HDEL', KEYS[1], 'n:' .. ARGV[1], 't:' .. ARGV[1], 'total', 'since')
+redis.call('ZREM', KEYS[2], ARGV[2])
+return 1
+"""
+
 
 class LoginThrottle:
     """Every attempt is counted as a failure before the password is checked; a success takes it back.
@@ -61,6 +71,7 @@ class LoginThrottle:
         self.secret = secret.encode()
         self.policy = policy or ThrottlePolicy()
         self._reserve = redis.register_script(_RESERVE)
+        self._succeeded = redis.register_script(_SUCCEEDED)
 
     def _account(self, email: str) -> str:
         """A keyed hash of the address typed: no e-mail addresses in Redis key names."""
@@ -84,14 +95,12 @@ class LoginThrottle:
         retry_at = datetime.fromtimestamp(float(at), now.tzinfo) if at else None
         return Attempt(bool(allowed), int(failures), retry_at, reason.decode())
 
-    async def succeeded(self, email: str, address: str) -> None:
-        """The right password: this address's failures and the account-wide run end; the account no longer
-        counts against the address."""
+    async def succeeded(self, email: str, address: str, attempt: Attempt) -> bool:
+        """The right password on `attempt`: this address's failures and the account-wide run end, and the
+        account no longer counts against the address — unless another attempt from the address was reserved
+        after this one (sent at the same time), which stays counted. Answer whether the run ended."""
         acct, addr, account = self._keys(email, address)
-        async with self.redis.pipeline(transaction=True) as p:
-            p.hdel(acct, f"n:{address}", f"t:{address}", "total", "since")
-            p.zrem(addr, account)
-            await p.execute()
+        return bool(await self._succeeded(keys=[acct, addr], args=[address, account, attempt.failures]))
 
     async def clear(self, email: str) -> None:
         """Unlock at every address (an unlock by the coordinator or admin, a password reset)."""

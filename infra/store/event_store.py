@@ -18,9 +18,13 @@ from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEven
 from infra.store.codec import Codec, from_jsonb, json_dumps
 from infra.store.db import Database
 
-_APPEND = text("""
-INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata,
-                    recorded_at)
+_INSERT = (
+    "INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, "
+    "metadata, recorded_at)"
+)
+
+# An append inside the caller's tenant transaction (with a savepoint): that transaction's tenant applies.
+_APPEND = text(f"""{_INSERT}
 SELECT :tenant_id, :stream_id,
        COALESCE(CAST(:expected AS integer),
                 (SELECT COALESCE(max(stream_version), 0) FROM events
@@ -30,6 +34,34 @@ FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[]), CAST(:versions AS inte
             CAST(:datas AS text[]), CAST(:metas AS text[])) WITH ORDINALITY AS e(id, type, version, data, meta, ord)
 RETURNING stream_version, global_position
 """)
+
+# An append that is the whole transaction: one statement in autocommit, so one round trip and its own transaction
+# (a plpgsql function, ido_append, did the same at 20–40 µs more server CPU per call). The first CTE sets the
+# tenant for that transaction only (set_config(..., true)) and hands it on as a value: the rows' tenant_id and the
+# subquery that finds the stream's end are computed from it, so they, and RLS's USING and WITH CHECK, are evaluated
+# after the setting. Without the setting nothing is visible and every row fails the policy's check (fail closed).
+# A single event goes as scalars: an unnest of five one-element arrays costs the client and the server more.
+_TENANT_CTE = (
+    "t AS MATERIALIZED (SELECT CAST(set_config('app.tenant_id', CAST(CAST($1 AS uuid) AS text), true) AS uuid) "
+    "AS tenant)"
+)
+_STREAM_END = (
+    "COALESCE(CAST($3 AS integer), (SELECT max(x.stream_version) FROM events x "
+    "WHERE x.tenant_id = t.tenant AND x.stream_id = $2), 0)"
+)
+_APPEND_ONE = f"""WITH {_TENANT_CTE}
+{_INSERT}
+SELECT t.tenant, $2, {_STREAM_END} + 1, $4, $5, $6, CAST($7 AS jsonb), CAST($8 AS jsonb), CAST($9 AS timestamptz)
+FROM t
+RETURNING stream_version, global_position"""
+_APPEND_MANY = f"""WITH {_TENANT_CTE},
+s AS MATERIALIZED (SELECT t.tenant, {_STREAM_END} AS base FROM t)
+{_INSERT}
+SELECT s.tenant, $2, s.base + e.ord, e.id, e.type, e.version, CAST(e.data AS jsonb), CAST(e.meta AS jsonb),
+       CAST($9 AS timestamptz)
+FROM s, unnest(CAST($4 AS uuid[]), CAST($5 AS text[]), CAST($6 AS integer[]), CAST($7 AS text[]),
+               CAST($8 AS text[])) WITH ORDINALITY AS e(id, type, version, data, meta, ord)
+RETURNING stream_version, global_position"""
 
 _COLUMNS = (
     "tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, "
@@ -98,48 +130,67 @@ class PostgresEventStore:
     ) -> AppendResult:
         if not events:
             raise ValueError("nothing to append")
+        if conn is None and len(events) == 1:
+            return await self._append_one(tenant_id, stream_id, events[0], expected_version)
         ids = [e.event_id for e in events]
         if len(set(ids)) != len(ids):
             raise ValueError("one append holds the same event id twice")
         encoded = [self.codec.encode(e.event) for e in events]
-        params = {
-            "tenant_id": tenant_id,
-            "stream_id": stream_id,
-            "expected": expected_version,
-            "ids": ids,
-            "types": [t for t, _, _ in encoded],
-            "versions": [v for _, v, _ in encoded],
-            "datas": [json_dumps(d) for _, _, d in encoded],
-            "metas": [json_dumps(e.metadata) for e in events],
-            "recorded_at": self.clock(),
-        }
+        types = [t for t, _, _ in encoded]
+        versions = [v for _, v, _ in encoded]
+        datas = [json_dumps(d) for _, _, d in encoded]
+        metas = [json_dumps(e.metadata) for e in events]
+        recorded_at = self.clock()
         try:
-            if conn is None:
-                rows = await self._append_alone(params)
-            else:
+            if conn is not None:
+                params = {
+                    "tenant_id": tenant_id,
+                    "stream_id": stream_id,
+                    "expected": expected_version,
+                    "ids": ids,
+                    "types": types,
+                    "versions": versions,
+                    "datas": datas,
+                    "metas": metas,
+                    "recorded_at": recorded_at,
+                }
                 async with conn.begin_nested():
-                    rows = (await conn.execute(_APPEND, params)).all()
+                    rows: Sequence[Any] = (await conn.execute(_APPEND, params)).all()
+            else:
+                columns = (ids, types, versions, datas, metas)
+                async with self.db.raw() as c:
+                    rows = await c.fetch(
+                        _APPEND_MANY, tenant_id, stream_id, expected_version, *columns, recorded_at
+                    )
         except (IntegrityError, asyncpg.UniqueViolationError) as exc:
             if isinstance(exc, IntegrityError) and getattr(exc.orig, "pgcode", None) != "23505":
                 raise
             return await self._after_conflict(tenant_id, stream_id, events, encoded, expected_version, conn)
         return AppendResult(stream_version=rows[-1][0], positions=tuple(r[1] for r in rows))
 
-    async def _append_alone(self, p: dict[str, Any]) -> list[Any]:
-        """One round trip: ido_append sets the tenant for its own autocommit transaction and inserts."""
-        async with self.db.raw() as c:
-            return await c.fetch(
-                "SELECT stream_version, global_position FROM ido_append($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                p["tenant_id"],
-                p["stream_id"],
-                p["expected"],
-                p["ids"],
-                p["types"],
-                p["versions"],
-                p["datas"],
-                p["metas"],
-                p["recorded_at"],
-            )
+    async def _append_one(
+        self, tenant_id: UUID, stream_id: str, new: NewEvent, expected_version: int | None
+    ) -> AppendResult:
+        """One event in a transaction of its own: sent as scalars, no lists built (about 10 µs less client CPU)."""
+        encoded = self.codec.encode(new.event)
+        etype, version, data = encoded
+        try:
+            async with self.db.raw() as c:
+                row = await c.fetchrow(
+                    _APPEND_ONE,
+                    tenant_id,
+                    stream_id,
+                    expected_version,
+                    new.event_id,
+                    etype,
+                    version,
+                    json_dumps(data),
+                    json_dumps(new.metadata),
+                    self.clock(),
+                )
+        except asyncpg.UniqueViolationError:
+            return await self._after_conflict(tenant_id, stream_id, [new], [encoded], expected_version, None)
+        return AppendResult(stream_version=row[0], positions=(row[1],))
 
     async def _after_conflict(
         self, tenant_id, stream_id, events, encoded, expected_version, conn

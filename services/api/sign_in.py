@@ -89,7 +89,7 @@ class LoginCheck:
             wait = math.ceil(((attempt.retry_at or now) - now).total_seconds())
             return PasswordCheck(False, refused=refusal(attempt, now), retry_after=max(wait, 1))
         if await self.passwords.verify_async(password_hash, password) and usable:
-            await self.throttle.succeeded(email, address)
+            await self.throttle.succeeded(email, address, attempt)
             return PasswordCheck(True)
         return PasswordCheck(False, notice=failure_notice(attempt, self.throttle.policy, now))
 

@@ -86,6 +86,18 @@ async def test_an_append_inside_a_transaction_is_recorded_at_the_clocks_instant_
     assert event.recorded_at == datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
 
 
+async def test_an_append_alone_sets_its_tenant_for_its_own_transaction_only(container, new_tenant, clock):
+    tenant = await new_tenant()
+    s = PostgresEventStore(container.db, CODEC, clock)
+    await s.append(tenant, "s-alone", [new(1)], expected_version=0)
+    await s.append(tenant, "s-alone", [new(2), new(3)], expected_version=None)
+    # the raw pool hands the connection the appends used back out: no tenant is left on it, so it sees no events
+    async with container.db.raw() as c:
+        assert await c.fetchval("SELECT NULLIF(current_setting('app.tenant_id', true), '')") is None
+        assert await c.fetchval("SELECT count(*) FROM events") == 0
+    assert [e.stream_version for e in await s.read_stream(tenant, "s-alone")] == [1, 2, 3]
+
+
 async def test_wrong_expected_version_is_refused_and_stores_nothing(store):
     s, tenant, _, _ = store
     await s.append(tenant, "s-2", [new(1)], expected_version=0)

@@ -56,12 +56,25 @@ async def test_the_account_wide_run_stops_a_spread_attack_and_an_unlock_lifts_it
 
 async def test_a_success_ends_the_run_at_its_address_and_the_account_wide_run(throttle):
     email, here, there = account(), address(), address()
-    for _ in range(4):
+    for _ in range(3):
         await throttle.reserve(email, here, NOW)
         await throttle.reserve(email, there, NOW)
-    await throttle.succeeded(email, here)
+    await throttle.reserve(email, there, NOW)
+    right = await throttle.reserve(email, here, NOW)  # the attempt with the right password
+    assert await throttle.succeeded(email, here, right)
     assert (await throttle.reserve(email, here, NOW)).failures == 1
     assert (await throttle.reserve(email, there, NOW)).failures == 5  # the other address still counts
+
+
+async def test_a_success_with_attempts_reserved_after_it_leaves_them_counted(throttle):
+    """Sent at once: the right password's check finishes while later wrong attempts are already reserved; they
+    stay counted, so no more than the limit of the batch is ever checked."""
+    email, here = account(), address()
+    right = await throttle.reserve(email, here, NOW)
+    for _ in range(3):
+        await throttle.reserve(email, here, NOW)
+    assert not await throttle.succeeded(email, here, right)
+    assert (await throttle.reserve(email, here, NOW)).failures == 5
 
 
 async def test_the_address_ceiling_counts_distinct_accounts(throttle):
@@ -82,8 +95,7 @@ async def test_an_account_that_succeeds_no_longer_counts_against_its_address(thr
     for _ in range(19):
         await throttle.reserve(account(), addr, NOW)
     colleague = account()
-    await throttle.reserve(colleague, addr, NOW)
-    await throttle.succeeded(colleague, addr)
+    await throttle.succeeded(colleague, addr, await throttle.reserve(colleague, addr, NOW))
     assert (await throttle.reserve(account(), addr, NOW)).allowed
 
 

@@ -285,3 +285,51 @@ async def test_a_batch_registers_each_question_as_the_desk_does_and_reports_each
     assert outcome.body["outcomes"][3] == "conflict"
     assert len(await stream(bus, QUESTION, question("b-2").question_id)) == 1
     assert await stream(bus, QUESTION, question("b-3").question_id) == []
+
+
+async def test_an_open_ido_closes_for_a_while_reopens_sets_hours_ticks_a_step_and_closes(bus):
+    cmd = register_ido(planned=TODAY)
+    loc = cmd.location_id
+    await bus.handle(T, cmd, META)
+    with pytest.raises(DomainError, match="Alleen een geopend IDO"):
+        await bus.handle(
+            T, ido.CloseTemporarily(location_id=loc, closed_from=TODAY, reason="Verbouwing"), META
+        )
+    await bus.handle(T, ido.OpenIdo(location_id=loc, opened_on=TODAY), META)
+    step = next(iter(ido.ONBOARDING_STEPS))
+    await bus.handle(T, ido.CompleteStep(location_id=loc, step=step), META)
+    again = await bus.handle(T, ido.CompleteStep(location_id=loc, step=step), META)  # ticked once
+    hours = [ido.Slot(weekday=0, opens="10:00", closes="12:00")]
+    await bus.handle(T, ido.SetOpeningHours(location_id=loc, slots=hours, holidays=[]), META)
+    closed = await bus.handle(
+        T, ido.CloseTemporarily(location_id=loc, closed_from=TODAY, reason="Verbouwing"), META
+    )
+    assert closed.body["status"] == ido.Status.TEMPORARILY_CLOSED.value
+    reopened = await bus.handle(
+        T, ido.ReopenIdo(location_id=loc, reopened_on=TODAY + timedelta(days=7)), META
+    )
+    assert reopened.body["status"] == ido.Status.OPEN.value == again.body["status"]
+    gone = await bus.handle(T, ido.CloseIdo(location_id=loc, closed_on=TODAY + timedelta(days=30)), META)
+    assert gone.body["status"] == ido.Status.CLOSED.value
+    with pytest.raises(DomainError, match="gesloten"):
+        await bus.handle(T, ido.SetOpeningHours(location_id=loc, slots=hours, holidays=[]), META)
+    state = await bus.read(T, lambda tx: load(tx, IDO, loc))
+    assert state.version == 7 and state.slots == tuple(hours) and step in state.steps
+
+
+async def test_attendance_and_completion_take_enrolled_codes_only(bus):
+    await bus.handle(T, schedule(), META)
+    course_id = schedule().course_id
+    code = (await bus.handle(T, c.Enrol(course_id=course_id), META)).body["code"]
+    with pytest.raises(DomainError, match="Niet ingeschreven"):
+        await bus.handle(
+            T, c.RecordAttendance(course_id=course_id, session=1, held_on=TODAY, present=["KT-ZZZZ"]), META
+        )
+    await bus.handle(
+        T, c.RecordAttendance(course_id=course_id, session=1, held_on=TODAY, present=[code]), META
+    )
+    with pytest.raises(DomainError, match="Niet ingeschreven"):
+        await bus.handle(T, c.CompleteCourse(course_id=course_id, completed=["KT-ZZZZ"]), META)
+    await bus.handle(T, c.CompleteCourse(course_id=course_id, completed=[code]), META)
+    state = await bus.read(T, lambda tx: load(tx, COURSE, course_id))
+    assert code in state.attended and code in state.completed and state.version == 4
