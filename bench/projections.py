@@ -571,13 +571,14 @@ class Lag:
 async def lag(ctx: Bench) -> Lag:
     from redis.asyncio import Redis
 
+    from infra.notify.tasks import CeleryTaskQueue
     from infra.notify.wakeup import Waker
 
     worker = ctx.procs.start("worker", "--concurrency", "1")
     beat = ctx.procs.start("beat")
     await asyncio.to_thread(wait_ready, worker)
     redis = Redis.from_url(ctx.settings.redis_url)
-    waker = Waker(redis, ctx.celery)
+    waker = Waker(redis, CeleryTaskQueue(ctx.celery, redis))
     store = ctx.container.events
     rng = random.Random(ctx.args.seed + 1)
     now = ctx.container.clock()

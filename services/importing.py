@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import text
 
 from application.bus import Bus
 from domain import legacy_import as li
@@ -21,7 +20,7 @@ from domain.ido import Ido
 from domain.ports import Clock
 from infra.imports.legacy_sheet import Sheet
 from infra.queries.locations import list_locations
-from infra.store.codec import from_jsonb
+from infra.queries.questions_query import first_events
 from infra.store.event_store import PostgresEventStore
 
 log = structlog.get_logger()
@@ -150,7 +149,8 @@ class LegacyImporter:
         """Register the new questions through the bus, BATCH at a time (one transaction each). Questions
         already stored with the same content are duplicates; one query finds them first, so a repeated import
         sends nothing (the handler answers a repeat as `repeated` too, for a concurrent import)."""
-        stored = await self._stored(tenant_id, [cmd.question_id for _, pairs in planned for cmd, _ in pairs])
+        ids = [cmd.question_id for _, pairs in planned for cmd, _ in pairs]
+        stored = await first_events(self.store.db, self.store.codec, tenant_id, ids)
         outcome: dict[UUID, str] = {}
         new: list[q.RegisterQuestion] = []
         for _, pairs in planned:
@@ -181,25 +181,3 @@ class LegacyImporter:
                 s.imported_questions += results.count("new")
             else:
                 s.duplicate_rows += 1
-
-    async def _stored(self, tenant_id: UUID, question_ids: list[UUID]) -> dict[UUID, Any]:
-        """The first event of each question among `question_ids` that has one, decoded (upcast)."""
-        if not question_ids:
-            return {}
-        async with self.store.db.tenant(tenant_id) as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT stream_id, event_type, schema_version, data FROM events "
-                        "WHERE tenant_id = :t AND stream_id = ANY(:streams) AND stream_version = 1"
-                    ),
-                    {"t": tenant_id, "streams": [q.stream_id(i) for i in question_ids]},
-                )
-            ).all()
-        codec = self.store.codec
-        return {
-            UUID(r.stream_id.removeprefix("question-")): codec.decode(
-                r.event_type, r.schema_version, from_jsonb(r.data)
-            )
-            for r in rows
-        }

@@ -4,14 +4,12 @@ a burst of registrations makes one task. A lost wake-up is caught by the beat sw
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 from uuid import UUID
 
 import structlog
 from redis.asyncio import Redis
 
 from domain.ports import TaskQueue
-from infra.notify.tasks import CeleryTaskQueue
 
 log = structlog.get_logger()
 WAKE_TASK = "ido.wake"
@@ -23,10 +21,9 @@ def pending_key(tenant_id: UUID | str) -> str:
 
 
 class Waker:
-    def __init__(self, redis: Redis, tasks: TaskQueue | Any) -> None:
-        """`tasks`: the task queue; a bare Celery app is wrapped (callers that build their own still pass one)."""
+    def __init__(self, redis: Redis, tasks: TaskQueue) -> None:
         self.redis = redis
-        self.tasks = tasks if isinstance(tasks, TaskQueue) else CeleryTaskQueue(tasks, redis)
+        self.tasks = tasks
         self._sending: set[asyncio.Future] = set()
 
     async def wake(self, tenant_id: UUID) -> bool:

@@ -1,4 +1,5 @@
-"""Questions of a period folded from the event table (for the API list until read models take over)."""
+"""Questions read from the event table: those of a period (for the API list until read models take over), and
+the first event of given questions (for the import's check of what is stored already)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,27 @@ async def questions_between(
     return sorted(
         (r for r in found.values() if start <= r.what.asked_at < end), key=lambda r: r.what.asked_at
     )
+
+
+async def first_events(
+    db: Database, codec: Codec, tenant_id: UUID, question_ids: list[UUID]
+) -> dict[UUID, object]:
+    """The first event of each question among `question_ids` that has one, decoded (upcast)."""
+    if not question_ids:
+        return {}
+    async with db.tenant(tenant_id) as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT stream_id, event_type, schema_version, data FROM events "
+                    "WHERE tenant_id = :t AND stream_id = ANY(:streams) AND stream_version = 1"
+                ),
+                {"t": tenant_id, "streams": [q.stream_id(i) for i in question_ids]},
+            )
+        ).all()
+    return {
+        UUID(r.stream_id.removeprefix("question-")): codec.decode(
+            r.event_type, r.schema_version, from_jsonb(r.data)
+        )
+        for r in rows
+    }

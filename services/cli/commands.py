@@ -329,12 +329,13 @@ async def _wake(c: Container, tenant_id) -> None:
     """Let the workers bring the dashboard up to date now instead of at the next sweep."""
     from redis.asyncio import Redis
 
+    from infra.notify.tasks import CeleryTaskQueue
     from infra.notify.wakeup import Waker
     from services.worker.celery_app import make_celery
 
     redis = Redis.from_url(c.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     try:
-        await Waker(redis, make_celery(c.settings)).wake(tenant_id)
+        await Waker(redis, CeleryTaskQueue(make_celery(c.settings), redis)).wake(tenant_id)
     finally:
         await redis.aclose()
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from domain import questions as q
 from domain.ports import NewEvent
+from infra.notify.tasks import CeleryTaskQueue
 from infra.notify.wakeup import Waker
 from services.worker.celery_app import make_celery
 from tests.clock import NOW
@@ -77,7 +78,7 @@ async def test_a_wake_up_after_an_append_brings_the_event_into_the_read_model(co
     from redis.asyncio import Redis
 
     redis = Redis.from_url(settings.redis_url)
-    assert await Waker(redis, make_celery(settings)).wake(lib.tenant_id)
+    assert await Waker(redis, CeleryTaskQueue(make_celery(settings), redis)).wake(lib.tenant_id)
     await until(
         lambda: _eq(total(container, lib.tenant_id), 3),
         60,
