@@ -8,14 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from domain import ido
 from domain import questions as q
 from domain.calendar import day_bounds, local_day
 from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
+from infra.store.db import Conn, fetch
 from infra.store.event_store import PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
 
@@ -60,7 +58,7 @@ class DeskQueries:
     async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
         first), today's list there and the active partners."""
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.raw_tenant(tenant_id) as conn:
             locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
             partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
             return await self._page(tenant_id, wanted, locations, partners, conn)
@@ -81,7 +79,7 @@ class DeskQueries:
         wanted: UUID | None,
         locations: list[ido.Ido],
         partners: list[Partner],
-        conn: AsyncConnection,
+        conn: Conn,
     ) -> DeskPage:
         location = next(
             (x for x in locations if x.location_id == wanted), locations[0] if locations else None
@@ -95,36 +93,30 @@ class DeskQueries:
         location_id: UUID | None,
         shown: int = TODAY_ROWS,
         *,
-        conn: AsyncConnection | None = None,
+        conn: Conn | None = None,
     ) -> Today:
         """What this desk registered today (local time), folded from today's events of the location; retracted
         ones left out. The count covers the day, the rows only the newest `shown`."""
         start, end = day_bounds(local_day(self.clock()))
         where_location = (
-            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = :loc"
+            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = $5"
             if location_id is not None
             else ""
         )
-        async with self.db.within(tenant_id, conn) as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = :t "
-                        "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
-                        f"{where_location} ORDER BY global_position"
-                    ),
-                    {
-                        "t": tenant_id,
-                        "types": _TODAY_TYPES,
-                        "start": start,
-                        "end": end,
-                        "loc": str(location_id),
-                    },
-                )
-            ).all()
+        args = (tenant_id, _TODAY_TYPES, start, end) + (
+            (str(location_id),) if location_id is not None else ()
+        )
+        async with self.db.within_raw(tenant_id, conn) as c:
+            rows = await fetch(
+                c,
+                "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = $1 "
+                f"AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 {where_location} "
+                "ORDER BY global_position",
+                *args,
+            )
         found: dict[UUID, TodayRow] = {}
         for r in rows:
-            e = self.store.codec.decode_json(r.event_type, r.schema_version, r.data)
+            e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
             if isinstance(e, q.QuestionRetracted):
                 found.pop(e.question_id, None)
             elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:

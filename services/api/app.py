@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             app.state.web = web
             yield
         finally:
+            await web.waker.close()
             await web.redis.aclose()
             await web.container.close()
 
