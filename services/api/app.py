@@ -86,7 +86,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
     throttle = LoginThrottle(redis, settings.secret_key)
     local_partners = Partners(db)
     tasks = CeleryTaskQueue(celery_app(settings), redis)
-    waker = Waker(redis, tasks)
+    waker = Waker(tasks)
     bus = command_bus(container, waker)
     return Web(
         container=container,
@@ -135,7 +135,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             app.state.web = web
             yield
         finally:
-            await web.waker.close()
             await web.redis.aclose()
             await web.container.close()
 

@@ -334,11 +334,9 @@ async def _wake(c: Container, tenant_id) -> None:
     from services.worker.celery_app import make_celery
 
     redis = Redis.from_url(c.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
-    waker = Waker(redis, CeleryTaskQueue(make_celery(c.settings), redis))
     try:
-        await waker.wake(tenant_id)
+        await Waker(CeleryTaskQueue(make_celery(c.settings), redis)).wake(tenant_id)
     finally:
-        await waker.close()
         await redis.aclose()
 
 
