@@ -202,6 +202,11 @@ class Outcome:
         who = self.row.who
         return f"{who[0].upper()}{who[1:]} een melding."
 
+    @property
+    def text(self) -> str:
+        """ "Nieuwe datum na 31-12-2026: de POI en de KB krijgen een melding." (the condition, when there is one)."""
+        return f"{self.when}: {self.row.who} een melding." if self.when else self.sentence
+
 
 def _outcome(when: str, fact: Fact, before: ido.Ido, after: ido.Ido) -> Outcome:
     row = rule(fact, situation(before, after))
