@@ -14,6 +14,9 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.planning_notices import FACT_LABELS
+from domain.ports import Checkpoint
+from infra.projections.notices import Notices
+from infra.projections.runner import checkpoints
 from infra.store.codec import from_jsonb
 from infra.store.db import Database
 
@@ -278,6 +281,13 @@ async def told(db: Database, tenant_id: UUID, location_id: UUID) -> dict[str, To
         )
         found[r.dedupe_key] = Told(r.to_kb, previous.deliveries + extra)
     return found
+
+
+async def notices_until(db: Database, tenant_id: UUID) -> Checkpoint:
+    """How far the notices projection has come in the library's feed: a planning fact at or before this point
+    without a notice was recorded before every fact was told."""
+    async with db.tenant(tenant_id) as conn:
+        return (await checkpoints(conn, tenant_id, [Notices.name]))[Notices.name]
 
 
 async def first_question(db: Database, tenant_id: UUID, location_id: UUID) -> date | None:

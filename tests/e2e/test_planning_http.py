@@ -599,6 +599,19 @@ async def test_the_history_shows_who_was_told_of_every_planning_fact(client, con
     assert page.count("POI: geen e-mailadres of webhook bekend") == 3 and "KB:" not in page
     kinds = [n.subject for n in await notices_of(container, lib.tenant_id, "temporarily_closed")]
     assert kinds == [f"{lib.slug.replace('bieb-', 'IDO ')} is tijdelijk gesloten vanaf {nl(TODAY)}"]
+    # a fact the notices projection passed without a notice was recorded before every fact was told
+    async with container.db.tenant(lib.tenant_id) as conn:
+        for table in ("notice_deliveries", "notices"):
+            await conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE tenant_id = :t AND notice_id IN "
+                    "(SELECT notice_id FROM notices WHERE tenant_id = :t AND kind = 'registered')"
+                ),
+                {"t": lib.tenant_id},
+            )
+    page = (await client.get(f"/t/{lib.slug}/ido/{lib.location_id}")).text
+    assert "Geen melding: vastgelegd voordat elke wijziging in de planning werd doorgegeven" in page
+    assert page.count("POI: geen e-mailadres of webhook bekend") == 2 and "wordt voorbereid" not in page
 
 
 async def test_the_kb_board_counts_per_subsidy_year_and_lists_the_late_openings(

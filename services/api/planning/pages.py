@@ -219,7 +219,12 @@ class PlanningController(Controller):
             "slots_per_day": SLOTS_PER_DAY,
             "hours": extra.get("values", {}) if error_form == "hours" else hour_values(state),
             "hours_text": ido_history.slots_text(state.slots),
-            "history": ido_history.history(recorded, told, await _actors(parts.accounts, recorded)),
+            "history": ido_history.history(
+                recorded,
+                told,
+                await _actors(parts.accounts, recorded),
+                await boards.notices_until(parts.db, lib.tenant_id),
+            ),
             "nl_date": ido_history.nl_date,
             "error": None,
             "error_form": None,
