@@ -3,7 +3,7 @@ the rules of each command without HTTP — what is stored, what is answered, wha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from uuid import uuid4
 
 import msgspec
@@ -14,7 +14,9 @@ from application.bus import Bus, all_handlers
 from application.questions import id_for_key
 from domain import courses as c
 from domain import ido
+from domain import planning_notices as pn
 from domain import questions as q
+from domain.calendar import at_local
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from infra.clock import FixedClock
 from infra.store.codec import default_codec
@@ -208,6 +210,30 @@ async def test_an_ido_is_registered_once_then_rescheduled_and_opened_today(bus):
     opened = await bus.handle(T, ido.OpenIdo(location_id=cmd.location_id, opened_on=TODAY), META)
     assert opened.body["status"] == ido.Status.OPEN.value
     assert len(await stream(bus, IDO, cmd.location_id)) == 3
+
+
+async def test_the_sweeps_command_notes_each_fact_once_with_an_id_of_the_fact():
+    clock = FixedClock(at_local(date(2026, 12, 10), time(9)))
+    bus = Bus(InMemoryUnitOfWork(InMemoryEventStore(default_codec(), clock)), all_handlers())
+    cmd = register_ido(planned=date(2026, 12, 15))
+    await bus.handle(T, cmd, META)
+    note = ido.NoteTimePassed(location_id=cmd.location_id)
+    noted = []
+    for day in (
+        date(2026, 12, 15),
+        date(2026, 12, 16),
+        date(2026, 12, 17),
+        date(2027, 1, 1),
+        date(2027, 1, 2),
+    ):
+        clock.set(at_local(day, time(0, 5)))
+        noted.append((await bus.handle(T, note, META)).body["noted"])
+    assert noted == [[], ["OpeningDatePassed"], [], ["SubsidyYearEnded"], []]
+    recorded = (await stream(bus, IDO, cmd.location_id))[1:]
+    assert [r.event_id for r in recorded] == [pn.fact_event_id(cmd.location_id, r.event) for r in recorded]
+    opened = await bus.handle(T, ido.OpenIdo(location_id=cmd.location_id, opened_on=date(2027, 1, 2)), META)
+    assert opened.body["subsidy_year_slipped"] is True
+    assert (await bus.handle(T, note, META)).body["noted"] == []  # open: nothing passes any more
 
 
 async def test_planning_an_unknown_location_is_not_found_and_a_refusal_stores_nothing(bus):
