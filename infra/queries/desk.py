@@ -4,7 +4,7 @@ worker's read model, so a registration shows at once — and the active partners
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -27,15 +27,19 @@ class TodayRow:
     what: q.Classification
     note: str
     tally: bool
+    imported: bool = False  # brought in by an import: the coordinator's (domain.questions.may_change)
+    entered_today: bool = True  # registered today (False: only corrected today)
 
 
 @dataclass(frozen=True)
 class Today:
-    """Today's count, and the newest rows of today's list (the page shows a bounded list)."""
+    """The questions asked today at the location, newest first by the time asked (the page shows a bounded
+    list), and their count; apart, what was entered today for another day."""
 
     rows: list[TodayRow]
     count: int
-    earlier: int = 0  # registrations of today not in `rows`
+    earlier: int = 0  # questions asked today not in `rows`
+    other_days: list[TodayRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,12 @@ class DeskQueries:
         *,
         conn: Conn | None = None,
     ) -> Today:
-        """What this desk registered today (local time), folded from today's events of the location; retracted
-        ones left out. The count covers the day, the rows only the newest `shown`."""
-        start, end = day_bounds(local_day(self.clock()))
+        """What was asked today (local time) at the location, folded from the events recorded today (a
+        question asked today is recorded today: never ahead of the clock, and a correction carries the whole
+        classification); retracted ones left out. The count covers the day, the rows only the newest `shown`.
+        Entered today for another day (backdated at the desk): `other_days`, newest first."""
+        day = local_day(self.clock())
+        start, end = day_bounds(day)
         where_location = (
             "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = $5"
             if location_id is not None
@@ -109,9 +116,9 @@ class DeskQueries:
         async with self.db.within_raw(tenant_id, conn) as c:
             rows = await fetch(
                 c,
-                "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = $1 "
-                f"AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 {where_location} "
-                "ORDER BY global_position",
+                "SELECT event_type, schema_version, data::text AS data, metadata->>'via' AS via FROM events "
+                "WHERE tenant_id = $1 AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 "
+                f"{where_location} ORDER BY global_position",
                 *args,
             )
         found: dict[UUID, TodayRow] = {}
@@ -119,11 +126,32 @@ class DeskQueries:
             e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
             if isinstance(e, q.QuestionRetracted):
                 found.pop(e.question_id, None)
-            elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:
-                continue
-            else:
+            elif isinstance(e, q.QuestionCorrected):
+                before = found.get(e.question_id)
                 found[e.question_id] = TodayRow(
-                    e.question_id, e.what, getattr(e, "note", ""), isinstance(e, q.QuestionsTallied)
+                    e.question_id,
+                    e.what,
+                    e.note,
+                    False,
+                    before is not None and before.imported,
+                    before is not None,
                 )
-        newest = sorted(found.values(), key=lambda r: r.what.asked_at, reverse=True)
-        return Today(newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown))
+            else:
+                tally = isinstance(e, q.QuestionsTallied)
+                found[e.question_id] = TodayRow(
+                    e.question_id, e.what, getattr(e, "note", ""), tally, r["via"] == "import"
+                )
+        here = [x for x in found.values() if location_id is None or x.what.location_id == location_id]
+        newest = sorted(
+            (x for x in here if local_day(x.what.asked_at) == day),
+            key=lambda x: x.what.asked_at,
+            reverse=True,
+        )
+        other_days = sorted(
+            (x for x in here if local_day(x.what.asked_at) != day and x.entered_today and not x.imported),
+            key=lambda x: x.what.asked_at,
+            reverse=True,
+        )
+        return Today(
+            newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown), other_days[:shown]
+        )
