@@ -177,6 +177,21 @@ async def test_an_undo_is_stored_once_and_a_second_one_is_refused(bus):
     assert len(await stream(bus, QUESTION, cmd.question_id)) == 2
 
 
+async def test_an_imported_question_is_corrected_and_undone_only_by_a_coordinator(bus):
+    cmd = question()
+    await bus.handle(T, cmd, {**META, "via": "import", "import": "abc"})
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id, npd_party=cmd.npd_party, topic=cmd.topic, help="samen_gezocht"
+    )
+    for refused in (fix, q.RetractQuestion(question_id=cmd.question_id)):
+        with pytest.raises(DomainError, match="alleen de coördinator"):
+            await bus.handle(T, refused, META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 1
+    await bus.handle(T, msgspec.structs.replace(fix, by_coordinator=True), META)
+    await bus.handle(T, q.RetractQuestion(question_id=cmd.question_id, by_coordinator=True), META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 3
+
+
 # --- planning
 
 
