@@ -246,9 +246,11 @@ def test_every_page_reflows_from_320_to_1920_px_for_every_role_that_reaches_it_a
     assert not findings, "axe-core:\n" + "\n".join(findings)
 
 
-def test_the_desk_has_44_px_targets_and_no_axe_violations_with_rows_in_vandaag(
+def test_each_desk_step_reflows_with_44_px_targets_and_labels_that_fit_and_no_axe_violations(
     browser, reflow_server, cast, desk_rows
 ):
+    """The three steps (UWV's, with the longest labels; the third with 'Meer vastleggen' open) at every width,
+    with today's rows beside or below."""
     base_url, lib = reflow_server.base_url, cast.world.lib
     with browser_context(browser) as ctx:
         page = ctx.new_page()
@@ -262,6 +264,8 @@ def test_the_desk_has_44_px_targets_and_no_axe_violations_with_rows_in_vandaag(
                     problems.append(f"{step} at {width} px, smaller than 44 × 44 px: {small}")
                 if overflowing := page.evaluate(LABEL_OVERFLOW):
                     problems.append(f"{step} at {width} px, labels overflow: {overflowing}")
+                if (m := page.evaluate(OVERFLOW))["scroll"] > m["inner"]:
+                    problems.append(f"{step} at {width} px: document {m['scroll']} px wide: {m['culprits']}")
                 if step == "party" and width in (390, 1366):
                     assert_no_violations(page, f"the desk with rows at {width} px")
             if step == "party":  # the longest labels: UWV's name, then its topics
@@ -270,5 +274,8 @@ def test_the_desk_has_44_px_targets_and_no_axe_violations_with_rows_in_vandaag(
             elif step == "topic":
                 topic_button(page, "uwv.wia").click()
                 expect(help_button(page, "klantenservice")).to_be_visible()
+                settled(page)
+                page.locator("#wizard details.more summary").click()
+                expect(page.locator("#notitie")).to_be_visible()
             settled(page)
         assert not problems, "on the desk:\n" + "\n".join(problems)

@@ -54,8 +54,8 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
-    if (typing(event.target) || event.key.length !== 1 || !wizard()) return;
     var key = event.key.toLowerCase();
+    if (typing(event.target) || !/^[0-9a-z]$/.test(key) || !wizard()) return;
     if (busy) {
       waiting.push(key);
       event.preventDefault();
