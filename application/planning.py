@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.aggregates import IDO, change, execute, load
+from application.aggregates import IDO, change, execute, existing, load
 from domain import ido
 from domain.calendar import local_day
 from domain.errors import WrongExpectedVersion
+from domain.planning_notices import fact_event_id
 from domain.ports import Transaction
 
 
@@ -69,6 +70,16 @@ async def set_hours(cmd: ido.SetOpeningHours, tx: Transaction, meta: dict[str, A
     return _answer(await execute(tx, IDO, cmd.location_id, decide, meta))
 
 
+async def note_time_passed(cmd: ido.NoteTimePassed, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
+    """The sweep's command: each fact gets an id derived from the IDO and the fact, so a sweep that runs twice,
+    or beside another, appends it once (the store answers a repeated id as the first append)."""
+    state = await existing(tx, IDO, cmd.location_id)
+    events = ido.note_time_passed(state, local_day(tx.now()))
+    ids = [fact_event_id(cmd.location_id, e) for e in events]
+    after = await change(tx, IDO, state, cmd.location_id, events, meta, event_ids=ids)
+    return {**_answer(after), "noted": [type(e).__name__ for e in events]}
+
+
 HANDLERS = {
     ido.RegisterIdo: (register, 201),
     ido.RescheduleOpening: (reschedule, 200),
@@ -78,4 +89,5 @@ HANDLERS = {
     ido.CloseIdo: (close, 200),
     ido.CompleteStep: (complete_step, 200),
     ido.SetOpeningHours: (set_hours, 200),
+    ido.NoteTimePassed: (note_time_passed, 200),
 }

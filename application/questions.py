@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from application.aggregates import QUESTION, change, existing, load
+from application.aggregates import QUESTION, change, load
 from domain import questions as q
-from domain.errors import DomainError, IdempotencyConflict, WrongExpectedVersion
+from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from domain.ports import NewEvent, Transaction
 
 
@@ -75,17 +75,28 @@ async def tally(cmd: q.TallyQuestions, tx: Transaction, meta: dict[str, Any]) ->
     return {"question_id": str(cmd.question_id), "count": cmd.count}
 
 
+async def _question(tx: Transaction, question_id: UUID) -> tuple[q.Question, bool]:
+    """The question and whether an import brought it in (how it was recorded: its first event's metadata).
+    Raises: NotFound."""
+    records = await tx.read_stream(QUESTION.stream(question_id))
+    state = QUESTION.fold(question_id, [r.event for r in records])
+    if state.version == 0:
+        raise NotFound(QUESTION.missing)
+    return state, records[0].metadata.get("via") == "import"
+
+
 async def correct(cmd: q.CorrectQuestion, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
-    state = await existing(tx, QUESTION, cmd.question_id)
-    state = await change(tx, QUESTION, state, cmd.question_id, q.correct(state, cmd, await context(tx)), meta)
+    state, imported = await _question(tx, cmd.question_id)
+    events = q.correct(state, cmd, await context(tx), imported=imported)
+    state = await change(tx, QUESTION, state, cmd.question_id, events, meta)
     assert state.what is not None
     return {"question_id": str(cmd.question_id), "location_id": str(state.what.location_id)}
 
 
 async def retract(cmd: q.RetractQuestion, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
     """A repeated undo of the same version (a double click) is the same event, stored once."""
-    state = await existing(tx, QUESTION, cmd.question_id)
-    events = q.retract(state)
+    state, imported = await _question(tx, cmd.question_id)
+    events = q.retract(state, imported=imported, by_coordinator=cmd.by_coordinator)
     ids = [uuid5(NAMESPACE_URL, f"ido:retract:{cmd.question_id}:{state.version}")]
     await change(tx, QUESTION, state, cmd.question_id, events, meta, ids)
     assert state.what is not None

@@ -578,7 +578,7 @@ async def lag(ctx: Bench) -> Lag:
     beat = ctx.procs.start("beat")
     await asyncio.to_thread(wait_ready, worker)
     redis = Redis.from_url(ctx.settings.redis_url)
-    waker = Waker(redis, CeleryTaskQueue(ctx.celery, redis))
+    waker = Waker(CeleryTaskQueue(ctx.celery, redis))
     store = ctx.container.events
     rng = random.Random(ctx.args.seed + 1)
     now = ctx.container.clock()

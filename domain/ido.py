@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -40,13 +41,17 @@ STATUS_LABELS = {
     Status.TEMPORARILY_CLOSED: "Tijdelijk gesloten",
     Status.CLOSED: "Gesloten",
 }
-ONBOARDING_STEPS = {
+MANUAL_STEPS = {  # the coordinator ticks these
     "staff_trained": "Medewerkers getraind",
     "promotion_in_place": "Huisstijl en promotiemateriaal aanwezig",
     "listed_on_gids": "Vermeld op hetinformatiepunt.nl (G!DS)",
     "partners_agreed": "Afspraken met lokale partners gemaakt",
+}
+AUTOMATIC_STEPS = {  # these follow from what happened, never from a tick
+    "opened": "IDO geopend",
     "first_registration": "Eerste registratie gedaan",
 }
+ONBOARDING_STEPS = {**MANUAL_STEPS, **AUTOMATIC_STEPS}
 
 
 class IdoRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -103,6 +108,22 @@ class OnboardingStepCompleted(msgspec.Struct, frozen=True, kw_only=True, tag=Tru
     completed_on: date
 
 
+class OpeningDatePassed(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """The planned opening date passed without an opening (noted by the sweep, once per planned date)."""
+
+    location_id: UUID
+    planned: date
+    noted_on: date
+
+
+class SubsidyYearEnded(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """The subsidy year ended before the IDO opened, while its planned date lay in that year (noted once)."""
+
+    location_id: UUID
+    subsidy_year: int
+    planned: date
+
+
 IDO_EVENTS = (
     IdoRegistered,
     OpeningRescheduled,
@@ -112,6 +133,8 @@ IDO_EVENTS = (
     IdoReopened,
     IdoClosed,
     OnboardingStepCompleted,
+    OpeningDatePassed,
+    SubsidyYearEnded,
 )
 
 
@@ -166,6 +189,12 @@ class SetOpeningHours(msgspec.Struct, frozen=True, kw_only=True):
     holidays: list[date]
 
 
+class NoteTimePassed(msgspec.Struct, frozen=True, kw_only=True):
+    """From the sweep: note what the passing of time did to the planning (a passed date, an ended year)."""
+
+    location_id: UUID
+
+
 @dataclass(frozen=True)
 class Ido:
     location_id: UUID
@@ -184,6 +213,9 @@ class Ido:
     slots: tuple[Slot, ...] = ()
     holidays: tuple[date, ...] = ()
     steps: frozenset[str] = frozenset()
+    step_dates: tuple[tuple[str, date], ...] = ()  # the ticked steps with their day, in the order ticked
+    passed: frozenset[date] = frozenset()  # planned dates noted as passed without an opening
+    year_ended: bool = False  # the subsidy year ended before the opening (noted)
 
     @property
     def delay_days(self) -> int:
@@ -193,8 +225,10 @@ class Ido:
 
     @property
     def subsidy_year_slipped(self) -> bool:
-        actual = self.opened_on or self.planned
-        return bool(actual and actual.year > self.subsidy_year)
+        """The opening lies after the subsidy year: it opened, or is planned, later; or the year ended first."""
+        if self.opened_on is not None:
+            return self.opened_on.year > self.subsidy_year
+        return self.year_ended or bool(self.planned and self.planned.year > self.subsidy_year)
 
     @property
     def hours_per_week(self) -> float:
@@ -246,7 +280,12 @@ def evolve(state: Ido, event: msgspec.Struct) -> Ido:
         case IdoClosed():
             return replace(s, status=Status.CLOSED, closed_from=event.closed_on)
         case OnboardingStepCompleted():
-            return replace(s, steps=s.steps | {event.step})
+            dated = s.step_dates + ((event.step, event.completed_on),)
+            return replace(s, steps=s.steps | {event.step}, step_dates=dated)
+        case OpeningDatePassed():
+            return replace(s, passed=s.passed | {event.planned})
+        case SubsidyYearEnded():
+            return replace(s, year_ended=True)
     return s
 
 
@@ -368,12 +407,93 @@ def close(state: Ido, on: date, reason: str) -> list[msgspec.Struct]:
 
 
 def complete_step(state: Ido, step: str, on: date) -> list[msgspec.Struct]:
+    """Raises: DomainError for an unknown step, or one that ticks itself (the opening, the first question)."""
     _registered(state)
+    if step in AUTOMATIC_STEPS:
+        raise DomainError(
+            f"'{AUTOMATIC_STEPS[step]}' wordt vanzelf afgevinkt: "
+            + ("bij de opening." if step == "opened" else "bij de eerste geregistreerde vraag."),
+            field="step",
+        )
     if step not in ONBOARDING_STEPS:
         raise DomainError(f"Onbekende stap '{step}'.", field="step")
     if step in state.steps:
         return []
     return [OnboardingStepCompleted(location_id=state.location_id, step=step, completed_on=on)]
+
+
+def note_time_passed(state: Ido, today: date) -> list[msgspec.Struct]:
+    """What the passing of time did to a planned opening, each fact once: the planned date passed without an
+    opening (once per planned date), and the subsidy year ended while the opening was still planned in it
+    (once). Nothing for an IDO that opened or closed, or when nothing new passed."""
+    _registered(state)
+    if state.status != Status.PLANNED or state.planned is None:
+        return []
+    events: list[msgspec.Struct] = []
+    if state.planned < today and state.planned not in state.passed:
+        events.append(OpeningDatePassed(location_id=state.location_id, planned=state.planned, noted_on=today))
+    if today.year > state.subsidy_year and state.planned.year <= state.subsidy_year and not state.year_ended:
+        events.append(
+            SubsidyYearEnded(
+                location_id=state.location_id, subsidy_year=state.subsidy_year, planned=state.planned
+            )
+        )
+    return events
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    label: str
+    done: bool
+    done_on: date | None  # None also when done on a day not known (the boards read no days)
+    automatic: bool
+
+
+def checklist(
+    ticked: Mapping[str, date | None], opened_on: date | None, first_question_on: date | None
+) -> tuple[Step, ...]:
+    """The steps to the opening, folded from what happened: the coordinator's ticks (`ticked`: step → day), the
+    opening (IdoOpened) and the location's first question (the day of the first question the figures count).
+    A stored tick of an automatic step (from before it became automatic) counts for nothing, so the checklist
+    cannot say "first registration done" while the figures show no question."""
+    automatic = {"opened": opened_on, "first_registration": first_question_on}
+    return (
+        *(Step(c, label, c in ticked, ticked.get(c), False) for c, label in MANUAL_STEPS.items()),
+        *(
+            Step(c, label, automatic[c] is not None, automatic[c], True)
+            for c, label in AUTOMATIC_STEPS.items()
+        ),
+    )
+
+
+def steps_done(ticked: Iterable[str], opened_on: date | None, first_question_on: date | None) -> int:
+    """How many steps of the checklist are done (for the boards, which read the ticked steps without days)."""
+    return sum(s.done for s in checklist(dict.fromkeys(ticked), opened_on, first_question_on))
+
+
+class Timeliness(StrEnum):
+    IN_TIME = "op_tijd"  # opened within (or before) the subsidy year
+    LATE = "te_laat"  # opened after the subsidy year
+    NOT_YET = "nog_niet"  # not opened (yet)
+
+
+def timeliness(subsidy_year: int, opened_on: date | None) -> Timeliness:
+    if opened_on is None:
+        return Timeliness.NOT_YET
+    return Timeliness.IN_TIME if opened_on.year <= subsidy_year else Timeliness.LATE
+
+
+def opens_late(
+    subsidy_year: int, status: Status, planned: date | None, opened_on: date | None, today: date
+) -> bool:
+    """Opened after the subsidy year, or not open while the year is over or the plan lies after it (an IDO
+    closed before it opened is not counted: it will not open)."""
+    if opened_on is not None:
+        return opened_on.year > subsidy_year
+    if status != Status.PLANNED:
+        return False
+    return today.year > subsidy_year or bool(planned and planned.year > subsidy_year)
 
 
 __all__ = ["WEEKDAYS", "Slot"]

@@ -131,6 +131,14 @@ class TaskQueue(Protocol):
         a task that was not sent costs (a sweep of the workers sends every lost one again)."""
         ...
 
+    async def send_once(self, pending: str, seconds: int, task: str, args: Sequence[str]) -> bool:
+        """Publish one task unless the flag `pending` is set, and set it for `seconds` (the worker clears it when
+        it takes the task): one task covers every request until then. Answers whether it was published. It does
+        not block the event loop.
+
+        Raises: as `send`."""
+        ...
+
     async def outcomes(self) -> dict[tuple[str, str], int]:
         """How often each task ended in each outcome (success, failure, retry), as the workers counted them;
         empty when the count cannot be read."""

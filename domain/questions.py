@@ -136,6 +136,7 @@ class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
     duration: str | None = None
     partner_id: UUID | None = None
     note: str = ""
+    by_coordinator: bool = False  # imported questions are the coordinator's (may_change)
 
 
 class RegisterQuestions(msgspec.Struct, frozen=True, kw_only=True):
@@ -146,6 +147,7 @@ class RegisterQuestions(msgspec.Struct, frozen=True, kw_only=True):
 
 class RetractQuestion(msgspec.Struct, frozen=True, kw_only=True):
     question_id: UUID
+    by_coordinator: bool = False  # imported questions are the coordinator's (may_change)
 
 
 class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
@@ -220,8 +222,20 @@ def register(cmd: RegisterQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
     ]
 
 
-def correct(state: Question, cmd: CorrectQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
+def may_change(imported: bool, by_coordinator: bool) -> None:
+    """Questions an import brought in are the coordinator's: the desk corrects and undoes what desk users
+    entered. Raises: DomainError for anyone else."""
+    if imported and not by_coordinator:
+        raise DomainError(
+            "Deze vraag komt uit een import; alleen de coördinator kan haar verbeteren of ongedaan maken."
+        )
+
+
+def correct(
+    state: Question, cmd: CorrectQuestion, ctx: DeskContext, *, imported: bool = False
+) -> list[msgspec.Struct]:
     _must_exist(state)
+    may_change(imported, cmd.by_coordinator)
     if state.tally:
         raise DomainError("Een telling kun je niet verbeteren; maak haar ongedaan en tel opnieuw.")
     assert state.what is not None
@@ -240,8 +254,9 @@ def correct(state: Question, cmd: CorrectQuestion, ctx: DeskContext) -> list[msg
     ]
 
 
-def retract(state: Question) -> list[msgspec.Struct]:
+def retract(state: Question, *, imported: bool = False, by_coordinator: bool = False) -> list[msgspec.Struct]:
     _must_exist(state)
+    may_change(imported, by_coordinator)
     assert state.what is not None
     return [QuestionRetracted(question_id=state.question_id, previous=state.what)]
 

@@ -57,6 +57,22 @@ class Claimed:
     age_hours: float
 
 
+_DATES = (
+    "previous_date",
+    "new_date",
+    "planned",
+    "opened_on",
+    "closed_from",
+    "until",
+    "reopened_on",
+    "closed_on",
+)
+_OWN_TEMPLATES = {
+    "rescheduled",
+    "opening_overdue",
+}  # every other planning fact: templates/mail/planning_fact.*
+
+
 def _nl(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
 
@@ -126,12 +142,10 @@ class Dispatcher:
         }[c.channel]
         body = {
             **c.body,
-            "previous_date_nl": _nl(c.body.get("previous_date")),
-            "new_date_nl": _nl(c.body.get("new_date")),
-            "planned_nl": _nl(c.body.get("planned")),
+            **{f"{k}_nl": _nl(c.body.get(k)) for k in _DATES},
         }
         plain, html = mail.render(
-            c.kind,
+            c.kind if c.kind in _OWN_TEMPLATES else "planning_fact",
             body=body,
             audience=audience,
             notice_id=c.notice_id,

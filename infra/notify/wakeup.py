@@ -3,11 +3,9 @@ a burst of registrations makes one task. A lost wake-up is caught by the beat sw
 
 from __future__ import annotations
 
-import asyncio
 from uuid import UUID
 
 import structlog
-from redis.asyncio import Redis
 
 from domain.ports import TaskQueue
 
@@ -21,30 +19,20 @@ def pending_key(tenant_id: UUID | str) -> str:
 
 
 class Waker:
-    def __init__(self, redis: Redis, tasks: TaskQueue) -> None:
-        self.redis = redis
+    def __init__(self, tasks: TaskQueue) -> None:
         self.tasks = tasks
-        self._sending: set[asyncio.Future] = set()
 
     async def wake(self, tenant_id: UUID) -> bool:
-        """Answer whether a wake-up was sent off (False: one is already pending, or Redis is unreachable).
-        The broker publish runs in a thread after the answer, so a registration never waits for it."""
+        """Answer whether a wake-up was sent (False: one is already pending, or Redis is unreachable). One
+        round trip to Redis (the pending flag and the message together, `TaskQueue.send_once`): no thread, and
+        the event loop does not wait for a thread."""
         try:
-            if not await self.redis.set(pending_key(tenant_id), "1", nx=True, ex=PENDING_SECONDS):
-                return False
+            return await self.tasks.send_once(
+                pending_key(tenant_id), PENDING_SECONDS, WAKE_TASK, [str(tenant_id)]
+            )
         except Exception as exc:  # a registration must not fail because Redis is down
             log.warning("wake-up not sent", tenant_id=str(tenant_id), error=f"{type(exc).__name__}: {exc}")
             return False
-        sending = asyncio.get_running_loop().run_in_executor(None, self._send, tenant_id)
-        self._sending.add(sending)
-        sending.add_done_callback(self._sending.discard)
-        return True
-
-    def _send(self, tenant_id: UUID) -> None:
-        try:
-            self.tasks.send(WAKE_TASK, [str(tenant_id)])
-        except Exception as exc:
-            log.warning("wake-up not sent", tenant_id=str(tenant_id), error=f"{type(exc).__name__}: {exc}")
 
 
 class NoWaker:

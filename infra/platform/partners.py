@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
-from infra.store.db import Database
+from infra.store.db import Conn, Database, fetch
 
 
 @dataclass(frozen=True)
@@ -53,20 +53,17 @@ class Partners:
         self.db = db
 
     async def list(
-        self, tenant_id: UUID, *, active_only: bool = False, conn: AsyncConnection | None = None
+        self, tenant_id: UUID, *, active_only: bool = False, conn: Conn | None = None
     ) -> list[Partner]:
         where = "AND active" if active_only else ""
-        async with self.db.within(tenant_id, conn) as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        f"SELECT partner_id, {', '.join(_FIELDS)}, active FROM partners WHERE tenant_id = :t {where} "
-                        "ORDER BY active DESC, lower(name)"
-                    ),
-                    {"t": tenant_id},
-                )
-            ).all()
-        return [Partner(*r) for r in rows]
+        async with self.db.within_raw(tenant_id, conn) as c:
+            rows = await fetch(
+                c,
+                f"SELECT partner_id, {', '.join(_FIELDS)}, active FROM partners WHERE tenant_id = $1 {where} "
+                "ORDER BY active DESC, lower(name)",
+                tenant_id,
+            )
+        return [Partner(*r.values()) for r in rows]
 
     async def get(self, tenant_id: UUID, partner_id: UUID) -> Partner:
         for p in await self.list(tenant_id):

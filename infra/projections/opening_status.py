@@ -1,5 +1,6 @@
 """Projection opening_status.v1: per IDO location its status, planned and actual dates, delay against the first
-plan, subsidy-year slip, onboarding progress and weekly hours — re-folded from the location's stream."""
+plan, subsidy-year slip, onboarding progress, weekly hours and which passing of time was noted (the sweep's
+filter) — re-folded from the location's stream."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from infra.store.event_store import PostgresEventStore
 _COLUMNS = (
     "location_id, name, branch, variant, inside_library, subsidy_year, status, first_planned, planned, "
     "opened_on, closed_from, closed_until, delay_days, subsidy_year_slipped, steps, slots, holidays, "
-    "hours_per_week"
+    "hours_per_week, planned_passed_noted, year_ended"
 )
 _IDO_TYPES = {t.__name__ for t in ido.IDO_EVENTS}
 
@@ -41,6 +42,8 @@ def _row(state: ido.Ido) -> dict:
         "slots": json_dumps(state.slots),
         "holidays": list(state.holidays),
         "hours_per_week": state.hours_per_week,
+        "planned_passed_noted": state.planned in state.passed,
+        "year_ended": state.year_ended,
     }
 
 

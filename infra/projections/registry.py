@@ -11,7 +11,7 @@ from infra.store.event_store import PostgresEventStore
 
 
 def all_projections(settings: Settings, store: PostgresEventStore) -> list:
-    return [QuestionStats(), OpeningStatus(store), Notices(settings), Courses(store)]
+    return [QuestionStats(), OpeningStatus(store), Notices(settings, store), Courses(store)]
 
 
 def projection_names() -> list[str]:

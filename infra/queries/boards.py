@@ -12,6 +12,11 @@ from uuid import UUID
 
 from sqlalchemy import text
 
+from domain import ido
+from domain.planning_notices import FACT_LABELS
+from domain.ports import Checkpoint
+from infra.projections.notices import Notices
+from infra.projections.runner import checkpoints
 from infra.store.codec import from_jsonb
 from infra.store.db import Database
 
@@ -23,13 +28,16 @@ STATUS_FILTERS = {
     "tijdelijk_gesloten": "s.status = 'tijdelijk_gesloten'",
     "gesloten": "s.status = 'gesloten'",
 }
-NOTICE_KINDS = {"rescheduled": "Opening verzet", "opening_overdue": "Geplande opening verstreken"}
+NOTICE_KINDS = {fact.value: label for fact, label in FACT_LABELS.items()}
+FIRST_QUESTION = """(SELECT min(c.day) FROM rm_question_counts_v1 c
+                    WHERE c.tenant_id = s.tenant_id AND c.location_id = s.location_id)"""
 
 _LOCATIONS = f"""
 SELECT s.tenant_id, t.slug, t.name AS library, coalesce(t.province, 'onbekend') AS province, p.poi_id,
        p.name AS poi, s.location_id, s.name, s.branch, s.status, s.first_planned, s.planned, s.opened_on,
        s.closed_from, s.closed_until, s.delay_days, s.subsidy_year, s.subsidy_year_slipped, s.steps,
-       s.hours_per_week, {DELAYED} AS delayed, (s.status = 'gepland' AND s.planned < :today) AS overdue
+       s.hours_per_week, {DELAYED} AS delayed, (s.status = 'gepland' AND s.planned < :today) AS overdue,
+       {FIRST_QUESTION} AS first_question_on
 FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
 WHERE {{scope}} {{filters}}
 ORDER BY {DELAYED} DESC, s.delay_days DESC, s.planned, t.name, s.name
@@ -238,7 +246,7 @@ async def troubled_deliveries(reader: Database) -> list:
 _TOLD = text("""
 SELECT n.dedupe_key, n.to_kb, d.channel, d.status, d.attempts, d.delivered_at, d.last_error
 FROM notices n LEFT JOIN notice_deliveries d USING (tenant_id, notice_id)
-WHERE n.tenant_id = :t AND n.location_id = :loc AND n.kind = 'rescheduled'
+WHERE n.tenant_id = :t AND n.location_id = :loc
 ORDER BY n.created_at, d.channel
 """)
 
@@ -254,22 +262,101 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Told:
-    """The notice written for one reschedule, and its deliveries."""
+    """The notice written for one planning fact, and its deliveries."""
 
     to_kb: bool
     deliveries: tuple[Delivery, ...]
 
 
 async def told(db: Database, tenant_id: UUID, location_id: UUID) -> dict[str, Told]:
-    """Per rescheduling event id (the notice's dedupe key `rescheduled:<event id>`): who was told."""
+    """Per notice of the location, by its dedupe key (domain.planning_notices.notice_key: one per fact): who
+    was told."""
     async with db.tenant(tenant_id) as conn:
         rows = (await conn.execute(_TOLD, {"t": tenant_id, "loc": location_id})).all()
     found: dict[str, Told] = {}
     for r in rows:
-        event_id = r.dedupe_key.removeprefix("rescheduled:")
-        previous = found.get(event_id, Told(r.to_kb, ()))
+        previous = found.get(r.dedupe_key, Told(r.to_kb, ()))
         extra = (
             (Delivery(r.channel, r.status, r.attempts, r.delivered_at, r.last_error),) if r.channel else ()
         )
-        found[event_id] = Told(r.to_kb, previous.deliveries + extra)
+        found[r.dedupe_key] = Told(r.to_kb, previous.deliveries + extra)
     return found
+
+
+async def notices_until(db: Database, tenant_id: UUID) -> Checkpoint:
+    """How far the notices projection has come in the library's feed: a planning fact at or before this point
+    without a notice was recorded before every fact was told."""
+    async with db.tenant(tenant_id) as conn:
+        return (await checkpoints(conn, tenant_id, [Notices.name]))[Notices.name]
+
+
+async def first_question(db: Database, tenant_id: UUID, location_id: UUID) -> date | None:
+    """The day of the location's first question that the figures count (None: no question), for the checklist."""
+    sql = text(
+        "SELECT min(day) FROM rm_question_counts_v1 WHERE tenant_id = :t AND location_id = :loc"
+    )  # the same as FIRST_QUESTION, for one location
+    async with db.tenant(tenant_id) as conn:
+        return (await conn.execute(sql, {"t": tenant_id, "loc": location_id})).scalar()
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    """IDOs of one subsidy year: opened in (or before) the year, opened after it, not opened yet (of which
+    already late: the year is over or the plan lies after it), and closed without having opened."""
+
+    subsidy_year: int
+    in_time: int = 0
+    late: int = 0
+    not_yet: int = 0
+    not_yet_late: int = 0
+    closed_unopened: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.in_time + self.late + self.not_yet + self.closed_unopened
+
+
+@dataclass(frozen=True)
+class LateOpening:
+    library: str
+    province: str
+    poi: str
+    name: str
+    branch: str
+    subsidy_year: int
+    status: str
+    planned: date
+    opened_on: date | None
+
+
+_BY_YEAR = text("""
+SELECT t.name AS library, coalesce(t.province, 'onbekend') AS province, p.name AS poi, s.name, s.branch,
+       s.subsidy_year, s.status, s.planned, s.opened_on
+FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+ORDER BY s.subsidy_year, s.opened_on NULLS LAST, s.planned, t.name, s.name
+""")
+
+
+async def by_subsidy_year(reader: Database, today: date) -> tuple[list[YearCounts], list[LateOpening]]:
+    """Nationwide, per subsidy year: how many IDOs opened in time, late, or not yet (domain.ido.timeliness), and
+    the late ones (domain.ido.opens_late), oldest subsidy year first."""
+    async with reader.platform() as conn:
+        rows = (await conn.execute(_BY_YEAR)).all()
+    counts: dict[int, dict[str, int]] = {}
+    late: list[LateOpening] = []
+    for r in rows:
+        c = counts.setdefault(r.subsidy_year, defaultdict(int))
+        status = ido.Status(r.status)
+        when = ido.timeliness(r.subsidy_year, r.opened_on)
+        if when == ido.Timeliness.IN_TIME:
+            c["in_time"] += 1
+        elif when == ido.Timeliness.LATE:
+            c["late"] += 1
+        elif status == ido.Status.CLOSED:
+            c["closed_unopened"] += 1
+        else:
+            c["not_yet"] += 1
+            c["not_yet_late"] += ido.opens_late(r.subsidy_year, status, r.planned, None, today)
+        if ido.opens_late(r.subsidy_year, status, r.planned, r.opened_on, today):
+            late.append(LateOpening(**r._mapping))
+    return [YearCounts(year, **c) for year, c in sorted(counts.items())], late

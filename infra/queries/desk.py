@@ -4,18 +4,16 @@ worker's read model, so a registration shows at once — and the active partners
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
 from domain import questions as q
 from domain.calendar import day_bounds, local_day
 from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
+from infra.store.db import Conn, fetch
 from infra.store.event_store import PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
 
@@ -29,15 +27,19 @@ class TodayRow:
     what: q.Classification
     note: str
     tally: bool
+    imported: bool = False  # brought in by an import: the coordinator's (domain.questions.may_change)
+    entered_today: bool = True  # registered today (False: only corrected today)
 
 
 @dataclass(frozen=True)
 class Today:
-    """Today's count, and the newest rows of today's list (the page shows a bounded list)."""
+    """The questions asked today at the location, newest first by the time asked (the page shows a bounded
+    list), and their count; apart, what was entered today for another day."""
 
     rows: list[TodayRow]
     count: int
-    earlier: int = 0  # registrations of today not in `rows`
+    earlier: int = 0  # questions asked today not in `rows`
+    other_days: list[TodayRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class DeskQueries:
     async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
         first), today's list there and the active partners."""
-        async with self.db.tenant(tenant_id) as conn:
+        async with self.db.raw_tenant(tenant_id) as conn:
             locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
             partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
             return await self._page(tenant_id, wanted, locations, partners, conn)
@@ -81,7 +83,7 @@ class DeskQueries:
         wanted: UUID | None,
         locations: list[ido.Ido],
         partners: list[Partner],
-        conn: AsyncConnection,
+        conn: Conn,
     ) -> DeskPage:
         location = next(
             (x for x in locations if x.location_id == wanted), locations[0] if locations else None
@@ -95,43 +97,61 @@ class DeskQueries:
         location_id: UUID | None,
         shown: int = TODAY_ROWS,
         *,
-        conn: AsyncConnection | None = None,
+        conn: Conn | None = None,
     ) -> Today:
-        """What this desk registered today (local time), folded from today's events of the location; retracted
-        ones left out. The count covers the day, the rows only the newest `shown`."""
-        start, end = day_bounds(local_day(self.clock()))
+        """What was asked today (local time) at the location, folded from the events recorded today (a
+        question asked today is recorded today: never ahead of the clock, and a correction carries the whole
+        classification); retracted ones left out. The count covers the day, the rows only the newest `shown`.
+        Entered today for another day (backdated at the desk): `other_days`, newest first."""
+        day = local_day(self.clock())
+        start, end = day_bounds(day)
         where_location = (
-            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = :loc"
+            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = $5"
             if location_id is not None
             else ""
         )
-        async with self.db.within(tenant_id, conn) as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT event_type, schema_version, data::text AS data FROM events WHERE tenant_id = :t "
-                        "AND event_type = ANY(:types) AND recorded_at >= :start AND recorded_at < :end "
-                        f"{where_location} ORDER BY global_position"
-                    ),
-                    {
-                        "t": tenant_id,
-                        "types": _TODAY_TYPES,
-                        "start": start,
-                        "end": end,
-                        "loc": str(location_id),
-                    },
-                )
-            ).all()
+        args = (tenant_id, _TODAY_TYPES, start, end) + (
+            (str(location_id),) if location_id is not None else ()
+        )
+        async with self.db.within_raw(tenant_id, conn) as c:
+            rows = await fetch(
+                c,
+                "SELECT event_type, schema_version, data::text AS data, metadata->>'via' AS via FROM events "
+                "WHERE tenant_id = $1 AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 "
+                f"{where_location} ORDER BY global_position",
+                *args,
+            )
         found: dict[UUID, TodayRow] = {}
         for r in rows:
-            e = self.store.codec.decode_json(r.event_type, r.schema_version, r.data)
+            e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
             if isinstance(e, q.QuestionRetracted):
                 found.pop(e.question_id, None)
-            elif isinstance(e, q.QuestionCorrected) and e.question_id not in found:
-                continue
-            else:
+            elif isinstance(e, q.QuestionCorrected):
+                before = found.get(e.question_id)
                 found[e.question_id] = TodayRow(
-                    e.question_id, e.what, getattr(e, "note", ""), isinstance(e, q.QuestionsTallied)
+                    e.question_id,
+                    e.what,
+                    e.note,
+                    False,
+                    before is not None and before.imported,
+                    before is not None,
                 )
-        newest = sorted(found.values(), key=lambda r: r.what.asked_at, reverse=True)
-        return Today(newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown))
+            else:
+                tally = isinstance(e, q.QuestionsTallied)
+                found[e.question_id] = TodayRow(
+                    e.question_id, e.what, getattr(e, "note", ""), tally, r["via"] == "import"
+                )
+        here = [x for x in found.values() if location_id is None or x.what.location_id == location_id]
+        newest = sorted(
+            (x for x in here if local_day(x.what.asked_at) == day),
+            key=lambda x: x.what.asked_at,
+            reverse=True,
+        )
+        other_days = sorted(
+            (x for x in here if local_day(x.what.asked_at) != day and x.entered_today and not x.imported),
+            key=lambda x: x.what.asked_at,
+            reverse=True,
+        )
+        return Today(
+            newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown), other_days[:shown]
+        )

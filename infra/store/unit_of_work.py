@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
 from domain import ido
 from domain.ports import AppendResult, NewEvent, Outcome, RecordedEvent
@@ -24,7 +24,7 @@ _LOCATION_EVENTS = tuple(ido.IDO_EVENTS)
 
 class PostgresTransaction:
     def __init__(
-        self, uow: PostgresUnitOfWork, tenant_id: UUID, conn: AsyncConnection, now: datetime
+        self, uow: PostgresUnitOfWork, tenant_id: UUID, conn: asyncpg.Connection, now: datetime
     ) -> None:
         self.uow, self.tenant_id, self.conn, self._now = uow, tenant_id, conn, now
         self.appended = False
@@ -90,7 +90,7 @@ class PostgresUnitOfWork:
 
     @asynccontextmanager
     async def __call__(self, tenant_id: UUID) -> AsyncIterator[PostgresTransaction]:
-        async with self.store.db.tenant(tenant_id) as conn:
+        async with self.store.db.raw_tenant(tenant_id) as conn:
             tx = PostgresTransaction(self, tenant_id, conn, self.clock())
             yield tx
         if tx.appended:

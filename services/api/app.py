@@ -86,7 +86,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
     throttle = LoginThrottle(redis, settings.secret_key)
     local_partners = Partners(db)
     tasks = CeleryTaskQueue(celery_app(settings), redis)
-    waker = Waker(redis, tasks)
+    waker = Waker(tasks)
     bus = command_bus(container, waker)
     return Web(
         container=container,

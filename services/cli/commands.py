@@ -335,7 +335,7 @@ async def _wake(c: Container, tenant_id) -> None:
 
     redis = Redis.from_url(c.settings.redis_url, socket_timeout=2, socket_connect_timeout=2)
     try:
-        await Waker(redis, CeleryTaskQueue(make_celery(c.settings), redis)).wake(tenant_id)
+        await Waker(CeleryTaskQueue(make_celery(c.settings), redis)).wake(tenant_id)
     finally:
         await redis.aclose()
 

@@ -9,9 +9,10 @@ from celery import current_app, shared_task
 
 from domain.calendar import local_day
 from infra.notify.notices import Dispatcher
-from infra.notify.overdue import overdue_sweep
 from infra.notify.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from infra.projections.operations import tenants_behind
+from services import planning_sweep
+from services.bootstrap import command_bus
 from services.worker.runtime import run, worker
 
 HEARTBEAT_KEY = "ido:worker:heartbeat"
@@ -63,10 +64,12 @@ def dispatch() -> int:
 
 @shared_task(name="ido.overdue")
 def overdue() -> int:
-    """Remind coordinators and tell POIs of opening dates that passed without an opening or a reschedule."""
+    """Note planned opening dates that passed without an opening, and subsidy years that ended before it, once
+    each; the notices projection tells the POI, the KB and the coordinators as the planning table says."""
     w = worker(_settings())
-    now = w.container.clock()
-    return run(_settings(), overdue_sweep(w.container.db, w.container.reader, _settings(), now))
+    return run(
+        _settings(), planning_sweep.sweep(command_bus(w.container), w.container.reader, w.container.clock)
+    )
 
 
 @shared_task(name="ido.build_bundle", bind=True, max_retries=40)

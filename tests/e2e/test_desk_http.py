@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from uuid import uuid4
+
+import msgspec
 import pytest
 from sqlalchemy import text
 
+from tests.clock import NOW, TODAY, YESTERDAY
 from tests.e2e.conftest import csrf_of, login
 
 HX = {"HX-Request": "true"}
@@ -207,6 +212,8 @@ async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib
     assert bad.status_code == 422 and "heel getal" in bad.text
     r = await client.post(f"/t/{lib.slug}/balie/telling", data=form)
     assert r.status_code == 200 and "Vandaag geregistreerd: <strong>7</strong> vragen" in r.text
+    assert "7 vragen geteld." in r.text and "De vraag is geregistreerd" not in r.text
+    assert "Nog een vraag bij dit bezoek" not in r.text, "a tally is no visit"
     await client.post(f"/t/{lib.slug}/balie/telling", data=form)  # resubmitted form
     assert await count_events(container, lib.tenant_id, "QuestionsTallied") == 1
 
@@ -284,3 +291,77 @@ async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_
             )
         ).scalar()
     assert partner == str(mine)
+
+
+def _today_section(html: str) -> str:
+    return html[html.index('<section id="today"') :]
+
+
+async def test_today_is_what_was_asked_today_here_newest_first_and_backdated_entries_stand_apart(
+    client, container, lib, clock
+):
+    """The clock is 08:00 on TODAY. Registered now: 08:00; backdated within today: 07:15 (entered after the
+    08:00 one, listed below it); backdated to yesterday: apart, with its date, and not counted."""
+    await login(client, lib.desk)
+    await register(client, lib, party="cbr", topic="cbr.rijbewijs_75")
+    await register(client, lib, party="svb", topic="svb.aow", tijdstip=f"{TODAY}T07:15")
+    r, _ = await register(
+        client, lib, party="duo", topic="duo.studiefinanciering", tijdstip=f"{YESTERDAY}T15:30"
+    )
+    assert r.status_code == 200, r.text
+    today = _today_section(r.text)
+    assert "Vandaag geregistreerd: <strong>2</strong> vragen" in today
+    main, apart = today.split("Vandaag ingevoerd voor een andere dag")
+    assert main.index("08:00") < main.index("07:15") and "CBR" in main and "SVB" in main and "DUO" not in main
+    assert "DUO" in apart and f"{YESTERDAY.day} " in apart and "15:30" in apart and "Ongedaan maken" in apart
+
+    # the next day: yesterday's entries are gone; nothing was entered today for another day
+    clock.set(NOW + timedelta(days=1))
+    await login(client, lib.desk)  # the session of yesterday has expired
+    page = _today_section((await _desk(client, lib)).text)
+    assert "Vandaag geregistreerd: <strong>0</strong> vragen" in page
+    assert "andere dag" not in page
+
+
+async def test_imported_questions_are_the_coordinators_the_desk_neither_corrects_nor_undoes_them(
+    client, container, lib
+):
+    from domain import questions as q
+    from tests.commands import handle
+
+    cmd = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=lib.location_id,
+        npd_party="svb",
+        topic="svb.aow",
+        help="wegwijzer",
+        asked_at=NOW - timedelta(minutes=30),
+    )
+    backdated = msgspec.structs.replace(
+        cmd, question_id=uuid4(), visit_id=uuid4(), asked_at=NOW - timedelta(days=60)
+    )
+    for c in (cmd, backdated):
+        await handle(container, lib.tenant_id, c, {"actor": "x", "via": "import", "import": "abc"})
+    await login(client, lib.desk)
+    page = _today_section((await _desk(client, lib)).text)
+    assert "Vandaag geregistreerd: <strong>1</strong> vraag" in page and "Uit een import" in page
+    assert f"/balie/vragen/{cmd.question_id}/ongedaan" not in page and "andere dag" not in page
+
+    undo = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{cmd.question_id}/ongedaan",
+        data={"_csrf_token": csrf_of(page), "locatie": str(lib.location_id)},
+        headers=HX,
+    )
+    assert "alleen de coördinator" in undo.text
+    assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 0
+
+    await login(client, lib.coordinator)
+    page = (await _desk(client, lib)).text
+    undo = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{cmd.question_id}/ongedaan",
+        data={"_csrf_token": csrf_of(page), "locatie": str(lib.location_id)},
+        headers=HX,
+    )
+    assert undo.status_code == 200 and "De registratie is ongedaan gemaakt." in undo.text
+    assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1

@@ -147,7 +147,8 @@ async def build_world(client, container, settings, lib: Lib) -> World:
     async with container.reader.platform() as conn:
         notice_id = (
             await conn.execute(
-                text("SELECT notice_id FROM notices WHERE tenant_id = :t"), {"t": lib.tenant_id}
+                text("SELECT notice_id FROM notices WHERE tenant_id = :t AND kind = 'rescheduled'"),
+                {"t": lib.tenant_id},
             )
         ).scalar_one()
         token_id = (

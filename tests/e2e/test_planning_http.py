@@ -53,14 +53,15 @@ async def project(container, settings, *tenants) -> None:
         await caught_up(runner, tenant_id)
 
 
-async def notices_of(container, tenant_id) -> list:
+async def notices_of(container, tenant_id, kind: str = "rescheduled") -> list:
     async with container.reader.platform() as conn:
         return (
             await conn.execute(
                 text(
-                    "SELECT notice_id, subject, to_kb FROM notices WHERE tenant_id = :t ORDER BY created_at"
+                    "SELECT notice_id, subject, to_kb FROM notices WHERE tenant_id = :t AND kind = :k "
+                    "ORDER BY created_at"
                 ),
-                {"t": tenant_id},
+                {"t": tenant_id, "k": kind},
             )
         ).all()
 
@@ -149,7 +150,7 @@ async def test_the_coordinator_registers_an_ido_as_a_plain_post_and_with_htmx(cl
         and r.text.lstrip().startswith('<div id="plan-locations"')
         and "<html" not in r.text
     )
-    assert "IDO Markt is aangemeld." in r.text
+    assert "IDO Markt is aangemeld; de POI krijgt een melding." in r.text
     refused = await client.post(
         f"/t/{lib.slug}/ido/",
         data={**form, "subsidy_year": str(Y), "planned_opening": (TODAY - timedelta(1)).isoformat()},
@@ -185,7 +186,8 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
         await login(kb, analyst)
         board = await poi.get("/poi")
         assert f"Opening {name} verplaatst naar {nl(within)}" in board.text
-        assert unread_heading(board.text) == 1 and unread_nav(board.text) == 1
+        # the library's two IDOs were registered (each a notice for the POI), then one was moved
+        assert unread_heading(board.text) == 3 and unread_nav(board.text) == 3
         assert "Meubilair te laat" in board.text
         kb_before = await kb.get("/kb")
         assert name not in inbox(kb_before.text)
@@ -203,7 +205,7 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
         assert (first.to_kb, second.to_kb) == (False, True)
 
         board = await poi.get("/poi")
-        assert unread_heading(board.text) == 2 and f"Opening {name} verplaatst naar {nl(later)}" in board.text
+        assert unread_heading(board.text) == 4 and f"Opening {name} verplaatst naar {nl(later)}" in board.text
         kb_page = await kb.get("/kb")
         assert f"Opening {name} verplaatst naar {nl(later)}" in inbox(kb_page.text)
         assert f"Opening {name} verplaatst naar {nl(within)}" not in inbox(kb_page.text)
@@ -214,7 +216,7 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
             f"/poi/meldingen/{first.notice_id}/gelezen", data={"_csrf_token": token_poi}, headers=HX
         )
         assert read.status_code == 200 and read.text.lstrip().startswith('<div id="plan-inbox"')
-        assert unread_nav(read.text) == 1 and unread_heading(read.text) == 1
+        assert unread_nav(read.text) == 3 and unread_heading(read.text) == 3
         only_unread = await poi.get("/poi", params={"ongelezen": "1"})
         assert nl(later) in inbox(only_unread.text)
         assert f"verplaatst naar {nl(within)}" not in inbox(only_unread.text)
@@ -260,10 +262,10 @@ async def test_opening_hours_closure_and_reopening_show_in_status_history_and_de
     page = await client.get(f"/t/{lib.slug}/ido/{loc}")
     assert "Tijdelijk gesloten</span> vanaf" in page.text and "Heropening vastleggen" in page.text
     r = await command(client, lib, loc, "heropend", token, hx=True, reopened_on=TODAY.isoformat())
-    assert r.status_code == 200 and "De heropening is vastgelegd." in r.text
+    assert r.status_code == 200 and "De heropening is vastgelegd; de POI krijgt een melding." in r.text
     r = await command(client, lib, loc, "stappen", token, hx=True, step="staff_trained")
     assert r.status_code == 200 and r.text.lstrip().startswith('<section id="plan-steps"')
-    assert "1 van de 5 stappen gedaan" in r.text
+    assert "2 van de 6 stappen gedaan" in r.text  # ticked, and opened (the IDO opened above)
 
     history = (await client.get(f"/t/{lib.slug}/ido/{loc}")).text
     lines = re.findall(r"<time datetime=[^>]+>[\d: -]+</time> — ([^<]+)", history)
@@ -541,3 +543,121 @@ async def test_the_kb_board_counts_per_province_and_poi(client, container, setti
     by_status = await client.get("/kb", params={"poi": poi_slug, "status": "tijdelijk_gesloten"})
     table = re.search(r'<div id="plan-board-locations">.*?</div>', by_status.text, re.S).group(0)
     assert "IDO Wijkcentrum" in table and "(1)" in table
+
+
+async def test_each_planning_form_says_who_will_be_told_before_the_coordinator_confirms(
+    client, container, lib
+):
+    token = await coordinator(client, lib)
+    loc = await register(client, lib, token, name="IDO Voorbeeld", subsidy_year=Y, planned=date(Y, 12, 15))
+    page = (await client.get(f"/t/{lib.slug}/ido/{loc}")).text
+    told = re.search(r'<div class="plan-field" id="plan-reschedule-told">.*?</div>', page, re.S).group(0)
+    assert f"Nieuwe datum op of voor 31-12-{Y}: de POI krijgt een melding." in told
+    assert f"Nieuwe datum na 31-12-{Y}: de POI en de KB krijgen een melding." in told
+    assert f"De opening is verzet naar na het subsidiejaar {Y}." in told
+    assert 'aria-describedby="plan-reschedule-told"' in page
+    assert "De POI krijgt een melding. <span" in page  # the opening, today: in the year
+    close = re.search(r'id="plan-close-told">.*?</div>', page, re.S).group(0)
+    assert "De POI en de KB krijgen een melding." in close and "gaat niet door" in close
+    listing = (await client.get(f"/t/{lib.slug}/ido/")).text
+    assert "Geplande opening na het subsidiejaar: de POI en de KB krijgen een melding." in listing
+
+    # after a slip past the year every move tells the KB too, back into the year included
+    r = await command(
+        client, lib, loc, "verzetten", token, new_date=date(Y + 1, 2, 1).isoformat(), reason="Bouw"
+    )
+    page = (await client.get(r.headers["location"])).text
+    assert "De nieuwe openingsdatum is vastgelegd; de POI en de KB krijgen een melding." in page
+    told = re.search(r'id="plan-reschedule-told">.*?</div>', page, re.S).group(0)
+    assert told.count("de POI en de KB krijgen een melding") == 2 and "teruggezet in het subsidiejaar" in told
+    r = await command(
+        client, lib, loc, "verzetten", token, new_date=date(Y, 11, 1).isoformat(), reason="Sneller"
+    )
+    page = (await client.get(r.headers["location"])).text
+    assert "De nieuwe openingsdatum is vastgelegd; de POI en de KB krijgen een melding." in page
+
+
+async def test_the_history_shows_who_was_told_of_every_planning_fact(client, container, settings, lib):
+    token = await coordinator(client, lib)
+    assert (
+        await command(client, lib, lib.location_id, "geopend", token, opened_on=TODAY.isoformat())
+    ).status_code == 303
+    r = await command(
+        client,
+        lib,
+        lib.location_id,
+        "tijdelijk-gesloten",
+        token,
+        closed_from=TODAY.isoformat(),
+        reason="Verbouwing",
+    )
+    page = (await client.get(r.headers["location"])).text
+    assert "De tijdelijke sluiting is vastgelegd; de POI krijgt een melding." in page
+    await project(container, settings, lib.tenant_id)
+    page = (await client.get(f"/t/{lib.slug}/ido/{lib.location_id}")).text
+    # registered, opened, closed for a while: three facts, each with the POI's line; none for the KB
+    assert page.count("POI: geen e-mailadres of webhook bekend") == 3 and "KB:" not in page
+    kinds = [n.subject for n in await notices_of(container, lib.tenant_id, "temporarily_closed")]
+    assert kinds == [f"{lib.slug.replace('bieb-', 'IDO ')} is tijdelijk gesloten vanaf {nl(TODAY)}"]
+    # a fact the notices projection passed without a notice was recorded before every fact was told
+    async with container.db.tenant(lib.tenant_id) as conn:
+        for table in ("notice_deliveries", "notices"):
+            await conn.execute(
+                text(
+                    f"DELETE FROM {table} WHERE tenant_id = :t AND notice_id IN "
+                    "(SELECT notice_id FROM notices WHERE tenant_id = :t AND kind = 'registered')"
+                ),
+                {"t": lib.tenant_id},
+            )
+    page = (await client.get(f"/t/{lib.slug}/ido/{lib.location_id}")).text
+    assert "Geen melding: vastgelegd voordat elke wijziging in de planning werd doorgegeven" in page
+    assert page.count("POI: geen e-mailadres of webhook bekend") == 2 and "wordt voorbereid" not in page
+
+
+async def test_the_kb_board_counts_per_subsidy_year_and_lists_the_late_openings(
+    client, container, settings, clock
+):
+    """A subsidy year of its own (no other test uses it), with the clock at its end and after it."""
+    year = Y + 3
+    library = await make_library(container)
+    ids = {}
+    for name, planned in (
+        ("IDO Op Tijd", date(year, 6, 1)),
+        ("IDO Januari", date(year, 12, 15)),
+        ("IDO Later Gepland", date(year + 1, 3, 1)),
+        ("IDO Afgeblazen", date(year, 5, 1)),
+        ("IDO Wacht", date(year, 12, 20)),
+    ):
+        cmd = ido.RegisterIdo(
+            tenant_id=library.tenant_id,
+            location_id=uuid4(),
+            name=name,
+            branch="Wijk",
+            variant=ido.Variant.BASIS,
+            inside_library=True,
+            subsidy_year=year,
+            planned_opening=planned,
+        )
+        await handle(container, library.tenant_id, cmd)
+        ids[name] = cmd.location_id
+    t = library.tenant_id
+    await handle(
+        container, t, ido.CloseIdo(location_id=ids["IDO Afgeblazen"], closed_on=TODAY, reason="Geen geld")
+    )
+    clock.set(clock().replace(year=year, month=6, day=2))
+    await handle(container, t, ido.OpenIdo(location_id=ids["IDO Op Tijd"], opened_on=date(year, 6, 1)))
+    clock.set(clock().replace(year=year + 1, month=1, day=10))
+    await handle(container, t, ido.OpenIdo(location_id=ids["IDO Januari"], opened_on=date(year + 1, 1, 9)))
+    await project(container, settings, t)
+
+    await login(client, await user(container, Role.KB_ANALYST))
+    board = (await client.get("/kb")).text
+    # in time, late, not yet, of which already late, closed without opening
+    assert _count_row(board, str(year)) == ["1", "1", "2", "2", "1"]
+    late = re.search(r'<h3 id="plan-late-h">.*?</ul>', board, re.S).group(0)
+    assert "IDO Januari</strong>" in late and f"Geopend op 09-01-{year + 1}, na het subsidiejaar" in late
+    assert (
+        "IDO Later Gepland</strong>" in late and f"gepland op 01-03-{year + 1}, na het subsidiejaar" in late
+    )
+    assert "IDO Wacht</strong>" in late and "het subsidiejaar is voorbij" in late
+    assert "IDO Op Tijd</strong>" not in late and "IDO Afgeblazen</strong>" not in late

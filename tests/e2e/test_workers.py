@@ -78,7 +78,7 @@ async def test_a_wake_up_after_an_append_brings_the_event_into_the_read_model(co
     from redis.asyncio import Redis
 
     redis = Redis.from_url(settings.redis_url)
-    assert await Waker(redis, CeleryTaskQueue(make_celery(settings), redis)).wake(lib.tenant_id)
+    assert await Waker(CeleryTaskQueue(make_celery(settings), redis)).wake(lib.tenant_id)
     await until(
         lambda: _eq(total(container, lib.tenant_id), 3),
         60,

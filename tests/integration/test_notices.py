@@ -17,10 +17,10 @@ from domain.accounts import Role
 from domain.calendar import at_local
 from infra.notify import webhooks
 from infra.notify.notices import Dispatcher
-from infra.notify.overdue import overdue_sweep
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from services.bootstrap import command_bus
+from services.planning_sweep import sweep
 from tests.clock import TODAY
 from tests.commands import handle
 from tests.projections import caught_up
@@ -68,15 +68,32 @@ async def _project(container, settings, tenant) -> None:
     await caught_up(runner, tenant)
 
 
-async def _deliveries(container, tenant) -> dict:
+async def _deliveries(container, tenant, kind: str = "rescheduled") -> dict:
+    """The deliveries of the library's notices of one kind (the registration of the IDO has its own)."""
     async with container.db.tenant(tenant) as conn:
         rows = (
             await conn.execute(
-                text("SELECT channel, status, attempts FROM notice_deliveries WHERE tenant_id = :t"),
-                {"t": tenant},
+                text(
+                    "SELECT d.channel, d.status, d.attempts FROM notice_deliveries d "
+                    "JOIN notices n USING (tenant_id, notice_id) WHERE d.tenant_id = :t AND n.kind = :k"
+                ),
+                {"t": tenant, "k": kind},
             )
         ).all()
     return {r.channel: (r.status, r.attempts) for r in rows}
+
+
+async def _settle(container, settings, tenant) -> None:
+    """Project what is stored and count its notices as delivered before: the test follows the notices after."""
+    await _project(container, settings, tenant)
+    async with container.db.tenant(tenant) as conn:
+        await conn.execute(
+            text("UPDATE notice_deliveries SET status = 'delivered' WHERE tenant_id = :t"), {"t": tenant}
+        )
+
+
+def _of_kind(messages, word: str) -> list:
+    return [m for m in messages if word in m["Subject"]]
 
 
 async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_webhook(
@@ -96,12 +113,16 @@ async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_web
             {},
         )
         await _project(container, s, tenant)
-        assert await Dispatcher(container.db, container.reader, s, container.clock).run_once() == 2
+        await Dispatcher(container.db, container.reader, s, container.clock).run_once()  # (every library's)
         assert await _deliveries(container, tenant) == {
             "email:poi": ("delivered", 1),
             "webhook:poi": ("delivered", 1),
         }
-        [msg] = smtp.mailbox.messages
+        assert await _deliveries(container, tenant, "registered") == {
+            "email:poi": ("delivered", 1),
+            "webhook:poi": ("delivered", 1),
+        }
+        [msg] = _of_kind(smtp.mailbox.messages, "verplaatst")
         assert "verplaatst" in msg["Subject"] and msg["X-Envelope-To"].startswith("adviseur-")
         assert msg.is_multipart() and {p.get_content_type() for p in msg.walk()} >= {
             "text/plain",
@@ -109,12 +130,13 @@ async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_web
         }
         plain = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
         assert "Meubels later geleverd" in plain and new.strftime("%d-%m-%Y") in plain
-        [call] = hook.received
+        [call] = [c for c in hook.received if c.json["kind"] == "rescheduled"]
         assert webhooks.verify(
             secret, call.headers["x-ido-timestamp"], call.body, call.headers["x-ido-signature"]
         )
         assert call.json["notice_id"] == call.headers["x-ido-notice-id"] == msg["X-IDO-Notice-Id"]
         assert call.json["new_date"] == new.isoformat() and call.json["subsidy_year_slipped"] is False
+        assert call.json["to_kb"] is False and call.json["why"].startswith("De opening is verzet")
 
 
 async def test_a_reschedule_past_the_subsidy_year_also_notifies_the_kb(container, settings, library):
@@ -142,20 +164,24 @@ async def test_a_reschedule_past_the_subsidy_year_also_notifies_the_kb(container
             "email:kb": ("delivered", 1),
             "webhook:kb": ("delivered", 1),
         }
-        assert sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages) == [
+        moved = _of_kind(smtp.mailbox.messages, "verplaatst")
+        assert sorted(m["X-Envelope-To"] for m in moved) == [
             f"adviseur-{suffix}@poi.example",
             "kb@kb.example",
         ]
-        assert all("buiten het subsidiejaar" in m.as_string() for m in smtp.mailbox.messages)
+        assert all("buiten het subsidiejaar" in m.as_string() for m in moved)
         [kb_call] = hook.received
         assert webhooks.verify(
             "kb-geheim", kb_call.headers["x-ido-timestamp"], kb_call.body, kb_call.headers["x-ido-signature"]
         )
         async with container.reader.platform() as conn:
             to_kb = (
-                await conn.execute(text("SELECT to_kb FROM notices WHERE tenant_id = :t"), {"t": tenant})
-            ).scalar()
-        assert to_kb is True
+                await conn.execute(
+                    text("SELECT kind, to_kb FROM notices WHERE tenant_id = :t ORDER BY created_at"),
+                    {"t": tenant},
+                )
+            ).all()
+        assert [tuple(r) for r in to_kb] == [("registered", False), ("rescheduled", True)]
 
 
 async def test_a_failing_receiver_is_retried_until_it_succeeds_and_every_attempt_is_logged(
@@ -166,6 +192,7 @@ async def test_a_failing_receiver_is_retried_until_it_succeeds_and_every_attempt
         await _set_webhook(container, poi, hook.url, "s")
         s = settings.with_(smtp_url=smtp.url, notice_retry_base_seconds=0.05)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
+        await _settle(container, s, tenant)
         await handle(
             container,
             tenant,
@@ -182,13 +209,14 @@ async def test_a_failing_receiver_is_retried_until_it_succeeds_and_every_attempt
                 break
             await asyncio.sleep(0.1)
         assert (await _deliveries(container, tenant))["webhook:poi"] == ("delivered", 4)
-        assert len(hook.received) == 4 and len({r.headers["x-ido-notice-id"] for r in hook.received}) == 1
+        mine = [r for r in hook.received if r.json["kind"] == "rescheduled"]
+        assert len(mine) == 4 and len({r.headers["x-ido-notice-id"] for r in mine}) == 1
         async with container.db.tenant(tenant) as conn:
             log = (
                 await conn.execute(
                     text(
-                        "SELECT attempt, outcome FROM delivery_attempts WHERE tenant_id = :t AND channel = 'webhook:poi' "
-                        "ORDER BY attempt"
+                        "SELECT attempt, outcome FROM delivery_attempts JOIN notices USING (tenant_id, notice_id) "
+                        "WHERE tenant_id = :t AND channel = 'webhook:poi' AND kind = 'rescheduled' ORDER BY attempt"
                     ),
                     {"t": tenant},
                 )
@@ -232,6 +260,7 @@ async def test_a_worker_dying_between_sending_and_recording_repeats_the_notice_o
             await conn.execute(text("UPDATE pois SET email = NULL WHERE slug = :p"), {"p": poi})
         s = settings.with_(smtp_url=smtp.url)
         loc = await _ido(container, tenant, TODAY + timedelta(days=2))
+        await _settle(container, s, tenant)
         await handle(
             container,
             tenant,
@@ -272,7 +301,7 @@ async def test_a_worker_dying_between_sending_and_recording_repeats_the_notice_o
 
 
 async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_once(
-    container, settings, library
+    container, settings, library, clock
 ):
     poi, tenant, suffix = library
     with SmtpServer() as smtp:
@@ -282,7 +311,9 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         later = TODAY + timedelta(days=1)
 
         async def overdue_notices(today: date) -> int:
-            await overdue_sweep(container.db, container.reader, s, at_local(today, time(9)))
+            clock.set(at_local(today, time(9)))
+            await sweep(command_bus(container), container.reader, clock)
+            await _project(container, s, tenant)
             async with container.db.tenant(tenant) as conn:
                 return (
                     await conn.execute(
@@ -297,15 +328,16 @@ async def test_a_passed_opening_date_reminds_the_coordinator_and_tells_the_poi_o
         assert await overdue_notices(later) == 1
         assert await overdue_notices(later + timedelta(days=1)) == 1  # once per passed date
         await Dispatcher(container.db, container.reader, s, container.clock).run_once()
-        to = sorted(m["X-Envelope-To"] for m in smtp.mailbox.messages if suffix in m["X-Envelope-To"])
+        overdue = _of_kind(smtp.mailbox.messages, "verstreken")
+        to = sorted(m["X-Envelope-To"] for m in overdue if suffix in m["X-Envelope-To"])
         assert to == sorted([f"adviseur-{suffix}@poi.example", f"coord-{suffix}@bieb.example"])
-        assert any("Leg de opening dan vast" in str(m) for m in smtp.mailbox.messages)
+        assert any("Leg de opening dan vast" in str(m) for m in overdue)
         # after a reschedule to a new date, passing that date gives a new reminder
         await handle(
             container,
             tenant,
             ido.RescheduleOpening(
-                location_id=loc.location_id, new_date=later + timedelta(days=1), reason="Later"
+                location_id=loc.location_id, new_date=later + timedelta(days=2), reason="Later"
             ),
             {},
         )
@@ -335,11 +367,15 @@ async def test_on_30_december_a_move_to_new_years_eve_tells_the_poi_and_one_to_2
         async with container.reader.platform() as conn:
             notices = (
                 await conn.execute(
-                    text("SELECT body->>'new_date', to_kb, created_at FROM notices WHERE tenant_id = :t"),
+                    text(
+                        "SELECT body->>'new_date', to_kb, created_at FROM notices "
+                        "WHERE tenant_id = :t AND kind = 'rescheduled'"
+                    ),
                     {"t": tenant},
                 )
             ).all()
         assert sorted((n[0], n[1]) for n in notices) == [("2026-12-31", False), ("2027-01-02", True)]
         assert {n.created_at for n in notices} == {clock()}  # when the change was made, by the clock
-        to = [m["X-Envelope-To"] for m in smtp.mailbox.messages if suffix in m["Subject"] + m.as_string()]
+        moved = _of_kind(smtp.mailbox.messages, "verplaatst")
+        to = [m["X-Envelope-To"] for m in moved if suffix in m.as_string()]
         assert sorted(to) == sorted([f"adviseur-{suffix}@poi.example"] * 2 + ["kb@kb.example"])

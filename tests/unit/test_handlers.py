@@ -3,7 +3,7 @@ the rules of each command without HTTP — what is stored, what is answered, wha
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from uuid import uuid4
 
 import msgspec
@@ -14,7 +14,9 @@ from application.bus import Bus, all_handlers
 from application.questions import id_for_key
 from domain import courses as c
 from domain import ido
+from domain import planning_notices as pn
 from domain import questions as q
+from domain.calendar import at_local
 from domain.errors import DomainError, IdempotencyConflict, NotFound, WrongExpectedVersion
 from infra.clock import FixedClock
 from infra.store.codec import default_codec
@@ -175,6 +177,21 @@ async def test_an_undo_is_stored_once_and_a_second_one_is_refused(bus):
     assert len(await stream(bus, QUESTION, cmd.question_id)) == 2
 
 
+async def test_an_imported_question_is_corrected_and_undone_only_by_a_coordinator(bus):
+    cmd = question()
+    await bus.handle(T, cmd, {**META, "via": "import", "import": "abc"})
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id, npd_party=cmd.npd_party, topic=cmd.topic, help="samen_gezocht"
+    )
+    for refused in (fix, q.RetractQuestion(question_id=cmd.question_id)):
+        with pytest.raises(DomainError, match="alleen de coördinator"):
+            await bus.handle(T, refused, META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 1
+    await bus.handle(T, msgspec.structs.replace(fix, by_coordinator=True), META)
+    await bus.handle(T, q.RetractQuestion(question_id=cmd.question_id, by_coordinator=True), META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 3
+
+
 # --- planning
 
 
@@ -208,6 +225,30 @@ async def test_an_ido_is_registered_once_then_rescheduled_and_opened_today(bus):
     opened = await bus.handle(T, ido.OpenIdo(location_id=cmd.location_id, opened_on=TODAY), META)
     assert opened.body["status"] == ido.Status.OPEN.value
     assert len(await stream(bus, IDO, cmd.location_id)) == 3
+
+
+async def test_the_sweeps_command_notes_each_fact_once_with_an_id_of_the_fact():
+    clock = FixedClock(at_local(date(2026, 12, 10), time(9)))
+    bus = Bus(InMemoryUnitOfWork(InMemoryEventStore(default_codec(), clock)), all_handlers())
+    cmd = register_ido(planned=date(2026, 12, 15))
+    await bus.handle(T, cmd, META)
+    note = ido.NoteTimePassed(location_id=cmd.location_id)
+    noted = []
+    for day in (
+        date(2026, 12, 15),
+        date(2026, 12, 16),
+        date(2026, 12, 17),
+        date(2027, 1, 1),
+        date(2027, 1, 2),
+    ):
+        clock.set(at_local(day, time(0, 5)))
+        noted.append((await bus.handle(T, note, META)).body["noted"])
+    assert noted == [[], ["OpeningDatePassed"], [], ["SubsidyYearEnded"], []]
+    recorded = (await stream(bus, IDO, cmd.location_id))[1:]
+    assert [r.event_id for r in recorded] == [pn.fact_event_id(cmd.location_id, r.event) for r in recorded]
+    opened = await bus.handle(T, ido.OpenIdo(location_id=cmd.location_id, opened_on=date(2027, 1, 2)), META)
+    assert opened.body["subsidy_year_slipped"] is True
+    assert (await bus.handle(T, note, META)).body["noted"] == []  # open: nothing passes any more
 
 
 async def test_planning_an_unknown_location_is_not_found_and_a_refusal_stores_nothing(bus):

@@ -95,6 +95,7 @@ class DeskController(Controller):
             "values": {},
             "now_local": local(parts.clock()),
             "opening_hours": None,
+            "visit_link": True,
             **extra,
         }
 
@@ -104,6 +105,10 @@ class DeskController(Controller):
         extra = {}
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
+        elif params.get("melding") == "geteld" and str(params.get("aantal", "")).isdigit():
+            n = int(params["aantal"])
+            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'} geteld."
+            extra["visit_link"] = False  # a tally is no visit
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
         state = await self._state(parts, lib, params, **extra)
@@ -158,7 +163,9 @@ class DeskController(Controller):
         form = dict(await request.form())
         try:
             await parts.bus.handle(
-                lib.tenant_id, q.RetractQuestion(question_id=question_id), meta(request, "desk")
+                lib.tenant_id,
+                q.RetractQuestion(question_id=question_id, by_coordinator=lib.is_coordinator),
+                meta(request, "desk"),
             )
             message, error = "De registratie is ongedaan gemaakt.", None
         except NotFound:
@@ -205,6 +212,7 @@ class DeskController(Controller):
                 duration=str(form.get("duur") or "") or None,
                 partner_id=_uuid(form.get("partner")),
                 note=str(form.get("notitie", "")),
+                by_coordinator=lib.is_coordinator,
             )
             outcome = await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
         except NotFound:
@@ -248,7 +256,7 @@ class DeskController(Controller):
             )
             ctx = await self._state(parts, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
-        return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geregistreerd")
+        return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}")
 
     @get("/baliemenu", include_in_schema=False)
     async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:

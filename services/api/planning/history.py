@@ -1,4 +1,4 @@
-"""The history of an IDO location told in Dutch from its events, with who was told of each reschedule."""
+"""The history of an IDO location told in Dutch from its events, with who was told of each planning fact."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import msgspec
 
 from domain import ido
 from domain.calendar import local
+from domain.planning_notices import fact_of, notice_key
+from domain.ports import Checkpoint
 from infra.queries.boards import Delivery, Told
 
 CHANNELS = {"email": "e-mail", "webhook": "webhook"}
@@ -65,6 +67,10 @@ def tell(e: msgspec.Struct) -> str:
             return f"IDO gesloten op {nl_date(e.closed_on)}{reason}"
         case ido.OnboardingStepCompleted():
             return f"Stap afgerond: {ido.ONBOARDING_STEPS.get(e.step, e.step)}"
+        case ido.OpeningDatePassed():
+            return f"De geplande opening van {nl_date(e.planned)} is verstreken zonder opening"
+        case ido.SubsidyYearEnded():
+            return f"Subsidiejaar {e.subsidy_year} voorbij zonder opening (gepland {nl_date(e.planned)})"
     return type(e).__name__
 
 
@@ -94,24 +100,37 @@ def _waiting(d: Delivery) -> str:
     return "nog niet verstuurd" + (" (wordt opnieuw geprobeerd)" if d.attempts else "")
 
 
-def told_lines(told: Told | None) -> tuple[tuple[str, str], ...]:
+def told_lines(told: Told | None, processed: bool = False) -> tuple[tuple[str, str], ...]:
+    """`processed`: the notices projection has passed the event (without a notice: it was recorded before every
+    planning fact was told, issue 17)."""
+    if told is None and processed:
+        return (("none", "Geen melding: vastgelegd voordat elke wijziging in de planning werd doorgegeven"),)
     if told is None:
         return (("pending", "De melding wordt voorbereid: nog niet verstuurd"),)
     lines = [_audience("POI", [d for d in told.deliveries if d.channel.endswith(":poi")])]
     if told.to_kb:
         lines.append(_audience("KB", [d for d in told.deliveries if d.channel.endswith(":kb")]))
+    reminders = [d for d in told.deliveries if d.channel == "email:coordinator"]
+    if reminders:
+        lines.append(_audience("Coördinator", reminders))
     return tuple(lines)
 
 
-def history(recorded: list, told: dict[str, Told], actors: dict[str, str]) -> list[Line]:
-    """Newest first."""
+def history(
+    recorded: list, told: dict[str, Told], actors: dict[str, str], notices_until: Checkpoint | None = None
+) -> list[Line]:
+    """Newest first; each planning fact with who was told of it (`told` by the notice's dedupe key;
+    `notices_until`: how far the notices projection got)."""
     lines = [
         Line(
             at=local(r.recorded_at),
             text=tell(r.event),
             actor=actors.get(str(r.metadata.get("actor"))),
-            told=told_lines(told.get(str(r.event_id)))
-            if isinstance(r.event, ido.OpeningRescheduled)
+            told=told_lines(
+                told.get(notice_key(r.event_id, r.event)),
+                notices_until is not None and not notices_until < r.checkpoint,
+            )
+            if fact_of(r.event)
             else None,
         )
         for r in recorded

@@ -1,5 +1,6 @@
 """IDO and planning (/t/{slug}/ido, coordinator): register an IDO, reschedule, open, onboarding steps, temporary
-closure, reopen, close, opening hours, and the location's history with who was told of each reschedule."""
+closure, reopen, close, opening hours, and the location's history with who was told of each planning fact. Each
+planning form shows, before the coordinator confirms, who will hear of it and why (domain/planning_notices.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
-from application.aggregates import IDO, load
+from application.aggregates import IDO
 from application.bus import Bus
 from domain import ido
+from domain import planning_notices as pn
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound, WrongExpectedVersion
 from domain.ports import Clock
@@ -44,22 +46,45 @@ FORMS_BY_STATUS = {
     ido.Status.CLOSED: (),
 }
 MESSAGES = {
-    "open": "De opening is vastgelegd. Gefeliciteerd!",
-    "closure": "De tijdelijke sluiting is vastgelegd.",
-    "reopen": "De heropening is vastgelegd.",
-    "close": "Het IDO is gesloten.",
-    "step": "De stap is afgevinkt.",
-    "hours": "De openingstijden zijn opgeslagen.",
+    "reschedule": "De nieuwe openingsdatum is vastgelegd",
+    "open": "De opening is vastgelegd",
+    "closure": "De tijdelijke sluiting is vastgelegd",
+    "reopen": "De heropening is vastgelegd",
+    "close": "Het IDO is gesloten",
+    "step": "De stap is afgevinkt",
+    "hours": "De openingstijden zijn opgeslagen",
+}
+FACT_OF_FORM = {  # the event each planning form appends; its row of the table says who hears of it
+    "aangemeld": ido.IdoRegistered,
+    "reschedule": ido.OpeningRescheduled,
+    "open": ido.IdoOpened,
+    "closure": ido.IdoTemporarilyClosed,
+    "reopen": ido.IdoReopened,
+    "close": ido.IdoClosed,
 }
 
 
-def _message(key: str | None, state: ido.Ido) -> str | None:
+def _told(key: str, recorded: list) -> str | None:
+    """Who the table says hears of the form's latest event: "de POI en de KB krijgen een melding"."""
+    kind = FACT_OF_FORM.get(key)
+    found = [i for i, r in enumerate(recorded) if kind and isinstance(r.event, kind)]
+    if not found:
+        return None
+    last = recorded[found[-1]]
+    before = ido.fold(last.event.location_id, [r.event for r in recorded[: found[-1]]])
+    told = pn.telling(before, last.event, last.event_id)
+    return f"{told.row.who} een melding" if told else None
+
+
+def _message(key: str | None, state: ido.Ido, recorded: list) -> str | None:
+    key = key or ""
+    who = _told(key, recorded)
     if key == "aangemeld":
-        return f"{state.name} is aangemeld. Vink hieronder de stappen naar de opening af."
-    if key == "reschedule":
-        who = "de POI en de KB krijgen" if state.subsidy_year_slipped else "de POI krijgt"
-        return f"De nieuwe openingsdatum is vastgelegd; {who} een melding."
-    return MESSAGES.get(key or "")
+        return f"{state.name} is aangemeld; {who}. Vink hieronder de stappen naar de opening af."
+    if key not in MESSAGES:
+        return None
+    text = f"{MESSAGES[key]}; {who}." if who else f"{MESSAGES[key]}."
+    return f"{text} Gefeliciteerd!" if key == "open" else text
 
 
 def _form(raw: Any) -> dict[str, str]:
@@ -135,6 +160,7 @@ class PlanningController(Controller):
             "today": today,
             "new_location_id": uuid4(),
             "values": {"subsidy_year": str(today.year), "inside_library": "ja", "variant": "basis"},
+            "register_preview": pn.preview_registration(),
             "error": None,
             "error_form": "register",
             "message": None,
@@ -160,8 +186,11 @@ class PlanningController(Controller):
             return await self._list(request, lib, parts, status=422, error=err, values=form)
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/ido/{cmd.location_id}?melding=aangemeld")
-        state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, IDO, cmd.location_id))
-        return await self._list(request, lib, parts, message=f"{state.name} is aangemeld.", created=state)
+        recorded = await parts.bus.read(lib.tenant_id, lambda tx: tx.read_stream(IDO.stream(cmd.location_id)))
+        state = ido.fold(cmd.location_id, [r.event for r in recorded])
+        who = _told("aangemeld", recorded)
+        message = f"{state.name} is aangemeld; {who}." if who else f"{state.name} is aangemeld."
+        return await self._list(request, lib, parts, message=message, created=state)
 
     async def _context(self, parts: Parts, lib: Library, location_id: UUID, **extra: Any) -> dict[str, Any]:
         recorded = await parts.bus.read(lib.tenant_id, lambda tx: tx.read_stream(IDO.stream(location_id)))
@@ -169,9 +198,12 @@ class PlanningController(Controller):
         if state.version == 0:
             raise NotFoundException()
         told = await boards.told(parts.db, lib.tenant_id, location_id)
+        first_question = await boards.first_question(parts.db, lib.tenant_id, location_id)
         error_form = extra.get("error_form")
         today = local_day(parts.clock())
+        forms = FORMS_BY_STATUS[state.status]
         return {
+            "recorded": recorded,
             "lib": lib,
             "state": state,
             "today": today,
@@ -180,18 +212,19 @@ class PlanningController(Controller):
             and state.planned < today,
             "status_label": ido.STATUS_LABELS[state.status],
             "variant_label": ido.VARIANT_LABELS[state.variant],
-            "forms": FORMS_BY_STATUS[state.status],
-            "steps": ido.ONBOARDING_STEPS,
-            "steps_done": {
-                r.event.step: r.event.completed_on
-                for r in recorded
-                if isinstance(r.event, ido.OnboardingStepCompleted)
-            },
+            "forms": forms,
+            "previews": {form: pn.preview(state, form, today) for form in forms},
+            "checklist": ido.checklist(dict(state.step_dates), state.opened_on, first_question),
             "weekdays": ido.WEEKDAYS,
             "slots_per_day": SLOTS_PER_DAY,
             "hours": extra.get("values", {}) if error_form == "hours" else hour_values(state),
             "hours_text": ido_history.slots_text(state.slots),
-            "history": ido_history.history(recorded, told, await _actors(parts.accounts, recorded)),
+            "history": ido_history.history(
+                recorded,
+                told,
+                await _actors(parts.accounts, recorded),
+                await boards.notices_until(parts.db, lib.tenant_id),
+            ),
             "nl_date": ido_history.nl_date,
             "error": None,
             "error_form": None,
@@ -203,7 +236,7 @@ class PlanningController(Controller):
     @get("/{location_id:uuid}", include_in_schema=False)
     async def location(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Template:
         ctx = await self._context(parts, lib, location_id)
-        ctx["message"] = _message(request.query_params.get("melding"), ctx["state"])
+        ctx["message"] = _message(request.query_params.get("melding"), ctx["state"], ctx["recorded"])
         return page(request, "planning/location.html.j2", **ctx)
 
     async def _run(
@@ -230,7 +263,7 @@ class PlanningController(Controller):
         if not is_partial(request):
             return see_other(f"/t/{lib.slug}/ido/{location_id}?melding={form_name}#plan-{primary}")
         ctx = await self._context(parts, lib, location_id)
-        ctx["message"] = _message(form_name, ctx["state"])
+        ctx["message"] = _message(form_name, ctx["state"], ctx["recorded"])
         return page(
             request, "planning/location.html.j2", "planning/partials/_command.html.j2", primary=primary, **ctx
         )

@@ -1,5 +1,6 @@
 """The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
-the inbox of planning notices with read marks. A POI adviser sees only the libraries of their own POI(s)."""
+the inbox of planning notices with read marks; the KB's also how many IDOs of each subsidy year opened in time,
+late or not yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
 
 from __future__ import annotations
 
@@ -120,6 +121,7 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         "unread": await boards.unread_count(reader, board.scope),
         "kinds": boards.NOTICE_KINDS,
         "steps_total": len(ido.ONBOARDING_STEPS),
+        "steps_done": ido.steps_done,
         "today": today,
         "oob_counts": is_partial(request),
         "message": None,
@@ -127,6 +129,7 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
     }
     if board.is_kb:
         ctx["counts"] = await boards.national_counts(reader, today)
+        ctx["years"], ctx["late"] = await boards.by_subsidy_year(reader, today)
     return ctx
 
 
