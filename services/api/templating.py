@@ -6,9 +6,8 @@ from datetime import date, datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from domain.calendar import local
+from domain.calendar import MONTHS, day_text, local, moment_text
 from domain.opening_hours import WEEKDAYS as DAYS
-from domain.report import MONTH_NAMES as MONTHS
 
 
 def local_time(value: datetime) -> str:
@@ -16,8 +15,13 @@ def local_time(value: datetime) -> str:
 
 
 def local_datetime(value: datetime) -> str:
-    v = local(value)
-    return f"{v.day} {MONTHS[v.month - 1]} {v.year}, {v:%H:%M}"
+    """ "5 december 2026 om 11:15" (Dutch clocks): one style for every date and time the product shows."""
+    return moment_text(value)
+
+
+def nl_date(value: date) -> str:
+    """ "5 december 2026"."""
+    return day_text(value)
 
 
 def long_date(value: date) -> str:
@@ -32,5 +36,9 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
     env.filters.update(
-        local_time=local_time, local_datetime=local_datetime, long_date=long_date, number=number
+        local_time=local_time,
+        local_datetime=local_datetime,
+        nl_date=nl_date,
+        long_date=long_date,
+        number=number,
     )

@@ -433,7 +433,8 @@ async def test_a_passed_december_opening_reaches_the_poi_then_at_the_year_end_th
         kb_mail = next(m for m in ours if m["X-Envelope-To"] == kb)
         plain = next(p for p in kb_mail.walk() if p.get_content_type() == "text/plain").get_content()
         assert (
-            "Het subsidiejaar 2026 is voorbij en het IDO is niet geopend" in plain and "15-12-2026" in plain
+            "Het subsidiejaar 2026 is voorbij en het IDO is niet geopend" in plain
+            and "15 december 2026" in plain
         )
         coordinator = [
             m for m in smtp.mailbox.messages if m["X-Envelope-To"] == f"coord-{suffix}@bieb.example"
