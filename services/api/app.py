@@ -37,7 +37,7 @@ from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
 from infra.settings import Settings
-from services.api import errors, home, ops
+from services.api import errors, home, navigation, ops
 from services.api.accounts import admin, auth, users
 from services.api.accounts import pages as accounts
 from services.api.accounts.inviting import Inviter
@@ -47,6 +47,7 @@ from services.api.courses import pages as courses
 from services.api.deps import DEPENDENCIES, Web
 from services.api.desk import api as api_v1
 from services.api.desk import pages as desk
+from services.api.guide.pages import GuideController
 from services.api.imports.pages import LegacyImportController
 from services.api.json_body import JsonBodyRequest
 from services.api.middleware import (
@@ -103,7 +104,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         session_cookie=cookie,
         throttle=throttle,
         logins=LoginCheck(throttle, container.passwords, clock),
-        sign_in=SignIn(container.accounts, sessions, cookie),
+        sign_in=SignIn(container.accounts, sessions, cookie, db),
         bus=bus,
         waker=waker,
         tasks=tasks,
@@ -155,6 +156,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             partners.PartnersController,
             dashboard.DashboardController,
             planning.PlanningController,
+            GuideController,
             LegacyImportController,
             courses.CoursesController,
             *api_v1.ROUTES,
@@ -179,6 +181,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
         ),
         middleware=[request_context, PROMETHEUS.middleware, same_origin, authentication],
+        before_request=navigation.before_request,
         before_send=[add_security_headers, log_request],
         exception_handlers={
             HTTPException: errors.http_error,
