@@ -37,7 +37,7 @@ from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
 from infra.settings import Settings
-from services.api import errors, home, navigation, ops
+from services.api import dev_mail, errors, home, navigation, ops
 from services.api.accounts import admin, auth, users
 from services.api.accounts import pages as accounts
 from services.api.accounts.inviting import Inviter
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *verantwoording.ROUTES,
             *verantwoording_kb.ROUTES,
             *api_reports.ROUTES,
+            *dev_mail.routes(settings),
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], include_in_schema=False
             ),
