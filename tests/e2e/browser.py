@@ -87,9 +87,10 @@ class Server:
         raise RuntimeError(f"the web server did not answer /healthz within {timeout} s:\n{self.output()}")
 
 
-def start_server(env: dict[str, str], log: Path) -> Server:
-    """`ido serve` on a free port, output to `log`; it boots while the caller goes on (see wait_until_ready)."""
-    port = free_port()
+def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Server:
+    """`ido serve` on a free port (or `port`), output to `log`; it boots while the caller goes on (see
+    wait_until_ready)."""
+    port = port or free_port()
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],

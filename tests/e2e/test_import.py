@@ -465,6 +465,7 @@ async def test_the_template_downloads_with_the_columns_the_import_recognises(cli
     }
     explained = openpyxl.load_workbook(io.BytesIO(r.content))["Uitleg"]
     assert [c.value for c in explained[1]] == ["Kolom", "Wat erin staat", "Voorbeeld", "Verplicht"]
+    assert (await client.get(f"/t/{lib.slug}/import/iets-anders.xlsx")).status_code == 404
     await login(client, lib.desk)
     assert (await client.get(f"/t/{lib.slug}/import/sjabloon.xlsx")).status_code == 403
 

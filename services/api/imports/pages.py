@@ -11,6 +11,7 @@ from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
 from domain import legacy_import as li
@@ -30,6 +31,7 @@ EXPIRED = "Het bestand is niet meer beschikbaar (verlopen of al geïmporteerd). 
 CHECK_FIRST = "Controleer eerst de kolommen met deze keuzes; daarna kunt u importeren."
 EXAMPLES = 3  # example values per column in the mapping table
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE = "sjabloon.xlsx"
 
 
 def _too_large(request: Request, exc: Exception) -> Response:
@@ -162,9 +164,12 @@ class LegacyImportController(Controller):
     async def upload_form(self, request: Request, lib: Library) -> Template:
         return self._upload_page(request, lib)
 
-    @get("/sjabloon.xlsx", include_in_schema=False)
-    async def template(self, lib: Library) -> Response:
-        """An empty sheet with the column names the import recognises, and a sheet that explains them."""
+    @get("/{filename:str}", include_in_schema=False)
+    async def template(self, lib: Library, filename: str) -> Response:
+        """The template (sjabloon.xlsx): an empty sheet with the column names the import recognises, and a
+        sheet that explains them. A file, so its route has a {filename} like the other downloads."""
+        if filename != TEMPLATE:
+            raise NotFoundException()
         return Response(
             content=import_template(),
             media_type=XLSX,
