@@ -424,9 +424,11 @@ async def test_a_passed_december_opening_reaches_the_poi_then_at_the_year_end_th
         assert year_end.kind_label == "Subsidiejaar voorbij zonder opening"
 
         await Dispatcher(container.db, container.reader, s_, clock).run_once()
-        ours = [
-            m for m in smtp.mailbox.messages if f"Bibliotheek {suffix}" in m.as_string()
-        ]  # of this library
+        ours = [  # of this library (read decoded: a long line may be folded in the raw message)
+            m
+            for m in smtp.mailbox.messages
+            if f"Bibliotheek {suffix}" in m.get_body(("plain",)).get_content()
+        ]
         to = sorted((m["X-Envelope-To"], m["Subject"]) for m in ours)
         assert [t for t, _ in to].count(adviser) == 3 and [t for t, _ in to].count(kb) == 1
         assert (kb, year_end.subject) in to
