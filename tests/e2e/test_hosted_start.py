@@ -170,25 +170,33 @@ def test_ido_run_is_development_and_starts_everything_without_a_secret(servers, 
             assert "ontwikkelomgeving" in run.output() and "start niet" not in run.output()
             # no mail server: the mail is kept and shown on a page of its own, its link on this port (issue 18)
             assert f"http://127.0.0.1:{port}/ontwikkeling/post" in run.output()
-            _ask_for_a_new_password(port, "balie@bieb-noord.example")
-            wait_for(
-                lambda: "wachtwoord-herstellen/" in _dev_mail(port), 30, "no mail on the development page"
-            )
-            assert f'<a href="http://127.0.0.1:{port}/wachtwoord-herstellen/' in _dev_mail(port)
+            _invite_someone(port)
+            wait_for(lambda: "/uitnodiging/" in _dev_mail(port), 30, "no mail on the development page")
+            assert f'<a href="http://127.0.0.1:{port}/uitnodiging/' in _dev_mail(port)
         finally:
             run.stop()
     finally:
         drop_database(servers.admin_url, db)
 
 
-def _ask_for_a_new_password(port: int, email: str) -> None:
+def _invite_someone(port: int) -> None:
+    """The demo coordinator invites a desk member (over HTTP, as a browser would)."""
     import httpx
 
+    from services.demo import DEMO_PASSWORD
+
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-        page = client.get("/wachtwoord-vergeten")
+        page = client.get("/login")
         token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
-        r = client.post("/wachtwoord-vergeten", data={"email": email, "_csrf_token": token})
-        assert r.status_code == 200, r.text
+        login = {"email": "coordinator@bieb-noord.example", "password": DEMO_PASSWORD, "_csrf_token": token}
+        r = client.post("/login", data=login)
+        assert r.status_code == 303, r.text
+        slug = r.headers["location"].split("/")[2]
+        users = client.get(f"/t/{slug}/gebruikers/")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', users.text).group(1)
+        data = {"email": "nieuw@bieb-noord.example", "role": "desk", "_csrf_token": token}
+        r = client.post(f"/t/{slug}/gebruikers/uitnodigen", data=data)
+        assert r.status_code == 303, r.text
 
 
 def _dev_mail(port: int) -> str:

