@@ -290,6 +290,8 @@ async def test_a_coordinator_with_no_ido_is_led_to_the_guide_not_to_a_dead_end(c
     for path in ("/ido/", "/partners", "/gebruikers/", "/balie"):
         page = await client.get(f"/t/{slug}{path}")
         assert f'<a href="/t/{slug}/aan-de-slag"' in page.text and "0 van 5" in page.text, path
+    desk = (await client.get(f"/t/{slug}/balie")).text
+    assert 'id="plan-desk-first"' in desk and f'href="/t/{slug}/aan-de-slag">Naar Aan de slag</a>' in desk
     # a page that needs an IDO says so to the coordinator with the way to one, not "ask the coordinator"
     courses = (await client.get(f"/t/{slug}/cursussen")).text
     assert f'href="/t/{slug}/ido/#plan-register-h">Meld het IDO aan</a>' in courses
