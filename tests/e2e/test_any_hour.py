@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import text
 
-from domain.calendar import at_local
+from domain.calendar import at_local, day_text
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
 from tests.e2e.conftest import csrf_of, login, make_library
 from tests.e2e.report_data import csv_rows
 from tests.e2e.test_dashboard_http import total, week
 from tests.e2e.test_desk_http import register as register_at_desk
-from tests.e2e.test_import import confirm_form, upload, workbook
+from tests.e2e.test_import import import_form, mapping_form, upload, workbook
 from tests.e2e.test_planning_http import command
 from tests.e2e.test_planning_http import register as register_ido
 from tests.projections import caught_up
@@ -71,7 +71,7 @@ async def test_the_main_flows_follow_the_dutch_calendar_at_any_hour(client, cont
     opened = await command(client, lib, location, "geopend", token, opened_on=m.day.isoformat())
     assert opened.status_code == 303, opened.text
     status = (await client.get(f"/t/{lib.slug}/ido/{location}")).text
-    assert "Open" in status and m.day.strftime("%d-%m-%Y") in status
+    assert "Open" in status and day_text(m.day) in status
 
     # a question at the desk, now
     await login(client, lib.desk)
@@ -88,8 +88,9 @@ async def test_the_main_flows_follow_the_dutch_calendar_at_any_hour(client, cont
         [m.day - timedelta(days=1), "12:00", "SVB", "AOW", "wegwijzer", None, None],
     ]
     mapping = await upload(client, lib, workbook(rows))
-    form = confirm_form(mapping.text, "importeren", locatie=str(lib.location_id))
-    done = await client.post(f"/t/{lib.slug}/import/bevestigen", data=form)
+    form = {**mapping_form(mapping.text), "locatie": str(lib.location_id)}
+    checked = await client.post(f"/t/{lib.slug}/import/bevestigen", data=form)  # a check, then the import
+    done = await client.post(f"/t/{lib.slug}/import/bevestigen", data=import_form(checked.text))
     assert done.status_code == 200, done.text
     assert "Het tijdstip van de vraag ligt in de toekomst." in done.text
     assert (f"registreert pas vanaf 01-01-{m.day.year}" in done.text) is not m.yesterday_counts
