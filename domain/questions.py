@@ -31,6 +31,9 @@ class Classification(msgspec.Struct, frozen=True, kw_only=True):
     duration: str | None = None
     partner_id: UUID | None = None
     count: int = 1
+    # A tally's visitors; absent (never written) for a registered question, whose visit is its visit_id, and
+    # for a tally stored before visitors were counted, which counts one visitor per question (tally_visitors).
+    visitors: int | msgspec.UnsetType = msgspec.UNSET
 
 
 class QuestionRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -55,7 +58,8 @@ class QuestionRetracted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 
 
 class QuestionsTallied(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    """N questions for one party in one hour, entered after a busy hour (topic and help unknown)."""
+    """N questions for one party in one hour, entered after a busy hour (topic and help unknown), asked by
+    `what.visitors` visitors (tally_visitors)."""
 
     question_id: UUID
     what: Classification
@@ -157,6 +161,18 @@ class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
     npd_party: str
     count: int
     kind: str = "digitale_overheid"
+    visitors: int | None = None  # None: one visitor per question
+
+
+def is_tally(what: Classification) -> bool:
+    """A tally has no topic (a registered question always has one)."""
+    return what.topic is None
+
+
+def tally_visitors(what: Classification) -> int:
+    """The visitors a tally counts: as many as were given, else one per question (the rule for tallies entered
+    without a number of visitors, and for every tally stored before the number could be given)."""
+    return what.count if isinstance(what.visitors, msgspec.UnsetType) else what.visitors
 
 
 def _classify(
@@ -267,6 +283,11 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
     if cmd.hour_start.minute or cmd.hour_start.second or cmd.hour_start.microsecond:
         raise DomainError("Een telling hoort bij een heel uur.", field="hour_start")
     _check_when(cmd.hour_start, cmd.location_id, ctx, "hour_start")
+    if cmd.visitors is not None and not 1 <= cmd.visitors <= cmd.count:
+        raise DomainError(
+            f"Vul een aantal bezoekers in van 1 tot en met {cmd.count}: niet meer bezoekers dan vragen.",
+            field="visitors",
+        )
     CATALOGUE.party(cmd.npd_party)
     CATALOGUE.question_kind(cmd.kind)
     what = Classification(
@@ -278,6 +299,7 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
         help=None,
         channel="balie",
         count=cmd.count,
+        visitors=msgspec.UNSET if cmd.visitors is None else cmd.visitors,
     )
     return [QuestionsTallied(question_id=cmd.question_id, what=what, catalogue_version=CATALOGUE.version)]
 

@@ -9,6 +9,7 @@ import pytest
 
 from domain import questions as q
 from domain.errors import DomainError
+from infra.store.codec import default_codec
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
 LOC = uuid4()
@@ -169,3 +170,55 @@ def test_a_tally_cannot_be_corrected_but_can_be_undone():
             CTX,
         )
     assert len(q.retract(state)) == 1
+
+
+def _tally(**kw) -> q.TallyQuestions:
+    base = dict(
+        question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr", count=5
+    )
+    return q.TallyQuestions(**{**base, **kw})
+
+
+def test_a_tally_says_how_many_visitors_asked_its_questions():
+    [e] = q.tally(_tally(count=5, visitors=3), CTX)
+    assert e.what.visitors == 3 and q.tally_visitors(e.what) == 3
+
+
+def test_a_tally_without_visitors_counts_one_visitor_per_question_and_stores_no_number():
+    [e] = q.tally(_tally(count=5), CTX)
+    assert q.tally_visitors(e.what) == 5
+    _, _, data = default_codec().encode(e)
+    assert "visitors" not in data["what"], "an absent number stays absent: old and new tallies read alike"
+
+
+def test_a_tally_stored_before_visitors_were_counted_reads_as_one_visitor_per_question():
+    [e] = q.tally(_tally(count=4), CTX)
+    codec = default_codec()
+    name, version, data = codec.encode(e)
+    old = codec.decode(name, version, data)
+    assert q.tally_visitors(old.what) == 4 and old == e
+
+
+@pytest.mark.parametrize("visitors", [0, 6, -1])
+def test_a_tally_needs_between_one_visitor_and_one_per_question(visitors):
+    with pytest.raises(DomainError, match="van 1 tot en met 5: niet meer bezoekers dan vragen") as err:
+        q.tally(_tally(count=5, visitors=visitors), CTX)
+    assert err.value.field == "visitors"
+
+
+def test_a_registered_question_stores_no_visitors_field():
+    [e] = q.register(reg(), CTX)
+    _, _, data = default_codec().encode(e)
+    assert "visitors" not in data["what"], "events of before and after compare equal on a retried append"
+
+
+def test_a_correction_keeps_the_location_and_time_of_the_question():
+    """The visitors read model relies on it: a question never moves to another cell."""
+    cmd = reg(asked_at=NOW - timedelta(hours=3))
+    state = q.fold(cmd.question_id, q.register(cmd, CTX))
+    [e] = q.correct(
+        state,
+        q.CorrectQuestion(question_id=state.question_id, npd_party="svb", topic="svb.aow", help="wegwijzer"),
+        CTX,
+    )
+    assert (e.what.location_id, e.what.asked_at) == (e.previous.location_id, e.previous.asked_at)
