@@ -218,6 +218,46 @@ async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib
     assert await count_events(container, lib.tenant_id, "QuestionsTallied") == 1
 
 
+async def test_a_tally_may_say_how_many_visitors_asked_its_questions(client, container, lib):
+    await login(client, lib.desk)
+    page = await client.get(f"/t/{lib.slug}/balie/telling")
+    assert 'name="bezoekers"' in page.text and "Aantal bezoekers" in page.text
+    form = {
+        "_csrf_token": csrf_of(page.text),
+        "locatie": str(lib.location_id),
+        "partij": "cbr",
+        "aantal": "5",
+        "soort": "digitale_overheid",
+    }
+    for visitors, message in (
+        ("6", "van 1 tot en met 5: niet meer bezoekers dan vragen"),
+        ("vier", "heel getal"),
+    ):
+        bad = await client.post(
+            f"/t/{lib.slug}/balie/telling", data={**form, "key": str(uuid4()), "bezoekers": visitors}
+        )
+        assert bad.status_code == 422 and message in bad.text
+        assert 'id="bezoekers"' in bad.text and 'aria-invalid="true"' in bad.text
+    r = await client.post(
+        f"/t/{lib.slug}/balie/telling", data={**form, "key": str(uuid4()), "bezoekers": "3"}
+    )
+    assert r.status_code == 200 and "5 vragen geteld." in r.text
+    async with container.reader.platform() as conn:
+        stored = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT data->'what'->>'visitors' FROM events WHERE tenant_id = :t AND event_type = 'QuestionsTallied'"
+                    ),
+                    {"t": lib.tenant_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stored == ["3"]
+
+
 async def test_baliemenu_shows_parties_with_websites_and_the_local_partners(client, lib):
     await login(client, lib.coordinator)
     page = await client.get(f"/t/{lib.slug}/partners/")

@@ -143,6 +143,20 @@ async def test_a_tally_counts_questions_in_one_event(bus):
     assert recorded.event.what.count == 7
     with pytest.raises(DomainError, match="Tel tussen 1 en 500"):
         await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), count=501), META)
+    assert outcome.body["visitors"] == 7, "without a number of visitors: one per question"
+
+
+async def test_a_tally_with_visitors_stores_them_and_refuses_more_visitors_than_questions(bus):
+    hour = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    cmd = q.TallyQuestions(
+        question_id=id_for_key(T, "v"), location_id=LOC, hour_start=hour, npd_party="cbr", count=6, visitors=4
+    )
+    assert (await bus.handle(T, cmd, META, key="v")).body["visitors"] == 4
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert recorded.event.what.visitors == 4
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), visitors=7), META)
+    assert err.value.field == "visitors"
 
 
 async def test_a_correction_answers_the_location_and_an_unknown_question_is_not_found(bus):

@@ -234,6 +234,11 @@ class DeskController(Controller):
             count = str(form.get("aantal", "")).strip()
             if not count.isdigit():
                 raise DomainError("Vul het aantal vragen in als heel getal.", field="count")
+            visitors = str(form.get("bezoekers", "")).strip()
+            if visitors and not visitors.isdigit():
+                raise DomainError(
+                    "Vul het aantal bezoekers in als heel getal, of laat het leeg.", field="visitors"
+                )
             hour = (
                 _when(f"{form.get('datum', '')}T{int(form.get('uur') or 0):02d}:00")
                 if form.get("datum")
@@ -246,6 +251,7 @@ class DeskController(Controller):
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
+                visitors=int(visitors) if visitors else None,  # empty: one visitor per question
             )
             await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
