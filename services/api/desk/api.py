@@ -70,6 +70,8 @@ class QuestionOut(msgspec.Struct):
     partner_id: UUID | None
     count: int
     tally: bool
+    visit_id: UUID | None  # the visit a registered question belongs to (one visitor); null for a tally
+    visitors: int | None  # a tally's visitors; null for a registered question
 
 
 class Option(msgspec.Struct):
@@ -172,7 +174,16 @@ async def list_questions(
         raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
     rows = await questions_between(db, codec, lib.tenant_id, from_, to)
     return [
-        QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
+        QuestionOut(
+            question_id=r.question_id,
+            tally=r.tally,
+            visit_id=r.visit_id,
+            **{
+                **msgspec.structs.asdict(r.what),
+                "visitors": q.tally_visitors(r.what) if r.tally else None,
+            },
+        )
+        for r in rows
     ]
 
 
