@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.catalogue import CATALOGUE, Catalogue
 
@@ -39,6 +40,11 @@ class HelpTime:
         """Minutes per question with a duration; None when none has one."""
         return self.minutes / self.timed if self.timed else None
 
+    def __add__(self, other: HelpTime) -> HelpTime:
+        return HelpTime(
+            self.questions + other.questions, self.timed + other.timed, self.minutes + other.minutes
+        )
+
     def add(self, duration: str, count: int) -> HelpTime:
         m = minutes(duration)
         if m is None:
@@ -55,8 +61,9 @@ def help_time(rows: Iterable[tuple[str, int]]) -> HelpTime:
 
 
 def decimal(value: float, places: int = 1) -> str:
-    """Dutch notation: 1.234,5."""
-    s = f"{value:,.{places}f}"
+    """Dutch notation, a half rounded up: 1.234,5 and 6,25 → 6,3."""
+    rounded = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    s = f"{rounded:,.{places}f}"
     return s.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
