@@ -87,10 +87,41 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
         f"{main}: open in april {YEAR}, maar niets geregistreerd.",
         f"{main}: in juni {YEAR} alleen totalen geteld, geen vragen met onderwerp en hulp.",
     }
+    # visitors: one per visit (the two Belastingdienst questions of 6 January are one), a tally's own number
+    month_visitors = {r[0]: r[1:] for r in report.section("bezoekers_maand").rows}
+    assert month_visitors[f"januari {YEAR}"] == (4, 5, 1.25)
+    assert month_visitors[f"juni {YEAR}"] == (3, 7, 2.33)
+    assert month_visitors[f"april {YEAR}"] == (0, 0, None)
+    assert report.section("bezoekers_maand").total == ("Totaal", 16, 21, 1.31)
+    by_location = {r[0]: r[1:] for r in report.section("bezoekers").rows}
+    assert by_location == {main: (16, 21, 1.31), "IDO Noord": (0, 0, None)}
+    # time spent: the middle of each duration class, over the questions with a duration
+    parties = {r[0]: r[1:] for r in report.section("tijd_partij").rows}
+    assert parties["CBR"] == (17, 2, 12.5, 0.21, 6.3)  # 2.5 + 10 minutes; 6.25 rounded half up
+    assert parties["Belastingdienst/Toeslagen"] == (2, 2, 45.0, 0.75, 22.5)
+    assert parties["SVB"] == (1, 1, 45.0, 0.75, 45.0)
+    assert parties["UWV"] == (0, 0, 0.0, 0.0, None)
+    assert report.section("tijd_partij").total == ("Totaal", 21, 5, 102.5, 1.71, 20.5)
+    topics = {r[:2]: r[2:] for r in report.section("tijd_onderwerp").rows}
+    assert topics[("CBR", "Niet vastgelegd (alleen geteld)")] == (7, 0, 0.0, 0.0, None)
+    weeks = {r[0]: r[1:] for r in report.section("tijd_week").rows}
+    assert weeks[f"week 1 {YEAR}"] == (date(YEAR - 1, 12, 30), 3, 2, 12.5, 0.21, 6.3)
+    assert weeks[f"week 2 {YEAR}"] == (date(YEAR, 1, 6), 2, 2, 45.0, 0.75, 22.5)
+    places = {r[0]: r[1:] for r in report.section("tijd_locatie").rows}
+    assert places == {main: (21, 5, 102.5, 1.71, 20.5), "IDO Noord": (0, 0, 0.0, 0.0, None)}
     assert_same_figures(report, xlsx, csv_content, pdf)
     sheets = xlsx_sheets(xlsx)
     assert list(sheets)[0] == "Samenvatting"
     assert ("Vragen, alle soorten", 21) in sheets["Samenvatting"]
+    assert ("Bezoekers", 16) in sheets["Samenvatting"]
+    assert ("Vragen per bezoeker", 1.31) in sheets["Samenvatting"]
+    assert ("Vragen met een duur", 5) in sheets["Samenvatting"]
+    assert ("Gemiddelde hulptijd per vraag met een duur (minuten)", 20.5) in sheets["Samenvatting"]
+    summary = csv_rows(csv_content)
+    assert ["Bezoekers", "16"] in summary and ["Hulptijd (uren)", "1,71"] in summary
+    assert ["Vragen per bezoeker", "1,31"] in summary
+    text = pdf_text(pdf)
+    assert "Bezoekers 16" in text and "Hulptijd (uren) 1,71" in text
     assert f"Catalogusversie {report.catalogue_version}" in pdf_text(pdf)
 
 
@@ -166,6 +197,23 @@ async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(cli
     rest = int(totals[1]) - shown
     options = {c[0] for c in product(range(1, rest + 1), repeat=len(hidden)) if sum(c) == rest}
     assert len(options) > 1, "the small library's count can be recovered from the total"
+
+    def block_of(title: str) -> tuple[dict[str, list[str]], list[str]]:
+        start = total.index([title])
+        end = next(i for i in range(start, len(total)) if total[i][:1] == ["Totaal"])
+        return {r[0]: r[1:] for r in total[start + 2 : end]}, total[end]
+
+    # visitors per library: 3 of the small library hidden, and the other library's too (else 19 - 16 = 3)
+    visitors, visitors_total = block_of("Bezoekers per bibliotheek")
+    assert visitors[f"Bibliotheek {small.slug.removeprefix('bieb-')}"] == [SUPPRESSED] * 3
+    assert visitors[f"Bibliotheek {known.lib.slug.removeprefix('bieb-')}"] == [SUPPRESSED] * 3
+    assert visitors_total == ["Totaal", "19", "24", "1,26"]
+    # time spent per party: fewer than 5 questions with a duration hide their minutes, hours and average too
+    parties, _ = block_of("Hulptijd per NPD-partij")
+    assert parties["CBR"] == ["20", SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+    assert parties["UWV"] == ["0", "0", "0", "0", ""]
+    summary = total[: total.index(["Vragen per soort"])]
+    assert ["Bezoekers", "19"] in summary and ["Vragen met een duur", "5"] in summary
 
 
 async def test_the_kb_downloads_every_library_and_sees_the_report_status(client, container, known, lib_b):
