@@ -1,5 +1,5 @@
 """Time spent helping: minutes per duration class of the catalogue, and the total and average of a set of
-questions (pure). docs/decisions.md (2026-12-08, time spent) says why these minutes."""
+questions (pure). docs/decisions.md (2026-12-06, time spent) says why these minutes."""
 
 from __future__ import annotations
 
