@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from uuid import UUID
 
@@ -104,7 +104,8 @@ def duration_deltas(event: msgspec.Struct) -> list[tuple[DurationKey, int]]:
 # tally counts its own visitors. The visitor counts once, in the cell (local day, hour, location) of the visit's
 # first question that is not retracted (earliest asked_at, then the smallest question id), so visitors add up
 # over hours, days, weeks and locations exactly like questions. Retracting that question moves the visitor to
-# the next one; retracting the last removes it. A correction keeps a question's location and time.
+# the next one; retracting the last removes it. A correction that moves a question to another time (or place)
+# moves it within its visit, which may make another question the first.
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,17 @@ def visit_question(event: msgspec.Struct) -> VisitQuestion | None:
     )
 
 
+def moved_question(event: msgspec.Struct) -> VisitQuestion | None:
+    """Where a correction moves a registered question, when it moves it (visit_id unknown: the nil UUID)."""
+    if not isinstance(event, q.QuestionCorrected):
+        return None
+    before, after = event.previous, event.what
+    if (before.asked_at, before.location_id) == (after.asked_at, after.location_id):
+        return None
+    c = cell(after)
+    return VisitQuestion(event.question_id, UUID(int=0), after.location_id, after.asked_at, c.day, c.hour)
+
+
 def retracted_question(event: msgspec.Struct) -> UUID | None:
     """The registered question a retraction removes from its visit (None for a tally's or any other event)."""
     if isinstance(event, q.QuestionRetracted) and not q.is_tally(event.previous):
@@ -163,6 +175,8 @@ def visitors(events: Iterable[msgspec.Struct]) -> dict[HourKey, int]:
     for e in events:
         if (v := visit_question(e)) is not None:
             live[v.question_id] = v
+        if (m := moved_question(e)) is not None and m.question_id in live:
+            live[m.question_id] = replace(m, visit_id=live[m.question_id].visit_id)
         if (gone := retracted_question(e)) is not None:
             live.pop(gone, None)
         tallies += tally_visitor_deltas(e)

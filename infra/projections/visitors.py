@@ -2,8 +2,8 @@
 counts once, in the cell of the visit's first question that is not retracted (domain/question_stats.py); to know
 which that is after a retraction, the projection keeps the registered questions of each visit
 (rm_visit_questions_v1, its own table, written in the same transaction as the counts). Per batch: the first
-question of every visit the batch touches, before and after its questions are added and removed; the visitor
-moves from the one cell to the other (or appears, or goes)."""
+question of every visit the batch touches, before and after its questions are added, moved (a correction of
+the time) and removed; the visitor moves from the one cell to the other (or appears, or goes)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,12 @@ _ADD = """
 INSERT INTO {t} (tenant_id, question_id, visit_id, location_id, asked_at, day, hour)
 SELECT :t, u.* FROM unnest(CAST(:qs AS uuid[]), CAST(:vs AS uuid[]), CAST(:locs AS uuid[]),
                           CAST(:ats AS timestamptz[]), CAST(:days AS date[]), CAST(:hours AS smallint[])) AS u
+"""
+_MOVE = """
+UPDATE {t} AS v SET location_id = u.loc, asked_at = u.at, day = u.day, hour = u.hour
+FROM unnest(CAST(:qs AS uuid[]), CAST(:locs AS uuid[]), CAST(:ats AS timestamptz[]), CAST(:days AS date[]),
+            CAST(:hours AS smallint[])) AS u(q, loc, at, day, hour)
+WHERE v.tenant_id = :t AND v.question_id = u.q
 """
 _REMOVE = "DELETE FROM {t} WHERE tenant_id = :t AND question_id = ANY(:ids)"
 _COUNT = """
@@ -48,10 +54,14 @@ class Visitors:
     ) -> None:
         counts_table, questions_table = (t + suffix for t in self.tables)
         added = [v for r in events if (v := qs.visit_question(r.event)) is not None]
+        # a question moved twice in the batch ends where the last correction put it
+        moved = list(
+            {m.question_id: m for r in events if (m := qs.moved_question(r.event)) is not None}.values()
+        )
         removed = [i for r in events if (i := qs.retracted_question(r.event)) is not None]
         visitors = [d for r in events for d in qs.tally_visitor_deltas(r.event)]
-        if added or removed:
-            visitors += await self._move(conn, tenant_id, questions_table, added, removed)
+        if added or moved or removed:
+            visitors += await self._move(conn, tenant_id, questions_table, added, moved, removed)
         questions = qs.merge([d for r in events for d in qs.hour_deltas(r.event)])
         await self._count(conn, tenant_id, counts_table, qs.merge(visitors), questions)
 
@@ -61,11 +71,13 @@ class Visitors:
         tenant_id: UUID,
         table: str,
         added: list[qs.VisitQuestion],
+        moved: list[qs.VisitQuestion],
         removed: list[UUID],
     ) -> list[tuple[qs.HourKey, int]]:
-        """Add and remove the batch's questions; answer where visitors leave (-1) and arrive (+1)."""
+        """Add, move and remove the batch's questions (in that order: a question comes before its corrections
+        and its retraction); answer where visitors leave (-1) and arrive (+1)."""
         visit_of = {v.question_id: v.visit_id for v in added}
-        unknown = [i for i in removed if i not in visit_of]
+        unknown = list({i for i in (*(m.question_id for m in moved), *removed) if i not in visit_of})
         if unknown:
             rows = await conn.execute(text(_VISITS_OF.format(t=table)), {"t": tenant_id, "ids": unknown})
             visit_of.update({r.question_id: r.visit_id for r in rows})
@@ -82,6 +94,18 @@ class Visitors:
                     "ats": [v.asked_at for v in added],
                     "days": [v.day for v in added],
                     "hours": [v.hour for v in added],
+                },
+            )
+        if moved:
+            await conn.execute(
+                text(_MOVE.format(t=table)),
+                {
+                    "t": tenant_id,
+                    "qs": [m.question_id for m in moved],
+                    "locs": [m.location_id for m in moved],
+                    "ats": [m.asked_at for m in moved],
+                    "days": [m.day for m in moved],
+                    "hours": [m.hour for m in moved],
                 },
             )
         if removed:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date, timedelta
 from uuid import uuid4
 
+import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -14,6 +15,7 @@ from domain import ido
 from domain import question_stats as qs
 from domain import questions as q
 from domain.calendar import TZ
+from domain.catalogue import CATALOGUE
 from domain.ports import Checkpoint, NewEvent
 from infra.projections.help_time import HelpTime
 from infra.projections.operations import rebuild, status
@@ -289,7 +291,7 @@ async def test_a_visit_of_three_questions_is_one_visitor_until_its_last_question
 
 VISIT_ACTIONS = st.lists(
     st.tuples(
-        st.sampled_from(["register", "same_visit", "correct", "retract", "tally"]),
+        st.sampled_from(["register", "same_visit", "correct", "move", "retract", "tally"]),
         st.integers(0, 5),
         st.integers(0, 3),
         st.integers(1, 9),
@@ -315,7 +317,7 @@ async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_
         code, topic = PARTIES[party]
         when = (NOW - timedelta(minutes=10 * minutes_ago)).replace(microsecond=0)
         live = [s for s in states if not s.retracted]
-        if action in ("register", "same_visit") or (action in ("correct", "retract") and not live):
+        if action in ("register", "same_visit") or (action in ("correct", "move", "retract") and not live):
             visit = visits[pick % len(visits)] if action == "same_visit" and visits else uuid4()
             visits.append(visit)
             cmd = q.RegisterQuestion(
@@ -344,6 +346,15 @@ async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_
             states.remove(state)
             if action == "retract" or state.tally:
                 events = q.retract(state)
+            elif action == "move":  # a correction of the time, as the correction form may make one
+                events = [
+                    q.QuestionCorrected(
+                        question_id=state.question_id,
+                        previous=state.what,
+                        what=msgspec.structs.replace(state.what, asked_at=when),
+                        catalogue_version=CATALOGUE.version,
+                    )
+                ]
             else:
                 events = q.correct(
                     state,

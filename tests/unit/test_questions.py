@@ -210,15 +210,3 @@ def test_a_registered_question_stores_no_visitors_field():
     [e] = q.register(reg(), CTX)
     _, _, data = default_codec().encode(e)
     assert "visitors" not in data["what"], "events of before and after compare equal on a retried append"
-
-
-def test_a_correction_keeps_the_location_and_time_of_the_question():
-    """The visitors read model relies on it: a question never moves to another cell."""
-    cmd = reg(asked_at=NOW - timedelta(hours=3))
-    state = q.fold(cmd.question_id, q.register(cmd, CTX))
-    [e] = q.correct(
-        state,
-        q.CorrectQuestion(question_id=state.question_id, npd_party="svb", topic="svb.aow", help="wegwijzer"),
-        CTX,
-    )
-    assert (e.what.location_id, e.what.asked_at) == (e.previous.location_id, e.previous.asked_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
 from domain import question_stats as qs
@@ -103,7 +104,7 @@ def test_an_old_tally_counts_one_visitor_per_question():
     assert qs.visitors([t]) == {key(hour): 3}
 
 
-def test_a_correction_moves_no_visitor():
+def test_a_correction_of_the_classification_moves_no_visitor():
     e = ask(uuid4(), NOW)
     state = q.fold(e.question_id, [e])
     [c] = q.correct(
@@ -115,6 +116,33 @@ def test_a_correction_moves_no_visitor():
     assert (
         qs.retracted_question(c) is None and qs.visit_question(c) is None and not qs.tally_visitor_deltas(c)
     )
+    assert qs.moved_question(c) is None, "the same time and place"
+
+
+def moved(e: q.QuestionRegistered, at: datetime) -> q.QuestionCorrected:
+    """A correction of the time (the correction form may move a question within the rules of backdating)."""
+    return q.QuestionCorrected(
+        question_id=e.question_id,
+        previous=e.what,
+        what=msgspec.structs.replace(e.what, asked_at=at),
+        catalogue_version=e.catalogue_version,
+    )
+
+
+def test_a_correction_that_moves_the_first_question_moves_the_visitor():
+    visit = uuid4()
+    first, second = ask(visit, NOW - timedelta(hours=3)), ask(visit, NOW - timedelta(hours=1))
+    later = NOW.replace(minute=50)  # after the second one now
+    assert qs.moved_question(moved(first, later)).cell == key(later)
+    assert qs.visitors([first, second, moved(first, later)]) == {key(second.what.asked_at): 1}
+    assert qs.hour_deltas(moved(first, later)) == [(key(first.what.asked_at), -1), (key(later), 1)]
+
+
+def test_a_correction_that_moves_a_later_question_earlier_makes_it_the_first():
+    visit = uuid4()
+    first, second = ask(visit, NOW - timedelta(hours=3)), ask(visit, NOW - timedelta(hours=1))
+    earlier = NOW - timedelta(hours=5)
+    assert qs.visitors([first, second, moved(second, earlier)]) == {key(earlier): 1}
 
 
 def test_durations_are_counted_per_class_and_a_correction_moves_them():
