@@ -15,7 +15,7 @@ from domain.completeness import LocationRow, MonthCount
 from domain.report import Period
 from domain.verantwoording import CourseRow, LibraryData, QuestionRow, ReferralRow
 
-REPORT_VERSION = "verantwoording.1"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.2"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = ("question_stats.v1", "opening_status.v1", "courses.v1")
 
 _TENANT = text("""
