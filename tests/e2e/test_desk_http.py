@@ -411,6 +411,10 @@ async def test_a_correction_confirms_on_the_desk_and_offers_only_the_partys_topi
     assert _options(f'<select id="x">{swapped.text}</select>', "x") == svb
     unknown = await client.get(f"/t/{lib.slug}/balie/onderwerpen", params={"partij": "nasa"}, headers=HX)
     assert unknown.status_code == 200 and "<option" not in unknown.text
+    # opened as a page (no htmx), the route lists the party's topics
+    listed = await client.get(f"/t/{lib.slug}/balie/onderwerpen", params={"partij": "svb"})
+    assert listed.text.startswith("<!doctype html>") and "<h1>Onderwerpen van SVB" in listed.text
+    assert "<li>AOW</li>" in listed.text
     # without JavaScript: another party with the old topic is refused, and the form shows the new party's topics
     base = {
         "_csrf_token": csrf_of(form_page.text),

@@ -259,9 +259,17 @@ class DeskController(Controller):
     @get("/balie/onderwerpen", include_in_schema=False)
     async def topic_options(self, request: Request, lib: Library, partij: str = "") -> Template:
         """The topic options of one party, for the correction form's topic select (htmx swaps them in when the
-        party changes; without JavaScript the server refuses a topic of another party and shows the form again)."""
-        party = _party_or(partij, None)
-        return page(request, "desk/partials/_topic_options.html.j2", topic_party=party, selected=None)
+        party changes; without JavaScript the server refuses a topic of another party and shows the form again).
+        Opened as a page, it lists the party's topics."""
+        return page(
+            request,
+            "desk/topics.html.j2",
+            "desk/partials/_topic_options.html.j2",
+            lib=lib,
+            catalogue=CATALOGUE,
+            topic_party=_party_or(partij, None),
+            selected=None,
+        )
 
     @get("/balie/telling", include_in_schema=False)
     async def tally_form(self, request: Request, lib: Library, parts: Parts) -> Template:
