@@ -15,11 +15,14 @@ from domain.completeness import LocationRow, MonthCount, month_counts, warnings
 from domain.courses import PROGRAMME_LABELS, Programme
 from domain.help_time import HelpTime
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
+from domain.questions import REFERRAL
 from domain.report import Cell, Period, Ratio, Report, Section, month_label, with_ratios
 
 DIGITAL = "digitale_overheid"
 NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
 CANCELLED = "geannuleerd"
+# referrals to a local partner that name none (the library's list lacks it, or the library had none yet)
+UNLISTED_PARTNER = "Andere partner / staat er niet bij"
 COURSE_STATUS_LABELS = {"gepland": "Gepland", "afgerond": "Afgerond", "geannuleerd": "Geannuleerd"}
 
 
@@ -203,10 +206,25 @@ def help_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Sec
     return _counts("hulp", "Hoe geholpen (vragen digitale overheid)", ("Hoe geholpen", "Vragen"), labelled)
 
 
-def referral_kind_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+def unlisted_referrals(referred: int, listed: int) -> int:
+    """Referrals without a listed partner: the questions helped by "Doorverwezen naar lokale partner" less the
+    referrals that name a partner (both over every kind of question, as the referral read model counts)."""
+    return referred - listed
+
+
+def _referred(rows: Iterable[QuestionRow]) -> int:
+    return sum(r.count for r in rows if r.help == REFERRAL)
+
+
+def referral_kind_section(
+    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
+) -> Section:
+    """Per kind of partner, and a row for referrals that name no listed partner (always there, as the kinds are,
+    so that every library has the same rows): the rows add up to every referral."""
     per = _sum(referrals, lambda r: r.kind)
     labelled = [((o.label,), per.pop(o.code, 0)) for o in cat.partner_kinds]
     labelled += [(("Onbekende soort partner",), n) for n in [sum(per.values())] if n]
+    labelled.append(((UNLISTED_PARTNER,), unlisted))
     return _counts(
         "verwijzing",
         "Doorverwezen naar een lokale partner, per soort partner",
@@ -215,14 +233,22 @@ def referral_kind_section(referrals: Iterable[ReferralRow], cat: Catalogue = CAT
     )
 
 
-def partner_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+def partner_section(
+    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
+) -> Section:
+    """Per listed partner, then the referrals that name none: the rows add up to every referral."""
     kinds = {o.code: o.label for o in cat.partner_kinds}
     rows = sorted(referrals, key=lambda r: (r.name.lower(), str(r.partner_id)))
+    labelled: list[tuple[tuple[Cell, ...], int]] = [
+        ((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows
+    ]
+    if unlisted:
+        labelled.append(((UNLISTED_PARTNER, ""), unlisted))
     return _counts(
         "partner",
         "Doorverwijzingen per lokale partner",
         ("Lokale partner", "Soort partner", "Doorverwijzingen"),
-        [((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows],
+        labelled,
     )
 
 
@@ -456,13 +482,14 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
     what, where = collapse(in_period, by_what=True), collapse(in_period, by_what=False)
     courses = [c for c in data.courses if period.first <= c.start_date <= period.last]
     found = warnings(data.locations, month_counts(where), period, today)
+    unlisted = unlisted_referrals(_referred(what), sum(r.count for r in data.referrals))
     sections = (
         kinds_section(what, cat),
         party_section(what, cat),
         topic_section(what, cat),
         help_section(what, cat),
-        referral_kind_section(data.referrals, cat),
-        partner_section(data.referrals, cat),
+        referral_kind_section(data.referrals, cat, unlisted),
+        partner_section(data.referrals, cat, unlisted),
         location_section(where, data.locations),
         month_section(where, period),
         visits_per_location(visits, data.locations),

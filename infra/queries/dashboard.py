@@ -16,6 +16,8 @@ from domain.calendar import week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from domain.help_time import HelpTime
+from domain.questions import REFERRAL
+from domain.verantwoording import UNLISTED_PARTNER, unlisted_referrals
 from infra.platform.partners import Partners
 from infra.store.db import Database
 
@@ -23,6 +25,7 @@ MAX_YEARS = 3
 TOP_TOPICS = 10
 COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1"
 VISITORS, HELP_TIME = "rm_visitors_v1", "rm_help_time_v1"
+UNLISTED_CODE = "niet-vermeld"  # the referrals row of the partners not listed
 
 
 @dataclass(frozen=True)
@@ -240,9 +243,18 @@ async def _channels(conn: AsyncConnection, s: Selection) -> list[Count]:
     return [Count(c, _label(CATALOGUE.channel, c, "label"), n) for c, n in await _grouped(conn, s, "channel")]
 
 
-async def _referrals(conn: AsyncConnection, s: Selection, names: dict[str, str]) -> list[Count]:
+async def _referrals(
+    conn: AsyncConnection, s: Selection, names: dict[str, str], help_: list[Count]
+) -> list[Count]:
+    """Per listed partner, then the referrals that name none, so that the rows add up to the referrals under
+    "Hoe geholpen" (`help_`, from the same snapshot)."""
     rows = await _grouped(conn, s, "partner_id", REFERRALS)
-    return [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
+    out = [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
+    referred = sum(c.count for c in help_ if c.code == REFERRAL)
+    unlisted = unlisted_referrals(referred, sum(c.count for c in out))
+    if unlisted:
+        out.append(Count(UNLISTED_CODE, UNLISTED_PARTNER, unlisted))
+    return out
 
 
 async def _visitors(conn: AsyncConnection, s: Selection) -> tuple[int, list[Day]]:
@@ -313,15 +325,16 @@ async def overview(
     async with db.tenant(tenant_id) as conn:
         await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         visitors, days = await _visitors(conn, s)
+        help_ = await _help(conn, s)
         return Overview(
             total=await _total(conn, s),
             weeks=await _weeks(conn, s),
             parties=await _parties(conn, s),
             topics=await _topics(conn, s),
-            help=await _help(conn, s),
+            help=help_,
             kinds=await _kinds(conn, s),
             channels=await _channels(conn, s),
-            referrals=await _referrals(conn, s, names),
+            referrals=await _referrals(conn, s, names, help_),
             heatmap=await _heatmap(conn, s),
             visitors=visitors,
             days=days,

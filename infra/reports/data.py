@@ -23,7 +23,7 @@ from domain.verantwoording import (
     VisitRow,
 )
 
-REPORT_VERSION = "verantwoording.2"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.3"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = ("question_stats.v1", "visitors.v1", "help_time.v1", "opening_status.v1", "courses.v1")
 
 _TENANT = text("""

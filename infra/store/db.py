@@ -4,9 +4,9 @@ connections the server closed are replaced at checkout, so the process recovers 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +17,8 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from infra.store.lease import Lease
 
 # A projector or request holding a transaction open delays every feed reader (xid8 horizon): keep them short.
 _SERVER_SETTINGS = {"idle_in_transaction_session_timeout": "10000", "statement_timeout": "60000"}
@@ -77,12 +79,14 @@ def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name:
     return engine
 
 
-async def _reset(conn: asyncpg.Connection) -> None:
-    """Nothing is set at session level (tenants are transaction-local), so a returned connection needs no RESET
-    ALL; a transaction left open (a request that failed or was cancelled inside `raw_tenant`) is rolled back. A
-    reset that fails makes the pool close the connection."""
-    if conn.is_in_transaction():
-        await conn.execute("ROLLBACK")
+async def _connect_raw(url: str) -> asyncpg.Connection:
+    """A connection of the raw pool. Nothing is set at session level (tenants are transaction-local), so a
+    connection that comes back needs no RESET ALL; the lease rolls back a transaction left open."""
+    return await asyncpg.connect(
+        url,
+        timeout=CONNECT_TIMEOUT,
+        server_settings={**_SERVER_SETTINGS, "application_name": "ido-append"},
+    )
 
 
 # A connection of either kind: SQLAlchemy's, or a raw asyncpg one (the command's transaction, `raw_tenant`).
@@ -121,30 +125,16 @@ class Database:
     def __init__(self, engine: AsyncEngine, pool_size: int = 10) -> None:
         self.engine = engine
         self.pool_size = pool_size
-        self._apg: asyncpg.Pool | None = None
-        self._apg_lock = asyncio.Lock()
-
-    async def raw_pool(self) -> asyncpg.Pool:
-        if self._apg is None:
-            async with self._apg_lock:
-                if self._apg is None:
-                    u = self.engine.url.set(drivername="postgresql")
-                    self._apg = await asyncpg.create_pool(
-                        u.render_as_string(hide_password=False),
-                        min_size=1,
-                        max_size=self.pool_size,
-                        reset=_reset,
-                        timeout=CONNECT_TIMEOUT,
-                        server_settings={**_SERVER_SETTINGS, "application_name": "ido-append"},
-                    )
-        return self._apg
+        url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._lease = Lease(partial(_connect_raw, url), pool_size)
 
     @asynccontextmanager
     async def raw(self) -> AsyncIterator[asyncpg.Connection]:
-        """A connection of the raw pool (asyncpg replaces closed ones at acquire). A database that is down, or
-        a session it ends, raises OperationalError as the engine does, so callers and the web treat both alike."""
+        """A connection of the raw pool (infra/store/lease.py: closed ones are replaced, an open transaction is
+        rolled back). A database that is down, or a session it ends, raises OperationalError as the engine does,
+        so callers and the web treat both alike."""
         try:
-            async with (await self.raw_pool()).acquire() as conn:
+            async with self._lease() as conn:
                 try:
                     yield conn
                 except BROKEN:
@@ -176,7 +166,7 @@ class Database:
         """As `tenant`, on the raw pool: a command's transaction (the unit of work) runs 8 statements, and asyncpg
         alone costs a quarter of the client CPU per statement that SQLAlchemy's execution layer adds. BEGIN and
         the tenant go in one round trip (the simple query protocol takes both). An error inside leaves the
-        transaction open; the pool's reset (`_reset`) rolls it back when the connection is released."""
+        transaction open; the lease rolls it back when the connection comes back."""
         tid = UUID(str(tenant_id))  # validated before it is put into SQL text
         async with self.raw() as conn:
             await conn.execute(f"BEGIN; SET LOCAL app.tenant_id = '{tid}'")
@@ -208,7 +198,5 @@ class Database:
             yield conn
 
     async def dispose(self) -> None:
-        if self._apg is not None:
-            await self._apg.close()
-            self._apg = None
+        await self._lease.close()
         await self.engine.dispose()

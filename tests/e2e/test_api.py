@@ -252,6 +252,38 @@ async def test_a_location_of_another_library_is_refused(client, container, lib, 
     assert await registered(container, lib) == 0
 
 
+async def test_a_referral_names_a_partner_or_says_it_is_not_listed_while_the_library_has_partners(
+    client, container, lib, token
+):
+    from infra.platform.partners import Partners
+
+    partner = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn Oost", "kind": "welzijn"})
+    problem = assert_problem(
+        await post_question(client, lib, token, question(lib, help="lokale_partner")), 422
+    )
+    assert problem["errors"][0]["field"] == "partner_id" and "Staat er niet bij" in problem["detail"]
+    both = question(lib, help="lokale_partner", partner_id=str(partner), partner_unlisted=True)
+    assert_problem(await post_question(client, lib, token, both), 422)
+    assert await registered(container, lib) == 0
+    for body in (
+        question(lib, help="lokale_partner", partner_unlisted=True),
+        question(lib, help="lokale_partner", partner_id=str(partner)),
+    ):
+        r = await post_question(client, lib, token, body)
+        assert r.status_code == 201, r.text
+    async with container.reader.platform() as conn:
+        partners = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'partner_id' FROM events WHERE tenant_id = :t "
+                    "AND event_type = 'QuestionRegistered' ORDER BY recorded_at"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).scalars()
+        assert sorted(partners, key=str) == sorted([None, str(partner)], key=str)
+
+
 # refused bodies
 
 
@@ -617,9 +649,12 @@ async def test_the_openapi_document_describes_the_three_api_operations(client):
     assert not [k for k in paths if not k.startswith("/api/")], "only the API is documented"
     post_params = {p["name"].lower() for p in questions["post"].get("parameters", [])}
     assert "idempotency-key" in post_params
+    schemas = r.json()["components"]["schemas"]
+    body = next(v for k, v in schemas.items() if k.endswith("QuestionIn"))
+    assert body["properties"]["partner_unlisted"]["type"] == "boolean"
+    assert "staat er niet bij" in body["properties"]["partner_unlisted"]["description"]
     stats = next(v for k, v in paths.items() if re.fullmatch(r"/api/v1/t/\{slug\}/statistics", k))["get"]
     assert {"from", "to", "location_id"} <= {p["name"] for p in stats["parameters"]}
-    schemas = r.json()["components"]["schemas"]
     out = next(v for k, v in schemas.items() if k.endswith("StatisticsOut"))
     assert {"from", "to", "questions", "visitors", "questions_per_visitor", "days"} <= out[
         "properties"

@@ -33,7 +33,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.conftest import PASSWORD, Lib, make_library
 
-LIBRARIES = ("flow", "keyboard", "axe", "errors", "nojs")
+LIBRARIES = ("flow", "keyboard", "keys", "axe", "errors", "nojs")
 
 
 @pytest.fixture(scope="session")
@@ -172,6 +172,75 @@ def test_a_question_can_be_registered_with_the_keyboard_only(page, watch, server
     watch.assert_clean()
 
 
+def _count_keys(page: Page) -> None:
+    """Count every key the page receives from here on (window.__keys)."""
+    page.evaluate("""() => {
+        window.__keys = 0;
+        document.addEventListener('keydown', () => { window.__keys += 1; }, true);
+    }""")
+
+
+def test_a_question_takes_three_shortcut_keys_typed_ahead_and_none_fire_while_typing(
+    page, watch, server, libs
+):
+    """The key shown on a party, topic and help button presses it: UWV (b), WIA (3), samen gezocht (2) is one
+    question in three keys, typed without waiting for the steps. Typed into a field, the keys are text."""
+    lib = libs["keys"]
+    login(page, server.base_url, lib.desk, PASSWORD)
+    set_marker(page)
+    expect_count(page, 0)
+    uwv = party_button(page, "uwv")
+    expect(uwv.locator("kbd")).to_have_text("b")
+    expect(uwv.locator("kbd")).to_be_visible()
+    expect(uwv).to_have_attribute("aria-keyshortcuts", "b")
+    expect(uwv).to_have_accessible_name("UWV (Uitvoeringsinstituut Werknemersverzekeringen)")
+    _count_keys(page)
+
+    for key in ("b", "3", "2"):  # no waiting: keys pressed during a swap wait for the next step
+        page.keyboard.press(key)
+    expect_count(page, 1)
+    settled(page)
+    assert page.evaluate("window.__keys") == 3 <= 6
+    row = page.locator("#today tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("UWV (Uitvoeringsinstituut Werknemersverzekeringen) – Arbeidsongeschiktheid")
+    expect(row).to_contain_text("Samen gezocht op de website")
+    assert has_marker(page)
+
+    # while typing in a field a key is a letter, not a choice
+    page.keyboard.press("8")  # Logius (DigiD)
+    expect(topic_button(page, "logius.inloggen")).to_be_visible()
+    settled(page)
+    page.keyboard.press("5")
+    expect(help_button(page, "wegwijzer")).to_be_visible()
+    settled(page)
+    page.locator("#wizard details.more summary").click()
+    page.locator("#notitie").click()
+    page.keyboard.type("1 keer 2 gevraagd")
+    expect(page.locator("#notitie")).to_have_value("1 keer 2 gevraagd")
+    expect(help_button(page, "wegwijzer")).to_be_visible()
+    expect_count(page, 1)
+    page.locator("#wizard-h").focus()  # out of the field: the keys choose again
+    page.keyboard.press("1")
+    expect_count(page, 2)
+    watch.assert_clean()
+
+    # what was stored, as the correction form reads it back
+    row = page.locator("#today tbody tr").filter(has_text="UWV")
+    row.get_by_role("link", name=re.compile(r"^Verbeteren")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vraag verbeteren")
+    expect(page.locator("#partij")).to_have_value("uwv")
+    expect(page.locator("#onderwerp")).to_have_value("uwv.wia")
+    expect(page.locator("#hulp")).to_have_value("samen_gezocht")
+    page.go_back()
+    logius = page.locator("#today tbody tr").filter(has_text="Logius")
+    logius.get_by_role("link", name=re.compile(r"^Verbeteren")).click()
+    expect(page.locator("#onderwerp")).to_have_value("logius.inloggen")
+    expect(page.locator("#hulp")).to_have_value("wegwijzer")
+    expect(page.locator("#notitie")).to_have_value("1 keer 2 gevraagd")
+    watch.assert_clean()
+
+
 # --- 3. axe-core ------------------------------------------------------------------------------------------
 
 
@@ -302,6 +371,8 @@ def test_without_javascript_the_three_taps_are_plain_form_posts(browser, server,
         page = ctx.new_page()
         login(page, server.base_url, lib.desk, PASSWORD)
         expect_count(page, 0)
+        expect(party_button(page, "cbr").locator("kbd")).to_be_hidden()  # no script, no shortcut keys
+        expect(party_button(page, "cbr")).not_to_have_attribute("aria-keyshortcuts", re.compile("."))
         with page.expect_navigation():
             party_button(page, "cbr").click()
         assert "partij=cbr" in page.url

@@ -347,6 +347,39 @@ async def test_each_table_downloads_as_csv_with_bom_semicolons_and_escaped_formu
     assert (await client.get(f"{base}/nonsense.csv", params=MARCH)).status_code == 404
 
 
+async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_geholpen(client, container, lib):
+    """With partners, a referral names one or says "staat er niet bij": the per-partner table has a row for
+    those, so that its rows sum to "Doorverwezen naar lokale partner" on the page and in the CSV."""
+    taal = await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
+    when = at("2025-03-20", "15:10")
+    for _ in range(2):
+        await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True)
+    await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True, kind="bibliotheekdienst")
+    await ask(container, lib, when)
+    moved = await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    fix = q.CorrectQuestion(
+        question_id=moved.question_id,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="lokale_partner",
+        partner_unlisted=True,
+    )
+    await _append(container, lib, moved.question_id, q.correct(moved, fix, _ctx(lib, frozenset([taal]))), 1)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    page = (await dashboard(client, lib, MARCH)).text
+    assert row(page, "Doorverwezen naar lokale partner") == 5
+    assert (row(page, "Taalhuis"), row(page, "Andere partner / staat er niet bij")) == (2, 3)
+    referrals = read_csv((await client.get(f"/t/{lib.slug}/dashboard/referrals.csv", params=MARCH)).content)
+    help_ = dict(read_csv((await client.get(f"/t/{lib.slug}/dashboard/help.csv", params=MARCH)).content)[1:])
+    assert referrals[1:] == [["Taalhuis", "2"], ["Andere partner / staat er niet bij", "3"]]
+    assert sum(int(n) for _, n in referrals[1:]) == int(help_["Doorverwezen naar lokale partner"]) == 5
+    # a period without referrals has no such row
+    april = (await dashboard(client, lib, {"van": "2025-04-01", "tot": "2025-04-30"})).text
+    assert row(april, "Andere partner / staat er niet bij") is None
+
+
 BAD_FILTERS = [
     ({"van": "2025-05-01", "tot": "2025-04-01"}, "De begindatum ligt na de einddatum"),
     ({"van": "2020-01-01", "tot": "2025-01-01"}, "hoogstens 3 jaar"),

@@ -15,6 +15,7 @@ from domain.help_time import HelpTime
 from domain.report import SUPPRESSED, Period, Report, Section, summary, suppress
 from domain.verantwoording import (
     NOT_RECORDED,
+    UNLISTED_PARTNER,
     CourseRow,
     LibraryData,
     QuestionRow,
@@ -31,6 +32,7 @@ from domain.verantwoording import (
     referral_kind_section,
     time_section,
     topic_section,
+    unlisted_referrals,
     visitor_section,
 )
 from domain.verantwoording_aggregate import aggregate, sum_sections
@@ -99,6 +101,22 @@ def test_referrals_by_kind_of_partner():
     assert dict(s.rows)["Formulierenbrigade"] == 5
     assert dict(s.rows)["Welzijnsorganisatie"] == 1
     assert s.total == ("Totaal", 6)
+
+
+def test_referrals_to_a_partner_not_listed_make_the_partner_tables_add_up_to_hoe_geholpen():
+    taal = ReferralRow(uuid4(), "Taalhuis", "taalhuis", 2)
+    qs = [q(1, help_="lokale_partner", n=5), q(2, help_="wegwijzer", n=4)]
+    r = library_report(data(qs, [taal]), YEAR, AFTER)
+    referred = dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"]
+    partners, kinds = r.section("partner"), r.section("verwijzing")
+    assert partners.rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 3))
+    assert dict(kinds.rows)[UNLISTED_PARTNER] == 3
+    assert partners.total[-1] == kinds.total[-1] == referred == 5
+    # without unlisted referrals the partner table has no such row; the kinds keep it (every library alike)
+    r = library_report(data([q(1, help_="lokale_partner", n=2)], [taal]), YEAR, AFTER)
+    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2),)
+    assert dict(r.section("verwijzing").rows)[UNLISTED_PARTNER] == 0
+    assert unlisted_referrals(referred=5, listed=2) == 3
 
 
 def test_every_month_of_the_period_has_a_row():

@@ -47,6 +47,13 @@ class QuestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Annotated[str, msgspec.Meta(max_length=40)] = "balie"
     duration: Annotated[str, msgspec.Meta(max_length=10)] | None = None
     partner_id: UUID | None = None
+    partner_unlisted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Referred to a local partner the library has not listed ('staat er niet bij'). While "
+            "the library has active partners, help 'lokale_partner' needs partner_id or partner_unlisted."
+        ),
+    ] = False
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
     asked_at: datetime | None = None
     visit_id: UUID | None = None
@@ -143,6 +150,7 @@ async def register_question(
         channel=data.channel,
         duration=data.duration,
         partner_id=data.partner_id,
+        partner_unlisted=data.partner_unlisted,
         note=data.note,
         asked_at=data.asked_at,
     )
