@@ -6,7 +6,6 @@ import asyncio
 from datetime import date, timedelta
 from uuid import uuid4
 
-import msgspec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -15,7 +14,6 @@ from domain import ido
 from domain import question_stats as qs
 from domain import questions as q
 from domain.calendar import TZ
-from domain.catalogue import CATALOGUE
 from domain.ports import Checkpoint, NewEvent
 from infra.projections.help_time import HelpTime
 from infra.projections.operations import rebuild, status
@@ -346,15 +344,19 @@ async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_
             states.remove(state)
             if action == "retract" or state.tally:
                 events = q.retract(state)
-            elif action == "move":  # a correction of the time, as the correction form may make one
-                events = [
-                    q.QuestionCorrected(
-                        question_id=state.question_id,
-                        previous=state.what,
-                        what=msgspec.structs.replace(state.what, asked_at=when),
-                        catalogue_version=CATALOGUE.version,
-                    )
-                ]
+            elif action == "move":  # a correction of the time (and only that)
+                w = state.what
+                fix = q.CorrectQuestion(
+                    question_id=state.question_id,
+                    npd_party=w.npd_party,
+                    topic=w.topic,
+                    help=w.help,
+                    kind=w.kind,
+                    channel=w.channel,
+                    duration=w.duration,
+                    asked_at=when,
+                )
+                events = q.correct(state, fix, ctx)
             else:
                 events = q.correct(
                     state,

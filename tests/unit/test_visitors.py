@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
-import msgspec
 import pytest
 
 from domain import question_stats as qs
@@ -121,18 +120,21 @@ def test_a_correction_of_the_classification_moves_no_visitor():
 
 def moved(e: q.QuestionRegistered, at: datetime) -> q.QuestionCorrected:
     """A correction of the time (the correction form may move a question within the rules of backdating)."""
-    return q.QuestionCorrected(
+    fix = q.CorrectQuestion(
         question_id=e.question_id,
-        previous=e.what,
-        what=msgspec.structs.replace(e.what, asked_at=at),
-        catalogue_version=e.catalogue_version,
+        npd_party=e.what.npd_party,
+        topic=e.what.topic,
+        help=e.what.help,
+        asked_at=at,
     )
+    [c] = q.correct(q.fold(e.question_id, [e]), fix, CTX)
+    return c
 
 
 def test_a_correction_that_moves_the_first_question_moves_the_visitor():
     visit = uuid4()
     first, second = ask(visit, NOW - timedelta(hours=3)), ask(visit, NOW - timedelta(hours=1))
-    later = NOW.replace(minute=50)  # after the second one now
+    later = NOW - timedelta(minutes=10)  # after the second one now
     assert qs.moved_question(moved(first, later)).cell == key(later)
     assert qs.visitors([first, second, moved(first, later)]) == {key(second.what.asked_at): 1}
     assert qs.hour_deltas(moved(first, later)) == [(key(first.what.asked_at), -1), (key(later), 1)]
