@@ -68,10 +68,13 @@ def decimal(value: float, places: int = 1) -> str:
 
 
 def sentence(t: HelpTime) -> str:
-    """'12,5 uur, gemiddeld 9,4 minuten per vraag, van 80 vragen met een duur (van 120 vragen)'."""
+    """'12,5 uur, gemiddeld 9,4 minuten per vraag, van 80 vragen met een duur (van 120 vragen)' (no full stop:
+    it follows a label, "Hulptijd: …")."""
     if not t.timed:
+        if t.questions == 1:
+            return "de enige vraag heeft geen duur"
         return (
-            f"Geen van de {decimal(t.questions, 0)} vragen heeft een duur." if t.questions else "Geen vragen."
+            f"geen van de {decimal(t.questions, 0)} vragen heeft een duur" if t.questions else "geen vragen"
         )
     per = "vraag" if t.timed == 1 else "vragen"
     out = (

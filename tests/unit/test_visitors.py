@@ -189,5 +189,6 @@ def test_help_time_counts_only_questions_with_a_duration_and_says_how_many_had_o
 
 def test_without_durations_there_is_no_average():
     assert help_time([("", 3)]).average is None
-    assert sentence(help_time([("", 3)])) == "Geen van de 3 vragen heeft een duur."
-    assert sentence(HelpTime()) == "Geen vragen."
+    assert sentence(help_time([("", 3)])) == "geen van de 3 vragen heeft een duur"
+    assert sentence(help_time([("", 1)])) == "de enige vraag heeft geen duur"
+    assert sentence(HelpTime()) == "geen vragen"
