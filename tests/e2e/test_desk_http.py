@@ -241,7 +241,7 @@ async def test_a_tally_may_say_how_many_visitors_asked_its_questions(client, con
     r = await client.post(
         f"/t/{lib.slug}/balie/telling", data={**form, "key": str(uuid4()), "bezoekers": "3"}
     )
-    assert r.status_code == 200 and "5 vragen geteld." in r.text
+    assert r.status_code == 200 and "5 vragen van 3 bezoekers geteld." in r.text
     async with container.reader.platform() as conn:
         stored = (
             (

@@ -116,8 +116,9 @@ class DeskController(Controller):
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
         elif params.get("melding") == "geteld" and str(params.get("aantal", "")).isdigit():
-            n = int(params["aantal"])
-            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'} geteld."
+            n, v = int(params["aantal"]), str(params.get("bezoekers", ""))
+            visitors = f" van {v} {'bezoeker' if v == '1' else 'bezoekers'}" if v.isdigit() else ""
+            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'}{visitors} geteld."
             extra["visit_link"] = False  # a tally is no visit
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
@@ -312,7 +313,10 @@ class DeskController(Controller):
             )
             ctx = await self._state(parts, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
-        return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}")
+        visitors = f"&bezoekers={cmd.visitors}" if cmd.visitors is not None else ""
+        return see_other(
+            f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}{visitors}"
+        )
 
     @get("/baliemenu", include_in_schema=False)
     async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:
