@@ -68,7 +68,7 @@ from infra.store.codec import json_dumps
 from tests.servers import plain_url
 
 PROJECTION = "question_stats.v1"
-READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1")
+READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2")  # the last: referrals.v2
 DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 _INSERT = """

@@ -111,13 +111,14 @@ async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUI
             date(year, 1, 1) + timedelta(days=rng.randrange(365)),
             rng.choice(locations),
             rng.choice(partners)[1],
+            rng.choices(*zip(*KINDS, strict=True))[0],
         )
         for _ in range(n // 25)
     )
     await conn.copy_records_to_table(
-        "rm_referrals_v1",
+        "rm_referrals_v2",
         records=[(tenant, *k, v) for k, v in referrals.items()],
-        columns=["tenant_id", "day", "location_id", "partner_id", "count"],
+        columns=["tenant_id", "day", "location_id", "partner_id", "kind", "count"],
     )
     for i, loc in enumerate(locations):
         await conn.execute(

@@ -49,9 +49,13 @@ class DurationKey:
 
 @dataclass(frozen=True, slots=True)
 class ReferralKey:
+    """Referrals that name a partner, per day × location × partner × kind of question (the verantwoording counts
+    "Hoe geholpen" for one kind, the dashboard for every kind: both sum these rows over the same kinds)."""
+
     day: date
     location_id: UUID
     partner_id: UUID
+    kind: str
 
 
 def _signed(event: msgspec.Struct) -> list[tuple[q.Classification, int]]:
@@ -85,8 +89,10 @@ def hour_deltas(event: msgspec.Struct) -> list[tuple[HourKey, int]]:
 
 
 def referral_deltas(event: msgspec.Struct) -> list[tuple[ReferralKey, int]]:
+    """The referrals naming a partner an event adds or removes; a correction takes the previous partner, kind,
+    day and location away and adds the new ones. A tally has no help, so no referral."""
     return [
-        (ReferralKey(local_day(w.asked_at), w.location_id, w.partner_id), sign * w.count)
+        (ReferralKey(local_day(w.asked_at), w.location_id, w.partner_id, w.kind), sign * w.count)
         for w, sign in _signed(event)
         if w.partner_id is not None
     ]

@@ -41,12 +41,14 @@ class QuestionRow:
 
 @dataclass(frozen=True, slots=True)
 class ReferralRow:
-    """rm_referrals_v1 summed per partner over the period, with the partner's name and kind."""
+    """rm_referrals_v2 summed per partner and kind of question over the period, with the partner's name and kind
+    (`kind`: of the partner; `question_kind`: of the question referred)."""
 
     partner_id: UUID
     name: str
     kind: str
     count: int
+    question_kind: str = DIGITAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,12 +210,23 @@ def help_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Sec
 
 def unlisted_referrals(referred: int, listed: int) -> int:
     """Referrals without a listed partner: the questions helped by "Doorverwezen naar lokale partner" less the
-    referrals that name a partner (both over every kind of question, as the referral read model counts)."""
+    referrals that name a partner, both over the same kinds of question (the verantwoording: digital government,
+    as its "Hoe geholpen"; the dashboard: every kind)."""
     return referred - listed
 
 
 def _referred(rows: Iterable[QuestionRow]) -> int:
-    return sum(r.count for r in rows if r.help == REFERRAL)
+    """The referrals under "Hoe geholpen" (help_section): of digital-government questions."""
+    return sum(r.count for r in rows if r.help == REFERRAL and r.kind == DIGITAL)
+
+
+def _digital_referrals(rows: Iterable[ReferralRow]) -> list[ReferralRow]:
+    """The referrals naming a partner of the questions "Hoe geholpen" counts, summed per partner."""
+    per: dict[tuple[UUID, str, str], int] = defaultdict(int)
+    for r in rows:
+        if r.question_kind == DIGITAL:
+            per[r.partner_id, r.name, r.kind] += r.count
+    return [ReferralRow(*k, n) for k, n in per.items() if n]
 
 
 def referral_kind_section(
@@ -482,14 +495,15 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
     what, where = collapse(in_period, by_what=True), collapse(in_period, by_what=False)
     courses = [c for c in data.courses if period.first <= c.start_date <= period.last]
     found = warnings(data.locations, month_counts(where), period, today)
-    unlisted = unlisted_referrals(_referred(what), sum(r.count for r in data.referrals))
+    referrals = _digital_referrals(data.referrals)
+    unlisted = unlisted_referrals(_referred(what), sum(r.count for r in referrals))
     sections = (
         kinds_section(what, cat),
         party_section(what, cat),
         topic_section(what, cat),
         help_section(what, cat),
-        referral_kind_section(data.referrals, cat, unlisted),
-        partner_section(data.referrals, cat, unlisted),
+        referral_kind_section(referrals, cat, unlisted),
+        partner_section(referrals, cat, unlisted),
         location_section(where, data.locations),
         month_section(where, period),
         visits_per_location(visits, data.locations),

@@ -7,6 +7,7 @@ from infra.projections.help_time import HelpTime
 from infra.projections.notices import Notices
 from infra.projections.opening_status import OpeningStatus
 from infra.projections.question_stats import QuestionStats
+from infra.projections.referrals import Referrals
 from infra.projections.visitors import Visitors
 from infra.settings import Settings
 from infra.store.event_store import PostgresEventStore
@@ -15,6 +16,7 @@ from infra.store.event_store import PostgresEventStore
 def all_projections(settings: Settings, store: PostgresEventStore) -> list:
     return [
         QuestionStats(),
+        Referrals(),
         Visitors(),
         HelpTime(),
         OpeningStatus(store),
@@ -24,4 +26,12 @@ def all_projections(settings: Settings, store: PostgresEventStore) -> list:
 
 
 def projection_names() -> list[str]:
-    return [QuestionStats.name, Visitors.name, HelpTime.name, OpeningStatus.name, Notices.name, Courses.name]
+    return [
+        QuestionStats.name,
+        Referrals.name,
+        Visitors.name,
+        HelpTime.name,
+        OpeningStatus.name,
+        Notices.name,
+        Courses.name,
+    ]

@@ -1,5 +1,6 @@
-"""The coordinator dashboard's figures over a period, read from the read models only: question_stats.v1, and
-visitors.v1 and help_time.v1 for visitors and time spent."""
+"""The coordinator dashboard's figures over a period, read from the read models only: question_stats.v1,
+referrals.v2 for the referrals per partner (over every kind of question, as "Hoe geholpen" here), and visitors.v1
+and help_time.v1 for visitors and time spent."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from infra.store.db import Database
 
 MAX_YEARS = 3
 TOP_TOPICS = 10
-COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1"
+COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2"
 VISITORS, HELP_TIME = "rm_visitors_v1", "rm_help_time_v1"
 UNLISTED_CODE = "niet-vermeld"  # the referrals row of the partners not listed
 

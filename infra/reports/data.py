@@ -23,8 +23,15 @@ from domain.verantwoording import (
     VisitRow,
 )
 
-REPORT_VERSION = "verantwoording.3"  # bump when the report's content changes: old bundles are rebuilt
-PROJECTIONS = ("question_stats.v1", "visitors.v1", "help_time.v1", "opening_status.v1", "courses.v1")
+REPORT_VERSION = "verantwoording.4"  # bump when the report's content changes: old bundles are rebuilt
+PROJECTIONS = (
+    "question_stats.v1",
+    "referrals.v2",
+    "visitors.v1",
+    "help_time.v1",
+    "opening_status.v1",
+    "courses.v1",
+)
 
 _TENANT = text("""
 SELECT t.tenant_id, t.slug, t.name, coalesce(t.province, 'onbekend') AS province, p.name AS poi, p.slug AS poi_slug,
@@ -54,12 +61,13 @@ FROM rm_help_time_v1 WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
 GROUP BY GROUPING SETS ((npd_party, topic, duration), (day - (extract(isodow FROM day)::int - 1), location_id, duration))
 HAVING sum(count) <> 0
 """
+# per partner and kind of question: the report sums the kinds its "Hoe geholpen" counts
 _REFERRALS = text("""
 SELECT r.partner_id, coalesce(p.name, 'Onbekende partner') AS name, coalesce(p.kind, '') AS kind,
-       sum(r.count)::int AS n
-FROM rm_referrals_v1 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
+       sum(r.count)::int AS n, r.kind AS question_kind
+FROM rm_referrals_v2 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
 WHERE r.tenant_id = :t AND r.day BETWEEN :first AND :last
-GROUP BY 1, 2, 3 HAVING sum(r.count) <> 0
+GROUP BY 1, 2, 3, 5 HAVING sum(r.count) <> 0
 """)
 _COURSES = text("""
 SELECT programme, title, location_id, start_date, status, enrolled, cursisten, completed, via_desk,

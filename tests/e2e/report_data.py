@@ -65,7 +65,8 @@ async def open_location(container, lib: Lib, location_id: UUID, name: str | None
     await append(container, lib, ido.stream_id(location_id), opened, state.version)
 
 
-async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> None:
+async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> q.Question:
+    """Register one question; answer its state, for a later correction."""
     partners = frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset()
     ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=partners)
     cmd = q.RegisterQuestion(
@@ -78,7 +79,9 @@ async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_
         asked_at=when,
         **kw,
     )
-    await append(container, lib, q.stream_id(cmd.question_id), q.register(cmd, ctx))
+    events = q.register(cmd, ctx)
+    await append(container, lib, q.stream_id(cmd.question_id), events)
+    return q.fold(cmd.question_id, events)
 
 
 async def tally(

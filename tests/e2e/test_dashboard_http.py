@@ -16,6 +16,7 @@ from domain.ports import NewEvent
 from infra.platform.partners import Partners
 from infra.projections.help_time import HelpTime
 from infra.projections.question_stats import QuestionStats
+from infra.projections.referrals import Referrals
 from infra.projections.runner import Runner
 from infra.projections.visitors import Visitors
 from infra.queries.dashboard import add_years
@@ -70,7 +71,7 @@ async def tally(container, lib, hour_start: datetime, party: str, count: int) ->
 async def project(container, lib) -> None:
     """Fold every event appended so far (the feed holds events back while an older transaction anywhere on the
     server is still open, so advancing once is not enough)."""
-    runner = Runner(container.db, container.events, [QuestionStats(), Visitors(), HelpTime()])
+    runner = Runner(container.db, container.events, [QuestionStats(), Referrals(), Visitors(), HelpTime()])
     await caught_up(runner, lib.tenant_id)
 
 
@@ -349,13 +350,26 @@ async def test_each_table_downloads_as_csv_with_bom_semicolons_and_escaped_formu
 
 async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_geholpen(client, container, lib):
     """With partners, a referral names one or says "staat er niet bij": the per-partner table has a row for
-    those, so that its rows sum to "Doorverwezen naar lokale partner" on the page and in the CSV."""
+    those, so that its rows sum to "Doorverwezen naar lokale partner" on the page and in the CSV. "Hoe geholpen"
+    counts every kind of question here, and so do the partner rows (a library-service or other question
+    referred to a partner, also by a correction of its kind, counts)."""
     taal = await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
     when = at("2025-03-20", "15:10")
     for _ in range(2):
         await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
     await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True)
     await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True, kind="bibliotheekdienst")
+    await ask(container, lib, when, help_="lokale_partner", partner_id=taal, kind="overig")
+    other = await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    kind = q.CorrectQuestion(
+        question_id=other.question_id,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="lokale_partner",
+        kind="bibliotheekdienst",
+        partner_id=taal,
+    )
+    await _append(container, lib, other.question_id, q.correct(other, kind, _ctx(lib, frozenset([taal]))), 1)
     await ask(container, lib, when)
     moved = await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
     fix = q.CorrectQuestion(
@@ -369,12 +383,12 @@ async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_gehol
     await project(container, lib)
     await login(client, lib.coordinator)
     page = (await dashboard(client, lib, MARCH)).text
-    assert row(page, "Doorverwezen naar lokale partner") == 5
-    assert (row(page, "Taalhuis"), row(page, "Andere partner / staat er niet bij")) == (2, 3)
+    assert row(page, "Doorverwezen naar lokale partner") == 7
+    assert (row(page, "Taalhuis"), row(page, "Andere partner / staat er niet bij")) == (4, 3)
     referrals = read_csv((await client.get(f"/t/{lib.slug}/dashboard/referrals.csv", params=MARCH)).content)
     help_ = dict(read_csv((await client.get(f"/t/{lib.slug}/dashboard/help.csv", params=MARCH)).content)[1:])
-    assert referrals[1:] == [["Taalhuis", "2"], ["Andere partner / staat er niet bij", "3"]]
-    assert sum(int(n) for _, n in referrals[1:]) == int(help_["Doorverwezen naar lokale partner"]) == 5
+    assert referrals[1:] == [["Taalhuis", "4"], ["Andere partner / staat er niet bij", "3"]]
+    assert sum(int(n) for _, n in referrals[1:]) == int(help_["Doorverwezen naar lokale partner"]) == 7
     # a period without referrals has no such row
     april = (await dashboard(client, lib, {"van": "2025-04-01", "tot": "2025-04-30"})).text
     assert row(april, "Andere partner / staat er niet bij") is None

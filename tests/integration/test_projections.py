@@ -400,3 +400,76 @@ async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_
         == durations
     )
     assert await advances_nothing(runner, tenant)
+
+
+# referrals.v2
+
+
+REFERRAL_COLS = "day, location_id, partner_id, kind"
+
+
+async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_through_the_runner(
+    container, new_tenant
+):
+    """Events stored before the projection first runs are counted (it starts from the beginning of the feed);
+    a correction of the kind or of the partner moves the referral, a retraction takes it away, a tally and a
+    referral naming no partner count nothing; a rebuild gives the same table."""
+    tenant, location, _ = await _library(container, new_tenant)
+    taal, raad = uuid4(), uuid4()
+    ctx = q.DeskContext(
+        now=NOW, locations={location: date(NOW.year - 1, 1, 1)}, partners=frozenset([taal, raad])
+    )
+    when = (NOW - timedelta(hours=1)).replace(microsecond=0)
+
+    async def ask(**kw) -> q.Question:
+        cmd = q.RegisterQuestion(
+            question_id=uuid4(),
+            visit_id=uuid4(),
+            location_id=location,
+            npd_party="svb",
+            topic="svb.aow",
+            help="lokale_partner",
+            asked_at=when,
+            **kw,
+        )
+        events = q.register(cmd, ctx)
+        await _append(container, tenant, cmd.question_id, events, 0)
+        return q.fold(cmd.question_id, events)
+
+    async def correct(state: q.Question, **kw) -> None:
+        fix = q.CorrectQuestion(
+            question_id=state.question_id, npd_party="svb", topic="svb.aow", help="lokale_partner", **kw
+        )
+        await _append(container, tenant, state.question_id, q.correct(state, fix, ctx), state.version)
+
+    await ask(partner_id=taal)
+    await ask(partner_id=taal, kind="bibliotheekdienst")
+    await ask(partner_unlisted=True, kind="overig")
+    await correct(await ask(partner_id=taal), partner_id=taal, kind="overig")  # the kind changes
+    await correct(await ask(partner_id=taal), partner_id=raad)  # the partner changes
+    gone = await ask(partner_id=raad, kind="bibliotheekdienst")
+    await _append(container, tenant, gone.question_id, q.retract(gone), gone.version)
+    tallied = q.TallyQuestions(
+        question_id=uuid4(), location_id=location, npd_party="svb", count=4, hour_start=when.replace(minute=0)
+    )
+    await _append(container, tenant, tallied.question_id, q.tally(tallied, ctx), 0)
+
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    assert "referrals.v2" in runner.projections
+    await caught_up(runner, tenant)
+    day = when.astimezone(TZ).date()
+    referrals = await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS)
+    assert referrals == {
+        (day, location, taal, "digitale_overheid"): 1,
+        (day, location, taal, "bibliotheekdienst"): 1,
+        (day, location, taal, "overig"): 1,
+        (day, location, raad, "digitale_overheid"): 1,
+    }
+    feed = [r.event for r in await container.events.read_feed(tenant, Checkpoint())]
+    assert referrals == {
+        (k.day, k.location_id, k.partner_id, k.kind): v
+        for k, v in qs.merge([d for e in feed for d in qs.referral_deltas(e)]).items()
+    }
+    await rebuild(runner, "referrals.v2", tenant)
+    assert await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS) == referrals
+    assert await advances_nothing(runner, tenant)

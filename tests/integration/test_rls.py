@@ -117,7 +117,7 @@ async def test_reader_role_reads_across_tenants_but_cannot_write(container, new_
             )
 
 
-# --- the read models of visitors and time spent (issue 16) -----------------------------------------------------
+# --- the read models of visitors and time spent (issue 16), and of referrals by kind (issue 15) -------------
 
 READ_MODEL_ROWS = {
     "rm_visitors_v1": (
@@ -131,11 +131,17 @@ READ_MODEL_ROWS = {
         "(tenant_id, day, location_id, npd_party, topic, duration, count) "
         "VALUES (:t, '2026-06-10', :id, 'cbr', 'cbr.overig', '5-15', 1)"
     ),
+    "rm_referrals_v2": (
+        "(tenant_id, day, location_id, partner_id, kind, count) "
+        "VALUES (:t, '2026-06-10', :id, :id, 'bibliotheekdienst', 1)"
+    ),
 }
 
 
 @pytest.mark.parametrize("table", [t + s for t in READ_MODEL_ROWS for s in ("", "_rebuild")])
-async def test_the_visitor_and_help_time_tables_hold_each_library_apart(container, new_tenant, table):
+async def test_the_visitor_help_time_and_referral_tables_hold_each_library_apart(
+    container, new_tenant, table
+):
     a, b = await new_tenant(), await new_tenant()
     insert = text(f"INSERT INTO {table} {READ_MODEL_ROWS[table.removesuffix('_rebuild')]}")
     for t in (a, b):

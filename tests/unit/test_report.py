@@ -119,6 +119,24 @@ def test_referrals_to_a_partner_not_listed_make_the_partner_tables_add_up_to_hoe
     assert unlisted_referrals(referred=5, listed=2) == 3
 
 
+def test_the_partner_tables_count_the_kinds_of_question_hoe_geholpen_counts():
+    taal = uuid4()
+    refs = [
+        ReferralRow(taal, "Taalhuis", "taalhuis", 2),
+        ReferralRow(taal, "Taalhuis", "taalhuis", 4, question_kind="bibliotheekdienst"),
+        ReferralRow(uuid4(), "Welzijn", "welzijn", 1, question_kind="overig"),
+    ]
+    qs = [
+        q(1, help_="lokale_partner", n=3),
+        q(1, kind="bibliotheekdienst", help_="lokale_partner", n=4),
+        q(1, kind="overig", help_="lokale_partner", n=2),
+    ]
+    r = library_report(data(qs, refs), YEAR, AFTER)
+    assert dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"] == 3
+    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 1))
+    assert r.section("verwijzing").total[-1] == 3
+
+
 def test_every_month_of_the_period_has_a_row():
     s = month_section([q(2, n=3), q(2, kind="overig")], Period(2025, 1))
     assert [r[0] for r in s.rows] == ["januari 2025", "februari 2025", "maart 2025"]
