@@ -105,6 +105,7 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
 
 
 UNREACHABLE_HTMX = ("htmx:sendError", "htmx:afterRequest")  # htmx logs a request that got no answer
+UNREACHABLE_NET = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET")  # Chromium, a request that got none
 
 
 @dataclass
@@ -119,7 +120,8 @@ class Watch:
         self.expected_statuses.update(codes)
 
     def expect_unreachable(self) -> None:
-        """The server is stopped on purpose: Chromium logs each refused connection, htmx each failed request."""
+        """The server is stopped (or an answer lost) on purpose: Chromium logs each refused or reset connection,
+        htmx each request without an answer."""
         self.unreachable = True
 
     def attach(self, page: Page) -> Page:
@@ -133,7 +135,7 @@ class Watch:
         if any(f"the server responded with a status of {c} " in msg.text for c in self.expected_statuses):
             return
         if self.unreachable and (
-            "net::ERR_CONNECTION_REFUSED" in msg.text or msg.text.startswith(UNREACHABLE_HTMX)
+            any(f"net::{e}" in msg.text for e in UNREACHABLE_NET) or msg.text.startswith(UNREACHABLE_HTMX)
         ):
             return
         if msg.type in ("error", "assert") or "Content Security Policy" in msg.text:

@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from domain.accounts import Role
 from domain.calendar import at_local
-from tests.clock import TODAY
+from tests.clock import NOW, TODAY
 from tests.e2e.browser import (
     Server,
     Watch,
@@ -48,7 +48,7 @@ from tests.e2e.browser import (
 from tests.e2e.conftest import PASSWORD, Lib, make_library
 from tests.servers import ROOT, plain_url
 
-LIBRARIES = ("cut", "stopped", "tabs", "expired", "steps", "axe")
+LIBRARIES = ("cut", "stopped", "tabs", "expired", "steps", "axe", "lost")
 QUESTIONS = (  # party, topic, how helped: five different questions
     ("cbr", "cbr.rijbewijs_75", "wegwijzer"),
     ("logius", "logius.digid_aanvragen", "samen_gezocht"),
@@ -512,3 +512,39 @@ def test_the_desk_is_an_installable_web_app(page, context, server, world):
     }
     errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
     assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors
+
+
+# --- 7. the answer lost on the way ------------------------------------------------------------------------
+
+
+def test_a_registration_whose_answer_was_lost_is_kept_and_its_second_sending_stores_nothing_twice(
+    page, context, watch, server, world, settings
+):
+    """The server stores the question, the answer never reaches the page: the desk keeps it and sends it again
+    (now with the device's instant); the key finds the first, so one question, at the server's time."""
+    lib = world.libs["lost"]
+    watch.expect_unreachable()
+    open_desk(page, server, lib)
+    lost: list[str] = []
+
+    def lose_the_first_answer(route):
+        if route.request.method == "POST" and not lost:
+            route.fetch()  # the server stores it
+            lost.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(f"**/t/{lib.slug}/balie/vragen", lose_the_first_answer)
+    context.clock.set_fixed_time(device_time(1))
+    party, topic, help_ = QUESTIONS[0]
+    party_button(page, party).click()
+    topic_button(page, topic).click()
+    settled(page)
+    help_button(page, help_).click()
+    expect(page.locator("#outbox-status")).to_have_text("Alle vragen zijn verzonden.", timeout=FLUSH_MS)
+    assert lost
+    events = wait_for_events(settings, lib.tenant_id, 1, page)
+    assert [e["asked_at"] for e in events] == [NOW]  # the first sending's, at the server's clock
+    expect_count(page, 1)
+    watch.assert_clean()
