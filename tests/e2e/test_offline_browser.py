@@ -438,6 +438,7 @@ def test_the_steps_rendered_without_the_server_are_the_servers_and_take_the_same
     expect(page.locator("#wizard p.ok")).to_contain_text(
         "Bewaard op dit apparaat: UWV (Uitvoeringsinstituut Werknemersverzekeringen) – Arbeidsongeschiktheid"
     )
+    context.clock.set_fixed_time(device_time(2))
     for key in ("8", "5", "1"):  # typed ahead: Logius (DigiD), a topic, wegwijzer
         page.keyboard.press(key)
     expect(page.locator("#outbox-status")).to_contain_text(waiting_text(2))

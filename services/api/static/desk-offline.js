@@ -80,6 +80,10 @@
     return (p ? p.name : fields.partij) + " – " + (t ? t.name : fields.onderwerp);
   }
 
+  function byAsked(a, b) {
+    return a.asked < b.asked ? -1 : a.asked > b.asked ? 1 : a.since - b.since;
+  }
+
   function fieldsOf(pairs) {
     var out = {};
     pairs.forEach(function (kv) { out[kv[0]] = kv[1]; });
@@ -152,24 +156,29 @@
     return tx("readonly", function (s) { return s.getAll(); });
   }
 
+  function noop() {}
+
+  // rejects when IndexedDB refuses (storage full, or switched off): the caller says so
   function put(item) {
     return tx("readwrite", function (s) { s.put(item); }).then(changed);
   }
 
-  // change a kept question, if it is still there (another tab may have sent it)
+  // change a kept question, if it is still there (another tab may have sent it); answers whether it was
   function update(key, patch) {
+    var found = false;
     return tx("readwrite", function (s) {
       var g = s.get(key);
       g.onsuccess = function () {
         if (!g.result) return;
+        found = true;
         Object.keys(patch).forEach(function (k) { g.result[k] = patch[k]; });
         s.put(g.result);
       };
-    }).then(changed);
+    }).then(changed, noop).then(function () { return found; });
   }
 
   function drop(key) {
-    return tx("readwrite", function (s) { s.delete(key); }).then(changed);
+    return tx("readwrite", function (s) { s.delete(key); }).then(changed, noop);
   }
 
   // the pages that are open now (each holds a lock of its own); null without Web Locks
@@ -214,10 +223,10 @@
         else if (item.state === "refused") refused.push(item);
         else if (waits(item, r[1])) mine.push(item);
       });
-      mine.sort(function (a, b) { return a.asked < b.asked ? -1 : 1; });
+      mine.sort(byAsked);
       render(mine, refused, otherUser, otherLibrary);
       return mine.length;
-    });
+    }, function () { return 0; });
   }
 
   function render(mine, refused, otherUser, otherLibrary) {
@@ -326,7 +335,7 @@
     return Promise.all([all(), alive()]).then(function (r) {
       var items = r[0].filter(function (item) {
         return item.user === USER && item.slug === SLUG && waits(item, r[1]);
-      }).sort(function (a, b) { return a.asked < b.asked ? -1 : 1; });
+      }).sort(byAsked);
       if (!items.length) return offline ? ping() : null;
       if (navigator.onLine === false) return null;
       return sendFrom(items, 0, null);
@@ -531,6 +540,8 @@
     say(message, item.key);
   }
 
+  var NOT_KEPT = "Deze vraag kon niet op dit apparaat worden bewaard. Voer haar opnieuw in als de server weer antwoordt.";
+
   function unreachable(status) {
     return status === 0 || status >= 500;
   }
@@ -550,11 +561,11 @@
       if (offline || navigator.onLine === false) {
         event.preventDefault();
         item.state = "waiting";
-        put(item).then(later);
         goOffline();
         kept(item);
+        put(item).then(later, function () { say(NOT_KEPT); });
       } else {
-        put(item);
+        put(item).then(null, noop); // the post goes on: only a lost answer would need the copy
       }
       return;
     }
@@ -573,8 +584,11 @@
       d.idoOffline = true; // desk-keys.js: the keys typed ahead go on with the step rendered here
       goOffline();
       if (item) {
-        update(item.key, { state: "waiting" }).then(later);
         kept(item);
+        update(item.key, { state: "waiting" }).then(function (found) {
+          if (found) later();
+          else say(NOT_KEPT);
+        });
       } else if (config.verb === "get" && path(config) === DESK) {
         step(paramsOf(config));
       } else {
