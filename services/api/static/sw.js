@@ -132,7 +132,9 @@ self.addEventListener("fetch", function (event) {
     }
     return;
   }
-  if (request.method === "GET" && url.pathname.indexOf("/static/") === 0) event.respondWith(asset(request));
+  if (request.method === "GET" && (SHELL.indexOf(url.pathname) >= 0 || url.pathname.indexOf("/static/icons/") === 0)) {
+    event.respondWith(asset(request));
+  }
 });
 
 // the desk page asks, once loaded, whether it came from a kept copy, and has itself kept when it did not yet
