@@ -59,14 +59,20 @@ class QuestionStats:
         types: list[str],
         merged: dict,
     ) -> None:
-        if not merged:
-            return
-        params: dict = {k: [getattr(key, k) for key in merged] for k in keys}
-        await conn.execute(
-            text(_upsert(table, keys, types)),
-            {"tenant_id": tenant_id, **params, "count": list(merged.values())},
-        )
-        if any(v < 0 for v in merged.values()):
-            await conn.execute(
-                text(f"DELETE FROM {table} WHERE tenant_id = :t AND count = 0"), {"t": tenant_id}
-            )
+        await write_counts(conn, tenant_id, table, keys, types, merged)
+
+
+async def write_counts(
+    conn: AsyncConnection, tenant_id: UUID, table: str, keys: list[str], types: list[str], merged: dict
+) -> None:
+    """Add the merged deltas to the `count` of their rows (keys: the key's attributes, also the columns);
+    rows that reach zero go."""
+    if not merged:
+        return
+    params: dict = {k: [getattr(key, k) for key in merged] for k in keys}
+    await conn.execute(
+        text(_upsert(table, keys, types)),
+        {"tenant_id": tenant_id, **params, "count": list(merged.values())},
+    )
+    if any(v < 0 for v in merged.values()):
+        await conn.execute(text(f"DELETE FROM {table} WHERE tenant_id = :t AND count = 0"), {"t": tenant_id})

@@ -12,7 +12,17 @@ from domain.report import Cell, Report, Section, summary
 from infra.reports.cells import metadata
 from infra.reports.xlsx import OPTIONS, Styles, chart, sheet_name, write_cell, write_table
 
-WIDE = ("soort", "npd", "onderwerp", "hulp", "verwijzing", "maand", "cursisten")
+WIDE = (
+    "soort",
+    "npd",
+    "onderwerp",
+    "hulp",
+    "verwijzing",
+    "maand",
+    "bezoekers_maand",
+    "tijd_partij",
+    "cursisten",
+)
 NATIONAL_NPD = "Landelijk per NPD-partij"
 LIBRARY_COLUMNS = ("Bibliotheek", "Korte naam", "POI", "Provincie")
 
@@ -24,13 +34,14 @@ def _library_cells(r: Report) -> tuple[Cell, ...]:
 def wide_columns(sections: Sequence[Section]) -> list[tuple[tuple[Cell, ...], int, str]]:
     """(labels, count column, header) for every category that any library has, in first-seen order."""
     first = sections[0]
+    figures = (*first.count_columns, *(m for m, _ in first.measures))  # what adds up (not ratios)
     seen: dict[tuple[tuple[Cell, ...], int], str] = {}
     for s in sections:
         for row in s.rows:
             labels = tuple(row[i] for i in s.label_columns)
-            for col in s.count_columns:
+            for col in figures:
                 name = " – ".join(str(x) for x in labels if x)
-                if len(first.count_columns) > 1:
+                if len(figures) > 1:
                     name = f"{name} – {first.columns[col]}"
                 seen.setdefault((labels, col), name)
     return [(labels, col, name) for (labels, col), name in seen.items()]
@@ -47,7 +58,7 @@ def _wide_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[s
     ws.freeze_panes(3, 1)
     for c, name in enumerate((*LIBRARY_COLUMNS, *(n for _, _, n in columns))):
         ws.write_string(2, c, name, st.header)
-    totals = [0] * len(columns)
+    totals: list[int | float] = [0] * len(columns)
     for i, (r, s) in enumerate(zip(reports, sections, strict=True)):
         index = {tuple(row[j] for j in s.label_columns): row for row in s.rows}
         for c, v in enumerate(_library_cells(r)):
@@ -56,7 +67,7 @@ def _wide_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[s
             row = index.get(labels)
             value = row[col] if row is not None else 0
             write_cell(ws, 3 + i, 4 + c, value, st)
-            totals[c] += value if isinstance(value, int) else 0
+            totals[c] += value if isinstance(value, int | float) else 0
     last = 3 + len(reports)
     ws.write_string(last, 0, "Totaal", st.bold)
     for c, v in enumerate(totals):

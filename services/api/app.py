@@ -62,6 +62,7 @@ from services.api.planning import pages as planning
 from services.api.reports import api as api_reports
 from services.api.reports import dashboard
 from services.api.reports import kb as verantwoording_kb
+from services.api.reports import kb_form as verantwoording_kb_form
 from services.api.reports import pages as verantwoording
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
 from services.api.templating import configure_environment
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *api_courses.ROUTES,
             *verantwoording.ROUTES,
             *verantwoording_kb.ROUTES,
+            *verantwoording_kb_form.ROUTES,
             *api_reports.ROUTES,
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], include_in_schema=False

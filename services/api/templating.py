@@ -7,6 +7,8 @@ from datetime import date, datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from domain.calendar import local
+from domain.help_time import HelpTime, sentence
+from domain.help_time import decimal as dutch_decimal
 from domain.opening_hours import WEEKDAYS as DAYS
 from domain.report import MONTH_NAMES as MONTHS
 
@@ -28,9 +30,23 @@ def number(value: int | float) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def decimal(value: float | None, places: int = 1) -> str:
+    """1.234,5; a dash for no value."""
+    return "–" if value is None else dutch_decimal(value, places)
+
+
+def help_time(value: HelpTime) -> str:
+    return sentence(value)
+
+
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
     env.filters.update(
-        local_time=local_time, local_datetime=local_datetime, long_date=long_date, number=number
+        local_time=local_time,
+        local_datetime=local_datetime,
+        long_date=long_date,
+        number=number,
+        decimal=decimal,
+        help_time=help_time,
     )

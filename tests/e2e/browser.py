@@ -208,14 +208,21 @@ def expect_count(page: Page, n: int) -> None:
     expect(page.locator("#count")).to_have_text(f"Vandaag geregistreerd: {n} {noun}")
 
 
-def register_by_clicks(page: Page, party: str, topic: str, help_: str, count_after: int) -> None:
-    """The three taps: party, topic, how helped; wait until today's count shows the new question."""
+def register_by_clicks(
+    page: Page, party: str, topic: str, help_: str, count_after: int, partner: str | None = None
+) -> None:
+    """The three taps: party, topic, how helped; wait until today's count shows the new question. With
+    `partner` (an option of the partner select, "niet-vermeld" for "Staat er niet bij") it is chosen under
+    "Meer vastleggen" before the last tap."""
     party_button(page, party).click()
     expect(topic_button(page, topic)).to_be_visible()
     settled(page)
     topic_button(page, topic).click()
     expect(help_button(page, help_)).to_be_visible()
     settled(page)
+    if partner is not None:
+        page.locator("#wizard details.more summary").click()
+        page.select_option("#partner", partner)
     help_button(page, help_).click()
     expect_count(page, count_after)
     expect(party_button(page, party)).to_be_visible()  # the wizard is back at step 1

@@ -195,6 +195,11 @@ FILENAMES = {
 QUERIES = {
     "/t/{slug:str}/cursussen/inschrijven": lambda ids: {"vraag": ids["question_id"]},
     "/api/v1/t/{slug:str}/questions": lambda ids: {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"},
+    "/api/v1/t/{slug:str}/statistics": lambda ids: {
+        "from": f"{YEAR}-01-01",
+        "to": f"{YEAR}-12-31",
+        "location_id": ids["location_id"],
+    },
 }
 COURSE = "/api/v1/t/{slug:str}/courses/{course_id:uuid}"
 BODIES = {

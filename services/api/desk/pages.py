@@ -44,6 +44,16 @@ def _when(value: str) -> datetime | None:
         raise DomainError("Vul een geldige datum en tijd in.", field="asked_at") from None
 
 
+# the partner select's "Staat er niet bij" (templates/desk/partials/_details_fields.html.j2)
+UNLISTED = "niet-vermeld"
+
+
+def _partner(form: dict[str, Any]) -> dict[str, Any]:
+    """The partner select as command fields: a partner, "Staat er niet bij" or none."""
+    value = str(form.get("partner", ""))
+    return {"partner_id": _uuid(value) if value else None, "partner_unlisted": value == UNLISTED}
+
+
 @dataclass(frozen=True)
 class Parts:
     """What the desk uses: the bus (the commands, and a question from its events), the desk's queries (its
@@ -108,11 +118,14 @@ class DeskController(Controller):
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
         elif params.get("melding") == "geteld" and str(params.get("aantal", "")).isdigit():
-            n = int(params["aantal"])
-            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'} geteld."
+            n, v = int(params["aantal"]), str(params.get("bezoekers", ""))
+            visitors = f" van {v} {'bezoeker' if v == '1' else 'bezoekers'}" if v.isdigit() else ""
+            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'}{visitors} geteld."
             extra["visit_link"] = False  # a tally is no visit
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
+        elif params.get("melding") == "verbeterd":
+            extra["message"] = "De vraag is verbeterd."
         state = await self._state(parts, lib, params, **extra)
         return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", **state)
 
@@ -137,6 +150,7 @@ class DeskController(Controller):
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
                 partner_id=_uuid(form.get("partner")),
+                partner_unlisted=form.get("partner") == UNLISTED,
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", "")))
                 or asked_on_device(str(form.get("gevraagd", "")), parts.clock()),
@@ -206,13 +220,34 @@ class DeskController(Controller):
         error: DomainError | None,
         values: dict[str, Any],
     ) -> Template:
+        """The correction form: filled in with the question, or with what was posted (`values`) and the error.
+        The topic select lists the topics of the chosen party only."""
         state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
-        ctx = await self._state(
-            parts, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
+        w = state.what
+        ctx = await self._state(parts, lib, {"locatie": str(w.location_id)}, error=error, values=values)
+        if not values:
+            unlisted = w.help == q.REFERRAL and w.partner_id is None and ctx["partners"]
+            ctx["values"] = {
+                "partij": w.npd_party,
+                "onderwerp": w.topic,
+                "hulp": w.help,
+                "soort": w.kind,
+                "kanaal": w.channel,
+                "duur": w.duration or "",
+                "partner": str(w.partner_id) if w.partner_id else UNLISTED if unlisted else "",
+                "notitie": state.note,
+                "tijdstip": f"{local(w.asked_at):%Y-%m-%dT%H:%M}",
+            }
+        return page(
+            request,
+            "desk/correct.html.j2",
+            status=422 if error else 200,
+            question=state,
+            topic_party=_party_or(str(ctx["values"].get("partij", "")), w.npd_party),
+            **ctx,
         )
-        return page(request, "desk/correct.html.j2", status=422 if error else 200, question=state, **ctx)
 
     @post("/balie/vragen/{question_id:uuid}", include_in_schema=False)
     async def correct(self, request: Request, lib: Library, parts: Parts, question_id: UUID) -> Response:
@@ -226,9 +261,10 @@ class DeskController(Controller):
                 kind=str(form.get("soort") or "digitale_overheid"),
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
-                partner_id=_uuid(form.get("partner")),
+                **_partner(form),
                 note=str(form.get("notitie", "")),
                 by_coordinator=lib.is_coordinator,
+                asked_at=_when(str(form.get("tijdstip", ""))),
             )
             outcome = await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
         except NotFound:
@@ -236,6 +272,21 @@ class DeskController(Controller):
         except DomainError as err:
             return await self._correct_page(request, lib, parts, question_id, err, form)
         return see_other(f"/t/{lib.slug}/balie?locatie={outcome.body['location_id']}&melding=verbeterd")
+
+    @get("/balie/onderwerpen", include_in_schema=False)
+    async def topic_options(self, request: Request, lib: Library, partij: str = "") -> Template:
+        """The topic options of one party, for the correction form's topic select (htmx swaps them in when the
+        party changes; without JavaScript the server refuses a topic of another party and shows the form again).
+        Opened as a page, it lists the party's topics."""
+        return page(
+            request,
+            "desk/topics.html.j2",
+            "desk/partials/_topic_options.html.j2",
+            lib=lib,
+            catalogue=CATALOGUE,
+            topic_party=_party_or(partij, None),
+            selected=None,
+        )
 
     @get("/balie/telling", include_in_schema=False)
     async def tally_form(self, request: Request, lib: Library, parts: Parts) -> Template:
@@ -250,6 +301,11 @@ class DeskController(Controller):
             count = str(form.get("aantal", "")).strip()
             if not count.isdigit():
                 raise DomainError("Vul het aantal vragen in als heel getal.", field="count")
+            visitors = str(form.get("bezoekers", "")).strip()
+            if visitors and not visitors.isdigit():
+                raise DomainError(
+                    "Vul het aantal bezoekers in als heel getal, of laat het leeg.", field="visitors"
+                )
             hour = (
                 _when(f"{form.get('datum', '')}T{int(form.get('uur') or 0):02d}:00")
                 if form.get("datum")
@@ -262,6 +318,7 @@ class DeskController(Controller):
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
+                visitors=int(visitors) if visitors else None,  # empty: one visitor per question
             )
             await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
@@ -272,7 +329,10 @@ class DeskController(Controller):
             )
             ctx = await self._state(parts, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
-        return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}")
+        visitors = f"&bezoekers={cmd.visitors}" if cmd.visitors is not None else ""
+        return see_other(
+            f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}{visitors}"
+        )
 
     @get("/baliemenu", include_in_schema=False)
     async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:
@@ -283,6 +343,14 @@ class DeskController(Controller):
             catalogue=CATALOGUE,
             partners=await partners.list(lib.tenant_id, active_only=True),
         )
+
+
+def _party_or(code: str, fallback: str | None) -> Any:
+    """The catalogue's party of `code`, else that of `fallback` (None: no party)."""
+    for c in (code, fallback):
+        if c and c in {p.code for p in CATALOGUE.parties}:
+            return CATALOGUE.party(c)
+    return None
 
 
 ANOTHER_USER = (
