@@ -46,6 +46,7 @@ from services.api.courses import api as api_courses
 from services.api.courses import pages as courses
 from services.api.deps import DEPENDENCIES, Web
 from services.api.desk import api as api_v1
+from services.api.desk import offline as desk_offline
 from services.api.desk import pages as desk
 from services.api.imports.pages import LegacyImportController
 from services.api.json_body import JsonBodyRequest
@@ -153,6 +154,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             users.LibraryUsersController,
             users.PoiColleaguesController,
             desk.DeskController,
+            desk_offline.DeskAppController,
+            desk_offline.service_worker,
             partners.PartnersController,
             dashboard.DashboardController,
             planning.PlanningController,

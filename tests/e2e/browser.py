@@ -87,10 +87,11 @@ class Server:
         raise RuntimeError(f"the web server did not answer /healthz within {timeout} s:\n{self.output()}")
 
 
-def start_server(env: dict[str, str], log: Path) -> Server:
-    """`ido serve` on a free port, output to `log`; it boots while the caller goes on (see wait_until_ready)."""
-    port = free_port()
-    with log.open("wb") as out:
+def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Server:
+    """`ido serve` on a free port (or `port`: a server started again where it was), output to `log`; it boots
+    while the caller goes on (see wait_until_ready)."""
+    port = port or free_port()
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
@@ -103,15 +104,25 @@ def start_server(env: dict[str, str], log: Path) -> Server:
 # --- watching the page ------------------------------------------------------------------------------------
 
 
+UNREACHABLE_HTMX = ("htmx:sendError", "htmx:afterRequest")  # htmx logs a request that got no answer
+UNREACHABLE_NET = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET")  # Chromium, a request that got none
+
+
 @dataclass
 class Watch:
     """Console errors (Chromium reports CSP violations there) and uncaught page errors of one page."""
 
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)  # Chromium logs every 4xx response as an error
+    unreachable: bool = False
 
     def expect_status(self, *codes: int) -> None:
         self.expected_statuses.update(codes)
+
+    def expect_unreachable(self) -> None:
+        """The server is stopped (or an answer lost) on purpose: Chromium logs each refused or reset connection,
+        htmx each request without an answer."""
+        self.unreachable = True
 
     def attach(self, page: Page) -> Page:
         page.on("console", self._console)
@@ -122,6 +133,10 @@ class Watch:
         if msg.location.get("url", "").endswith("/favicon.ico"):
             return  # the app has no favicon: Chromium's own request for it ends in a 404
         if any(f"the server responded with a status of {c} " in msg.text for c in self.expected_statuses):
+            return
+        if self.unreachable and (
+            any(f"net::{e}" in msg.text for e in UNREACHABLE_NET) or msg.text.startswith(UNREACHABLE_HTMX)
+        ):
             return
         if msg.type in ("error", "assert") or "Content Security Policy" in msg.text:
             self.errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '')})")

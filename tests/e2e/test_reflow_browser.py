@@ -44,14 +44,16 @@ SHOTS = ROOT / "var" / "test-output" / "reflow"
 MIN_TARGET = 44  # px, WCAG 2.5.5
 AXE_WIDTHS = (390, 1366)
 
-# pages: not the JSON API, files, health and metrics, or the other OpenAPI viewers (redirects to /schema)
-NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/schema/")
+# pages: not the JSON API, files, health and metrics, the other OpenAPI viewers (redirects to /schema), the
+# service worker or the web app manifest
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/schema/", "/sw.js")
 PAGES = sorted(  # "/" last: it answers another page (the user's start page) under its own name
     (
         t
         for m, t in ROUTES
         if m == "GET"
         and not t.startswith(NOT_PAGES)
+        and not t.endswith(".webmanifest")
         and "{filename:str}" not in t
         and (t not in NOT_CONTROLLED or t in TOKEN_PAGES)
     ),

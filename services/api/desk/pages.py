@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
@@ -18,10 +18,11 @@ from application.questions import id_for_key
 from domain import questions as q
 from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ports import Clock
 from infra.platform.partners import Partners
 from infra.queries.desk import DeskPage, DeskQueries
+from services.api.desk.offline import asked_on_device, catalogue_json
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
@@ -106,6 +107,7 @@ class DeskController(Controller):
             "now_local": local(parts.clock()),
             "opening_hours": None,
             "visit_link": True,
+            "desk_catalogue": catalogue_json(),
             **extra,
         }
 
@@ -129,8 +131,13 @@ class DeskController(Controller):
 
     @post("/balie/vragen", include_in_schema=False)
     async def register(self, request: Request, lib: Library, parts: Parts) -> Response:
+        """A question from the form, or one the browser kept while the server did not answer (docs/offline.md):
+        that one carries `gevraagd`, the instant it was asked on the device, and `gebruiker`, who entered it."""
         form = dict(await request.form())
         key = str(form.get("key", ""))[:100] or str(uuid4())
+        kept = bool(form.get("gevraagd"))
+        if "gebruiker" in form and str(form["gebruiker"]) != str(lib.who.user_id):
+            return Response(ANOTHER_USER, status_code=409, media_type=MediaType.TEXT)
         try:
             cmd = q.RegisterQuestion(
                 question_id=id_for_key(lib.tenant_id, key),
@@ -145,11 +152,20 @@ class DeskController(Controller):
                 partner_id=_uuid(form.get("partner")),
                 partner_unlisted=form.get("partner") == UNLISTED,
                 note=str(form.get("notitie", "")),
-                asked_at=_when(str(form.get("tijdstip", ""))),
+                asked_at=_when(str(form.get("tijdstip", "")))
+                or asked_on_device(str(form.get("gevraagd", "")), parts.clock()),
             )
             # the partial's page is read in the command's transaction (a redirect reads it with the next GET)
             then = parts.queries.page_after(cmd.location_id) if is_partial(request) else None
-            _, data = await parts.bus.handle_then(lib.tenant_id, cmd, meta(request, "desk"), then, key=key)
+            try:
+                _, data = await parts.bus.handle_then(
+                    lib.tenant_id, cmd, meta(request, "desk"), then, key=key
+                )
+            except IdempotencyConflict:
+                # a kept question whose first sending was stored, without `gevraagd`, before its answer was lost
+                if not kept or not await _stored(parts, lib, cmd.question_id):
+                    raise
+                data = await parts.queries.page(lib.tenant_id, cmd.location_id) if then else None
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -335,6 +351,17 @@ def _party_or(code: str, fallback: str | None) -> Any:
         if c and c in {p.code for p in CATALOGUE.parties}:
             return CATALOGUE.party(c)
     return None
+
+
+ANOTHER_USER = (
+    "Deze vraag is op dit apparaat ingevoerd door een andere gebruiker. Zij wordt verzonden als die gebruiker "
+    "hier weer inlogt."
+)
+
+
+async def _stored(parts: Parts, lib: Library, question_id: UUID) -> bool:
+    state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
+    return state.version > 0
 
 
 def _registered_text(cmd: q.RegisterQuestion) -> str:
