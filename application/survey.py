@@ -28,7 +28,7 @@ async def open_link(cmd: s.OpenSurveyLink, tx: Transaction, meta: dict[str, Any]
     if cmd.course_id is not None:
         course = await existing(tx, COURSE, cmd.course_id)
         cmd = msgspec.structs.replace(cmd, location_id=course.location_id)
-    elif cmd.location_id not in await tx.locations():
+    elif cmd.location_id is not None and cmd.location_id not in await tx.locations():
         raise NotFound("Deze IDO-locatie bestaat niet.")
     state = await load(tx, SURVEY, cmd.survey_id)
     state = await change(tx, SURVEY, state, cmd.survey_id, s.open_link(state, cmd), meta)

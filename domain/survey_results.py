@@ -118,6 +118,21 @@ def responses(section: Section) -> Cell:
     return next((c for c in cells if not isinstance(c, int)), 0)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A (suppressed) results section as a page shows it: the surveys filled in, and each question's block."""
+
+    responses: Cell
+    filled: list[tuple[Cell, ...]]
+    questions: list[tuple[str, list[tuple[Cell, ...]]]]
+
+
+def shown(section: Section) -> Shown:
+    parts = blocks(section)
+    filled = next((rows for q, rows in parts if q == FILLED_IN), [])
+    return Shown(responses(section), filled, [(q, rows) for q, rows in parts if q != FILLED_IN])
+
+
 def for_library(report: Report) -> Report:
     """The library's own report: the survey's small cells hidden, the other sections as they are."""
     return replace(

@@ -15,6 +15,7 @@ from domain.courses import PROGRAMME_LABELS, Programme
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
 from domain.questions import REFERRAL
 from domain.report import Cell, Period, Report, Section, month_label
+from domain.survey_results import SurveyRow, survey_section
 
 DIGITAL = "digitale_overheid"
 NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
@@ -72,6 +73,7 @@ class LibraryData:
     referrals: tuple[ReferralRow, ...]
     courses: tuple[CourseRow, ...]
     locations: tuple[LocationRow, ...]
+    survey: tuple[SurveyRow, ...] = ()  # rm_survey_v1 over the period (domain/survey_results.py)
 
 
 def _sum(rows: Iterable, key: Callable[..., Hashable]) -> dict:
@@ -351,6 +353,7 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
         course_list_section(courses, data.locations),
         ido_section(data.locations),
         completeness_section(found),
+        survey_section(data.survey),  # unsuppressed here: survey_results.for_library / for_others
     )
     return Report(
         library=data.name,

@@ -9,6 +9,7 @@ from datetime import date
 
 from domain.catalogue import CATALOGUE
 from domain.report import Cell, Period, Report, Section, suppress
+from domain.survey_results import KEY as SURVEY
 from domain.verantwoording import IDO_COLUMNS, completeness_section, kind_columns
 
 SUMMED = ("soort", "npd", "onderwerp", "hulp", "verwijzing", "maand", "cursisten")
@@ -68,6 +69,7 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
         library_rows_section(reports),
         ido_section(reports),
         completeness_section(found),
+        *([sum_sections([r.section(SURVEY) for r in reports])] if reports else []),  # the survey, summed
     )
     first = reports[0] if reports else None
     report = Report(

@@ -14,9 +14,10 @@ from domain.catalogue import CATALOGUE
 from domain.completeness import LocationRow, MonthCount
 from domain.report import Period
 from domain.verantwoording import CourseRow, LibraryData, QuestionRow, ReferralRow
+from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.2"  # bump when the report's content changes: old bundles are rebuilt
-PROJECTIONS = ("question_stats.v1", "opening_status.v1", "courses.v1")
+REPORT_VERSION = "verantwoording.3"  # bump when the report's content changes: old bundles are rebuilt
+PROJECTIONS = ("question_stats.v1", "opening_status.v1", "courses.v1", "survey.v1")
 
 _TENANT = text("""
 SELECT t.tenant_id, t.slug, t.name, coalesce(t.province, 'onbekend') AS province, p.name AS poi, p.slug AS poi_slug,
@@ -71,6 +72,7 @@ async def load_library(conn: AsyncConnection, tenant_id: UUID, period: Period) -
         referrals=tuple(ReferralRow(*r) for r in referrals),
         courses=tuple(CourseRow(*r) for r in courses),
         locations=tuple(_location(r) for r in locations),
+        survey=tuple(await survey_rows(conn, tenant_id, period.first, period.last)),
     )
 
 
