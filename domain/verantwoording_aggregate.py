@@ -69,7 +69,11 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
         library_rows_section(reports),
         ido_section(reports),
         completeness_section(found),
-        *([sum_sections([r.section(SURVEY) for r in reports])] if reports else []),  # the survey, summed
+        *(
+            [sum_sections(survey)]
+            if (survey := [r.section(SURVEY) for r in reports if r.has(SURVEY)])
+            else []
+        ),
     )
     first = reports[0] if reports else None
     report = Report(
