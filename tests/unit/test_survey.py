@@ -285,3 +285,27 @@ async def test_through_the_bus_an_answer_is_stored_once_per_key_in_a_stream_of_i
             ),
             META,
         )
+
+
+def test_the_aggregate_of_libraries_sums_the_survey_and_suppresses_it_per_question():
+    from domain.report import Period
+    from domain.verantwoording import LibraryData, library_report
+    from domain.verantwoording_aggregate import aggregate
+
+    def data(name: str, n: int, unhappy: int) -> LibraryData:
+        survey = rows(
+            ("balie", "", "", n),
+            ("balie", "tevreden", "tevreden", n - unhappy),
+            ("balie", "tevreden", "ontevreden", unhappy),
+        )
+        return LibraryData(uuid4(), name, name, "POI", "Utrecht", (), (), (), (), tuple(survey))
+
+    reports = [library_report(data(f"bieb-{i}", 6, 1), Period(2026), TODAY) for i in range(3)]
+    assert reports[0].section("enquete").rows[0][2] == 6, "a library's report holds its survey unsuppressed"
+    total = aggregate(reports, "POI", "poi", Period(2026), TODAY).section("enquete")
+    by = {(row[0], row[1]): row[2] for row in total.rows}
+    assert by[("Ingevulde enquêtes", "Bezoekers van de balie")] == 18
+    tevreden = "Hoe tevreden bent u over de hulp die u kreeg?"
+    # 3 unhappy of 18 is hidden, and so is 15 (else 18 - 15 = 3); zeros show
+    assert by[(tevreden, "Ontevreden")] == SUPPRESSED and by[(tevreden, "Tevreden")] == SUPPRESSED
+    assert by[(tevreden, "Zeer tevreden")] == 0 and by[(tevreden, "Geen antwoord")] == 0
