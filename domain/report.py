@@ -77,6 +77,10 @@ class Section:
         """Columns that are figures: counts, measures and ratios."""
         return (*self.count_columns, *(m for m, _ in self.measures), *(r.column for r in self.ratios))
 
+    # rows with the same value in this column are suppressed as a block of their own (the answers to one
+    # question of the survey add up to the number of answers, so a hidden cell must not follow from its block)
+    group_by: int | None = None
+
     @property
     def label_columns(self) -> tuple[int, ...]:
         figures = self.figure_columns
@@ -167,7 +171,14 @@ def suppress(report: Report, minimum: int = MIN_PUBLISHED_COUNT) -> Report:
     return replace(report, sections=sections, suppressed=True)
 
 
+def suppress_section(s: Section, minimum: int = MIN_PUBLISHED_COUNT) -> Section:
+    """One section as `suppress` hides its small cells (for a section shown beside unsuppressed ones)."""
+    return _suppress_section(s, minimum)
+
+
 def _suppress_section(s: Section, minimum: int) -> Section:
+    if s.group_by is not None:
+        return _suppress_blocks(s, s.group_by, minimum)
     rows = [list(r) for r in s.rows]
     total = list(s.total) if s.total is not None else None
     for col in s.count_columns:
@@ -190,6 +201,20 @@ def _suppress_section(s: Section, minimum: int) -> Section:
             if any(row[i] == SUPPRESSED for i in r.sources):
                 row[r.column] = SUPPRESSED
     return replace(s, rows=tuple(tuple(r) for r in rows), total=tuple(total) if total is not None else None)
+
+
+def _suppress_blocks(s: Section, column: int, minimum: int) -> Section:
+    """Each block of rows with the same value in `column` is suppressed as a section of its own."""
+    rows = list(s.rows)
+    for label in dict.fromkeys(r[column] for r in s.rows):
+        at = [i for i, r in enumerate(s.rows) if r[column] == label]
+        block = _suppress_section(
+            replace(s, rows=tuple(s.rows[i] for i in at), total=None, group_by=None), minimum
+        )
+        for i, row in zip(at, block.rows, strict=True):
+            rows[i] = row
+    total = _suppress_section(replace(s, rows=(), group_by=None), minimum).total
+    return replace(s, rows=tuple(rows), total=total)
 
 
 def _is_count(value: Cell) -> bool:

@@ -17,6 +17,7 @@ from domain.help_time import HelpTime
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
 from domain.questions import REFERRAL
 from domain.report import Cell, Period, Ratio, Report, Section, month_label, with_ratios
+from domain.survey_results import SurveyRow, survey_section
 
 DIGITAL = "digitale_overheid"
 NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
@@ -110,6 +111,7 @@ class LibraryData:
     visits: tuple[VisitRow, ...] = ()
     time_what: tuple[TimeWhatRow, ...] = ()
     time_when: tuple[TimeWhenRow, ...] = ()
+    survey: tuple[SurveyRow, ...] = ()  # rm_survey_v1 over the period (domain/survey_results.py)
 
 
 def _sum(rows: Iterable, key: Callable[..., Hashable]) -> dict:
@@ -516,6 +518,7 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
         course_list_section(courses, data.locations),
         ido_section(data.locations),
         completeness_section(found),
+        survey_section(data.survey),  # unsuppressed here: survey_results.for_library / for_others
     )
     return Report(
         library=data.name,

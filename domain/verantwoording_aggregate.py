@@ -10,6 +10,7 @@ from datetime import date
 from domain.catalogue import CATALOGUE
 from domain.help_time import HelpTime
 from domain.report import Cell, Period, Report, Section, suppress, with_ratios
+from domain.survey_results import KEY as SURVEY
 from domain.verantwoording import (
     IDO_COLUMNS,
     completeness_section,
@@ -118,6 +119,11 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
         time_per_library(reports),
         ido_section(reports),
         completeness_section(found),
+        *(
+            [sum_sections(survey)]
+            if (survey := [r.section(SURVEY) for r in reports if r.has(SURVEY)])
+            else []
+        ),
     )
     first = reports[0] if reports else None
     report = Report(

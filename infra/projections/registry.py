@@ -8,6 +8,7 @@ from infra.projections.notices import Notices
 from infra.projections.opening_status import OpeningStatus
 from infra.projections.question_stats import QuestionStats
 from infra.projections.referrals import Referrals
+from infra.projections.survey import SurveyStats
 from infra.projections.visitors import Visitors
 from infra.settings import Settings
 from infra.store.event_store import PostgresEventStore
@@ -22,6 +23,7 @@ def all_projections(settings: Settings, store: PostgresEventStore) -> list:
         OpeningStatus(store),
         Notices(settings, store),
         Courses(store),
+        SurveyStats(),
     ]
 
 
@@ -34,4 +36,5 @@ def projection_names() -> list[str]:
         OpeningStatus.name,
         Notices.name,
         Courses.name,
+        SurveyStats.name,
     ]

@@ -22,8 +22,9 @@ from domain.verantwoording import (
     TimeWhenRow,
     VisitRow,
 )
+from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.4"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.5"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = (
     "question_stats.v1",
     "referrals.v2",
@@ -31,6 +32,7 @@ PROJECTIONS = (
     "help_time.v1",
     "opening_status.v1",
     "courses.v1",
+    "survey.v1",
 )
 
 _TENANT = text("""
@@ -111,6 +113,7 @@ async def load_library(conn: AsyncConnection, tenant_id: UUID, period: Period) -
         time_when=tuple(
             TimeWhenRow(r["week"], r["location_id"], r["duration"], r["n"]) for r in times if not r["what"]
         ),
+        survey=tuple(await survey_rows(conn, tenant_id, period.first, period.last)),
     )
 
 

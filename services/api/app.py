@@ -33,6 +33,7 @@ from infra.platform.partners import Partners
 from infra.platform.password_resets import PasswordResets, ResetThrottle
 from infra.platform.sessions import SessionStore
 from infra.platform.staff import Staff
+from infra.platform.survey_throttle import SurveyThrottle
 from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
@@ -65,6 +66,8 @@ from services.api.reports import kb as verantwoording_kb
 from services.api.reports import kb_form as verantwoording_kb_form
 from services.api.reports import pages as verantwoording
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
+from services.api.survey import pages as survey
+from services.api.survey import public as survey_public
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus
 from services.importing import LegacyImporter
@@ -121,6 +124,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         reset_throttle=ResetThrottle(redis),
         uploads=ImportUploads(redis),
         importer=LegacyImporter(bus, container.events, clock),
+        survey_throttle=SurveyThrottle(redis, settings.secret_key),
     )
 
 
@@ -161,6 +165,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             planning.PlanningController,
             LegacyImportController,
             courses.CoursesController,
+            survey.SurveyController,
+            survey_public.PublicSurveyController,
             *api_v1.ROUTES,
             *api_courses.ROUTES,
             *verantwoording.ROUTES,

@@ -20,8 +20,9 @@ from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ports import Clock
-from infra.platform.partners import Partners
+from infra.platform.partners import Partners, for_topic
 from infra.queries.desk import DeskPage, DeskQueries
+from services.api.desk.digid_hint import digid_hint
 from services.api.desk.offline import asked_on_device, catalogue_json
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
@@ -108,6 +109,8 @@ class DeskController(Controller):
             "opening_hours": None,
             "visit_link": True,
             "desk_catalogue": catalogue_json(),
+            # the DigiD hint of the help step (services/api/desk/digid_hint.py)
+            **digid_hint(CATALOGUE.topic(topic) if topic else None, data.partners),
             **extra,
         }
 
@@ -335,13 +338,28 @@ class DeskController(Controller):
         )
 
     @get("/baliemenu", include_in_schema=False)
-    async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:
+    async def baliemenu(
+        self, request: Request, lib: Library, partners: Partners, onderwerp: str = ""
+    ) -> Template:
+        """The parties and the library's partners; for a chosen topic (`onderwerp`), the partners that help."""
+        active = await partners.list(lib.tenant_id, active_only=True)
+        topic, error = None, None
+        if onderwerp.strip():
+            try:
+                topic = CATALOGUE.topic(onderwerp.strip())
+            except DomainError:
+                error = "Dit onderwerp staat niet in de catalogus. Kies een onderwerp uit de lijst."
         return page(
             request,
             "desk/baliemenu.html.j2",
+            status=422 if error else 200,
             lib=lib,
             catalogue=CATALOGUE,
-            partners=await partners.list(lib.tenant_id, active_only=True),
+            partners=active,
+            topic=topic,
+            party=CATALOGUE.party_of_topic(topic.code) if topic else None,
+            matching=for_topic(active, topic.code) if topic else [],
+            topic_error=error,
         )
 
 

@@ -18,7 +18,10 @@ from domain.calendar import local_day
 from domain.errors import DomainError
 from domain.help_time import HelpTime, decimal
 from domain.ports import Clock
+from domain.report import suppress_section
+from domain.survey_results import Shown, shown, survey_section
 from infra.queries import dashboard as figures
+from infra.queries import survey as survey_query
 from infra.queries.courses_query import figures_per_programme
 from infra.queries.locations import Location
 from infra.store.db import Database
@@ -103,6 +106,7 @@ class DashboardController(Controller):
             return _page(request, status=422, error=err, filters=None, **ctx)
         o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id, _places(known))
         ctx["courses"] = await figures_per_programme(db, lib.tenant_id, f.first, f.last, f.location_id)
+        ctx["survey"] = await survey_results(db, lib.tenant_id, f)
         shown = [f.location] if f.location else known
         values = {"van": f.first.isoformat(), "tot": f.last.isoformat(), "locatie": values["locatie"]}
         ctx["values"] = values
@@ -126,6 +130,12 @@ class DashboardController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+
+async def survey_results(db: Database, tenant_id: UUID, f: Filters) -> Shown:
+    """The survey's results over the filters, small cells hidden (domain/survey_results.py)."""
+    rows = await survey_query.for_dashboard(db, tenant_id, f.first, f.last, f.location_id)
+    return shown(suppress_section(survey_section(rows)))
 
 
 def _page(request: Request, status: int = 200, **ctx: Any) -> Template:
