@@ -24,6 +24,13 @@ ROLE_LABELS = {
     Role.KB_ANALYST: "KB-analist",
     Role.PLATFORM_ADMIN: "Platformbeheerder",
 }
+ROLE_NOUNS = {  # the role inside a sentence: "uitgenodigd als coördinator"
+    Role.DESK: "baliemedewerker",
+    Role.COORDINATOR: "coördinator",
+    Role.POI_ADVISER: "POI-adviseur",
+    Role.KB_ANALYST: "KB-analist",
+    Role.PLATFORM_ADMIN: "platformbeheerder",
+}
 TENANT_ROLES = frozenset({Role.DESK, Role.COORDINATOR})
 POI_ROLES = frozenset({Role.POI_ADVISER})
 

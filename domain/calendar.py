@@ -7,6 +7,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Amsterdam")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def local(instant: datetime) -> datetime:
@@ -14,6 +28,17 @@ def local(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValueError("a naive datetime is no instant; give it a zone")
     return instant.astimezone(TZ)
+
+
+def day_text(day: date) -> str:
+    """A day as the product writes it: "5 december 2026"."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def moment_text(instant: datetime) -> str:
+    """An instant as the product writes it, on Dutch clocks: "5 december 2026 om 11:15"."""
+    at = local(instant)
+    return f"{day_text(at.date())} om {at:%H:%M}"
 
 
 def local_day(instant: datetime) -> date:

@@ -356,7 +356,7 @@ def open_ido(state: Ido, on: date, today: date) -> list[msgspec.Struct]:
         raise DomainError("Het IDO is al geopend.", field="opened_on")
     if on > today:
         raise DomainError(
-            "Een opening leg je vast op of na de dag zelf; verzet anders de planning.", field="opened_on"
+            "Leg een opening vast op of na de dag zelf; verzet anders de planning.", field="opened_on"
         )
     return [IdoOpened(location_id=state.location_id, opened_on=on)]
 

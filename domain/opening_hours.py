@@ -43,7 +43,9 @@ def check_slots(slots: list[Slot]) -> tuple[Slot, ...]:
         start, end = s.minutes()
         if end <= start:
             raise DomainError(
-                f"Op {WEEKDAYS[s.weekday]} sluit {s.opens}–{s.closes} niet na de opening.", field="slots"
+                f"Op {WEEKDAYS[s.weekday]} moet de sluitingstijd ({s.closes}) later zijn dan de "
+                f"openingstijd ({s.opens}).",
+                field="slots",
             )
     ordered = sorted(slots, key=lambda s: (s.weekday, s.minutes()))
     for a, b in zip(ordered, ordered[1:], strict=False):

@@ -204,7 +204,7 @@ class Outcome:
 
     @property
     def text(self) -> str:
-        """ "Nieuwe datum na 31-12-2026: de POI en de KB krijgen een melding." (the condition, when there is one)."""
+        """ "Nieuwe datum na 31 december 2026: de POI en de KB krijgen een melding." (the condition, when there is one)."""
         return f"{self.when}: {self.row.who} een melding." if self.when else self.sentence
 
 
@@ -225,7 +225,7 @@ def preview(state: ido.Ido, form: str, today: date) -> tuple[Outcome, ...]:
     of the subsidy year's end it may lie on (when the two differ)."""
     year, loc = state.subsidy_year, state.location_id
     last, first_after = date(year, 12, 31), date(year + 1, 1, 1)
-    in_year, after_year_ = f"op of voor 31-12-{year}", f"na 31-12-{year}"
+    in_year, after_year_ = f"op of voor 31 december {year}", f"na 31 december {year}"
     outcomes: list[Outcome] = []
     match form:
         case "reschedule":

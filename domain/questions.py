@@ -323,7 +323,7 @@ def retract(state: Question, *, imported: bool = False, by_coordinator: bool = F
 
 def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
     if not 1 <= cmd.count <= MAX_TALLY:
-        raise DomainError(f"Tel tussen 1 en {MAX_TALLY} vragen per keer.", field="count")
+        raise DomainError(f"Vul een aantal van 1 tot en met {MAX_TALLY} vragen in.", field="count")
     if cmd.hour_start.minute or cmd.hour_start.second or cmd.hour_start.microsecond:
         raise DomainError("Een telling hoort bij een heel uur.", field="hour_start")
     _check_when(cmd.hour_start, cmd.location_id, ctx, "hour_start")

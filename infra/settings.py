@@ -72,6 +72,12 @@ class Settings:
     web_pool_size: int = 10
     fixed_now: datetime | None = None  # IDO_FIXED_NOW: the clock stands at this instant (tests, demos)
     password_hash_profile: str = "production"  # PASSWORD_HASH_PROFILE: `test` for cheap hashes in tests
+    development: bool = False  # IDO_DEVELOPMENT, set by `ido run` for its own processes (never when hosted)
+
+    @property
+    def dev_mail_folder(self) -> str | None:
+        """Development only: where outgoing mail is kept instead of sent (SMTP_URL=file://<folder>)."""
+        return self.smtp_url[len("file://") :] if self.smtp_url.startswith("file://") else None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +118,7 @@ class Settings:
             kw["fixed_now"] = _instant(env["IDO_FIXED_NOW"], "IDO_FIXED_NOW")
         if env.get("WEB_POOL_SIZE"):
             kw["web_pool_size"] = int(env["WEB_POOL_SIZE"])
+        kw["development"] = is_development(env)
         if env.get("PASSWORD_HASH_PROFILE"):
             kw["password_hash_profile"] = _password_hash_profile(env["PASSWORD_HASH_PROFILE"])
         return cls(**kw)  # type: ignore[arg-type]
@@ -169,6 +176,11 @@ def hosted_problems(settings: Settings) -> list[str]:
     if url.password is not None and url.password == url.username:
         problems.append(
             "het wachtwoord in DATABASE_URL is de gebruikersnaam (zet er een eigen wachtwoord in)"
+        )
+    if settings.dev_mail_folder is not None:
+        problems.append(
+            "SMTP_URL met file:// bewaart de e-mail in een map en is alleen voor ontwikkeling "
+            "(zet SMTP_URL op uw mailserver)"
         )
     if settings.fixed_now is not None:
         problems.append("IDO_FIXED_NOW is alleen voor tests en ontwikkeling (haal IDO_FIXED_NOW weg)")

@@ -7,7 +7,7 @@ import asyncio
 
 import structlog
 
-from domain.calendar import local
+from domain.calendar import moment_text
 from infra.notify import mail
 from infra.platform.invitations import Invitation
 from infra.settings import Settings
@@ -24,14 +24,13 @@ def link(settings: Settings, path: str, token: str) -> str:
 
 async def send_invitation(settings: Settings, invitation: Invitation, token: str) -> None:
     """Raises: mail.MailError."""
-    expires = local(invitation.expires_at)
     plain, html = mail.render(
         "invitation",
         subject=INVITATION_SUBJECT,
         link=link(settings, "uitnodiging", token),
-        role_label=invitation.role_label,
+        role_noun=invitation.role_noun,
         scope_name=invitation.scope_name,
-        expires_nl=f"{expires:%d-%m-%Y} om {expires:%H:%M} uur",
+        expires_nl=moment_text(invitation.expires_at),
     )
     await asyncio.to_thread(
         mail.send, settings.smtp_url, settings.mail_from, [invitation.email], INVITATION_SUBJECT, plain, html

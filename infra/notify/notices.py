@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 from sqlalchemy import text
 
+from domain.calendar import day_text
 from domain.ports import Clock
 from infra.notify import mail, webhooks
 from infra.settings import Settings
@@ -74,7 +75,7 @@ _OWN_TEMPLATES = {
 
 
 def _nl(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d-%m-%Y") if iso else ""
+    return day_text(date.fromisoformat(iso)) if iso else ""
 
 
 class Dispatcher:

@@ -15,13 +15,14 @@ from uuid import UUID, uuid4
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.accounts import ROLE_LABELS, Role, check_email
+from domain.accounts import ROLE_LABELS, ROLE_NOUNS, Role, check_email
 from domain.errors import DomainError, NotFound
 from domain.onboarding import INVITATION_VALID, LinkState, MembershipLike, check_may_invite, link_state
 from infra.platform import admin_audit
 from infra.platform.accounts import token_hash
 from infra.store.db import Database
 
+DELIVERIES = ("mailed", "link_shown", "link_printed")
 _SELECT = """
 SELECT i.invitation_id, i.email, i.role, i.tenant_id, i.poi_id, i.created_at, i.expires_at, i.used_at,
        i.revoked_at, coalesce(t.name, p.name, 'Koninklijke Bibliotheek') AS scope_name,
@@ -64,6 +65,11 @@ class Invitation:
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
 
+    @property
+    def role_noun(self) -> str:
+        """The role inside a sentence ("als coördinator")."""
+        return ROLE_NOUNS[self.role]
+
     def state(self, now: datetime) -> LinkState:
         return link_state(self.used_at, self.expires_at, now, self.revoked_at)
 
@@ -83,8 +89,8 @@ class Invitations:
 
     async def create(
         self,
-        inviter: UUID,
-        inviter_memberships: Iterable[MembershipLike],
+        inviter: UUID | None,
+        inviter_memberships: Iterable[MembershipLike] | None,
         email: str,
         role: Role,
         *,
@@ -92,9 +98,11 @@ class Invitations:
         poi_id: UUID | None = None,
         now: datetime,
     ) -> tuple[Invitation, str]:
-        """Replaces any open invitation for the same address, role and place. Raises: DomainError."""
+        """Replaces any open invitation for the same address, role and place. `inviter` None: the operator on
+        the command line (`ido users invite`), who may invite anyone. Raises: DomainError."""
         email = check_email(email)
-        check_may_invite(inviter_memberships, role, tenant_id, poi_id)
+        if inviter_memberships is not None:
+            check_may_invite(inviter_memberships, role, tenant_id, poi_id)
         token, digest = new_token()
         invitation_id = uuid4()
         async with self._scope(tenant_id) as conn:
@@ -143,6 +151,21 @@ class Invitations:
         return await self.create(
             actor, actor_memberships, old.email, old.role, tenant_id=old.tenant_id, poi_id=old.poi_id, now=now
         )
+
+    async def record_delivery(self, actor: UUID | None, inv: Invitation, how: str) -> None:
+        """How the link went out, in the audit log: `mailed`, `link_shown` (the mail failed; the inviter saw the
+        link once, to pass it on) or `link_printed` (the command line)."""
+        if how not in DELIVERIES:
+            raise ValueError(how)
+        async with self._scope(inv.tenant_id) as conn:
+            await admin_audit.record(
+                conn,
+                actor,
+                f"invitation.{how}",
+                "invitation",
+                inv.invitation_id,
+                **_where(inv.role, inv.tenant_id, inv.poi_id),
+            )
 
     async def revoke(
         self, actor: UUID, invitation_id: UUID, now: datetime, tenant_id: UUID | None = None

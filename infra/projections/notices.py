@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain import ido
+from domain.calendar import day_text
 from domain.planning_notices import FACT_EVENT_TYPES, fact_of, telling
 from domain.ports import RecordedEvent
 from infra.settings import Settings
@@ -86,7 +87,7 @@ async def write_notice(
 
 
 def _nl(d: date) -> str:
-    return d.strftime("%d-%m-%Y")
+    return day_text(d)
 
 
 def subject(event: msgspec.Struct, name: str) -> str:

@@ -38,7 +38,7 @@ from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
 from infra.settings import Settings
-from services.api import errors, home, ops
+from services.api import dev_mail, errors, home, navigation, ops
 from services.api.accounts import admin, auth, users
 from services.api.accounts import pages as accounts
 from services.api.accounts.inviting import Inviter
@@ -49,6 +49,7 @@ from services.api.deps import DEPENDENCIES, Web
 from services.api.desk import api as api_v1
 from services.api.desk import offline as desk_offline
 from services.api.desk import pages as desk
+from services.api.guide.pages import GuideController
 from services.api.imports.pages import LegacyImportController
 from services.api.json_body import JsonBodyRequest
 from services.api.middleware import (
@@ -108,7 +109,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         session_cookie=cookie,
         throttle=throttle,
         logins=LoginCheck(throttle, container.passwords, clock),
-        sign_in=SignIn(container.accounts, sessions, cookie),
+        sign_in=SignIn(container.accounts, sessions, cookie, db),
         bus=bus,
         waker=waker,
         tasks=tasks,
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             partners.PartnersController,
             dashboard.DashboardController,
             planning.PlanningController,
+            GuideController,
             LegacyImportController,
             courses.CoursesController,
             survey.SurveyController,
@@ -173,6 +175,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             *verantwoording_kb.ROUTES,
             *verantwoording_kb_form.ROUTES,
             *api_reports.ROUTES,
+            *dev_mail.routes(settings),
             create_static_files_router(
                 path="/static", directories=[HERE / "static"], include_in_schema=False
             ),
@@ -190,6 +193,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             exclude=["/api/", "/healthz", "/readyz", "/static/", "/schema"],
         ),
         middleware=[request_context, PROMETHEUS.middleware, same_origin, authentication],
+        before_request=navigation.before_request,
         before_send=[add_security_headers, log_request],
         exception_handlers={
             HTTPException: errors.http_error,

@@ -128,7 +128,8 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
 def http_error(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and not _is_api(request):
         back = _return_to(request)
-        target = "/login?next=" + back if back else "/login"
+        expired = "verlopen=1&" if _had_session(request) else ""  # ended by itself, not by logging out
+        target = f"/login?{expired}next={back}" if back else "/login"
         if request.headers.get("hx-request") == "true":
             return Response("", status_code=401, headers={"HX-Redirect": target})
         return Redirect(target, status_code=303)
@@ -150,6 +151,15 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 403 and "CSRF" in str(exc.detail):
         detail = "Het formulier is verlopen of onvolledig. Laad de pagina opnieuw en probeer het nog eens."
     return error_page(request, exc.status_code, detail)
+
+
+SESSION_COOKIES = ("ido_session", "__Host-ido_session")  # services/api/sign_in.SessionCookie
+
+
+def _had_session(request: Request) -> bool:
+    """The browser brought a session cookie that no longer opens a session: it expired (or was ended
+    elsewhere). Logging out deletes the cookie, so a page asked for after that is no expired session."""
+    return any(request.cookies.get(name) for name in SESSION_COOKIES)
 
 
 def _return_to(request: Request) -> str:

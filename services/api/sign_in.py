@@ -11,12 +11,15 @@ from litestar import Request, Response
 from litestar.datastructures import Cookie
 
 from domain.accounts import Role
+from domain.first_run import Guide
 from domain.login_throttle import failure_notice, refusal
 from domain.ports import Clock
 from infra.platform.accounts import Accounts, User
 from infra.platform.login_throttle import LoginThrottle
 from infra.platform.passwords import Passwords
 from infra.platform.sessions import ABSOLUTE_SECONDS, SessionStore
+from infra.queries.first_run import guide_facts
+from infra.store.db import Database
 from services.api.web import see_other
 
 
@@ -101,6 +104,7 @@ class SignIn:
     accounts: Accounts
     sessions: SessionStore
     cookie: SessionCookie
+    db: Database  # the coordinator's start page depends on their library's first-run guide
 
     async def __call__(
         self, request: Request, user_id: UUID, *, end_all: bool = False, to: str | None = None
@@ -111,13 +115,14 @@ class SignIn:
             await self.sessions.destroy_all(user_id)
         session_id = await self.sessions.create(user_id, replacing=request.cookies.get(self.cookie.name))
         user = await self.accounts.user_by_id(user_id)
-        response = see_other(to or await start_url(self.accounts, user))
+        response = see_other(to or await start_url(self.accounts, user, self.db))
         response.cookies.append(self.cookie.issue(session_id))
         return response
 
 
-async def start_url(accounts: Accounts, user: User) -> str:
-    """Desk staff land on their desk, coordinators too; the others on their own overview."""
+async def start_url(accounts: Accounts, user: User, db: Database) -> str:
+    """Desk staff land on their desk, coordinators too once their library's first-run guide is done (before,
+    on the guide); the others on their own overview."""
     roles = {m.role for m in user.memberships}
     if Role.PLATFORM_ADMIN in roles:
         return "/beheer"
@@ -125,5 +130,9 @@ async def start_url(accounts: Accounts, user: User) -> str:
         return "/kb"
     if Role.POI_ADVISER in roles:
         return "/poi"
-    tenant = next(m.tenant_id for m in user.memberships if m.tenant_id)
-    return f"/t/{(await accounts.tenant_by_id(tenant)).slug}/balie"
+    first = next(m for m in user.memberships if m.tenant_id)
+    slug = (await accounts.tenant_by_id(first.tenant_id)).slug
+    coordinator = any(m.role == Role.COORDINATOR and m.tenant_id == first.tenant_id for m in user.memberships)
+    if coordinator and not Guide.of(await guide_facts(db, first.tenant_id)).done:
+        return f"/t/{slug}/aan-de-slag"
+    return f"/t/{slug}/balie"

@@ -6,11 +6,10 @@ from datetime import date, datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
 
-from domain.calendar import local
+from domain.calendar import MONTHS, day_text, local, moment_text
 from domain.help_time import HelpTime, sentence
 from domain.help_time import decimal as dutch_decimal
 from domain.opening_hours import WEEKDAYS as DAYS
-from domain.report import MONTH_NAMES as MONTHS
 
 
 def local_time(value: datetime) -> str:
@@ -18,8 +17,13 @@ def local_time(value: datetime) -> str:
 
 
 def local_datetime(value: datetime) -> str:
-    v = local(value)
-    return f"{v.day} {MONTHS[v.month - 1]} {v.year}, {v:%H:%M}"
+    """ "5 december 2026 om 11:15" (Dutch clocks): one style for every date and time the product shows."""
+    return moment_text(value)
+
+
+def nl_date(value: date) -> str:
+    """ "5 december 2026"."""
+    return day_text(value)
 
 
 def long_date(value: date) -> str:
@@ -45,6 +49,7 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
     env.filters.update(
         local_time=local_time,
         local_datetime=local_datetime,
+        nl_date=nl_date,
         long_date=long_date,
         number=number,
         decimal=decimal,

@@ -67,9 +67,11 @@ def is_partial(request: Request) -> bool:
 def page(
     request: Request, template: str, partial: str | None = None, status: int = 200, **context: Any
 ) -> Template:
-    """The whole page, or only `partial` for an HTMX request."""
+    """The whole page, or only `partial` for an HTMX request. Every page gets the user's menu (`nav`) and a
+    coordinator's first-run guide while it is open (`guide`), read by services/api/navigation.py."""
     name = partial if partial and is_partial(request) else template
-    return Template(name, context={"who": who(request), **context}, status_code=status)
+    menu = {"nav": request.scope.get("ido_nav"), "guide": request.scope.get("ido_guide")}
+    return Template(name, context={"who": who(request), **menu, **context}, status_code=status)
 
 
 def see_other(url: str) -> Redirect:

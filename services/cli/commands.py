@@ -119,6 +119,8 @@ def cmd_tenants(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     check_email(args.email), check_scope(Role(args.role), args.tenant, args.poi)
+    if args.action == "invite":
+        return _invite(args)
     password = None
     if args.password_stdin:
         password = check_password(sys.stdin.readline().rstrip("\r\n"))
@@ -128,6 +130,41 @@ def cmd_users(args: argparse.Namespace) -> int:
             args.email, Role(args.role), tenant_slug=args.tenant, poi_slug=args.poi, password=password
         )
         print(f"gebruiker {args.email.strip().lower()} heeft de rol {args.role}")
+        return 0
+
+    return _with_container(go)
+
+
+def _invite(args: argparse.Namespace) -> int:
+    """An invitation from the command line (invited by no account): the link is printed, to pass on, and
+    mailed when the mail server takes it. It expires like any invitation; the audit log says how it went out."""
+    from domain.calendar import moment_text
+    from infra.notify import account_mail
+    from infra.notify.mail import MailError
+    from infra.platform.invitations import Invitations
+
+    async def go(c: Container) -> int:
+        tenant_id = (await c.accounts.tenant_by_slug(args.tenant)).tenant_id if args.tenant else None
+        poi_id = (await c.accounts.poi_by_slug(args.poi)).poi_id if args.poi else None
+        invitations = Invitations(c.db)
+        inv, token = await invitations.create(
+            None, None, args.email, Role(args.role), tenant_id=tenant_id, poi_id=poi_id, now=c.clock()
+        )
+        try:
+            await account_mail.send_invitation(c.settings, inv, token)
+            mailed = True
+            await invitations.record_delivery(None, inv, "mailed")
+        except MailError:
+            mailed = False
+        await invitations.record_delivery(None, inv, "link_printed")
+        print(f"uitnodiging voor {inv.email} als {inv.role_noun} bij {inv.scope_name}")
+        print(account_mail.link(c.settings, "uitnodiging", token))
+        print(f"de link werkt één keer en is geldig tot {moment_text(inv.expires_at)}")
+        print(
+            "ook per e-mail verstuurd"
+            if mailed
+            else "niet gemaild (de mailserver nam hem niet aan): geef de link zelf door"
+        )
         return 0
 
     return _with_container(go)

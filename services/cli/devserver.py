@@ -8,6 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
+from pathlib import Path
 
 from infra.bootstrap import container
 from infra.settings import DEVELOPMENT, Settings
@@ -60,12 +62,26 @@ class Children:
         self.hurry = True
 
 
+DEV_MAIL_PAGE = "/ontwikkeling/post"
+
+
+def development_env(environ: Mapping[str, str], port: int) -> dict[str, str]:
+    """The environment of the processes `ido run` starts: marked as development (no hosted checks: the
+    development secret and passwords are fine here), links in e-mail to this port, and without SMTP_URL the
+    outgoing mail kept under var/dev-mail and shown at /ontwikkeling/post. What the developer set wins."""
+    env = {**environ, DEVELOPMENT: "1"}
+    env.setdefault("BASE_URL", f"http://127.0.0.1:{port}")
+    if not env.get("SMTP_URL"):
+        folder = Path(env.get("IDO_VAR_DIR", "var")).resolve() / "dev-mail"
+        env["SMTP_URL"] = f"file://{folder}"
+    return env
+
+
 def run_all(port: int) -> int:
     for sig in STOP_SIGNALS:
         if sig != signal.SIGHUP or signal.getsignal(sig) != signal.SIG_IGN:
             signal.signal(sig, signal.default_int_handler)
-    # serve, worker and beat below skip the hosted checks: the development secret and passwords are fine here
-    env = {**os.environ, DEVELOPMENT: "1"}
+    env = development_env(os.environ, port)
     embedded, children = Embedded(), Children()
     try:
         embedded = ensure_servers(env)
@@ -75,7 +91,7 @@ def run_all(port: int) -> int:
         base = [sys.executable, "-m", "services.cli.main"]
         for cmd in (["serve", "--port", str(port)], ["worker"], ["beat"]):
             children.start(base + cmd, env)
-        _print_welcome(port, logins)
+        _print_welcome(port, logins, env)
         while children.running():
             time.sleep(0.5)
         return 1 if children.failed() else 0
@@ -92,13 +108,20 @@ async def _demo(settings: Settings) -> list[tuple[str, str]]:
         return await load_demo(c)
 
 
-def _print_welcome(port: int, logins: list[tuple[str, str]]) -> None:
+def _print_welcome(port: int, logins: list[tuple[str, str]], env: Mapping[str, str]) -> None:
+    smtp = env.get("SMTP_URL", "")
+    mail = (
+        f"  E-mail: niet verstuurd maar bewaard; lees ze op http://127.0.0.1:{port}{DEV_MAIL_PAGE}"
+        if smtp.startswith("file://")
+        else f"  E-mail: via {smtp.split('@')[-1]}"
+    )
     lines = [
         "",
         "IDO-registratie draait als ontwikkelomgeving (geen controle op geheimen en wachtwoorden; niet voor hosting).",
         f"  Open: http://127.0.0.1:{port}/",
         f"  Demologins (wachtwoord voor allemaal: {DEMO_PASSWORD}):",
         *[f"    {role:15} {email}" for email, role in logins],
+        mail,
         "  Stoppen: Ctrl-C",
         "",
     ]

@@ -49,6 +49,12 @@ def build_parser() -> Parser:
     scope.add_argument("--tenant")
     scope.add_argument("--poi")
     uc.add_argument("--password-stdin", action="store_true")
+    ui = users.add_parser("invite", help="iemand uitnodigen: drukt de link af (en mailt hem als dat lukt)")
+    ui.add_argument("--email", required=True)
+    ui.add_argument("--role", required=True, choices=[r.value for r in Role])
+    invite_scope = ui.add_mutually_exclusive_group()
+    invite_scope.add_argument("--tenant")
+    invite_scope.add_argument("--poi")
     projections = sub.add_parser("projections", help="leesmodellen").add_subparsers(
         dest="action", required=True
     )

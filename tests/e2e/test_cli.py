@@ -563,3 +563,66 @@ async def test_name_longer_than_200_characters_is_refused(env, db, poi, kind):
     before = await db.counts()
     assert_refused(ido(env, kind, "create", "--slug", slug, "--name", "x" * 201, *extra))
     assert await db.counts() == before
+
+
+# --- ido users invite (issue 18): the link is printed, also when no mail server takes it ------------------
+
+
+def test_users_invite_prints_the_link_when_no_mail_server_answers(env, tenant):
+    from tests.e2e.processes import free_port
+
+    email = f"nieuw-{suffix()}@test.example"
+    no_mail = {**env, "SMTP_URL": f"smtp://127.0.0.1:{free_port()}", "BASE_URL": "http://127.0.0.1:8101"}
+    r = ido(no_mail, "users", "invite", "--email", email, "--role", "coordinator", "--tenant", tenant)
+    assert_ok(r)
+    lines = r.out.splitlines()
+    assert lines[0] == f"uitnodiging voor {email} als coördinator bij Bibliotheek E2E"
+    assert lines[1].startswith("http://127.0.0.1:8101/uitnodiging/") and len(lines[1]) > 70
+    assert lines[2].startswith("de link werkt één keer en is geldig tot ") and " om " in lines[2]
+    assert "niet gemaild" in lines[3]
+
+
+async def test_users_invite_mails_it_too_and_the_audit_log_says_how_it_went_out(env, db, tenant):
+    from tests.receivers import SmtpServer
+
+    email = f"balie-{suffix()}@test.example"
+    with SmtpServer() as smtp:
+        r = ido(
+            {**env, "SMTP_URL": smtp.url},
+            "users",
+            "invite",
+            "--email",
+            email,
+            "--role",
+            "desk",
+            "--tenant",
+            tenant,
+        )
+        assert_ok(r)
+        assert "ook per e-mail verstuurd" in r.out
+        assert any(
+            r.out.splitlines()[1] in m.get_body(("plain",)).get_content() for m in smtp.mailbox.messages
+        )
+    # invitations are under the tenant policy even for the owner: the audit log names the library and role
+    actions = [
+        row["action"]
+        for row in await db.fetch(
+            "SELECT a.action FROM admin_audit a JOIN tenants t ON t.tenant_id::text = a.details ->> 'tenant_id' "
+            "WHERE t.slug = $1 AND a.details ->> 'role' = 'desk' AND a.object_kind = 'invitation'",
+            tenant,
+        )
+    ]
+    assert sorted(actions) == ["invitation.created", "invitation.link_printed", "invitation.mailed"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--email", "geen-adres", "--role", "desk", "--tenant", "x"),
+        ("--email", "a@test.example", "--role", "desk"),
+        ("--email", "a@test.example", "--role", "desk", "--tenant", "bestaat-niet"),
+    ],
+    ids=["bad-email", "no-tenant", "unknown-tenant"],
+)
+async def test_users_invite_refuses_bad_input_in_one_line(env, db, args):
+    assert_refused(ido(env, "users", "invite", *args))

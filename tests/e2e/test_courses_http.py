@@ -202,7 +202,10 @@ async def test_withdraw_attend_and_complete(client, container, lib):
     course_id = await new_course(client, lib)
     a, b, gone = [await enrol(client, lib, course_id) for _ in range(3)]
     page = (await client.get(f"/t/{lib.slug}/cursussen/{course_id}")).text
-    assert page.count(f'name="aanwezig" value="{a}" checked') == 3  # every session, all ticked by default
+    # every session lists everyone, nobody ticked and no date: facts a person checks (issue 18)
+    assert page.count(f'name="aanwezig" value="{a}"') == 3
+    assert page.count(f'name="aanwezig" value="{a}" checked') == 0
+    assert page.count('name="datum" required value=""') == 3
 
     r = await post(client, lib, course_id, "/uitschrijvingen", code=gone)
     assert (

@@ -5,6 +5,7 @@ marks its own processes with IDO_DEVELOPMENT and is not checked."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -108,6 +109,10 @@ ONE_WRONG = {  # a change to a proper environment, and what the refusal says
         "IDO_FIXED_NOW is alleen voor tests",
     ),
     "no-servers": (lambda e: {"DATABASE_URL": "", "REDIS_URL": ""}, "DATABASE_URL en REDIS_URL ontbreekt"),
+    "development-mail": (
+        lambda e: {"SMTP_URL": "file:///tmp/post"},
+        "SMTP_URL met file:// bewaart de e-mail",
+    ),
 }
 
 
@@ -163,7 +168,37 @@ def test_ido_run_is_development_and_starts_everything_without_a_secret(servers, 
             wait_for(lambda: "beat: Starting" in run.output() or run.proc.poll() is not None, 60, "no beat")
             assert run.proc.poll() is None, run.output()
             assert "ontwikkelomgeving" in run.output() and "start niet" not in run.output()
+            # no mail server: the mail is kept and shown on a page of its own, its link on this port (issue 18)
+            assert f"http://127.0.0.1:{port}/ontwikkeling/post" in run.output()
+            _invite_someone(port)
+            wait_for(lambda: "/uitnodiging/" in _dev_mail(port), 30, "no mail on the development page")
+            assert f'<a href="http://127.0.0.1:{port}/uitnodiging/' in _dev_mail(port)
         finally:
             run.stop()
     finally:
         drop_database(servers.admin_url, db)
+
+
+def _invite_someone(port: int) -> None:
+    """The demo coordinator invites a desk member (over HTTP, as a browser would)."""
+    import httpx
+
+    from services.demo import DEMO_PASSWORD
+
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        page = client.get("/login")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)
+        login = {"email": "coordinator@bieb-noord.example", "password": DEMO_PASSWORD, "_csrf_token": token}
+        r = client.post("/login", data=login)
+        assert r.status_code == 303, r.text
+        slug = r.headers["location"].split("/")[2]
+        users = client.get(f"/t/{slug}/gebruikers/")
+        token = re.search(r'name="_csrf_token" value="([^"]+)"', users.text).group(1)
+        data = {"email": "nieuw@bieb-noord.example", "role": "desk", "_csrf_token": token}
+        r = client.post(f"/t/{slug}/gebruikers/uitnodigen", data=data)
+        assert r.status_code == 303, r.text
+
+
+def _dev_mail(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/ontwikkeling/post", timeout=5) as r:
+        return r.read().decode()

@@ -345,17 +345,42 @@ async def upload(client, lib, content: bytes, name: str = "registratie.xlsx"):
     )
 
 
-def confirm_form(mapping_page: str, action: str, **change: str) -> dict[str, str]:
+SELECT = re.compile(r'<select id="kolom-(\d+)" name="kolom-\d+".*?</select>', re.S)
+
+
+def mapping_form(mapping_page: str, **change: str) -> dict[str, str]:
+    """The mapping table's form as shown (each column's field), sent to check; `change` gives a field (by its
+    form name) another column number, or none ("")."""
     form = {
         "_csrf_token": csrf_of(mapping_page),
         "bestand_id": re.search(r'name="bestand_id" value="([^"]+)"', mapping_page).group(1),
         "locatie": re.search(r'<option value="([0-9a-f-]{36})" selected', mapping_page).group(1),
-        "actie": action,
+        "actie": "controleren",
     }
-    for select in re.finditer(r'<select id="kolom-[a-z]+" name="([a-z]+)".*?</select>', mapping_page, re.S):
-        chosen = re.search(r'<option value="(\d+)" selected', select.group(0))
-        form[select.group(1)] = chosen.group(1) if chosen else ""
-    return {**form, **change}
+    for select in SELECT.finditer(mapping_page):
+        chosen = re.search(r'<option value="([a-z]+)" selected', select.group(0))
+        form[f"kolom-{select.group(1)}"] = chosen.group(1) if chosen else ""
+    for field, column in change.items():
+        for k, v in list(form.items()):
+            if k.startswith("kolom-") and v == field:
+                form[k] = ""
+        if column != "":
+            form[f"kolom-{column}"] = field
+    return form
+
+
+def import_form(checked_page: str) -> dict[str, str]:
+    """The import form that a clean check shows (its hidden fields and the check's mark)."""
+    section = re.search(r'<section id="import-go".*?</section>', checked_page, re.S)
+    assert section and 'name="gecontroleerd"' in section.group(0), "no import form after the check"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', section.group(0)))
+    return {**fields, "actie": "importeren"}
+
+
+def selected_field(mapping_page: str, column: int) -> str | None:
+    select = next(m for m in SELECT.finditer(mapping_page) if m.group(1) == str(column))
+    chosen = re.search(r'<option value="([a-z]+)" selected', select.group(0))
+    return chosen.group(1) if chosen else None
 
 
 async def test_the_upload_page_guesses_the_columns_previews_and_imports(client, container, lib):
@@ -367,18 +392,17 @@ async def test_the_upload_page_guesses_the_columns_previews_and_imports(client, 
     content = legacy_sheet()
     r = await upload(client, lib, content)
     assert r.status_code == 200, r.text
-    assert '<option value="0" selected>A: Datum</option>' in r.text
-    assert '<option value="2" selected>C: Dienstverlener</option>' in r.text
+    assert selected_field(r.text, 0) == "datum" and selected_field(r.text, 2) == "dienstverlener"
+    assert '<th scope="row" id="kolom-0-naam">A: Datum</th>' in r.text
     assert "<caption>Voorbeeld: de eerste 7 rijen" in r.text and "drukke ochtend" in r.text
     assert "111222333" not in r.text and "niet getoond" in r.text
+    assert 'name="actie" value="importeren"' not in r.text  # importing comes after a check
 
-    checked = await client.post(f"/t/{lib.slug}/import/bevestigen", data=confirm_form(r.text, "controleren"))
+    checked = await client.post(f"/t/{lib.slug}/import/bevestigen", data=mapping_form(r.text))
     assert checked.status_code == 200 and "Er is nog niets opgeslagen." in checked.text
     assert await registered(container, lib.tenant_id) == 0
 
-    done = await client.post(
-        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(checked.text, "importeren")
-    )
+    done = await client.post(f"/t/{lib.slug}/import/bevestigen", data=import_form(checked.text))
     assert done.status_code == 200, done.text
     assert "Resultaat van de import" in done.text and "3 rijen (5 vragen)" in done.text
     assert 'role="alert"' in done.text and "<caption>Geweigerde rijen</caption>" in done.text
@@ -386,16 +410,13 @@ async def test_the_upload_page_guesses_the_columns_previews_and_imports(client, 
         assert re.search(rf"<td>{row}</td><td>[^<]*{re.escape(reason)}", html.unescape(done.text)), row
     assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
 
-    # the stored file is gone after the import; uploading the same file again adds nothing
-    stale = await client.post(
-        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(checked.text, "importeren")
-    )
+    # the stored file is gone after the import; uploading the same file again has nothing to import
+    stale = await client.post(f"/t/{lib.slug}/import/bevestigen", data=import_form(checked.text))
     assert stale.status_code == 422 and "niet meer beschikbaar" in stale.text
     again = await upload(client, lib, content)
-    second = await client.post(
-        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(again.text, "importeren")
-    )
-    assert "0 rijen (0 vragen)" in second.text
+    second = await client.post(f"/t/{lib.slug}/import/bevestigen", data=mapping_form(again.text))
+    assert "0 rijen (0 vragen)" in second.text and "Er is niets te importeren" in second.text
+    assert 'name="gecontroleerd"' not in second.text
     assert re.search(r"Al aanwezig \(eerder geïmporteerd\)</th><td>3 rijen", second.text)
     assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
 
@@ -403,15 +424,13 @@ async def test_the_upload_page_guesses_the_columns_previews_and_imports(client, 
 async def test_a_mapping_without_a_required_column_is_shown_again_with_the_reason(client, container, lib):
     await login(client, lib.coordinator)
     r = await upload(client, lib, legacy_sheet())
-    bad = await client.post(
-        f"/t/{lib.slug}/import/bevestigen", data=confirm_form(r.text, "importeren", hulp="")
-    )
+    bad = await client.post(f"/t/{lib.slug}/import/bevestigen", data=mapping_form(r.text, hulp=""))
     assert (
         bad.status_code == 422
         and "Kies een kolom voor: Hoe geholpen" in bad.text
         and 'role="alert"' in bad.text
     )
-    assert '<option value="0" selected>A: Datum</option>' in bad.text
+    assert selected_field(bad.text, 0) == "datum"
     assert await registered(container, lib.tenant_id) == 0
 
 
@@ -446,7 +465,79 @@ async def test_an_upload_is_bound_to_the_user_who_made_it(client, container, lib
     await container.accounts.create_user(second, Role.COORDINATOR, tenant_slug=lib.slug, password=PASSWORD)
     await login(client, second)
     own = await client.get(f"/t/{lib.slug}/import")
-    form = {**confirm_form(r.text, "importeren"), "_csrf_token": csrf_of(own.text)}
+    form = {**mapping_form(r.text), "_csrf_token": csrf_of(own.text)}
     stolen = await client.post(f"/t/{lib.slug}/import/bevestigen", data=form)
     assert stolen.status_code == 422 and "niet meer beschikbaar" in stolen.text
     assert await registered(container, lib.tenant_id) == 0
+
+
+# --- issue 18: a template, a mapping table, and the import only after a check of that mapping ---------------
+
+
+async def test_the_template_downloads_with_the_columns_the_import_recognises(client, lib):
+    await login(client, lib.coordinator)
+    page = await client.get(f"/t/{lib.slug}/import")
+    assert f'href="/t/{lib.slug}/import/sjabloon.xlsx"' in page.text
+    r = await client.get(f"/t/{lib.slug}/import/sjabloon.xlsx")
+    assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX)
+    assert "attachment" in r.headers["content-disposition"]
+    sheet = read_sheet(r.content)
+    assert sheet.name == "Registraties" and sheet.rows == ()
+    assert set(sheet.guess().mapping) == {
+        "date",
+        "time",
+        "party",
+        "topic",
+        "help",
+        "kind",
+        "channel",
+        "count",
+        "note",
+    }
+    explained = openpyxl.load_workbook(io.BytesIO(r.content))["Uitleg"]
+    assert [c.value for c in explained[1]] == ["Kolom", "Wat erin staat", "Voorbeeld", "Verplicht"]
+    assert (await client.get(f"/t/{lib.slug}/import/iets-anders.xlsx")).status_code == 404
+    await login(client, lib.desk)
+    assert (await client.get(f"/t/{lib.slug}/import/sjabloon.xlsx")).status_code == 403
+
+
+async def test_the_mapping_is_a_table_of_column_examples_and_field(client, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, legacy_sheet())
+    table = re.search(r'<table class="import-map">.*?</table>', r.text, re.S).group(0)
+    assert '<th scope="col">Kolom</th><th scope="col">Voorbeelden</th><th scope="col">Veld</th>' in table
+    row = re.search(
+        r'<tr>\s*<th scope="row" id="kolom-2-naam">C: Dienstverlener</th>\s*<td>([^<]*)</td>', table
+    )
+    assert row and row.group(1) == "CBR · DigiD · NASA"
+    # each select is named by its column (no label standing after the previous select)
+    assert 'aria-labelledby="kolom-2-veld kolom-2-naam"' in table
+
+
+async def test_the_import_goes_ahead_only_after_a_check_of_the_same_mapping(client, container, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, legacy_sheet())
+    # straight from the mapping, without a check: refused, nothing stored
+    unchecked = {**mapping_form(r.text), "actie": "importeren"}
+    refused = await client.post(f"/t/{lib.slug}/import/bevestigen", data=unchecked)
+    assert refused.status_code == 422 and "Controleer eerst de kolommen" in refused.text
+    assert await registered(container, lib.tenant_id) == 0
+    checked = await client.post(f"/t/{lib.slug}/import/bevestigen", data=mapping_form(r.text))
+    go = import_form(checked.text)
+    # the check was of another mapping (the note column left out now): refused
+    changed = {**go, "kolom-6": ""}
+    refused = await client.post(f"/t/{lib.slug}/import/bevestigen", data=changed)
+    assert refused.status_code == 422 and "Controleer eerst de kolommen" in refused.text
+    assert await registered(container, lib.tenant_id) == 0
+    done = await client.post(f"/t/{lib.slug}/import/bevestigen", data=go)
+    assert done.status_code == 200 and "Resultaat van de import" in done.text
+    assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
+
+
+async def test_two_columns_for_one_field_are_refused_in_dutch(client, container, lib):
+    await login(client, lib.coordinator)
+    r = await upload(client, lib, legacy_sheet())
+    form = {**mapping_form(r.text), "kolom-1": "datum"}
+    bad = await client.post(f"/t/{lib.slug}/import/bevestigen", data=form)
+    assert bad.status_code == 422
+    assert "Kolom A en kolom B zijn allebei gekozen voor Datum. Kies er één." in html.unescape(bad.text)

@@ -205,6 +205,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
 FILENAMES = {
     "/t/{slug:str}/dashboard/{filename:str}": "weeks.csv",
     "/t/{slug:str}/enquete/links/{link:str}/{filename:str}": "qr.svg",
+    "/t/{slug:str}/import/{filename:str}": "sjabloon.xlsx",
     "/kb/verantwoording/bundels/{bundle_id:uuid}/{filename:str}": f"landelijk-{YEAR}.zip",
     "/api/v1/reports/bundles/{bundle_id:uuid}/{filename:str}": f"landelijk-{YEAR}.zip",
 }

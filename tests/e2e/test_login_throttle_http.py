@@ -225,7 +225,7 @@ async def unlock_form(browser, page_url: str, uid) -> tuple[str, dict]:
     assert page.status_code == 200, page.text[:300]
     match = re.search(rf'action="([^"]*/{uid}/deblokkeren)"', page.text)
     assert match, "no unlock button for the locked account"
-    assert "inloggen geblokkeerd tot 7 december 2026, 10:41" in page.text
+    assert "inloggen geblokkeerd tot 7 december 2026 om 10:41" in page.text
     return match.group(1), {"_csrf_token": csrf_of(page.text)}
 
 
@@ -293,5 +293,6 @@ async def test_an_unlock_without_the_csrf_token_is_refused(app_client, container
     r = await coordinator.post(f"/t/{lib.slug}/gebruikers/{uid}/deblokkeren", data={}, follow_redirects=False)
     assert r.status_code == 403
     assert (
-        "geblokkeerd tot 7 december 2026, 10:41" in (await coordinator.get(f"/t/{lib.slug}/gebruikers")).text
+        "geblokkeerd tot 7 december 2026 om 10:41"
+        in (await coordinator.get(f"/t/{lib.slug}/gebruikers")).text
     )

@@ -117,6 +117,7 @@ def test_the_planning_page_and_the_kb_board_are_accessible_also_at_320_px(page, 
     expect(page.locator("#plan-closure-told")).to_contain_text("De POI krijgt een melding.")
     assert_no_violations(page, "the planning page of an open IDO")
     page.get_by_role("button", name="Tijdelijke sluiting vastleggen").wait_for()
+    page.fill("#plan-closed-from", TODAY.isoformat())  # no date is filled in for you (issue 18)
     page.fill("#plan-closure-reason", "Verbouwing")
     page.get_by_role("button", name="Tijdelijke sluiting vastleggen").click()
     expect(page.locator("#plan-announce")).to_have_text(
@@ -171,7 +172,7 @@ def test_without_javascript_a_reschedule_is_a_plain_form_post_that_says_who_was_
             page.get_by_role("button", name="Aanmelden").click()
         expect(page.locator("#plan-announce")).to_contain_text("is aangemeld; de POI krijgt een melding.")
         told = page.locator("#plan-reschedule-told")
-        expect(told).to_contain_text(f"Nieuwe datum na 31-12-{Y}: de POI en de KB krijgen een melding.")
+        expect(told).to_contain_text(f"Nieuwe datum na 31 december {Y}: de POI en de KB krijgen een melding.")
         page.fill("#plan-new-date", date(Y + 1, 2, 1).isoformat())
         page.fill("#plan-reason", "Verbouwing")
         with page.expect_navigation():

@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from domain import ido
 from domain.accounts import Role
+from domain.calendar import day_text
 from infra.notify.notices import Dispatcher
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner
@@ -34,7 +35,13 @@ async def second(client):
 
 
 def nl(d) -> str:
+    """A date as a form may take it (dd-mm-jjjj)."""
     return d.strftime("%d-%m-%Y")
+
+
+def shown(d) -> str:
+    """A date as the pages show it: "5 december 2026"."""
+    return day_text(d)
 
 
 async def count_events(container, tenant_id, location_id) -> int:
@@ -136,7 +143,7 @@ async def test_the_coordinator_registers_an_ido_as_a_plain_post_and_with_htmx(cl
     )
     page = await client.get(f"/t/{lib.slug}/ido/{location_id}", params={"melding": "aangemeld"})
     assert page.status_code == 200 and f"{name} is aangemeld" in page.text
-    assert "buiten de bibliotheek" in page.text and nl(TODAY + timedelta(60)) in page.text
+    assert "buiten de bibliotheek" in page.text and shown(TODAY + timedelta(60)) in page.text
     listing = await client.get(f"/t/{lib.slug}/ido/")
     assert (
         name in listing.text and "IDO en planning" in listing.text and 'aria-current="page"' in listing.text
@@ -185,7 +192,7 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
         await login(poi, adviser)
         await login(kb, analyst)
         board = await poi.get("/poi")
-        assert f"Opening {name} verplaatst naar {nl(within)}" in board.text
+        assert f"Opening {name} verplaatst naar {shown(within)}" in board.text
         # the library's two IDOs were registered (each a notice for the POI), then one was moved
         assert unread_heading(board.text) == 3 and unread_nav(board.text) == 3
         assert "Meubilair te laat" in board.text
@@ -205,10 +212,12 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
         assert (first.to_kb, second.to_kb) == (False, True)
 
         board = await poi.get("/poi")
-        assert unread_heading(board.text) == 4 and f"Opening {name} verplaatst naar {nl(later)}" in board.text
+        assert (
+            unread_heading(board.text) == 4 and f"Opening {name} verplaatst naar {shown(later)}" in board.text
+        )
         kb_page = await kb.get("/kb")
-        assert f"Opening {name} verplaatst naar {nl(later)}" in inbox(kb_page.text)
-        assert f"Opening {name} verplaatst naar {nl(within)}" not in inbox(kb_page.text)
+        assert f"Opening {name} verplaatst naar {shown(later)}" in inbox(kb_page.text)
+        assert f"Opening {name} verplaatst naar {shown(within)}" not in inbox(kb_page.text)
         assert unread_heading(kb_page.text) == kb_unread + 1
 
         token_poi = csrf_of(board.text)
@@ -218,8 +227,8 @@ async def test_rescheduling_tells_the_poi_and_past_the_subsidy_year_also_the_kb(
         assert read.status_code == 200 and read.text.lstrip().startswith('<div id="plan-inbox"')
         assert unread_nav(read.text) == 3 and unread_heading(read.text) == 3
         only_unread = await poi.get("/poi", params={"ongelezen": "1"})
-        assert nl(later) in inbox(only_unread.text)
-        assert f"verplaatst naar {nl(within)}" not in inbox(only_unread.text)
+        assert shown(later) in inbox(only_unread.text)
+        assert f"verplaatst naar {shown(within)}" not in inbox(only_unread.text)
         everything = await poi.post(
             "/poi/meldingen/gelezen", data={"_csrf_token": token_poi}, follow_redirects=False
         )
@@ -268,7 +277,7 @@ async def test_opening_hours_closure_and_reopening_show_in_status_history_and_de
     assert "2 van de 6 stappen gedaan" in r.text  # ticked, and opened (the IDO opened above)
 
     history = (await client.get(f"/t/{lib.slug}/ido/{loc}")).text
-    lines = re.findall(r"<time datetime=[^>]+>[\d: -]+</time> — ([^<]+)", history)
+    lines = re.findall(r"<time datetime=[^>]+>[^<]+</time> — ([^<]+)", history)
     assert [line.split(":")[0].split(" op ")[0].split(" vanaf ")[0] for line in lines] == [
         "Stap afgerond",
         "Heropend",
@@ -277,7 +286,7 @@ async def test_opening_hours_closure_and_reopening_show_in_status_history_and_de
         "IDO geopend",
         "IDO aangemeld",
     ]
-    assert f"Tijdelijk gesloten vanaf {nl(TODAY)}: reden Verbouwing" in history
+    assert f"Tijdelijk gesloten vanaf {shown(TODAY)}. Reden: Verbouwing" in history
     assert lib.coordinator in history
     assert await count_events(container, lib.tenant_id, loc) == 6
 
@@ -384,9 +393,9 @@ async def test_who_was_told_shows_delivered_after_a_real_dispatch(client, contai
 
         await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         page = await client.get(f"/t/{lib.slug}/ido/{loc}")
-        told = re.search(r"POI geïnformeerd op (\d\d-\d\d-\d{4} \d\d:\d\d) per e-mail en webhook", page.text)
-        assert told and told.group(1).startswith(nl(TODAY))
-        assert re.search(r"KB geïnformeerd op [\d: -]+ per e-mail<", page.text)
+        told = re.search(r"POI geïnformeerd op (\d+ \w+ \d{4} om \d\d:\d\d) per e-mail en webhook", page.text)
+        assert told and told.group(1).startswith(shown(TODAY))
+        assert re.search(r"KB geïnformeerd op [^<]+ om \d\d:\d\d per e-mail<", page.text)
         assert any(m["X-Envelope-To"] == f"adviseur@{lib.poi}.example" for m in smtp.mailbox.messages)
         assert any(call.json["location"] == "IDO Bieb" for call in hook.received)
 
@@ -407,7 +416,7 @@ async def test_a_delivery_that_keeps_failing_shows_as_failed_to_the_coordinator_
         await project(container, s, lib.tenant_id)
         await Dispatcher(container.db, container.reader, s, container.clock).run_once()
         page = await client.get(f"/t/{lib.slug}/ido/{lib.location_id}")
-        assert re.search(r"POI geïnformeerd op [\d: -]+ per e-mail; webhook mislukt", page.text)
+        assert re.search(r"POI geïnformeerd op [^<;]+ om \d\d:\d\d per e-mail; webhook mislukt", page.text)
 
         await login(second, await user(container, Role.PLATFORM_ADMIN))
         admin = await second.get("/beheer")
@@ -552,8 +561,8 @@ async def test_each_planning_form_says_who_will_be_told_before_the_coordinator_c
     loc = await register(client, lib, token, name="IDO Voorbeeld", subsidy_year=Y, planned=date(Y, 12, 15))
     page = (await client.get(f"/t/{lib.slug}/ido/{loc}")).text
     told = re.search(r'<div class="plan-field" id="plan-reschedule-told">.*?</div>', page, re.S).group(0)
-    assert f"Nieuwe datum op of voor 31-12-{Y}: de POI krijgt een melding." in told
-    assert f"Nieuwe datum na 31-12-{Y}: de POI en de KB krijgen een melding." in told
+    assert f"Nieuwe datum op of voor 31 december {Y}: de POI krijgt een melding." in told
+    assert f"Nieuwe datum na 31 december {Y}: de POI en de KB krijgen een melding." in told
     assert f"De opening is verzet naar na het subsidiejaar {Y}." in told
     assert 'aria-describedby="plan-reschedule-told"' in page
     assert "De POI krijgt een melding. <span" in page  # the opening, today: in the year
@@ -598,7 +607,7 @@ async def test_the_history_shows_who_was_told_of_every_planning_fact(client, con
     # registered, opened, closed for a while: three facts, each with the POI's line; none for the KB
     assert page.count("POI: geen e-mailadres of webhook bekend") == 3 and "KB:" not in page
     kinds = [n.subject for n in await notices_of(container, lib.tenant_id, "temporarily_closed")]
-    assert kinds == [f"{lib.slug.replace('bieb-', 'IDO ')} is tijdelijk gesloten vanaf {nl(TODAY)}"]
+    assert kinds == [f"{lib.slug.replace('bieb-', 'IDO ')} is tijdelijk gesloten vanaf {shown(TODAY)}"]
     # a fact the notices projection passed without a notice was recorded before every fact was told
     async with container.db.tenant(lib.tenant_id) as conn:
         for table in ("notice_deliveries", "notices"):
@@ -655,9 +664,9 @@ async def test_the_kb_board_counts_per_subsidy_year_and_lists_the_late_openings(
     # in time, late, not yet, of which already late, closed without opening
     assert _count_row(board, str(year)) == ["1", "1", "2", "2", "1"]
     late = re.search(r'<h3 id="plan-late-h">.*?</ul>', board, re.S).group(0)
-    assert "IDO Januari</strong>" in late and f"Geopend op 09-01-{year + 1}, na het subsidiejaar" in late
+    assert "IDO Januari</strong>" in late and f"Geopend op 9 januari {year + 1}, na het subsidiejaar" in late
     assert (
-        "IDO Later Gepland</strong>" in late and f"gepland op 01-03-{year + 1}, na het subsidiejaar" in late
+        "IDO Later Gepland</strong>" in late and f"gepland op 1 maart {year + 1}, na het subsidiejaar" in late
     )
     assert "IDO Wacht</strong>" in late and "het subsidiejaar is voorbij" in late
     assert "IDO Op Tijd</strong>" not in late and "IDO Afgeblazen</strong>" not in late

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from application.aggregates import IDO, load
 from domain import ido
 from domain.accounts import Role
-from domain.calendar import at_local
+from domain.calendar import at_local, day_text
 from infra.notify import webhooks
 from infra.notify.notices import Dispatcher
 from infra.projections.registry import all_projections
@@ -129,7 +129,7 @@ async def test_a_reschedule_within_the_year_tells_the_poi_by_mail_and_signed_web
             "text/html",
         }
         plain = next(p for p in msg.walk() if p.get_content_type() == "text/plain").get_content()
-        assert "Meubels later geleverd" in plain and new.strftime("%d-%m-%Y") in plain
+        assert "Meubels later geleverd" in plain and day_text(new) in plain
         [call] = [c for c in hook.received if c.json["kind"] == "rescheduled"]
         assert webhooks.verify(
             secret, call.headers["x-ido-timestamp"], call.body, call.headers["x-ido-signature"]

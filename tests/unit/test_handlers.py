@@ -141,7 +141,7 @@ async def test_a_tally_counts_questions_in_one_event(bus):
     assert (outcome.status, outcome.body["count"]) == (201, 7)
     [recorded] = await stream(bus, QUESTION, cmd.question_id)
     assert recorded.event.what.count == 7
-    with pytest.raises(DomainError, match="Tel tussen 1 en 500"):
+    with pytest.raises(DomainError, match="Vul een aantal van 1 tot en met 500 vragen in"):
         await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), count=501), META)
     assert outcome.body["visitors"] == 7, "without a number of visitors: one per question"
 

@@ -145,7 +145,10 @@ def test_opening_hours_with_several_slots_a_day_and_holidays():
             [Slot(weekday=1, opens="09:00", closes="12:00"), Slot(weekday=1, opens="11:30", closes="13:00")],
             "overlappen",
         ),
-        ([Slot(weekday=1, opens="12:00", closes="09:00")], "niet na de opening"),
+        (
+            [Slot(weekday=1, opens="12:00", closes="09:00")],
+            "sluitingstijd \\(09:00\\) later zijn dan de openingstijd \\(12:00\\)",
+        ),
         ([Slot(weekday=1, opens="9 uur", closes="12:00")], "geen tijd"),
         ([Slot(weekday=7, opens="09:00", closes="12:00")], "dag van de week"),
     ],

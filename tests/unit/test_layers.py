@@ -103,13 +103,18 @@ def _state_reads(path: Path) -> int:
 
 def test_routes_get_what_they_use_as_dependencies_not_from_the_application_state():
     """The lifespan stores the process's adapters (app.py); one accessor reads them (deps.web), for the
-    providers of the dependencies and for the middleware, which takes none."""
+    providers of the dependencies and for the middleware and the menu's before-request hook, which take none."""
     readers = {
         str(p.relative_to(ROOT)): n
         for p in (ROOT / "services" / "api").rglob("*.py")
         if (n := _state_reads(p))
     }
-    assert readers == {"services/api/app.py": 1, "services/api/deps.py": 1, "services/api/middleware.py": 1}
+    assert readers == {
+        "services/api/app.py": 1,
+        "services/api/deps.py": 1,
+        "services/api/middleware.py": 1,
+        "services/api/navigation.py": 1,
+    }
 
 
 # Reading the wall clock: only the clock may, for a decision. These read it for transport and operations, where

@@ -224,11 +224,11 @@ def test_the_forms_preview_who_is_told():
     june = date(YEAR, 6, 10)
     inside, later = pn.preview(s, "reschedule", june)
     assert (
-        inside.when == "Nieuwe datum op of voor 31-12-2026"
+        inside.when == "Nieuwe datum op of voor 31 december 2026"
         and inside.sentence == "De POI krijgt een melding."
     )
     assert (
-        later.when == "Nieuwe datum na 31-12-2026"
+        later.when == "Nieuwe datum na 31 december 2026"
         and later.sentence == "De POI en de KB krijgen een melding."
     )
     # after a slip every move tells the KB: one outcome per reason, both with the KB

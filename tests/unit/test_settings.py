@@ -92,3 +92,51 @@ def test_secure_cookies_follow_an_https_base_url_unless_set(base_url, cookie_sec
 def test_the_bundle_lease_is_a_setting_of_thirty_seconds_by_default():
     assert Settings.from_env(PROPER).bundle_lease_seconds == 30.0
     assert Settings.from_env({**PROPER, "BUNDLE_LEASE_SECONDS": "5"}).bundle_lease_seconds == 5.0
+
+
+# development mail and the base URL of `ido run` (issue 18)
+
+
+def test_mail_kept_in_a_folder_is_refused_when_hosted():
+    problems = _problems(SMTP_URL="file:///tmp/post")
+    assert problems == [
+        "SMTP_URL met file:// bewaart de e-mail in een map en is alleen voor ontwikkeling "
+        "(zet SMTP_URL op uw mailserver)"
+    ]
+    assert Settings.from_env({**PROPER, "SMTP_URL": "file:///tmp/post"}).dev_mail_folder == "/tmp/post"
+    assert Settings.from_env(PROPER).dev_mail_folder is None
+
+
+def test_development_is_a_setting_only_under_ido_development():
+    assert Settings.from_env({**PROPER, "IDO_DEVELOPMENT": "1"}).development
+    assert not Settings.from_env(PROPER).development
+
+
+def test_ido_run_links_to_its_own_port_and_keeps_mail_without_a_mail_server(tmp_path):
+    from services.cli.devserver import development_env
+
+    env = development_env({**PROPER, "IDO_VAR_DIR": str(tmp_path)}, 8101)
+    assert env["BASE_URL"] == "http://127.0.0.1:8101" and is_development(env)
+    assert env["SMTP_URL"] == f"file://{tmp_path.resolve()}/dev-mail"
+    own = development_env({**PROPER, "BASE_URL": "http://ido.test", "SMTP_URL": "smtp://mail:25"}, 8101)
+    assert own["BASE_URL"] == "http://ido.test" and own["SMTP_URL"] == "smtp://mail:25"
+
+
+def test_a_kept_message_is_one_whole_file(tmp_path):
+    from email import message_from_bytes
+    from email.policy import default
+
+    from infra.notify import mail
+
+    mail.send(
+        f"file://{tmp_path}/post",
+        "IDO <noreply@ido.test>",
+        ["a@ido.test"],
+        "Onderwerp",
+        "tekst",
+        "<p>tekst</p>",
+    )
+    [kept] = list((tmp_path / "post").iterdir())
+    assert kept.suffix == ".eml"
+    msg = message_from_bytes(kept.read_bytes(), policy=default)
+    assert msg["Subject"] == "Onderwerp" and msg.get_body(("plain",)).get_content().strip() == "tekst"

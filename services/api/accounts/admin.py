@@ -13,11 +13,12 @@ from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
-from domain.accounts import Role
+from domain.accounts import Role, check_email
 from domain.errors import DomainError
 from domain.onboarding import PROVINCES
 from domain.ports import Clock
 from infra.platform import admin_audit
+from infra.platform.accounts import Accounts
 from infra.platform.invitations import Invitations
 from infra.platform.organisations import Organisations
 from infra.platform.staff import Staff
@@ -30,6 +31,7 @@ from services.api.web import Who, page, require_who, see_other
 NOTICES = {
     **inviting.NOTICES,
     "aangemaakt": "Aangemaakt.",
+    "aangemaakt-uitgenodigd": "De bibliotheek is aangemaakt en de coördinator heeft een uitnodiging gekregen.",
     "opgeslagen": "De wijzigingen zijn opgeslagen.",
     "gedeactiveerd": "De bibliotheek is gedeactiveerd: haar gebruikers kunnen niet meer inloggen. "
     "Registraties en rapportages blijven bewaard.",
@@ -40,6 +42,13 @@ NOTICES = {
     "gebruiker-gedeblokkeerd": "De blokkering is opgeheven: de gebruiker kan meteen weer inloggen.",
 }
 _BACK = re.compile(r"/beheer/(pois|bibliotheken)/[0-9a-f-]{36}|/beheer/kb-analisten")
+
+
+def _coordinator_email(value: str) -> str:
+    try:
+        return check_email(value)
+    except DomainError as err:
+        raise DomainError(err.message, field="coordinator_email") from None
 
 
 def _notice(request: Request) -> str | None:
@@ -185,6 +194,8 @@ class AdminController(Controller):
             return await pages.poi(
                 request, poi_id, 422, invite_error=outcome.error, invite_values=outcome.values
             )
+        if outcome.shown:
+            return await pages.poi(request, poi_id, shown=outcome.shown)
         return see_other(f"/beheer/pois/{poi_id}?melding={outcome.code}")
 
     # libraries
@@ -195,12 +206,25 @@ class AdminController(Controller):
 
     @post("/bibliotheken", include_in_schema=False)
     async def create_library(self, request: Request, admin: Who, pages: Pages) -> Response:
+        """Create a library and, when an address is given, invite its coordinator at once."""
         values = await inviting.form_values(request)
+        coordinator = values.get("coordinator_email", "").strip()
         try:
+            if coordinator:
+                _coordinator_email(coordinator)
             tenant_id = await pages.orgs.create_library(admin.user_id, values.get("slug", "").strip(), values)
         except DomainError as err:
             return await pages.libraries(request, 422, error=err, values=values)
-        return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt")
+        if not coordinator:
+            return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt")
+        outcome = await pages.inviter.invite(admin, coordinator, Role.COORDINATOR, tenant_id=tenant_id)
+        if outcome.error:
+            return await pages.library(
+                request, tenant_id, 422, invite_error=outcome.error, invite_values=outcome.values
+            )
+        if outcome.shown:
+            return await pages.library(request, tenant_id, shown=outcome.shown, message=NOTICES["aangemaakt"])
+        return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=aangemaakt-uitgenodigd")
 
     @get("/bibliotheken/{tenant_id:uuid}", include_in_schema=False)
     async def library(self, request: Request, admin: Who, pages: Pages, tenant_id: UUID) -> Template:
@@ -214,6 +238,27 @@ class AdminController(Controller):
         except DomainError as err:
             return await pages.library(request, tenant_id, 422, error=err, values=values)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding=opgeslagen")
+
+    @get("/bibliotheken/{tenant_id:uuid}/deactiveren", include_in_schema=False)
+    async def confirm_deactivate_library(
+        self, request: Request, admin: Who, pages: Pages, tenant_id: UUID
+    ) -> Template:
+        """Asks first, on a page of its own: the confirmation works without JavaScript."""
+        lib = await pages.orgs.library(tenant_id)
+        back = f"/beheer/bibliotheken/{tenant_id}"
+        return page(
+            request,
+            "confirm.html.j2",
+            title=f"{lib.name} deactiveren?",
+            explain=[
+                "Na deactiveren kunnen de gebruikers van deze bibliotheek niet meer inloggen, ook niet met een "
+                "API-token.",
+                "Registraties en rapportages blijven bewaard; heractiveren kan altijd.",
+            ],
+            action=f"{back}/deactiveren",
+            confirm="Ja, bibliotheek deactiveren",
+            cancel=back,
+        )
 
     @post("/bibliotheken/{tenant_id:uuid}/deactiveren", include_in_schema=False)
     async def deactivate_library(self, admin: Who, pages: Pages, tenant_id: UUID) -> Response:
@@ -240,6 +285,8 @@ class AdminController(Controller):
             return await pages.library(
                 request, tenant_id, 422, invite_error=outcome.error, invite_values=outcome.values
             )
+        if outcome.shown:
+            return await pages.library(request, tenant_id, shown=outcome.shown)
         return see_other(f"/beheer/bibliotheken/{tenant_id}?melding={outcome.code}")
 
     # KB analysts, invitations, the log
@@ -256,20 +303,50 @@ class AdminController(Controller):
             return await pages.analysts(
                 request, 422, invite_error=outcome.error, invite_values=outcome.values
             )
+        if outcome.shown:
+            return await pages.analysts(request, shown=outcome.shown)
         return see_other(f"/beheer/kb-analisten?melding={outcome.code}")
 
     @post(
         "/bibliotheken/{tenant_id:uuid}/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False
     )
     async def resend_library(
-        self, admin: Who, pages: Pages, tenant_id: UUID, invitation_id: UUID
+        self, request: Request, admin: Who, pages: Pages, tenant_id: UUID, invitation_id: UUID
     ) -> Response:
-        return await _resend(admin, pages, invitation_id, tenant_id)
+        return await _resend(request, admin, pages, invitation_id, tenant_id)
 
     @post("/uitnodigingen/{invitation_id:uuid}/opnieuw", include_in_schema=False)
-    async def resend(self, admin: Who, pages: Pages, invitation_id: UUID) -> Response:
+    async def resend(self, request: Request, admin: Who, pages: Pages, invitation_id: UUID) -> Response:
         """POI advisers and KB analysts: a library's invitation is under its tenant policy (resend_library)."""
-        return await _resend(admin, pages, invitation_id, None)
+        return await _resend(request, admin, pages, invitation_id, None)
+
+    @get("/gebruikers/{user_id:uuid}/{action:str}", include_in_schema=False)
+    async def confirm_change_user(
+        self, request: Request, admin: Who, accounts: Accounts, user_id: UUID, action: str
+    ) -> Template:
+        """Deactivating asks first, on a page of its own (the other actions need no confirmation)."""
+        if action != "deactiveren":
+            raise NotFoundException()
+        back = request.query_params.get("terug", "")
+        if not _BACK.fullmatch(back):
+            back = "/beheer"
+        user = await accounts.user_by_id(user_id)
+        if user is None:
+            raise NotFoundException()
+        return page(
+            request,
+            "confirm.html.j2",
+            title=f"Account van {user.email} deactiveren?",
+            explain=[
+                f"{user.email} wordt meteen overal uitgelogd en kan niet meer inloggen, in geen enkele "
+                "bibliotheek of organisatie; API-tokens van dit account werken niet meer.",
+                "De registraties blijven bewaard. U kunt het account later weer activeren.",
+            ],
+            action=f"/beheer/gebruikers/{user_id}/deactiveren",
+            hidden={"terug": back},
+            confirm="Ja, deactiveren",
+            cancel=back,
+        )
 
     @post("/gebruikers/{user_id:uuid}/{action:str}", include_in_schema=False)
     async def change_user(
@@ -293,9 +370,17 @@ class AdminController(Controller):
         return page(request, "admin/changes.html.j2", changes=changes)
 
 
-async def _resend(admin: Who, pages: Pages, invitation_id: UUID, tenant_id: UUID | None) -> Response:
+async def _resend(
+    request: Request, admin: Who, pages: Pages, invitation_id: UUID, tenant_id: UUID | None
+) -> Response:
     inv = await pages.invitations.get(invitation_id, tenant_id)
     outcome = await pages.inviter.renew(admin, inv)
+    if outcome.shown:  # the mail failed: the new link, shown once on the page it was sent from
+        if inv.tenant_id:
+            return await pages.library(request, inv.tenant_id, shown=outcome.shown)
+        if inv.poi_id:
+            return await pages.poi(request, inv.poi_id, shown=outcome.shown)
+        return await pages.analysts(request, shown=outcome.shown)
     back = (
         f"/beheer/bibliotheken/{inv.tenant_id}"
         if inv.tenant_id

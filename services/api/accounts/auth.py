@@ -21,9 +21,16 @@ FAILED = "Inloggen is niet gelukt. Controleer uw e-mailadres en wachtwoord."
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
+LOGGED_OUT = "U bent uitgelogd."
+EXPIRED = "Uw sessie is verlopen. Log opnieuw in."
+SIGN_IN_FIRST = "Log in om verder te gaan."
+
+
 @get("/login", include_in_schema=False)
-async def login_page(request: Request, next: str = "") -> Template:
-    reason = "Uw sessie is verlopen; log opnieuw in." if next else None
+async def login_page(request: Request, next: str = "", verlopen: str = "", uitgelogd: str = "") -> Template:
+    """Why the login page shows: after logging out, for an expired session (the browser still had its cookie,
+    errors.http_error), or for a page asked for without logging in."""
+    reason = LOGGED_OUT if uitgelogd else EXPIRED if verlopen else SIGN_IN_FIRST if next else None
     return page(request, "auth/login.html.j2", error=None, notice=reason, email="", next=_safe_next(next))
 
 
@@ -63,7 +70,7 @@ async def login(
             text("UPDATE users SET last_login_at = :now WHERE user_id = :u"),
             {"u": user.user_id, "now": clock()},
         )
-    response = see_other(nxt or await start_url(accounts, user))
+    response = see_other(nxt or await start_url(accounts, user, db))
     response.cookies.append(session_cookie.issue(session_id))
     return response
 
@@ -92,11 +99,11 @@ def _logged_out(session_cookie: SessionCookie) -> Redirect:
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request, accounts: Accounts) -> Redirect:
+async def home(request: Request, accounts: Accounts, db: Database) -> Redirect:
     w = who(request)
     if w is None:
         return see_other("/login")
-    return see_other(await start_url(accounts, w.user))
+    return see_other(await start_url(accounts, w.user, db))
 
 
 def _safe_next(nxt: str) -> str:

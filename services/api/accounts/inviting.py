@@ -4,6 +4,7 @@ mail the link, and say in Dutch what happened. Also the form reading every contr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -20,20 +21,28 @@ from infra.settings import Settings
 from services.api.web import Who
 
 log = structlog.get_logger()
-MAIL_FAILED = (
-    "De uitnodiging is opgeslagen, maar de e-mail kon niet worden verstuurd. "
-    "Probeer het later opnieuw met ‘Opnieuw versturen’."
-)
+
+
+@dataclass(frozen=True)
+class LinkToPass:
+    """An invitation whose e-mail could not be sent: its link, shown once to the inviter to pass on (never in a
+    URL, a log or the database: only its hash is stored). It expires like the mailed one."""
+
+    email: str
+    link: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What to tell: `message` to an HTMX request, `code` in the redirect of a plain form (PRG)."""
+    """What to tell: `message` to an HTMX request, `code` in the redirect of a plain form (PRG). With `shown`
+    the page is answered directly (no redirect: the link must not land in a URL or the history)."""
 
     code: str | None = None
     message: str | None = None
     error: DomainError | None = None
     values: dict[str, str] | None = None  # what was typed, to show again with the error
+    shown: LinkToPass | None = None
 
 
 NOTICES = {
@@ -89,7 +98,9 @@ class Inviter:
             )
         except DomainError as err:
             return Outcome(error=err, values={"email": email, "role": role.value})
-        return await self._mail(inv, token, "uitgenodigd", f"De uitnodiging aan {inv.email} is verstuurd.")
+        return await self._mail(
+            who, inv, token, "uitgenodigd", f"De uitnodiging aan {inv.email} is verstuurd."
+        )
 
     async def renew(self, who: Who, invitation: Invitation) -> Outcome:
         try:
@@ -103,14 +114,18 @@ class Inviter:
         except DomainError as err:
             return Outcome(error=err)
         message = f"Er is een nieuwe uitnodiging naar {inv.email} verstuurd; de vorige link werkt niet meer."
-        return await self._mail(inv, token, "opnieuw", message)
+        return await self._mail(who, inv, token, "opnieuw", message)
 
-    async def _mail(self, inv: Invitation, token: str, code: str, message: str) -> Outcome:
+    async def _mail(self, who: Who, inv: Invitation, token: str, code: str, message: str) -> Outcome:
+        """Mail the link; when that fails, the link for the inviter to pass on. The audit log says which."""
         try:
             await account_mail.send_invitation(self.settings, inv, token)
         except MailError as exc:
             log.warning(
                 "invitation mail not sent", invitation_id=str(inv.invitation_id), error=type(exc).__name__
             )
-            return Outcome(error=DomainError(MAIL_FAILED))
+            await self.invitations.record_delivery(who.user_id, inv, "link_shown")
+            link = account_mail.link(self.settings, "uitnodiging", token)
+            return Outcome(shown=LinkToPass(inv.email, link, inv.expires_at))
+        await self.invitations.record_delivery(who.user_id, inv, "mailed")
         return Outcome(code=code, message=message)

@@ -33,8 +33,9 @@ NOTICES = {
 
 
 async def _after(request: Request, base: str, outcome: inviting.Outcome, render) -> Response:
-    """HTMX: the list again with the message (or error); a plain form: 303 back to the list (PRG)."""
-    if outcome.error is not None or is_partial(request):
+    """HTMX: the list again with the message (or error); a plain form: 303 back to the list (PRG). A link to
+    pass on (the mail failed) is answered directly, never through a redirect."""
+    if outcome.error is not None or outcome.shown is not None or is_partial(request):
         return await render(outcome)
     return see_other(f"{base}?melding={outcome.code}")
 
@@ -74,6 +75,7 @@ class LibraryUsersController(Controller):
             "message": outcome.message,
             "error": outcome.error,
             "invite_values": outcome.values or {},
+            "shown": outcome.shown,
         }
         status = 422 if outcome.error else 200
         return page(
@@ -116,6 +118,32 @@ class LibraryUsersController(Controller):
         await people.invitations.revoke(lib.who.user_id, invitation_id, people.clock(), lib.tenant_id)
         return await self._after(
             request, lib, people, inviting.Outcome(code="ingetrokken", message=NOTICES["ingetrokken"])
+        )
+
+    @get("/{user_id:uuid}/deactiveren", include_in_schema=False)
+    async def confirm_deactivate(
+        self, request: Request, lib: Library, people: People, user_id: UUID
+    ) -> Template:
+        """Asks first, on a page of its own: the confirmation works without JavaScript."""
+        person = next((p for p in await people.staff.of_library(lib.tenant_id) if p.user_id == user_id), None)
+        if person is None:
+            raise NotFoundException()
+        base = f"/t/{lib.slug}/gebruikers"
+        return page(
+            request,
+            "confirm.html.j2",
+            lib=lib,
+            nav_template="library_nav.html.j2",
+            active="gebruikers",
+            title=f"Account van {person.email} deactiveren?",
+            explain=[
+                f"{person.email} wordt meteen overal uitgelogd en kan niet meer inloggen; API-tokens van dit "
+                "account werken niet meer.",
+                "De registraties blijven bewaard. U kunt het account later weer activeren.",
+            ],
+            action=f"{base}/{user_id}/deactiveren",
+            confirm="Ja, deactiveren",
+            cancel=f"{base}/",
         )
 
     @post("/{user_id:uuid}/deactiveren", include_in_schema=False)
@@ -181,6 +209,7 @@ class PoiColleaguesController(Controller):
             "message": outcome.message,
             "error": outcome.error,
             "invite_values": outcome.values or {},
+            "shown": outcome.shown,
         }
         status = 422 if outcome.error else 200
         return page(

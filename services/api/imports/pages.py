@@ -1,20 +1,24 @@
-"""Import of legacy Excel registration sheets (coordinator, /t/{slug}/import): upload, check the columns
-against a preview, then import; the file waits in Redis between the steps."""
+"""Import of legacy Excel registration sheets (coordinator, /t/{slug}/import): a template to download; upload;
+say per column which field it holds (a table of column, example values, field), check, and only after a check of
+that very mapping import. The file waits in Redis between the steps."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import hashlib
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.exceptions import NotFoundException
 from litestar.response import Template
 
 from domain import legacy_import as li
 from domain.errors import DomainError
 from infra.imports.import_uploads import ImportUploads
 from infra.imports.legacy_sheet import MAX_BYTES, Sheet, load_sheet
+from infra.imports.template import import_template
 from services.api.errors import error_page
 from services.api.scope import COORDINATOR, Library
 from services.api.web import meta, page, require_who
@@ -24,6 +28,10 @@ from services.importing import LegacyImporter, Summary
 UPLOAD_LIMIT = 2 * MAX_BYTES
 MAX_ERRORS_SHOWN = 500
 EXPIRED = "Het bestand is niet meer beschikbaar (verlopen of al geïmporteerd). Upload het opnieuw."
+CHECK_FIRST = "Controleer eerst de kolommen met deze keuzes; daarna kunt u importeren."
+EXAMPLES = 3  # example values per column in the mapping table
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE = "sjabloon.xlsx"
 
 
 def _too_large(request: Request, exc: Exception) -> Response:
@@ -37,6 +45,48 @@ def _too_large(request: Request, exc: Exception) -> Response:
 def _column(value: Any) -> int | None:
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
+
+
+def chosen_columns(form: Mapping[str, Any], width: int) -> dict[str, int | None]:
+    """The field of each column (`kolom-<n>` = a field's name, or empty: not used) as the column of each field
+    (None: not used). A form of the older shape (`<field name>` = a column number) is read as well.
+    Raises: DomainError when two columns are given the same field."""
+    if not any(str(k).startswith("kolom-") for k in form):
+        return {f.key: _column(form.get(f.name)) for f in li.FIELDS}
+    chosen: dict[str, int | None] = {f.key: None for f in li.FIELDS}
+    for col in range(width):
+        name = str(form.get(f"kolom-{col}") or "").strip()
+        if not name:
+            continue
+        f = li.FIELD_BY_NAME.get(name)
+        if f is None:
+            raise DomainError("Kies per kolom een veld uit de lijst.", field="mapping")
+        if chosen[f.key] is not None:
+            first = li.column_letter(chosen[f.key])  # type: ignore[arg-type]
+            raise DomainError(
+                f"Kolom {first} en kolom {li.column_letter(col)} zijn allebei gekozen voor {f.label}. "
+                "Kies er één.",
+                field="mapping",
+            )
+        chosen[f.key] = col
+    return chosen
+
+
+def checked_mark(token: str, mapping: Mapping[str, int], location: str) -> str:
+    """What a check hands the import form: the import goes ahead only for the file, mapping and location that
+    were checked (a safety net against importing what was not looked at, not a secret)."""
+    text = f"{token}|{sorted(mapping.items())}|{location}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _examples(sheet: Sheet) -> list[str]:
+    """A few values of each column, from the first rows (personal data hidden, as in the preview)."""
+    preview = sheet.preview()
+    out = []
+    for col in range(len(sheet.headers)):
+        values = dict.fromkeys(v[col] for _, v in preview if col < len(v) and v[col])
+        out.append(" · ".join(list(values)[:EXAMPLES]))
+    return out
 
 
 def _uuid(value: Any) -> UUID | None:
@@ -76,8 +126,12 @@ class LegacyImportController(Controller):
         error: DomainError | None = None,
         summary: Summary | None = None,
     ) -> Template:
+        """The mapping table; after a check (`summary` of a dry run) its result, and the import form when there
+        is something to import (the only way to the import: it carries the check's mark)."""
         guess = sheet.guess()
         locations = await importer.locations(lib.tenant_id)
+        location_id = location_id or (locations[0].location_id if locations else None)
+        importable = summary is not None and error is None and summary.imported_rows > 0
         return page(
             request,
             "import/mapping.html.j2",
@@ -94,9 +148,13 @@ class LegacyImportController(Controller):
                 (i, f"{li.column_letter(i)}: {h}" if h else li.column_letter(i))
                 for i, h in enumerate(sheet.headers)
             ],
+            field_of={col: key for key, col in mapping.items()},
+            field_names={f.key: f.name for f in li.FIELDS},
+            examples=_examples(sheet),
             preview=sheet.preview(),
             locations=locations,
-            location_id=location_id or (locations[0].location_id if locations else None),
+            location_id=location_id,
+            checked=checked_mark(token, mapping, str(location_id)) if importable else None,
             error=error,
             summary=summary,
             errors_shown=summary.errors[:MAX_ERRORS_SHOWN] if summary else [],
@@ -105,6 +163,21 @@ class LegacyImportController(Controller):
     @get("/", include_in_schema=False)
     async def upload_form(self, request: Request, lib: Library) -> Template:
         return self._upload_page(request, lib)
+
+    @get("/{filename:str}", include_in_schema=False)
+    async def template(self, lib: Library, filename: str) -> Response:
+        """The template (sjabloon.xlsx): an empty sheet with the column names the import recognises, and a
+        sheet that explains them. A file, so its route has a {filename} like the other downloads."""
+        if filename != TEMPLATE:
+            raise NotFoundException()
+        return Response(
+            content=import_template(),
+            media_type=XLSX,
+            headers={
+                "Content-Disposition": 'attachment; filename="importsjabloon-ido-registratie.xlsx"',
+                "Cache-Control": "private, no-store",
+            },
+        )
 
     @post(
         "/",
@@ -148,10 +221,9 @@ class LegacyImportController(Controller):
             return self._upload_page(request, lib, DomainError(EXPIRED, field="file"))
         name, content = stored
         sheet = await load_sheet(content)
-        chosen = {f.key: _column(form.get(f.name)) for f in li.FIELDS}
         location_id = _uuid(form.get("locatie"))
-        dry_run = form.get("actie") == "controleren"
-        mapping = {k: c for k, c in chosen.items() if c is not None}
+        dry_run = form.get("actie") != "importeren"
+        mapping: dict[str, int] = sheet.guess().mapping
 
         def again(**outcome: Any) -> Awaitable[Template]:
             """The mapping page once more, with the refusal or the dry run's summary."""
@@ -168,7 +240,11 @@ class LegacyImportController(Controller):
             )
 
         try:
+            chosen = chosen_columns(form, len(sheet.headers))
+            mapping = {k: c for k, c in chosen.items() if c is not None}
             mapping = li.mapping_with(sheet.guess(), chosen, sheet.headers)
+            if not dry_run and form.get("gecontroleerd") != checked_mark(token, mapping, str(location_id)):
+                raise DomainError(CHECK_FIRST, field="mapping")
             summary = await importer.run(
                 lib.tenant_id, sheet, mapping, location_id, dry_run=dry_run, meta=meta(request, "import")
             )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import msgspec
 
 from domain import ido
-from domain.calendar import local
+from domain.calendar import day_text, local, moment_text
 from domain.planning_notices import fact_of, notice_key
 from domain.ports import Checkpoint
 from infra.queries.boards import Delivery, Told
@@ -25,11 +25,16 @@ class Line:
 
 
 def nl_date(d: date | None) -> str:
-    return d.strftime("%d-%m-%Y") if d else "—"
+    return day_text(d) if d else "—"
 
 
 def nl_datetime(at: datetime) -> str:
-    return local(at).strftime("%d-%m-%Y %H:%M")
+    return moment_text(at)
+
+
+def _reason(reason: str) -> str:
+    """A reason the coordinator typed, as a sentence of its own after the fact: ". Reden: verbouwing"."""
+    return f". Reden: {reason.strip()}" if reason.strip() else ""
 
 
 def slots_text(slots: tuple[ido.Slot, ...]) -> str:
@@ -51,7 +56,7 @@ def tell(e: msgspec.Struct) -> str:
             later = (
                 f" (later dan het subsidiejaar {e.subsidy_year})" if e.new_date.year > e.subsidy_year else ""
             )
-            return f"Opening verzet van {nl_date(e.previous_date)} naar {nl_date(e.new_date)}{later}: reden {e.reason}"
+            return f"Opening verzet van {nl_date(e.previous_date)} naar {nl_date(e.new_date)}{later}{_reason(e.reason)}"
         case ido.IdoOpened():
             return f"IDO geopend op {nl_date(e.opened_on)}"
         case ido.OpeningHoursSet():
@@ -59,12 +64,11 @@ def tell(e: msgspec.Struct) -> str:
             return f"Openingstijden vastgelegd: {slots_text(e.slots)}{holidays}"
         case ido.IdoTemporarilyClosed():
             until = f" tot en met {nl_date(e.until)}" if e.until else ""
-            return f"Tijdelijk gesloten vanaf {nl_date(e.closed_from)}{until}: reden {e.reason}"
+            return f"Tijdelijk gesloten vanaf {nl_date(e.closed_from)}{until}{_reason(e.reason)}"
         case ido.IdoReopened():
             return f"Heropend op {nl_date(e.reopened_on)}"
         case ido.IdoClosed():
-            reason = f": reden {e.reason}" if e.reason else ""
-            return f"IDO gesloten op {nl_date(e.closed_on)}{reason}"
+            return f"IDO gesloten op {nl_date(e.closed_on)}{_reason(e.reason)}"
         case ido.OnboardingStepCompleted():
             return f"Stap afgerond: {ido.ONBOARDING_STEPS.get(e.step, e.step)}"
         case ido.OpeningDatePassed():

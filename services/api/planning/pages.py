@@ -116,6 +116,10 @@ def _reopen(form: dict[str, str], location_id: UUID) -> ido.ReopenIdo:
 
 def _close(form: dict[str, str], location_id: UUID) -> ido.CloseIdo:
     on = parse_date(form.get("closed_on"), "closed_on", "de datum van sluiting")
+    if form.get("bevestigd") != "ja":  # the form's confirmation, also without JavaScript
+        raise DomainError(
+            "Vink aan dat het IDO definitief sluit; dat kan niet ongedaan worden gemaakt.", field="bevestigd"
+        )
     return ido.CloseIdo(location_id=location_id, closed_on=on, reason=form.get("reason", ""))
 
 
