@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from domain import courses, ido
+from domain import courses, ido, survey
 from domain import questions as q
 from domain.errors import NotFound
 from domain.ports import NewEvent, Transaction
@@ -34,6 +34,7 @@ IDO: Kind[ido.Ido] = Kind(ido.stream_id, ido.fold, ido.evolve, "Deze IDO-locatie
 COURSE: Kind[courses.Course] = Kind(
     courses.stream_id, courses.fold, courses.evolve, "Deze cursus bestaat niet."
 )
+SURVEY: Kind[survey.Survey] = Kind(survey.stream_id, survey.fold, survey.evolve, survey.MISSING)
 
 
 async def load(tx: Transaction, kind: Kind[S], aggregate_id: UUID) -> S:

@@ -57,6 +57,6 @@ class Bus:
 
 
 def all_handlers() -> dict[type, tuple[Handler, int]]:
-    from application import courses, planning, questions
+    from application import courses, planning, questions, survey
 
-    return {**questions.HANDLERS, **planning.HANDLERS, **courses.HANDLERS}
+    return {**questions.HANDLERS, **planning.HANDLERS, **courses.HANDLERS, **survey.HANDLERS}

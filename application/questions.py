@@ -72,7 +72,12 @@ async def tally(cmd: q.TallyQuestions, tx: Transaction, meta: dict[str, Any]) ->
     events = q.tally(cmd, await context(tx))
     state = await load(tx, QUESTION, cmd.question_id)
     await change(tx, QUESTION, state, cmd.question_id, events, meta, _event_ids(cmd.question_id, len(events)))
-    return {"question_id": str(cmd.question_id), "count": cmd.count}
+    [tallied] = events
+    return {
+        "question_id": str(cmd.question_id),
+        "count": cmd.count,
+        "visitors": q.tally_visitors(tallied.what),
+    }
 
 
 async def _question(tx: Transaction, question_id: UUID) -> tuple[q.Question, bool]:

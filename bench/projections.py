@@ -68,7 +68,7 @@ from infra.store.codec import json_dumps
 from tests.servers import plain_url
 
 PROJECTION = "question_stats.v1"
-READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1")
+READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2")  # the last: referrals.v2
 DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 _INSERT = """
@@ -242,17 +242,24 @@ def question_commands(rng: random.Random, location: UUID, partners: list[UUID], 
             rng.randrange(60),
             tzinfo=TZ,
         )
+        # drawn in the order the fields always were, so a seed gives the same questions as before
+        topic = rng.choice(party.topics).code
+        kind = rng.choices(kinds, [8, 1, 1])[0]
+        channel = rng.choices(channels, [10, 2, 1, 2])[0]
+        duration = rng.choice(durations)
+        partner = rng.choice(partners) if help_ == "lokale_partner" and rng.random() < 0.8 else None
         yield q.RegisterQuestion(
             question_id=uuid4(),
             visit_id=uuid4(),
             location_id=location,
             npd_party=party.code,
-            topic=rng.choice(party.topics).code,
+            topic=topic,
             help=help_,
-            kind=rng.choices(kinds, [8, 1, 1])[0],
-            channel=rng.choices(channels, [10, 2, 1, 2])[0],
-            duration=rng.choice(durations),
-            partner_id=rng.choice(partners) if help_ == "lokale_partner" and rng.random() < 0.8 else None,
+            kind=kind,
+            channel=channel,
+            duration=duration,
+            partner_id=partner,
+            partner_unlisted=help_ == "lokale_partner" and partner is None,
             asked_at=min(local.astimezone(UTC), now),
         )
 

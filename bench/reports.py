@@ -6,8 +6,9 @@ national bundle for 200 libraries × 5,000 questions.
 Uses the machine's PostgreSQL (or the embedded one, as the tests do: tests.servers.find_servers), in a
 throwaway database with roles of its own, migrated and dropped at the end. The read-model rows are written
 directly (COPY as the superuser): rm_question_counts_v1 at day granularity (party, topic, kind, help, channel
-and day drawn at random; ~5 % tallies), referrals, courses, two open IDO locations per library, and projection
-checkpoints. Not timed.
+and day drawn at random; ~5 % tallies), rm_help_time_v1 (70 % of the questions with a duration class) and
+rm_visitors_v1 (an hour 9-17, about 1.3 questions per visitor), referrals, courses, two open IDO locations per
+library, and projection checkpoints. Not timed.
 
 tenant_*_s: the whole download path of one format as a coordinator gets it — load the rows in a tenant
 transaction, build the report, render — median of 3 runs after one warm-up.
@@ -36,25 +37,34 @@ from domain.catalogue import CATALOGUE
 from domain.report import Period
 from infra.bootstrap import build as build_container
 from infra.reports import bundle, service
+from infra.reports.data import PROJECTIONS
 from infra.settings import Settings
 from tests.servers import plain_url
 
 KINDS = (("digitale_overheid", 0.85), ("bibliotheekdienst", 0.10), ("overig", 0.05))
 
 
-def question_rows(rng: random.Random, tenant: UUID, locations: list[UUID], n: int, year: int) -> list[tuple]:
+def question_rows(
+    rng: random.Random, tenant: UUID, locations: list[UUID], n: int, year: int
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows of rm_question_counts_v1, rm_help_time_v1 (70 % of the questions with a duration) and rm_visitors_v1
+    (hours 9-17; a visitor per question with probability 0.75, so about 1.3 questions per visitor)."""
     topics = [(p.code, t.code) for p in CATALOGUE.parties for t in p.topics]
     helps = [o.code for o in CATALOGUE.help_kinds]
     channels = [o.code for o in CATALOGUE.channels]
+    durations = [o.code for o in CATALOGUE.durations]
     kinds, weights = zip(*KINDS, strict=True)
     first = date(year, 1, 1)
     counts: collections.Counter = collections.Counter()
+    times: collections.Counter = collections.Counter()
+    cells: dict[tuple, list[int]] = collections.defaultdict(lambda: [0, 0])
     for _ in range(n):
         party, topic = rng.choice(topics)
         tally = rng.random() < 0.05
+        day, location = first + timedelta(days=rng.randrange(365)), rng.choice(locations)
         key = (
-            first + timedelta(days=rng.randrange(365)),
-            rng.choice(locations),
+            day,
+            location,
             party,
             "" if tally else topic,
             rng.choices(kinds, weights)[0],
@@ -62,15 +72,35 @@ def question_rows(rng: random.Random, tenant: UUID, locations: list[UUID], n: in
             "balie" if tally else rng.choice(channels),
         )
         counts[key] += 1
-    return [(tenant, *k, v) for k, v in counts.items()]
+        duration = "" if tally or rng.random() < 0.3 else rng.choice(durations)
+        times[(day, location, party, key[3], duration)] += 1
+        cell = cells[(day, location, rng.randrange(9, 18))]
+        cell[0] += rng.random() < 0.75 or not cell[0]
+        cell[1] += 1
+    return (
+        [(tenant, *k, v) for k, v in counts.items()],
+        [(tenant, *k, v) for k, v in times.items()],
+        [(tenant, *k, v, q) for k, (v, q) in cells.items()],
+    )
 
 
 async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUID, n: int, year: int) -> None:
     locations = [uuid4(), uuid4()]
+    counts, times, visitors = question_rows(rng, tenant, locations, n, year)
     await conn.copy_records_to_table(
         "rm_question_counts_v1",
-        records=question_rows(rng, tenant, locations, n, year),
+        records=counts,
         columns=["tenant_id", "day", "location_id", "npd_party", "topic", "kind", "help", "channel", "count"],
+    )
+    await conn.copy_records_to_table(
+        "rm_help_time_v1",
+        records=times,
+        columns=["tenant_id", "day", "location_id", "npd_party", "topic", "duration", "count"],
+    )
+    await conn.copy_records_to_table(
+        "rm_visitors_v1",
+        records=visitors,
+        columns=["tenant_id", "day", "location_id", "hour", "visitors", "questions"],
     )
     partners = [(tenant, uuid4(), f"Partner {i}", o.code) for i, o in enumerate(CATALOGUE.partner_kinds[:4])]
     await conn.executemany(
@@ -81,13 +111,14 @@ async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUI
             date(year, 1, 1) + timedelta(days=rng.randrange(365)),
             rng.choice(locations),
             rng.choice(partners)[1],
+            rng.choices(*zip(*KINDS, strict=True))[0],
         )
         for _ in range(n // 25)
     )
     await conn.copy_records_to_table(
-        "rm_referrals_v1",
+        "rm_referrals_v2",
         records=[(tenant, *k, v) for k, v in referrals.items()],
-        columns=["tenant_id", "day", "location_id", "partner_id", "count"],
+        columns=["tenant_id", "day", "location_id", "partner_id", "kind", "count"],
     )
     for i, loc in enumerate(locations):
         await conn.execute(
@@ -113,7 +144,7 @@ async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUI
             locations[0],
             date(year, 2 + i, 1),
         )
-    for name in ("question_stats.v1", "opening_status.v1", "courses.v1"):
+    for name in PROJECTIONS:
         await conn.execute(
             "INSERT INTO projection_checkpoints (projection, tenant_id, last_tx_id, last_position) "
             "VALUES ($1, $2, '1000', $3)",

@@ -15,6 +15,13 @@ class Topic:
     code: str
     name: str
     kb_category: str
+    mijn: str = ""  # the "mijn" environment the visitor logs in to with DigiD for this topic, if any
+
+    @property
+    def needs_digid(self) -> bool:
+        """A personal question that takes a DigiD login in a "mijn" environment: the desk refers it to a
+        local partner (the seed: "wordt doorverwezen naar een lokale samenwerkingspartner")."""
+        return bool(self.mijn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +179,10 @@ def _build_party(
     handles: str,
     topics: tuple[tuple[str, str], ...],
 ) -> Party:
-    built = tuple(Topic(f"{code}.{slug}", title, f"{kb} – {title}") for slug, title in topics)
+    built = tuple(
+        Topic(f"{code}.{slug}", title, f"{kb} – {title}", data.DIGID_MIJN.get(f"{code}.{slug}", ""))
+        for slug, title in topics
+    )
     overig = Topic(f"{code}.overig", "Overig", f"{kb} – overig")
     return Party(
         code=code,

@@ -253,6 +253,34 @@ PARTIES = (
 # Parties that are no NPD-partij; the desk shows them between the joined and the not-yet-joined parties.
 EXTRA_PARTIES = ("gemeente", "andere_overheid", "geen_overheid")
 
+# Topics that need a DigiD login in a "mijn" environment (a personal question: the desk refers the visitor to a
+# local partner), with the name of that environment. A hint for the desk, no classification: events classified
+# before it read the same, so it does not change the catalogue's version.
+DIGID_MIJN = {
+    "belastingdienst.aangifte_ib": "Mijn Belastingdienst",
+    "belastingdienst.toeslagen": "Mijn toeslagen",
+    "belastingdienst.betalen": "Mijn Belastingdienst",
+    "cak.eigen_bijdrage": "Mijn CAK",
+    "cbr.rijbewijs_75": "Mijn CBR",
+    "cbr.gezondheidsverklaring": "Mijn CBR",
+    "cjib.betalingsregeling": "Mijn CJIB",
+    "duo.studiefinanciering": "Mijn DUO",
+    "duo.terugbetalen": "Mijn DUO",
+    "duo.inburgering": "Mijn Inburgering",
+    "rdw.kenteken": "Mijn RDW",
+    "rdw.schorsen": "Mijn RDW",
+    "svb.aow": "Mijn SVB",
+    "svb.kinderbijslag": "Mijn SVB",
+    "svb.anw": "Mijn SVB",
+    "svb.pgb": "Mijn pgb",
+    "uwv.ww": "Mijn UWV",
+    "uwv.mijn_uwv": "Mijn UWV",
+    "uwv.wia": "Mijn UWV",
+    "uwv.wajong": "Mijn UWV",
+    "gemeente.bijstand": "de mijn-omgeving van de gemeente",
+    "andere_overheid.ind": "Mijn IND",
+}
+
 # Other code lists: (code, label, kb_category).
 QUESTION_KINDS = (
     ("digitale_overheid", "Digitale overheid", "Digitale overheid"),

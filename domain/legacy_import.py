@@ -258,6 +258,7 @@ def decide_row(
             npd_party=r.npd_party,
             topic=r.topic,
             help=r.help,
+            partner_unlisted=r.help == q.REFERRAL,  # the sheet names no partner
             kind=r.kind,
             channel=r.channel,
             note=r.note if i == 0 else "",

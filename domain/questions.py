@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import msgspec
@@ -14,6 +14,7 @@ from domain.errors import DomainError, NotFound
 from domain.privacy import check_free_text
 
 MAX_TALLY = 500
+REFERRAL = "lokale_partner"  # the help kind "Doorverwezen naar lokale partner"
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -31,6 +32,9 @@ class Classification(msgspec.Struct, frozen=True, kw_only=True):
     duration: str | None = None
     partner_id: UUID | None = None
     count: int = 1
+    # A tally's visitors; absent (never written) for a registered question, whose visit is its visit_id, and
+    # for a tally stored before visitors were counted, which counts one visitor per question (tally_visitors).
+    visitors: int | msgspec.UnsetType = msgspec.UNSET
 
 
 class QuestionRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -55,7 +59,8 @@ class QuestionRetracted(msgspec.Struct, frozen=True, kw_only=True, tag=True):
 
 
 class QuestionsTallied(msgspec.Struct, frozen=True, kw_only=True, tag=True):
-    """N questions for one party in one hour, entered after a busy hour (topic and help unknown)."""
+    """N questions for one party in one hour, entered after a busy hour (topic and help unknown), asked by
+    `what.visitors` visitors (tally_visitors)."""
 
     question_id: UUID
     what: Classification
@@ -122,11 +127,15 @@ class RegisterQuestion(msgspec.Struct, frozen=True, kw_only=True):
     channel: str = "balie"
     duration: str | None = None
     partner_id: UUID | None = None
+    # referred to a local partner the library has not listed ("staat er niet bij")
+    partner_unlisted: bool = False
     note: str = ""
     asked_at: datetime | None = None
 
 
 class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
+    """A new classification of a question; `asked_at` None keeps the time it was asked."""
+
     question_id: UUID
     npd_party: str
     topic: str
@@ -135,8 +144,10 @@ class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
     channel: str = "balie"
     duration: str | None = None
     partner_id: UUID | None = None
+    partner_unlisted: bool = False
     note: str = ""
     by_coordinator: bool = False  # imported questions are the coordinator's (may_change)
+    asked_at: datetime | None = None
 
 
 class RegisterQuestions(msgspec.Struct, frozen=True, kw_only=True):
@@ -157,6 +168,18 @@ class TallyQuestions(msgspec.Struct, frozen=True, kw_only=True):
     npd_party: str
     count: int
     kind: str = "digitale_overheid"
+    visitors: int | None = None  # None: one visitor per question
+
+
+def is_tally(what: Classification) -> bool:
+    """A tally has no topic (a registered question always has one)."""
+    return what.topic is None
+
+
+def tally_visitors(what: Classification) -> int:
+    """The visitors a tally counts: as many as were given, else one per question (the rule for tallies entered
+    without a number of visitors, and for every tally stored before the number could be given)."""
+    return what.count if isinstance(what.visitors, msgspec.UnsetType) else what.visitors
 
 
 def _classify(
@@ -170,13 +193,7 @@ def _classify(
     c.channel(cmd.channel)
     if cmd.duration:
         c.duration(cmd.duration)
-    if cmd.partner_id is not None:
-        if cmd.partner_id not in ctx.partners:
-            raise DomainError("Deze lokale partner is niet bekend bij uw bibliotheek.", field="partner_id")
-        if cmd.help != "lokale_partner":
-            raise DomainError(
-                "Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
-            )
+    _check_partner(cmd, ctx)
     return Classification(
         location_id=location_id,
         asked_at=asked_at,
@@ -188,6 +205,32 @@ def _classify(
         duration=cmd.duration or None,
         partner_id=cmd.partner_id,
     )
+
+
+def _check_partner(cmd: RegisterQuestion | CorrectQuestion, ctx: DeskContext) -> None:
+    """A referral to a local partner names one of the library's active partners, or says the partner is not
+    listed ("staat er niet bij"); without any partners the library has nothing to name. The event keeps
+    partner_id None for an unlisted partner."""
+    if cmd.partner_id is not None:
+        if cmd.partner_id not in ctx.partners:
+            raise DomainError("Deze lokale partner is niet bekend bij uw bibliotheek.", field="partner_id")
+        if cmd.help != REFERRAL:
+            raise DomainError(
+                "Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
+            )
+        if cmd.partner_unlisted:
+            raise DomainError(
+                "Kies een lokale partner of 'Staat er niet bij', niet allebei.", field="partner_id"
+            )
+    elif cmd.partner_unlisted:
+        if cmd.help != REFERRAL:
+            raise DomainError(
+                "Kies 'Staat er niet bij' alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
+            )
+    elif cmd.help == REFERRAL and ctx.partners:
+        raise DomainError(
+            "Kies naar welke lokale partner is doorverwezen, of 'Staat er niet bij'.", field="partner_id"
+        )
 
 
 def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: str) -> None:
@@ -234,12 +277,17 @@ def may_change(imported: bool, by_coordinator: bool) -> None:
 def correct(
     state: Question, cmd: CorrectQuestion, ctx: DeskContext, *, imported: bool = False
 ) -> list[msgspec.Struct]:
+    """Raises: what register raises; a new time is held to the same rules as a backdated registration."""
     _must_exist(state)
     may_change(imported, cmd.by_coordinator)
     if state.tally:
         raise DomainError("Een telling kun je niet verbeteren; maak haar ongedaan en tel opnieuw.")
     assert state.what is not None
-    what = _classify(cmd, state.what.location_id, state.what.asked_at, ctx)
+    asked_at = state.what.asked_at
+    if cmd.asked_at is not None and _moved(cmd.asked_at, asked_at):
+        _check_when(cmd.asked_at, state.what.location_id, ctx, "asked_at")
+        asked_at = cmd.asked_at
+    what = _classify(cmd, state.what.location_id, asked_at, ctx)
     note = check_free_text(cmd.note, "note") if cmd.note else ""
     if what == state.what and note == state.note:
         return []
@@ -252,6 +300,18 @@ def correct(
             catalogue_version=CATALOGUE.version,
         )
     ]
+
+
+def _moved(given: datetime, stored: datetime) -> bool:
+    """Whether a correction moves the time: a time in the stored minute (a form shows minutes) keeps the
+    stored instant. A time without a zone is a move, which _check_when refuses."""
+    if given.tzinfo is None:
+        return True
+
+    def minute(t: datetime) -> datetime:
+        return t.astimezone(UTC).replace(second=0, microsecond=0)
+
+    return minute(given) != minute(stored)
 
 
 def retract(state: Question, *, imported: bool = False, by_coordinator: bool = False) -> list[msgspec.Struct]:
@@ -267,6 +327,11 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
     if cmd.hour_start.minute or cmd.hour_start.second or cmd.hour_start.microsecond:
         raise DomainError("Een telling hoort bij een heel uur.", field="hour_start")
     _check_when(cmd.hour_start, cmd.location_id, ctx, "hour_start")
+    if cmd.visitors is not None and not 1 <= cmd.visitors <= cmd.count:
+        raise DomainError(
+            f"Vul een aantal bezoekers in van 1 tot en met {cmd.count}: niet meer bezoekers dan vragen.",
+            field="visitors",
+        )
     CATALOGUE.party(cmd.npd_party)
     CATALOGUE.question_kind(cmd.kind)
     what = Classification(
@@ -278,6 +343,7 @@ def tally(cmd: TallyQuestions, ctx: DeskContext) -> list[msgspec.Struct]:
         help=None,
         channel="balie",
         count=cmd.count,
+        visitors=msgspec.UNSET if cmd.visitors is None else cmd.visitors,
     )
     return [QuestionsTallied(question_id=cmd.question_id, what=what, catalogue_version=CATALOGUE.version)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.calendar import month_bounds, quarter_bounds, year_bounds
 
@@ -29,6 +30,34 @@ Cell = int | float | str | date | None
 
 
 @dataclass(frozen=True)
+class Ratio:
+    """A column computed from its own row: `numerator` / `denominator` / `divisor` (questions per visitor, minutes
+    per question; without a denominator: `numerator` / `divisor`, hours from minutes), rounded half up to `places`
+    decimals as every format shows it. Computed again after rows are summed, hidden wherever one of its columns
+    is hidden, empty when the denominator is 0."""
+
+    column: int
+    numerator: int
+    denominator: int | None
+    divisor: int = 1
+    places: int = 2
+
+    @property
+    def sources(self) -> tuple[int, ...]:
+        return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
+
+    def of(self, row: tuple[Cell, ...] | list[Cell]) -> float | None:
+        values = [row[i] for i in self.sources]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            return None
+        n, d = values[0], values[1] if len(values) > 1 else 1
+        if not d:
+            return None
+        exact = Decimal(repr(float(n))) / Decimal(repr(float(d))) / self.divisor  # type: ignore[arg-type]
+        return float(exact.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
 class Section:
     """One table of the report: the same in XLSX (a sheet), CSV (a block) and PDF (a table)."""
 
@@ -38,10 +67,39 @@ class Section:
     rows: tuple[tuple[Cell, ...], ...]
     count_columns: tuple[int, ...] = ()  # indexes of columns holding counts (subject to suppression)
     total: tuple[Cell, ...] | None = None  # the "Totaal" row under the table, if it has one
+    # (column, count column): a quantity that adds up like a count but is none (hours of help, a float),
+    # hidden wherever the count it belongs to is hidden
+    measures: tuple[tuple[int, int], ...] = ()
+    ratios: tuple[Ratio, ...] = ()
+
+    @property
+    def figure_columns(self) -> tuple[int, ...]:
+        """Columns that are figures: counts, measures and ratios."""
+        return (*self.count_columns, *(m for m, _ in self.measures), *(r.column for r in self.ratios))
+
+    # rows with the same value in this column are suppressed as a block of their own (the answers to one
+    # question of the survey add up to the number of answers, so a hidden cell must not follow from its block)
+    group_by: int | None = None
 
     @property
     def label_columns(self) -> tuple[int, ...]:
-        return tuple(i for i in range(len(self.columns)) if i not in self.count_columns)
+        figures = self.figure_columns
+        return tuple(i for i in range(len(self.columns)) if i not in figures)
+
+
+def with_ratios(s: Section) -> Section:
+    """The section with its ratio columns computed from its rows and total."""
+    if not s.ratios:
+        return s
+
+    def fill(row: tuple[Cell, ...]) -> tuple[Cell, ...]:
+        out = list(row)
+        for r in s.ratios:
+            out[r.column] = r.of(out)
+        return tuple(out)
+
+    total = fill(s.total) if s.total is not None else None
+    return replace(s, rows=tuple(fill(r) for r in s.rows), total=total)
 
 
 @dataclass(frozen=True)
@@ -113,7 +171,14 @@ def suppress(report: Report, minimum: int = MIN_PUBLISHED_COUNT) -> Report:
     return replace(report, sections=sections, suppressed=True)
 
 
+def suppress_section(s: Section, minimum: int = MIN_PUBLISHED_COUNT) -> Section:
+    """One section as `suppress` hides its small cells (for a section shown beside unsuppressed ones)."""
+    return _suppress_section(s, minimum)
+
+
 def _suppress_section(s: Section, minimum: int) -> Section:
+    if s.group_by is not None:
+        return _suppress_blocks(s, s.group_by, minimum)
     rows = [list(r) for r in s.rows]
     total = list(s.total) if s.total is not None else None
     for col in s.count_columns:
@@ -128,7 +193,28 @@ def _suppress_section(s: Section, minimum: int) -> Section:
                 rows[j][col] = SUPPRESSED
         if total is not None and _is_count(total[col]) and 0 < total[col] < minimum:
             total[col] = SUPPRESSED
+    for row in (*rows, *([total] if total is not None else [])):
+        for col, base in s.measures:
+            if row[base] == SUPPRESSED:
+                row[col] = SUPPRESSED
+        for r in s.ratios:
+            if any(row[i] == SUPPRESSED for i in r.sources):
+                row[r.column] = SUPPRESSED
     return replace(s, rows=tuple(tuple(r) for r in rows), total=tuple(total) if total is not None else None)
+
+
+def _suppress_blocks(s: Section, column: int, minimum: int) -> Section:
+    """Each block of rows with the same value in `column` is suppressed as a section of its own."""
+    rows = list(s.rows)
+    for label in dict.fromkeys(r[column] for r in s.rows):
+        at = [i for i, r in enumerate(s.rows) if r[column] == label]
+        block = _suppress_section(
+            replace(s, rows=tuple(s.rows[i] for i in at), total=None, group_by=None), minimum
+        )
+        for i, row in zip(at, block.rows, strict=True):
+            rows[i] = row
+    total = _suppress_section(replace(s, rows=(), group_by=None), minimum).total
+    return replace(s, rows=tuple(rows), total=total)
 
 
 def _is_count(value: Cell) -> bool:
@@ -142,6 +228,18 @@ def summary(report: Report) -> list[tuple[str, Cell]]:
         kinds = report.section("soort")
         out.append(("Vragen, alle soorten", kinds.total[1] if kinds.total else 0))
         out += [(f"Vragen: {r[0]}", r[1]) for r in kinds.rows]
+    if report.has("bezoekers_maand"):
+        v = report.section("bezoekers_maand")
+        if v.total:
+            out += [("Bezoekers", v.total[1]), ("Vragen per bezoeker", v.total[3])]
+    if report.has("tijd_week"):
+        t = report.section("tijd_week")
+        if t.total:
+            out += [
+                ("Vragen met een duur", t.total[3]),
+                ("Hulptijd (uren)", t.total[5]),
+                ("Gemiddelde hulptijd per vraag met een duur (minuten)", t.total[6]),
+            ]
     if report.has("cursisten"):
         c = report.section("cursisten")
         if c.total:

@@ -6,18 +6,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
+from domain.calendar import week_start
 from domain.catalogue import CATALOGUE, Catalogue
 from domain.completeness import LocationRow, MonthCount, month_counts, warnings
 from domain.courses import PROGRAMME_LABELS, Programme
+from domain.help_time import HelpTime
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
-from domain.report import Cell, Period, Report, Section, month_label
+from domain.questions import REFERRAL
+from domain.report import Cell, Period, Ratio, Report, Section, month_label, with_ratios
+from domain.survey_results import SurveyRow, survey_section
 
 DIGITAL = "digitale_overheid"
 NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
 CANCELLED = "geannuleerd"
+# referrals to a local partner that name none (the library's list lacks it, or the library had none yet)
+UNLISTED_PARTNER = "Andere partner / staat er niet bij"
 COURSE_STATUS_LABELS = {"gepland": "Gepland", "afgerond": "Afgerond", "geannuleerd": "Geannuleerd"}
 
 
@@ -36,12 +42,14 @@ class QuestionRow:
 
 @dataclass(frozen=True, slots=True)
 class ReferralRow:
-    """rm_referrals_v1 summed per partner over the period, with the partner's name and kind."""
+    """rm_referrals_v2 summed per partner and kind of question over the period, with the partner's name and kind
+    (`kind`: of the partner; `question_kind`: of the question referred)."""
 
     partner_id: UUID
     name: str
     kind: str
     count: int
+    question_kind: str = DIGITAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +66,37 @@ class CourseRow:
     cursisten_via_desk: int
 
 
+@dataclass(frozen=True, slots=True)
+class VisitRow:
+    """rm_visitors_v1 summed per month (first day) and location: visitors (one per visit, in the cell of its
+    first question) and questions."""
+
+    month: date
+    location_id: UUID
+    visitors: int
+    questions: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWhatRow:
+    """rm_help_time_v1 summed over the period per party, topic ('' for tallies) and duration class ('' none)."""
+
+    npd_party: str
+    topic: str
+    duration: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWhenRow:
+    """rm_help_time_v1 summed per ISO week (its Monday) and location, per duration class ('' none)."""
+
+    week: date
+    location_id: UUID
+    duration: str
+    count: int
+
+
 @dataclass(frozen=True)
 class LibraryData:
     tenant_id: UUID
@@ -69,6 +108,10 @@ class LibraryData:
     referrals: tuple[ReferralRow, ...]
     courses: tuple[CourseRow, ...]
     locations: tuple[LocationRow, ...]
+    visits: tuple[VisitRow, ...] = ()
+    time_what: tuple[TimeWhatRow, ...] = ()
+    time_when: tuple[TimeWhenRow, ...] = ()
+    survey: tuple[SurveyRow, ...] = ()  # rm_survey_v1 over the period (domain/survey_results.py)
 
 
 def _sum(rows: Iterable, key: Callable[..., Hashable]) -> dict:
@@ -135,7 +178,7 @@ def party_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Se
     )
 
 
-def _topic_key(r: QuestionRow, cat: Catalogue) -> tuple[str, str]:
+def _topic_key(r: QuestionRow | TimeWhatRow, cat: Catalogue) -> tuple[str, str]:
     party = _party_category(r.npd_party, cat)
     if not r.topic:
         return party, NOT_RECORDED
@@ -167,10 +210,36 @@ def help_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Sec
     return _counts("hulp", "Hoe geholpen (vragen digitale overheid)", ("Hoe geholpen", "Vragen"), labelled)
 
 
-def referral_kind_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+def unlisted_referrals(referred: int, listed: int) -> int:
+    """Referrals without a listed partner: the questions helped by "Doorverwezen naar lokale partner" less the
+    referrals that name a partner, both over the same kinds of question (the verantwoording: digital government,
+    as its "Hoe geholpen"; the dashboard: every kind)."""
+    return referred - listed
+
+
+def _referred(rows: Iterable[QuestionRow]) -> int:
+    """The referrals under "Hoe geholpen" (help_section): of digital-government questions."""
+    return sum(r.count for r in rows if r.help == REFERRAL and r.kind == DIGITAL)
+
+
+def _digital_referrals(rows: Iterable[ReferralRow]) -> list[ReferralRow]:
+    """The referrals naming a partner of the questions "Hoe geholpen" counts, summed per partner."""
+    per: dict[tuple[UUID, str, str], int] = defaultdict(int)
+    for r in rows:
+        if r.question_kind == DIGITAL:
+            per[r.partner_id, r.name, r.kind] += r.count
+    return [ReferralRow(*k, n) for k, n in per.items() if n]
+
+
+def referral_kind_section(
+    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
+) -> Section:
+    """Per kind of partner, and a row for referrals that name no listed partner (always there, as the kinds are,
+    so that every library has the same rows): the rows add up to every referral."""
     per = _sum(referrals, lambda r: r.kind)
     labelled = [((o.label,), per.pop(o.code, 0)) for o in cat.partner_kinds]
     labelled += [(("Onbekende soort partner",), n) for n in [sum(per.values())] if n]
+    labelled.append(((UNLISTED_PARTNER,), unlisted))
     return _counts(
         "verwijzing",
         "Doorverwezen naar een lokale partner, per soort partner",
@@ -179,14 +248,22 @@ def referral_kind_section(referrals: Iterable[ReferralRow], cat: Catalogue = CAT
     )
 
 
-def partner_section(referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE) -> Section:
+def partner_section(
+    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
+) -> Section:
+    """Per listed partner, then the referrals that name none: the rows add up to every referral."""
     kinds = {o.code: o.label for o in cat.partner_kinds}
     rows = sorted(referrals, key=lambda r: (r.name.lower(), str(r.partner_id)))
+    labelled: list[tuple[tuple[Cell, ...], int]] = [
+        ((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows
+    ]
+    if unlisted:
+        labelled.append(((UNLISTED_PARTNER, ""), unlisted))
     return _counts(
         "partner",
         "Doorverwijzingen per lokale partner",
         ("Lokale partner", "Soort partner", "Doorverwijzingen"),
-        [((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows],
+        labelled,
     )
 
 
@@ -225,6 +302,114 @@ def month_section(rows: list[QuestionRow], period: Period) -> Section:
         by_month[r.month].append(r)
     places = [(month_label(m), by_month.get(m, [])) for m in period.month_starts()]
     return per_kind_section("maand", "Vragen per maand", "Maand", places)
+
+
+VISITOR_COLUMNS = ("Bezoekers", "Vragen", "Vragen per bezoeker")
+TIME_COLUMNS = ("Vragen", "Met een duur", "Minuten", "Uren", "Gemiddeld (minuten)")
+
+
+def visitor_section(key: str, title: str, first: str, places: list[tuple[Cell, int, int]]) -> Section:
+    """One row per place (a location, a month, a library): visitors, questions and questions per visitor."""
+    rows = tuple((label, v, n, None) for label, v, n in places)
+    total = ("Totaal", sum(r[1] for r in rows), sum(r[2] for r in rows), None)  # type: ignore[misc]
+    section = Section(key, title, (first, *VISITOR_COLUMNS), rows, (1, 2), total, ratios=(Ratio(3, 2, 1),))
+    return with_ratios(section)
+
+
+def visits_per_location(visits: Iterable[VisitRow], locations: Iterable[LocationRow]) -> Section:
+    per: dict[UUID, list[int]] = defaultdict(lambda: [0, 0])
+    for r in visits:
+        per[r.location_id][0] += r.visitors
+        per[r.location_id][1] += r.questions
+    places: list[tuple[Cell, int, int]] = []
+    for x in sorted(locations, key=lambda x: x.name):
+        v, n = per.pop(x.location_id, [0, 0])
+        places.append((x.name, v, n))
+    if per:
+        places.append(("Onbekende locatie", sum(v for v, _ in per.values()), sum(n for _, n in per.values())))
+    return visitor_section("bezoekers", "Bezoekers per IDO-locatie", "IDO-locatie", places)
+
+
+def visits_per_month(visits: Iterable[VisitRow], period: Period) -> Section:
+    per: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    for r in visits:
+        per[r.month][0] += r.visitors
+        per[r.month][1] += r.questions
+    places = [(month_label(m), *per.get(m, [0, 0])) for m in period.month_starts()]
+    return visitor_section("bezoekers_maand", "Bezoekers per maand", "Maand", places)  # type: ignore[arg-type]
+
+
+def time_section(
+    key: str, title: str, labels: tuple[str, ...], rows: list[tuple[tuple[Cell, ...], HelpTime]]
+) -> Section:
+    """Time spent: questions, those with a duration, the minutes these took (minutes per duration class:
+    domain/help_time.py; halves, so they add up exactly), in hours, and per question with a duration."""
+    n = len(labels)
+    body = tuple((*lab, t.questions, t.timed, t.minutes, None, None) for lab, t in rows)
+    all_ = sum((t for _, t in rows), HelpTime())
+    total = ("Totaal", *([""] * (n - 1)), all_.questions, all_.timed, all_.minutes, None, None)
+    section = Section(
+        key,
+        title,
+        (*labels, *TIME_COLUMNS),
+        body,
+        (n, n + 1),
+        total,
+        measures=((n + 2, n + 1),),
+        ratios=(Ratio(n + 3, n + 2, None, 60), Ratio(n + 4, n + 2, n + 1, places=1)),
+    )
+    return with_ratios(section)
+
+
+def _time_of(rows: Iterable, key: Callable[..., Hashable]) -> dict:
+    out: dict = defaultdict(HelpTime)
+    for r in rows:
+        out[key(r)] = out[key(r)].add(r.duration, r.count)
+    return out
+
+
+def time_party_section(rows: Iterable[TimeWhatRow], cat: Catalogue = CATALOGUE) -> Section:
+    """Every KB category (zeros too, so that libraries have the same rows), every kind of question."""
+    per = _time_of(rows, lambda r: _party_category(r.npd_party, cat))
+    categories = list(dict.fromkeys(p.kb_category for p in cat.parties))
+    labelled = [((c,), per.pop(c, HelpTime())) for c in categories] + [
+        ((c,), t) for c, t in sorted(per.items())
+    ]
+    return time_section("tijd_partij", "Hulptijd per NPD-partij", ("NPD-partij (KB-categorie)",), labelled)
+
+
+def time_topic_section(rows: Iterable[TimeWhatRow], cat: Catalogue = CATALOGUE) -> Section:
+    per = _time_of(rows, lambda r: _topic_key(r, cat))
+    order = {t.kb_category: i for i, t in enumerate(cat.topics())}
+    parties = {c: i for i, c in enumerate(dict.fromkeys(p.kb_category for p in cat.parties))}
+    keys = sorted(per, key=lambda k: (parties.get(k[0], 999), order.get(k[1], 9999), k))
+    return time_section(
+        "tijd_onderwerp",
+        "Hulptijd per onderwerp",
+        ("NPD-partij (KB-categorie)", "Onderwerp (KB-categorie)"),
+        [(k, per[k]) for k in keys if per[k].questions],
+    )
+
+
+def time_week_section(rows: Iterable[TimeWhenRow], period: Period) -> Section:
+    """Every ISO week that has a day in the period; a week at either end counts only its days in the period."""
+    per = _time_of(rows, lambda r: r.week)
+    weeks, monday = [], week_start(period.first)
+    while monday <= period.last:
+        year, week, _ = monday.isocalendar()
+        weeks.append(((f"week {week} {year}", monday), per.get(monday, HelpTime())))
+        monday += timedelta(days=7)
+    return time_section("tijd_week", "Hulptijd per week", ("Week", "Begint op"), weeks)
+
+
+def time_location_section(rows: Iterable[TimeWhenRow], locations: Iterable[LocationRow]) -> Section:
+    per = _time_of(rows, lambda r: r.location_id)
+    places: list[tuple[tuple[Cell, ...], HelpTime]] = []
+    for x in sorted(locations, key=lambda x: x.name):
+        places.append(((x.name,), per.pop(x.location_id, HelpTime())))
+    if per:
+        places.append((("Onbekende locatie",), sum(per.values(), HelpTime())))
+    return time_section("tijd_locatie", "Hulptijd per IDO-locatie", ("IDO-locatie",), places)
 
 
 COURSE_COLUMNS = (
@@ -308,22 +493,32 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
     """The library's own verantwoording over `period` (not suppressed: it goes to the library, its POI and
     the KB). Question rows outside the period are ignored."""
     in_period = [r for r in data.questions if period.first <= r.month <= period.last]
+    visits = [r for r in data.visits if period.first <= r.month <= period.last]
     what, where = collapse(in_period, by_what=True), collapse(in_period, by_what=False)
     courses = [c for c in data.courses if period.first <= c.start_date <= period.last]
     found = warnings(data.locations, month_counts(where), period, today)
+    referrals = _digital_referrals(data.referrals)
+    unlisted = unlisted_referrals(_referred(what), sum(r.count for r in referrals))
     sections = (
         kinds_section(what, cat),
         party_section(what, cat),
         topic_section(what, cat),
         help_section(what, cat),
-        referral_kind_section(data.referrals, cat),
-        partner_section(data.referrals, cat),
+        referral_kind_section(referrals, cat, unlisted),
+        partner_section(referrals, cat, unlisted),
         location_section(where, data.locations),
         month_section(where, period),
+        visits_per_location(visits, data.locations),
+        visits_per_month(visits, period),
+        time_party_section(data.time_what, cat),
+        time_topic_section(data.time_what, cat),
+        time_week_section(data.time_when, period),
+        time_location_section(data.time_when, data.locations),
         programme_section(courses),
         course_list_section(courses, data.locations),
         ido_section(data.locations),
         completeness_section(found),
+        survey_section(data.survey),  # unsuppressed here: survey_results.for_library / for_others
     )
     return Report(
         library=data.name,

@@ -8,37 +8,64 @@ from dataclasses import replace
 from datetime import date
 
 from domain.catalogue import CATALOGUE
-from domain.report import Cell, Period, Report, Section, suppress
-from domain.verantwoording import IDO_COLUMNS, completeness_section, kind_columns
+from domain.help_time import HelpTime
+from domain.report import Cell, Period, Report, Section, suppress, with_ratios
+from domain.survey_results import KEY as SURVEY
+from domain.verantwoording import (
+    IDO_COLUMNS,
+    completeness_section,
+    kind_columns,
+    time_section,
+    visitor_section,
+)
 
-SUMMED = ("soort", "npd", "onderwerp", "hulp", "verwijzing", "maand", "cursisten")
+SUMMED = (
+    "soort",
+    "npd",
+    "onderwerp",
+    "hulp",
+    "verwijzing",
+    "maand",
+    "bezoekers_maand",
+    "tijd_partij",
+    "tijd_onderwerp",
+    "tijd_week",
+    "cursisten",
+)
 
 
 def sum_sections(sections: Sequence[Section]) -> Section:
-    """Rows with the same labels are added up; rows keep the order in which their labels first appear."""
+    """Rows with the same labels are added up (counts, and measures such as hours); ratios are computed again
+    from the sums; rows keep the order in which their labels first appear."""
     first = sections[0]
     labels = first.label_columns
-    acc: dict[tuple[Cell, ...], list[int]] = {}
+    measures = [m for m, _ in first.measures]
+    acc: dict[tuple[Cell, ...], tuple[list[int], list[float]]] = {}
     for s in sections:
         for r in s.rows:
             key = tuple(r[i] for i in labels)
-            counts = acc.setdefault(key, [0] * len(first.count_columns))
+            counts, amounts = acc.setdefault(key, ([0] * len(first.count_columns), [0.0] * len(measures)))
             for n, col in enumerate(first.count_columns):
                 counts[n] += int(r[col] or 0)  # type: ignore[arg-type]
-    rows = tuple(_row(first, key, counts) for key, counts in acc.items())
+            for n, col in enumerate(measures):
+                amounts[n] += float(r[col] or 0)  # type: ignore[arg-type]
+    rows = tuple(_row(first, key, counts, amounts) for key, (counts, amounts) in acc.items())
     total = None
     if first.total is not None:
         sums = [sum(int(r[c]) for r in rows) for c in first.count_columns]  # type: ignore[arg-type]
-        total = _row(first, tuple(first.total[i] for i in labels), sums)
-    return replace(first, rows=rows, total=total)
+        amounts = [sum(float(r[c]) for r in rows) for c in measures]  # type: ignore[arg-type]
+        total = _row(first, tuple(first.total[i] for i in labels), sums, amounts)
+    return with_ratios(replace(first, rows=rows, total=total))
 
 
-def _row(s: Section, labels: tuple[Cell, ...], counts: list[int]) -> tuple[Cell, ...]:
+def _row(s: Section, labels: tuple[Cell, ...], counts: list[int], amounts: list[float]) -> tuple[Cell, ...]:
     out: list[Cell] = [None] * len(s.columns)
     for i, v in zip(s.label_columns, labels, strict=True):
         out[i] = v
     for i, v in zip(s.count_columns, counts, strict=True):
         out[i] = v
+    for (i, _), a in zip(s.measures, amounts, strict=True):
+        out[i] = a
     return tuple(out)
 
 
@@ -48,6 +75,28 @@ def library_rows_section(reports: Sequence[Report]) -> Section:
     kinds = kind_columns()
     total = ("Totaal", *(sum(int(row[i]) for row in rows) for i in range(1, len(kinds) + 1)))  # type: ignore[arg-type]
     return Section("bibliotheek", "Vragen per bibliotheek", ("Bibliotheek", *kinds), rows, (1, 2, 3), total)
+
+
+def visitors_per_library(reports: Sequence[Report]) -> Section:
+    """Visitors and questions per library (each library's total over its months)."""
+    places = [(r.library, *_total(r, "bezoekers_maand", 1, 2)) for r in reports]
+    return visitor_section("bezoekers_bibliotheek", "Bezoekers per bibliotheek", "Bibliotheek", places)  # type: ignore[arg-type]
+
+
+def time_per_library(reports: Sequence[Report]) -> Section:
+    """Time spent per library (each library's total over its weeks)."""
+    rows = []
+    for r in reports:
+        t = r.section("tijd_week").total
+        assert t is not None
+        rows.append(((r.library,), HelpTime(int(t[2]), int(t[3]), float(t[4]))))  # type: ignore[arg-type]
+    return time_section("tijd_bibliotheek", "Hulptijd per bibliotheek", ("Bibliotheek",), rows)
+
+
+def _total(r: Report, key: str, *columns: int) -> tuple[int, ...]:
+    total = r.section(key).total
+    assert total is not None
+    return tuple(int(total[c]) for c in columns)  # type: ignore[arg-type]
 
 
 def ido_section(reports: Sequence[Report]) -> Section:
@@ -66,8 +115,15 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
     sections = (
         *summed,
         library_rows_section(reports),
+        visitors_per_library(reports),
+        time_per_library(reports),
         ido_section(reports),
         completeness_section(found),
+        *(
+            [sum_sections(survey)]
+            if (survey := [r.section(SURVEY) for r in reports if r.has(SURVEY)])
+            else []
+        ),
     )
     first = reports[0] if reports else None
     report = Report(

@@ -2,7 +2,8 @@
 
 The browser tests (tests/e2e/test_browser.py) drive Debian's Chromium at /usr/bin/chromium through Playwright;
 we never download a browser of Playwright's own. When it is missing, apt-get installs Debian's `chromium`.
-Debian's `docker-compose` checks docker-compose.yml (`docker-compose config`; no engine needed)."""
+Debian's `docker-compose` checks docker-compose.yml (`docker-compose config`; no engine needed). Debian's
+`libreoffice-calc-nogui` renders the verantwoording XLSX to PDF in the print-layout test (tests/e2e/test_report_print.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 COMPOSE = Path("/usr/bin/docker-compose")
+SOFFICE = Path("/usr/bin/soffice")
 
 
 def _fail(message: str) -> int:
@@ -43,7 +45,11 @@ def ensure_chromium() -> int:
 
 
 def main() -> int:
-    for path, package in ((CHROMIUM, "chromium"), (COMPOSE, "docker-compose")):
+    for path, package in (
+        (CHROMIUM, "chromium"),
+        (COMPOSE, "docker-compose"),
+        (SOFFICE, "libreoffice-calc-nogui"),
+    ):
         code = ensure_debian_package(path, package)
         if code:
             return code

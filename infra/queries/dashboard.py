@@ -1,9 +1,11 @@
-"""The coordinator dashboard's figures over a period, read from the question_stats.v1 read models only."""
+"""The coordinator dashboard's figures over a period, read from the read models only: question_stats.v1,
+referrals.v2 for the referrals per partner (over every kind of question, as "Hoe geholpen" here), and visitors.v1
+and help_time.v1 for visitors and time spent."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -14,12 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.calendar import week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
+from domain.help_time import HelpTime
+from domain.questions import REFERRAL
+from domain.verantwoording import UNLISTED_PARTNER, unlisted_referrals
 from infra.platform.partners import Partners
 from infra.store.db import Database
 
 MAX_YEARS = 3
 TOP_TOPICS = 10
-COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v1"
+COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2"
+VISITORS, HELP_TIME = "rm_visitors_v1", "rm_help_time_v1"
+UNLISTED_CODE = "niet-vermeld"  # the referrals row of the partners not listed
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,37 @@ class Heatmap:
 
 
 @dataclass(frozen=True)
+class Day:
+    """Visitors and questions of one local day (a visitor counts on the day of its visit's first question)."""
+
+    day: date
+    visitors: int
+    questions: int
+
+    @property
+    def per_visitor(self) -> float | None:
+        return self.questions / self.visitors if self.visitors else None
+
+
+@dataclass(frozen=True)
+class Spent:
+    """Time spent on one party, topic, week or location (minutes per duration class: domain/help_time.py)."""
+
+    code: str
+    label: str
+    time: HelpTime
+
+
+@dataclass(frozen=True)
+class TimeSpent:
+    total: HelpTime
+    parties: list[Spent]
+    topics: list[Spent]
+    weeks: list[Spent]
+    locations: list[Spent]
+
+
+@dataclass(frozen=True)
 class Overview:
     total: int
     weeks: list[Week]
@@ -76,6 +114,14 @@ class Overview:
     channels: list[Count]
     referrals: list[Count]
     heatmap: Heatmap
+    visitors: int = 0
+    days: list[Day] = field(default_factory=list)  # the days with questions
+    time: TimeSpent = field(default_factory=lambda: TimeSpent(HelpTime(), [], [], [], []))
+
+    @property
+    def per_visitor(self) -> float | None:
+        """Questions per visitor over the period; None without visitors."""
+        return self.total / self.visitors if self.visitors else None
 
 
 def add_years(day: date, years: int) -> date:
@@ -198,9 +244,67 @@ async def _channels(conn: AsyncConnection, s: Selection) -> list[Count]:
     return [Count(c, _label(CATALOGUE.channel, c, "label"), n) for c, n in await _grouped(conn, s, "channel")]
 
 
-async def _referrals(conn: AsyncConnection, s: Selection, names: dict[str, str]) -> list[Count]:
+async def _referrals(
+    conn: AsyncConnection, s: Selection, names: dict[str, str], help_: list[Count]
+) -> list[Count]:
+    """Per listed partner, then the referrals that name none, so that the rows add up to the referrals under
+    "Hoe geholpen" (`help_`, from the same snapshot)."""
     rows = await _grouped(conn, s, "partner_id", REFERRALS)
-    return [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
+    out = [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
+    referred = sum(c.count for c in help_ if c.code == REFERRAL)
+    unlisted = unlisted_referrals(referred, sum(c.count for c in out))
+    if unlisted:
+        out.append(Count(UNLISTED_CODE, UNLISTED_PARTNER, unlisted))
+    return out
+
+
+async def _visitors(conn: AsyncConnection, s: Selection) -> tuple[int, list[Day]]:
+    where, params = s.where()
+    sql = (
+        f"SELECT day, sum(visitors) AS v, sum(questions) AS q FROM {VISITORS} WHERE {where} "
+        f"GROUP BY day HAVING sum(visitors) <> 0 OR sum(questions) <> 0 ORDER BY day"
+    )
+    days = [Day(r.day, int(r.v), int(r.q)) for r in (await conn.execute(text(sql), params)).all()]
+    return sum(d.visitors for d in days), days
+
+
+async def _spent(conn: AsyncConnection, s: Selection, column: str) -> dict[str, HelpTime]:
+    """Questions and their durations per value of `column` (a key of rm_help_time_v1, or 'week')."""
+    where, params = s.where()
+    group = "day - (CAST(extract(isodow FROM day) AS integer) - 1)" if column == "week" else column
+    sql = (
+        f"SELECT CAST({group} AS text) AS code, duration, sum(count) AS n FROM {HELP_TIME} WHERE {where} "
+        f"GROUP BY 1, 2 HAVING sum(count) <> 0"
+    )
+    out: dict[str, HelpTime] = {}
+    for r in (await conn.execute(text(sql), params)).all():
+        out[r.code] = out.get(r.code, HelpTime()).add(r.duration, int(r.n))
+    return out
+
+
+def _by_hours(rows: list[Spent]) -> list[Spent]:
+    return sorted(rows, key=lambda x: (-x.time.minutes, -x.time.questions, x.label))
+
+
+async def _time_spent(conn: AsyncConnection, s: Selection, places: dict[UUID, str]) -> TimeSpent:
+    parties = await _spent(conn, s, "npd_party")
+    topics = await _spent(conn, s, "topic")
+    weeks = await _spent(conn, s, "week")
+    locations = await _spent(conn, s, "location_id")
+    total = sum(parties.values(), HelpTime())
+    names = {str(k): v for k, v in places.items()}
+
+    def week_label(monday: str) -> str:
+        year, week, _ = date.fromisoformat(monday).isocalendar()
+        return f"Week {week} {year}"
+
+    return TimeSpent(
+        total=total,
+        parties=_by_hours([Spent(c, _label(CATALOGUE.party, c, "name"), t) for c, t in parties.items()]),
+        topics=_by_hours([Spent(c, _topic_label(c), t) for c, t in topics.items() if c]),
+        weeks=[Spent(c, week_label(c), weeks[c]) for c in sorted(weeks)],
+        locations=_by_hours([Spent(c, names.get(c, "Onbekend IDO"), t) for c, t in locations.items()]),
+    )
 
 
 async def _partner_names(db: Database, tenant_id: UUID) -> dict[str, str]:
@@ -208,21 +312,32 @@ async def _partner_names(db: Database, tenant_id: UUID) -> dict[str, str]:
 
 
 async def overview(
-    db: Database, tenant_id: UUID, first: date, last: date, location_id: UUID | None = None
+    db: Database,
+    tenant_id: UUID,
+    first: date,
+    last: date,
+    location_id: UUID | None = None,
+    places: dict[UUID, str] | None = None,
 ) -> Overview:
-    """Every figure, from one snapshot so that the totals agree with each other."""
+    """Every figure, from one snapshot so that the totals agree with each other. `places`: the names of the
+    library's IDO locations (for the time spent per location)."""
     s = Selection(tenant_id, first, last, location_id)
     names = await _partner_names(db, tenant_id)
     async with db.tenant(tenant_id) as conn:
         await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        visitors, days = await _visitors(conn, s)
+        help_ = await _help(conn, s)
         return Overview(
             total=await _total(conn, s),
             weeks=await _weeks(conn, s),
             parties=await _parties(conn, s),
             topics=await _topics(conn, s),
-            help=await _help(conn, s),
+            help=help_,
             kinds=await _kinds(conn, s),
             channels=await _channels(conn, s),
-            referrals=await _referrals(conn, s, names),
+            referrals=await _referrals(conn, s, names, help_),
             heatmap=await _heatmap(conn, s),
+            visitors=visitors,
+            days=days,
+            time=await _time_spent(conn, s, places or {}),
         )

@@ -3,7 +3,7 @@ the first event of given questions (for the import's check of what is stored alr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from uuid import UUID
 
@@ -20,6 +20,7 @@ class QuestionRow:
     question_id: UUID
     what: q.Classification
     tally: bool
+    visit_id: UUID | None = None  # a registered question's visit; a tally has none
 
 
 async def questions_between(
@@ -41,8 +42,13 @@ async def questions_between(
         e = codec.decode(r.event_type, r.schema_version, from_jsonb(r.data))
         if isinstance(e, q.QuestionRetracted):
             found.pop(e.question_id, None)
+        elif isinstance(e, q.QuestionCorrected) and e.question_id in found:
+            found[e.question_id] = replace(found[e.question_id], what=e.what)
         else:
-            found[e.question_id] = QuestionRow(e.question_id, e.what, isinstance(e, q.QuestionsTallied))
+            visit = e.visit_id if isinstance(e, q.QuestionRegistered) else None
+            found[e.question_id] = QuestionRow(
+                e.question_id, e.what, isinstance(e, q.QuestionsTallied), visit
+            )
     return sorted(
         (r for r in found.values() if start <= r.what.asked_at < end), key=lambda r: r.what.asked_at
     )

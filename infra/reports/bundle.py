@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import text
 
 from domain.report import Period, Report
+from domain.survey_results import for_others
 from domain.verantwoording import library_report
 from domain.verantwoording_aggregate import aggregate
 from infra.reports import bundle_xlsx, xlsx
@@ -245,7 +246,7 @@ async def _build(
     # each library's XLSX and CSV; its PDF stays a download of its own (WeasyPrint is too slow for 200 at once)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for r in reports:
+        for r in map(for_others, reports):  # a library's own survey is not the KB's to see
             slug = r.extra.get("slug", "bibliotheek")
             name = f"verantwoording-{slug}-{r.period.slug}"
             z.writestr(f"{slug}/{name}.xlsx", xlsx.render(r))

@@ -10,10 +10,21 @@ import xlsxwriter
 
 from domain.report import Cell, Report, Section, summary
 from infra.reports.cells import metadata
-from infra.reports.xlsx import OPTIONS, Styles, chart, sheet_name, write_cell, write_table
+from infra.reports.xlsx import OPTIONS, Styles, chart, sheet_name, summary_print, write_cell
 
-WIDE = ("soort", "npd", "onderwerp", "hulp", "verwijzing", "maand", "cursisten")
+WIDE = (
+    "soort",
+    "npd",
+    "onderwerp",
+    "hulp",
+    "verwijzing",
+    "maand",
+    "bezoekers_maand",
+    "tijd_partij",
+    "cursisten",
+)
 NATIONAL_NPD = "Landelijk per NPD-partij"
+CHART_COLUMNS = "DE"  # where the national NPD sheet holds the chart's figures
 LIBRARY_COLUMNS = ("Bibliotheek", "Korte naam", "POI", "Provincie")
 
 
@@ -21,16 +32,25 @@ def _library_cells(r: Report) -> tuple[Cell, ...]:
     return (r.library, r.extra.get("slug", ""), r.extra.get("poi", ""), r.extra.get("province", ""))
 
 
+def header(labels: Sequence[Cell]) -> str:
+    """The labels joined by ' – ', without a label the next one already starts with: a topic's KB category names
+    its party ('CBR – Rijbewijs verlengen 75+'), so the header is that, not 'CBR – CBR – Rijbewijs verlengen 75+'."""
+    parts = [str(x) for x in labels if x]
+    kept = [p for p, after in zip(parts, [*parts[1:], ""], strict=True) if not after.startswith(f"{p} – ")]
+    return " – ".join(kept)
+
+
 def wide_columns(sections: Sequence[Section]) -> list[tuple[tuple[Cell, ...], int, str]]:
     """(labels, count column, header) for every category that any library has, in first-seen order."""
     first = sections[0]
+    figures = (*first.count_columns, *(m for m, _ in first.measures))  # what adds up (not ratios)
     seen: dict[tuple[tuple[Cell, ...], int], str] = {}
     for s in sections:
         for row in s.rows:
             labels = tuple(row[i] for i in s.label_columns)
-            for col in s.count_columns:
-                name = " – ".join(str(x) for x in labels if x)
-                if len(first.count_columns) > 1:
+            for col in figures:
+                name = header(labels)
+                if len(figures) > 1:
                     name = f"{name} – {first.columns[col]}"
                 seen.setdefault((labels, col), name)
     return [(labels, col, name) for (labels, col), name in seen.items()]
@@ -47,7 +67,7 @@ def _wide_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[s
     ws.freeze_panes(3, 1)
     for c, name in enumerate((*LIBRARY_COLUMNS, *(n for _, _, n in columns))):
         ws.write_string(2, c, name, st.header)
-    totals = [0] * len(columns)
+    totals: list[int | float] = [0] * len(columns)
     for i, (r, s) in enumerate(zip(reports, sections, strict=True)):
         index = {tuple(row[j] for j in s.label_columns): row for row in s.rows}
         for c, v in enumerate(_library_cells(r)):
@@ -56,7 +76,7 @@ def _wide_sheet(wb, st: Styles, key: str, reports: Sequence[Report], used: set[s
             row = index.get(labels)
             value = row[col] if row is not None else 0
             write_cell(ws, 3 + i, 4 + c, value, st)
-            totals[c] += value if isinstance(value, int) else 0
+            totals[c] += value if isinstance(value, int | float) else 0
     last = 3 + len(reports)
     ws.write_string(last, 0, "Totaal", st.bold)
     for c, v in enumerate(totals):
@@ -113,19 +133,40 @@ def _summary_sheet(wb, st: Styles, national: Report) -> None:
         ws.write_string(r, 0, k)
         write_cell(ws, r, 1, v, st)
         r += 1
-    if national.has("npd"):
-        chart(wb, ws, national.section("npd"), r + 1, NATIONAL_NPD)
+    bars = len(_charted(national.section("npd"))) if national.has("npd") else None
+    summary_print(ws, r, bars)
+    if bars is not None:
+        chart(wb, ws, national.section("npd"), r + 1, NATIONAL_NPD, CHART_COLUMNS, bars)
 
 
 def _national_npd_sheet(wb, st: Styles, national: Report, used: set[str]) -> None:
-    """The sheet the summary chart reads (the suppressed national figures per NPD party)."""
+    """The suppressed national figures per NPD party, and beside them what the summary's chart draws: the parties
+    with a figure (a "<5" is text, which a chart draws as an empty bar, as if the party had none). Written row by
+    row (constant memory: a row is final once the next one is written)."""
     s = national.section("npd")
     ws = wb.add_worksheet(NATIONAL_NPD)
     used.add(NATIONAL_NPD.lower())
     ws.set_column(0, 0, 44)
     ws.set_column(1, 1, 14)
+    ws.set_column(3, 3, 44)
+    ws.set_column(4, 4, 14)
     ws.write_string(0, 0, f"{s.title}, landelijk", st.title)
-    write_table(ws, 2, s, st)
+    for c, name in enumerate((*s.columns, "", "In de grafiek (zonder <5)", s.columns[1])):
+        if name:
+            ws.write_string(2, c, name, st.header)
+    charted = _charted(s)
+    body = [*s.rows, *([s.total] if s.total is not None else [])]
+    for i in range(max(len(body), len(charted))):
+        if i < len(body):
+            for c, v in enumerate(body[i]):
+                write_cell(ws, 3 + i, c, v, st, bold=i >= len(s.rows))
+        if i < len(charted):
+            write_cell(ws, 3 + i, 3, charted[i][0], st)
+            write_cell(ws, 3 + i, 4, charted[i][1], st)
+
+
+def _charted(npd: Section) -> list[tuple[Cell, ...]]:
+    return [row for row in npd.rows if isinstance(row[1], int | float)]
 
 
 def render(national: Report, reports: Sequence[Report]) -> bytes:

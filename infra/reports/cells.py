@@ -32,9 +32,9 @@ def csv_cell(value: Cell) -> str:
 
 def metadata(report: Report) -> list[tuple[str, str]]:
     """The lines above the figures in every format."""
-    scope = {"library": "Bibliotheek", "poi": "POI", "national": "Landelijk"}.get(report.scope, "Bibliotheek")
+    scope = {"library": "Bibliotheek", "poi": "POI", "national": "Niveau"}.get(report.scope, "Bibliotheek")
     lines = [
-        (scope, report.library),
+        (scope, report.library),  # national: "Niveau | Landelijk" (not "Landelijk | Landelijk")
         (
             "Periode",
             f"{report.period.label} ({display(report.period.first)} t/m {display(report.period.last)})",

@@ -13,10 +13,27 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.catalogue import CATALOGUE
 from domain.completeness import LocationRow, MonthCount
 from domain.report import Period
-from domain.verantwoording import CourseRow, LibraryData, QuestionRow, ReferralRow
+from domain.verantwoording import (
+    CourseRow,
+    LibraryData,
+    QuestionRow,
+    ReferralRow,
+    TimeWhatRow,
+    TimeWhenRow,
+    VisitRow,
+)
+from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.1"  # bump when the report's content changes: old bundles are rebuilt
-PROJECTIONS = ("question_stats.v1", "opening_status.v1", "courses.v1")
+REPORT_VERSION = "verantwoording.5"  # bump when the report's content changes: old bundles are rebuilt
+PROJECTIONS = (
+    "question_stats.v1",
+    "referrals.v2",
+    "visitors.v1",
+    "help_time.v1",
+    "opening_status.v1",
+    "courses.v1",
+    "survey.v1",
+)
 
 _TENANT = text("""
 SELECT t.tenant_id, t.slug, t.name, coalesce(t.province, 'onbekend') AS province, p.name AS poi, p.slug AS poi_slug,
@@ -31,12 +48,28 @@ SELECT date_part('month', day)::int AS month, location_id, npd_party, topic, kin
 FROM rm_question_counts_v1 WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
 GROUP BY 1, 2, 3, 4, 5, 6
 """
+_VISITS = """
+SELECT date_part('month', day)::int AS month, location_id, sum(visitors)::int AS visitors,
+       sum(questions)::int AS questions
+FROM rm_visitors_v1 WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
+GROUP BY 1, 2
+"""
+# one scan for both groupings: per party, topic and duration class, and per ISO week (its Monday), location and
+# duration class (`what` tells which grouping a row belongs to)
+_TIME = """
+SELECT GROUPING(npd_party) = 0 AS what, npd_party, topic, duration,
+       day - (extract(isodow FROM day)::int - 1) AS week, location_id, sum(count)::int AS n
+FROM rm_help_time_v1 WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
+GROUP BY GROUPING SETS ((npd_party, topic, duration), (day - (extract(isodow FROM day)::int - 1), location_id, duration))
+HAVING sum(count) <> 0
+"""
+# per partner and kind of question: the report sums the kinds its "Hoe geholpen" counts
 _REFERRALS = text("""
 SELECT r.partner_id, coalesce(p.name, 'Onbekende partner') AS name, coalesce(p.kind, '') AS kind,
-       sum(r.count)::int AS n
-FROM rm_referrals_v1 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
+       sum(r.count)::int AS n, r.kind AS question_kind
+FROM rm_referrals_v2 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
 WHERE r.tenant_id = :t AND r.day BETWEEN :first AND :last
-GROUP BY 1, 2, 3 HAVING sum(r.count) <> 0
+GROUP BY 1, 2, 3, 5 HAVING sum(r.count) <> 0
 """)
 _COURSES = text("""
 SELECT programme, title, location_id, start_date, status, enrolled, cursisten, completed, via_desk,
@@ -58,6 +91,8 @@ async def load_library(conn: AsyncConnection, tenant_id: UUID, period: Period) -
     p = {"t": tenant_id, "first": period.first, "last": period.last}
     driver = (await conn.get_raw_connection()).driver_connection
     questions = await driver.fetch(_QUESTIONS, tenant_id, period.first, period.last)
+    visits = await driver.fetch(_VISITS, tenant_id, period.first, period.last)
+    times = await driver.fetch(_TIME, tenant_id, period.first, period.last)
     referrals = (await conn.execute(_REFERRALS, p)).all()
     courses = (await conn.execute(_COURSES, p)).all()
     locations = (await conn.execute(_LOCATIONS, {"t": tenant_id})).all()
@@ -71,6 +106,14 @@ async def load_library(conn: AsyncConnection, tenant_id: UUID, period: Period) -
         referrals=tuple(ReferralRow(*r) for r in referrals),
         courses=tuple(CourseRow(*r) for r in courses),
         locations=tuple(_location(r) for r in locations),
+        visits=tuple(VisitRow(date(period.year, r[0], 1), r[1], r[2], r[3]) for r in visits),
+        time_what=tuple(
+            TimeWhatRow(r["npd_party"], r["topic"], r["duration"], r["n"]) for r in times if r["what"]
+        ),
+        time_when=tuple(
+            TimeWhenRow(r["week"], r["location_id"], r["duration"], r["n"]) for r in times if not r["what"]
+        ),
+        survey=tuple(await survey_rows(conn, tenant_id, period.first, period.last)),
     )
 
 

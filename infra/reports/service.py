@@ -10,6 +10,7 @@ from datetime import date
 from uuid import UUID
 
 from domain.report import Period, Report
+from domain.survey_results import for_library, for_others
 from domain.verantwoording import library_report
 from domain.verantwoording_aggregate import aggregate
 from infra.reports import csv as csv_format
@@ -33,17 +34,19 @@ class File:
 
 
 async def tenant_report(db: Database, tenant_id: UUID, period: Period, today: date) -> Report:
-    """For the library's own users: a tenant transaction, so row-level security applies as well."""
+    """For the library's own users: a tenant transaction, so row-level security applies as well. The survey's
+    small cells are hidden."""
     async with db.tenant(tenant_id) as conn:
         data = await load_library(conn, tenant_id, period)
-    return library_report(data, period, today)
+    return for_library(library_report(data, period, today))
 
 
 async def reader_report(reader: Database, tenant_id: UUID, period: Period, today: date) -> Report:
-    """For a POI adviser or the KB, after the caller checked the library is in their scope."""
+    """For a POI adviser or the KB, after the caller checked the library is in their scope: without the
+    survey, which they see summed over libraries only."""
     async with reader.platform() as conn:
         data = await load_library(conn, tenant_id, period)
-    return library_report(data, period, today)
+    return for_others(library_report(data, period, today))
 
 
 async def poi_report(reader: Database, poi_id: UUID, label: str, period: Period, today: date) -> Report:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import xlsxwriter
 
-from domain.report import Cell, Report, Section, summary
+from domain.report import SUPPRESSED, Cell, Report, Section, summary
 from infra.reports.cells import metadata
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,6 +28,37 @@ OPTIONS = {
 INTEGER = "#,##0"
 DECIMAL = "#,##0.00"
 DATE = "dd-mm-yyyy"
+CHART_WIDTH = 690  # pixels: within columns A and B of a summary sheet (38 + 60 characters ≈ 696 pixels)
+# Print layout: A4, fit to one page wide. An A4 portrait page less the margins is about 26 cm tall, 980 pixels at
+# 96 dpi before the fit-to-width scale shrinks it; a chart stays below that, so it is whole on the page that the
+# page break before it starts.
+A4 = 9
+PAGE_HEIGHT = 900  # pixels a chart may take
+ROW_HEIGHT = 20  # XlsxWriter's default row, in pixels
+LANDSCAPE_FROM = 100  # characters of column width: a sheet wider than this prints landscape
+
+
+def chart_height(bars: int) -> int:
+    return min(22 * bars + 120, PAGE_HEIGHT)
+
+
+def print_layout(
+    ws, column_widths: list[int] | None = None, header_rows: tuple[int, int] | None = None
+) -> None:
+    """A4, one page wide (as many pages tall as it takes), landscape when the columns are wide, the table's header
+    repeated on every page, centred."""
+    ws.set_paper(A4)
+    if column_widths is not None and sum(column_widths) > LANDSCAPE_FROM:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.set_footer("&L&A&RPagina &P van &N")
+    if header_rows is not None:
+        ws.repeat_rows(*header_rows)
+
+
 SHEET_NAMES = {
     "soort": "Soort vraag",
     "npd": "NPD-partij",
@@ -38,6 +69,14 @@ SHEET_NAMES = {
     "locatie": "Per IDO-locatie",
     "bibliotheek": "Per bibliotheek",
     "maand": "Per maand",
+    "bezoekers": "Bezoekers per IDO-locatie",
+    "bezoekers_maand": "Bezoekers per maand",
+    "bezoekers_bibliotheek": "Bezoekers per bibliotheek",
+    "tijd_partij": "Hulptijd per NPD-partij",
+    "tijd_onderwerp": "Hulptijd per onderwerp",
+    "tijd_week": "Hulptijd per week",
+    "tijd_locatie": "Hulptijd per IDO-locatie",
+    "tijd_bibliotheek": "Hulptijd per bibliotheek",
     "cursisten": "Cursisten",
     "cursussen": "Cursussen",
     "ido": "IDO-locaties",
@@ -121,35 +160,66 @@ def _summary_sheet(wb, report: Report, st: Styles) -> None:
         ws.write_string(r, 0, k)
         write_cell(ws, r, 1, v, st)
         r += 1
+    summary_print(ws, r, len(report.section("npd").rows) if report.has("npd") else None)
     if report.has("npd"):
         chart(wb, ws, report.section("npd"), r + 1)
 
 
-def chart(wb, ws, npd: Section, at_row: int, sheet: str = SHEET_NAMES["npd"]) -> None:
-    """A bar chart of the figures on the sheet `sheet` where write_table put `npd` (data from row 4)."""
-    n = len(npd.rows)
+def summary_print(ws, last_row: int, bars: int | None) -> None:
+    """The summary on page 1 and its chart whole on page 2: a page break before the chart's row, the print area
+    over columns A and B down to the chart's end."""
+    print_layout(ws)
+    end = last_row
+    if bars is not None:
+        ws.set_h_pagebreaks([last_row + 1])
+        end = last_row + 1 + chart_rows(bars)
+    ws.print_area(0, 0, end, 1)
+
+
+def chart(
+    wb,
+    ws,
+    npd: Section,
+    at_row: int,
+    sheet: str = SHEET_NAMES["npd"],
+    columns: str = "AB",
+    n: int | None = None,
+) -> None:
+    """A bar chart of the figures on the sheet `sheet` where `npd`'s labels and counts stand in `columns`
+    (data from row 4, `n` rows: all of `npd` unless said)."""
+    n = len(npd.rows) if n is None else n
+    label, value = columns
     bars = wb.add_chart({"type": "bar"})
     sheet = f"'{sheet}'"
     bars.add_series(
         {
             "name": npd.title,
-            "categories": f"={sheet}!$A$4:$A${3 + n}",
-            "values": f"={sheet}!$B$4:$B${3 + n}",
+            "categories": f"={sheet}!${label}$4:${label}${3 + n}",
+            "values": f"={sheet}!${value}$4:${value}${3 + n}",
             "data_labels": {"value": True, "num_format": INTEGER},
         }
     )
-    bars.set_title({"name": npd.title})
+    hidden = sum(1 for row in npd.rows if row[1] == SUPPRESSED)
+    title = npd.title if not hidden else f"{npd.title} (zonder {hidden} met <5)"
+    bars.set_title({"name": title})
     bars.set_legend({"none": True})
     bars.set_y_axis({"reverse": True})
     bars.set_x_axis({"num_format": INTEGER})
-    bars.set_size({"width": 760, "height": 22 * n + 120})
+    bars.set_size({"width": CHART_WIDTH, "height": chart_height(n)})
     ws.insert_chart(at_row, 0, bars)
+
+
+def chart_rows(bars: int) -> int:
+    """How many default rows a chart of `bars` bars covers."""
+    return -(-chart_height(bars) // ROW_HEIGHT) + 1
 
 
 def add_section_sheet(wb, s: Section, st: Styles, used: set[str]) -> None:
     ws = wb.add_worksheet(sheet_name(s, used))
-    for i, w in enumerate(widths(s)):
+    column_widths = widths(s)
+    for i, w in enumerate(column_widths):
         ws.set_column(i, i, w)
+    print_layout(ws, column_widths, (0, 2))
     ws.write_string(0, 0, s.title, st.title)
     ws.freeze_panes(3, 0)
     write_table(ws, 2, s, st)

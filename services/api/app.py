@@ -33,6 +33,7 @@ from infra.platform.partners import Partners
 from infra.platform.password_resets import PasswordResets, ResetThrottle
 from infra.platform.sessions import SessionStore
 from infra.platform.staff import Staff
+from infra.platform.survey_throttle import SurveyThrottle
 from infra.queries.desk import DeskQueries
 from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
@@ -46,6 +47,7 @@ from services.api.courses import api as api_courses
 from services.api.courses import pages as courses
 from services.api.deps import DEPENDENCIES, Web
 from services.api.desk import api as api_v1
+from services.api.desk import offline as desk_offline
 from services.api.desk import pages as desk
 from services.api.guide.pages import GuideController
 from services.api.imports.pages import LegacyImportController
@@ -62,8 +64,11 @@ from services.api.planning import pages as planning
 from services.api.reports import api as api_reports
 from services.api.reports import dashboard
 from services.api.reports import kb as verantwoording_kb
+from services.api.reports import kb_form as verantwoording_kb_form
 from services.api.reports import pages as verantwoording
 from services.api.sign_in import LoginCheck, SessionCookie, SignIn
+from services.api.survey import pages as survey
+from services.api.survey import public as survey_public
 from services.api.templating import configure_environment
 from services.bootstrap import command_bus
 from services.importing import LegacyImporter
@@ -120,6 +125,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         reset_throttle=ResetThrottle(redis),
         uploads=ImportUploads(redis),
         importer=LegacyImporter(bus, container.events, clock),
+        survey_throttle=SurveyThrottle(redis, settings.secret_key),
     )
 
 
@@ -153,16 +159,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             users.LibraryUsersController,
             users.PoiColleaguesController,
             desk.DeskController,
+            desk_offline.DeskAppController,
+            desk_offline.service_worker,
             partners.PartnersController,
             dashboard.DashboardController,
             planning.PlanningController,
             GuideController,
             LegacyImportController,
             courses.CoursesController,
+            survey.SurveyController,
+            survey_public.PublicSurveyController,
             *api_v1.ROUTES,
             *api_courses.ROUTES,
             *verantwoording.ROUTES,
             *verantwoording_kb.ROUTES,
+            *verantwoording_kb_form.ROUTES,
             *api_reports.ROUTES,
             *dev_mail.routes(settings),
             create_static_files_router(

@@ -28,6 +28,7 @@ from infra.platform.password_resets import PasswordResets, ResetThrottle
 from infra.platform.passwords import Passwords
 from infra.platform.sessions import SessionStore
 from infra.platform.staff import Staff
+from infra.platform.survey_throttle import SurveyThrottle
 from infra.queries.desk import DeskQueries
 from infra.queries.health import Readiness
 from infra.queries.locations import Location
@@ -77,6 +78,7 @@ class Web:
     reset_throttle: ResetThrottle
     uploads: ImportUploads
     importer: LegacyImporter
+    survey_throttle: SurveyThrottle  # the public survey's rate limit per address
 
 
 def web(state: State) -> Web:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from domain.calendar import MONTHS, day_text, local, moment_text
+from domain.help_time import HelpTime, sentence
+from domain.help_time import decimal as dutch_decimal
 from domain.opening_hours import WEEKDAYS as DAYS
 
 
@@ -32,6 +34,15 @@ def number(value: int | float) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def decimal(value: float | None, places: int = 1) -> str:
+    """1.234,5; a dash for no value."""
+    return "–" if value is None else dutch_decimal(value, places)
+
+
+def help_time(value: HelpTime) -> str:
+    return sentence(value)
+
+
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
@@ -41,4 +52,6 @@ def configure_environment(engine: JinjaTemplateEngine) -> None:
         nl_date=nl_date,
         long_date=long_date,
         number=number,
+        decimal=decimal,
+        help_time=help_time,
     )

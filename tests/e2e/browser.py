@@ -88,10 +88,10 @@ class Server:
 
 
 def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Server:
-    """`ido serve` on a free port (or `port`), output to `log`; it boots while the caller goes on (see
-    wait_until_ready)."""
+    """`ido serve` on a free port (or `port`: a server started again where it was), output to `log`; it boots
+    while the caller goes on (see wait_until_ready)."""
     port = port or free_port()
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "services.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,
@@ -104,15 +104,25 @@ def start_server(env: dict[str, str], log: Path, port: int | None = None) -> Ser
 # --- watching the page ------------------------------------------------------------------------------------
 
 
+UNREACHABLE_HTMX = ("htmx:sendError", "htmx:afterRequest")  # htmx logs a request that got no answer
+UNREACHABLE_NET = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET")  # Chromium, a request that got none
+
+
 @dataclass
 class Watch:
     """Console errors (Chromium reports CSP violations there) and uncaught page errors of one page."""
 
     errors: list[str] = field(default_factory=list)
     expected_statuses: set[int] = field(default_factory=set)  # Chromium logs every 4xx response as an error
+    unreachable: bool = False
 
     def expect_status(self, *codes: int) -> None:
         self.expected_statuses.update(codes)
+
+    def expect_unreachable(self) -> None:
+        """The server is stopped (or an answer lost) on purpose: Chromium logs each refused or reset connection,
+        htmx each request without an answer."""
+        self.unreachable = True
 
     def attach(self, page: Page) -> Page:
         page.on("console", self._console)
@@ -123,6 +133,10 @@ class Watch:
         if msg.location.get("url", "").endswith("/favicon.ico"):
             return  # the app has no favicon: Chromium's own request for it ends in a 404
         if any(f"the server responded with a status of {c} " in msg.text for c in self.expected_statuses):
+            return
+        if self.unreachable and (
+            any(f"net::{e}" in msg.text for e in UNREACHABLE_NET) or msg.text.startswith(UNREACHABLE_HTMX)
+        ):
             return
         if msg.type in ("error", "assert") or "Content Security Policy" in msg.text:
             self.errors.append(f"console.{msg.type}: {msg.text} ({msg.location.get('url', '')})")
@@ -194,14 +208,21 @@ def expect_count(page: Page, n: int) -> None:
     expect(page.locator("#count")).to_have_text(f"Vandaag geregistreerd: {n} {noun}")
 
 
-def register_by_clicks(page: Page, party: str, topic: str, help_: str, count_after: int) -> None:
-    """The three taps: party, topic, how helped; wait until today's count shows the new question."""
+def register_by_clicks(
+    page: Page, party: str, topic: str, help_: str, count_after: int, partner: str | None = None
+) -> None:
+    """The three taps: party, topic, how helped; wait until today's count shows the new question. With
+    `partner` (an option of the partner select, "niet-vermeld" for "Staat er niet bij") it is chosen under
+    "Meer vastleggen" before the last tap."""
     party_button(page, party).click()
     expect(topic_button(page, topic)).to_be_visible()
     settled(page)
     topic_button(page, topic).click()
     expect(help_button(page, help_)).to_be_visible()
     settled(page)
+    if partner is not None:
+        page.locator("#wizard details.more summary").click()
+        page.select_option("#partner", partner)
     help_button(page, help_).click()
     expect_count(page, count_after)
     expect(party_button(page, party)).to_be_visible()  # the wizard is back at step 1

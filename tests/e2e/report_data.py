@@ -65,12 +65,13 @@ async def open_location(container, lib: Lib, location_id: UUID, name: str | None
     await append(container, lib, ido.stream_id(location_id), opened, state.version)
 
 
-async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> None:
+async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> q.Question:
+    """Register one question; answer its state, for a later correction."""
     partners = frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset()
     ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=partners)
     cmd = q.RegisterQuestion(
         question_id=uuid4(),
-        visit_id=uuid4(),
+        visit_id=kw.pop("visit_id", None) or uuid4(),
         location_id=lib.location_id,
         npd_party=party,
         topic=topic,
@@ -78,13 +79,22 @@ async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_
         asked_at=when,
         **kw,
     )
-    await append(container, lib, q.stream_id(cmd.question_id), q.register(cmd, ctx))
+    events = q.register(cmd, ctx)
+    await append(container, lib, q.stream_id(cmd.question_id), events)
+    return q.fold(cmd.question_id, events)
 
 
-async def tally(container, lib: Lib, when: datetime, party: str, count: int) -> None:
+async def tally(
+    container, lib: Lib, when: datetime, party: str, count: int, visitors: int | None = None
+) -> None:
     ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset())
     cmd = q.TallyQuestions(
-        question_id=uuid4(), location_id=lib.location_id, hour_start=when, npd_party=party, count=count
+        question_id=uuid4(),
+        location_id=lib.location_id,
+        hour_start=when,
+        npd_party=party,
+        count=count,
+        visitors=visitors,
     )
     await append(container, lib, q.stream_id(cmd.question_id), q.tally(cmd, ctx))
 
@@ -122,23 +132,36 @@ async def project(container, lib: Lib) -> None:
 async def known_library(container, poi_slug: str | None = None) -> Known:
     """Year YEAR: January 3 CBR (wegwijzer) + 2 Belastingdienst (samen gezocht); February 1 SVB referred to
     the partner EVIL; March 1 library-service question; April nothing; June only a tally of 7 CBR; May and
-    July to December 1 CBR each. Digital government: 20 (CBR 17), other kinds 1."""
+    July to December 1 CBR each. Digital government: 20 (CBR 17), other kinds 1.
+    Visitors 16: one per question, except the two Belastingdienst questions (one visit on 6 January) and the
+    tally (3 visitors). Durations: CBR 3 January 0-5 and 4 January 5-15 minutes (week 1), both Belastingdienst
+    15-30 (week 2), SVB 30+: 5 questions with a duration, 2.5 + 10 + 2 × 22.5 + 45 = 102.5 minutes."""
     lib = await make_library(container, poi_slug)
     partner = await Partners(container.db).add(lib.tenant_id, {"name": EVIL, "kind": "formulierenbrigade"})
     await open_location(container, lib, lib.location_id)
     north = uuid4()
     await open_location(container, lib, north, "IDO Noord")
-    for day in (3, 4, 5):
-        await ask(container, lib, at(1, day), "cbr", "cbr.rijbewijs_75", "wegwijzer")
-    for day in (6, 7):
-        await ask(container, lib, at(1, day), "belastingdienst", "belastingdienst.toeslagen", "samen_gezocht")
-    await ask(container, lib, at(2), "svb", "svb.aow", "lokale_partner", partner_id=partner)
+    for day, duration in ((3, "0-5"), (4, "5-15"), (5, None)):
+        await ask(container, lib, at(1, day), "cbr", "cbr.rijbewijs_75", "wegwijzer", duration=duration)
+    visit = uuid4()
+    for minute in (0, 20):
+        await ask(
+            container,
+            lib,
+            at(1, 6).replace(minute=minute),
+            "belastingdienst",
+            "belastingdienst.toeslagen",
+            "samen_gezocht",
+            visit_id=visit,
+            duration="15-30",
+        )
+    await ask(container, lib, at(2), "svb", "svb.aow", "lokale_partner", partner_id=partner, duration="30+")
     await ask(
         container, lib, at(3), "geen_overheid", "geen_overheid.bank", "wegwijzer", kind="bibliotheekdienst"
     )
     for month in (5, 7, 8, 9, 10, 11, 12):
         await ask(container, lib, at(month), "cbr", "cbr.rijbewijs_75", "wegwijzer")
-    await tally(container, lib, at(6), "cbr", 7)
+    await tally(container, lib, at(6), "cbr", 7, visitors=3)
     await course(container, lib)
     await project(container, lib)
     return Known(lib, north, partner)
@@ -163,8 +186,9 @@ def pdf_text(content: bytes) -> str:
 
 
 def _flat(text: str) -> str:
-    """One line, and a cell wrapped after a hyphen ("e-\noverheid") joined again."""
-    return re.sub(r"\s+", " ", text).replace("- ", "-")
+    """One line, and a cell wrapped after a hyphen or a slash ("e-\noverheid", "Belastingdienst/\nToeslagen")
+    joined again."""
+    return re.sub(r"\s+", " ", text).replace("- ", "-").replace("/ ", "/")
 
 
 def xlsx_value(v):

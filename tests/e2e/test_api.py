@@ -6,17 +6,22 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import text
 
+from domain import questions as q
 from domain.accounts import Role
 from domain.calendar import TZ
 from domain.catalogue import CATALOGUE
+from domain.ports import NewEvent
+from infra.projections.registry import all_projections
+from infra.projections.runner import Runner
 from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import csrf_of, login, make_library
+from tests.projections import caught_up
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance"}
 
@@ -247,6 +252,38 @@ async def test_a_location_of_another_library_is_refused(client, container, lib, 
     assert await registered(container, lib) == 0
 
 
+async def test_a_referral_names_a_partner_or_says_it_is_not_listed_while_the_library_has_partners(
+    client, container, lib, token
+):
+    from infra.platform.partners import Partners
+
+    partner = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn Oost", "kind": "welzijn"})
+    problem = assert_problem(
+        await post_question(client, lib, token, question(lib, help="lokale_partner")), 422
+    )
+    assert problem["errors"][0]["field"] == "partner_id" and "Staat er niet bij" in problem["detail"]
+    both = question(lib, help="lokale_partner", partner_id=str(partner), partner_unlisted=True)
+    assert_problem(await post_question(client, lib, token, both), 422)
+    assert await registered(container, lib) == 0
+    for body in (
+        question(lib, help="lokale_partner", partner_unlisted=True),
+        question(lib, help="lokale_partner", partner_id=str(partner)),
+    ):
+        r = await post_question(client, lib, token, body)
+        assert r.status_code == 201, r.text
+    async with container.reader.platform() as conn:
+        partners = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'partner_id' FROM events WHERE tenant_id = :t "
+                    "AND event_type = 'QuestionRegistered' ORDER BY recorded_at"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).scalars()
+        assert sorted(partners, key=str) == sorted([None, str(partner)], key=str)
+
+
 # refused bodies
 
 
@@ -385,6 +422,7 @@ async def test_the_list_of_a_period_holds_the_registered_questions_with_their_co
     assert row["npd_party"] == "cbr" and row["topic"] == "cbr.rijbewijs_75" and row["help"] == "wegwijzer"
     assert row["channel"] == "telefoon" and row["kind"] == "digitale_overheid" and row["duration"] == "5-15"
     assert row["location_id"] == str(lib.location_id) and row["count"] == 1 and row["tally"] is False
+    assert row["visit_id"] == kept["visit_id"] and row["visitors"] is None
     assert datetime.fromisoformat(row["asked_at"].replace("Z", "+00:00")).astimezone(TZ).date() == TODAY
     assert "note" not in row  # free text stays out of the list
 
@@ -470,6 +508,117 @@ async def test_missing_or_malformed_period_parameters_are_a_400_problem(client, 
     assert_problem(r, 400)
 
 
+# visits and visitors
+
+
+async def _project(container, lib) -> None:
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    await caught_up(runner, lib.tenant_id)
+
+
+async def _tally(container, lib, hour_start, count: int, visitors: int | None) -> None:
+    ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset())
+    cmd = q.TallyQuestions(
+        question_id=uuid4(),
+        location_id=lib.location_id,
+        hour_start=hour_start,
+        npd_party="cbr",
+        count=count,
+        visitors=visitors,
+    )
+    events = [NewEvent(uuid4(), e) for e in q.tally(cmd, ctx)]
+    await container.events.append(lib.tenant_id, q.stream_id(cmd.question_id), events, 0)
+
+
+async def test_the_list_carries_each_question_s_visit_and_a_tally_s_visitors(client, container, lib, token):
+    visit = str(uuid4())
+    first = (await post_question(client, lib, token, question(lib, visit_id=visit))).json()
+    second = (
+        await post_question(client, lib, token, question(lib, visit_id=visit, topic="cbr.overig"))
+    ).json()
+    alone = (await post_question(client, lib, token, question(lib))).json()
+    hour = NOW.astimezone(TZ).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    await _tally(container, lib, hour, 6, 4)
+    r = await client.get(
+        questions_url(lib), params={"from": str(TODAY), "to": str(TODAY)}, headers=bearer(token)
+    )
+    rows = {x["question_id"]: x for x in r.json()}
+    assert rows[first["question_id"]]["visit_id"] == rows[second["question_id"]]["visit_id"] == visit
+    assert rows[alone["question_id"]]["visit_id"] == alone["visit_id"] != visit
+    [tally] = [x for x in rows.values() if x["tally"]]
+    assert tally["visit_id"] is None and (tally["count"], tally["visitors"]) == (6, 4)
+
+
+def statistics_url(lib) -> str:
+    return f"/api/v1/t/{lib.slug}/statistics"
+
+
+async def test_the_statistics_give_questions_and_visitors_per_day_and_location(client, container, lib, token):
+    visit = str(uuid4())
+    for topic in ("cbr.rijbewijs_75", "cbr.overig", "cbr.examen"):
+        await post_question(client, lib, token, question(lib, visit_id=visit, topic=topic))
+    await post_question(client, lib, token, question(lib))
+    yesterday = datetime.combine(TODAY - timedelta(days=1), datetime.min.time(), TZ).replace(hour=10)
+    await post_question(client, lib, token, question(lib, asked_at=yesterday.isoformat()))
+    await _tally(container, lib, yesterday.replace(hour=11), 5, None)  # no number: one visitor per question
+    await _tally(container, lib, yesterday.replace(hour=12), 6, 2)
+    await _project(container, lib)
+    params = {"from": str(TODAY - timedelta(days=7)), "to": str(TODAY)}
+    r = await client.get(statistics_url(lib), params=params, headers=bearer(token))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    loc = str(lib.location_id)
+    assert body["days"] == [
+        {"day": str(TODAY - timedelta(days=1)), "location_id": loc, "questions": 12, "visitors": 8},
+        {"day": str(TODAY), "location_id": loc, "questions": 4, "visitors": 2},
+    ]
+    assert (body["questions"], body["visitors"], body["questions_per_visitor"]) == (16, 10, 1.6)
+    assert (body["from"], body["to"], body["location_id"]) == (params["from"], params["to"], None)
+    one = await client.get(
+        statistics_url(lib), params={**params, "location_id": loc, "from": str(TODAY)}, headers=bearer(token)
+    )
+    assert one.json()["visitors"] == 2 and one.json()["location_id"] == loc
+    empty = await client.get(
+        statistics_url(lib), params={"from": "2025-01-01", "to": "2025-01-31"}, headers=bearer(token)
+    )
+    assert empty.json()["days"] == [] and empty.json()["questions_per_visitor"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "text"),
+    [
+        ({"from": "2026-03-01", "to": "2026-02-28"}, 422, "periode"),
+        ({"from": "2024-01-01", "to": "2025-06-30"}, 422, "periode"),
+        ({"from": "0001-01-01", "to": "0001-01-02"}, 422, "tussen 2000 en 2100"),
+        ({"from": "2026-01-01", "to": "2026-01-31", "location_id": str(uuid4())}, 422, "hoort niet bij"),
+        ({"from": "2026-01-01", "to": "2026-01-31", "location_id": "hier"}, 400, ""),
+        ({"from": "gisteren", "to": "2026-01-01"}, 400, ""),
+        ({"to": "2026-01-01"}, 400, ""),
+    ],
+    ids=[
+        "from-after-to",
+        "longer-than-a-year",
+        "calendar-end",
+        "other-location",
+        "not-a-uuid",
+        "not-a-date",
+        "no-from",
+    ],
+)
+async def test_bad_statistics_parameters_are_a_problem(client, lib, token, params, status, text):
+    problem = assert_problem(
+        await client.get(statistics_url(lib), params=params, headers=bearer(token)), status
+    )
+    assert text in problem["detail"]
+
+
+async def test_the_statistics_of_another_library_are_404(client, container, lib, lib_b, token):
+    params = {"from": "2026-01-01", "to": "2026-01-31"}
+    assert_problem(await client.get(statistics_url(lib_b), params=params, headers=bearer(token)), 404)
+    bad = {"from": "gisteren", "to": "2026-01-31", "location_id": str(lib_b.location_id)}
+    assert_problem(await client.get(statistics_url(lib_b), params=bad, headers=bearer(token)), 404)
+
+
 # the catalogue and the OpenAPI document
 
 
@@ -500,6 +649,18 @@ async def test_the_openapi_document_describes_the_three_api_operations(client):
     assert not [k for k in paths if not k.startswith("/api/")], "only the API is documented"
     post_params = {p["name"].lower() for p in questions["post"].get("parameters", [])}
     assert "idempotency-key" in post_params
+    schemas = r.json()["components"]["schemas"]
+    body = next(v for k, v in schemas.items() if k.endswith("QuestionIn"))
+    assert body["properties"]["partner_unlisted"]["type"] == "boolean"
+    assert "staat er niet bij" in body["properties"]["partner_unlisted"]["description"]
+    stats = next(v for k, v in paths.items() if re.fullmatch(r"/api/v1/t/\{slug\}/statistics", k))["get"]
+    assert {"from", "to", "location_id"} <= {p["name"] for p in stats["parameters"]}
+    out = next(v for k, v in schemas.items() if k.endswith("StatisticsOut"))
+    assert {"from", "to", "questions", "visitors", "questions_per_visitor", "days"} <= out[
+        "properties"
+    ].keys()
+    listed = next(v for k, v in schemas.items() if k.endswith("QuestionOut"))
+    assert {"visit_id", "visitors"} <= listed["properties"].keys()
 
 
 @pytest.mark.parametrize(

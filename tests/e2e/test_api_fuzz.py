@@ -37,12 +37,13 @@ from tests.clock import TODAY, YEAR
 from tests.e2e.conftest import Lib, make_library
 from tests.e2e.processes import free_port
 
-# Per operation and generation mode (valid and invalid data): 15 operations stay well under a minute
+# Per operation and generation mode (valid and invalid data): 16 operations stay well under a minute
 MAX_EXAMPLES = 25
 OPERATIONS = [
     "GET /api/v1/catalogue",
     "POST /api/v1/t/{slug}/questions",
     "GET /api/v1/t/{slug}/questions",
+    "GET /api/v1/t/{slug}/statistics",
     "POST /api/v1/t/{slug}/courses",
     "GET /api/v1/t/{slug}/courses",
     "GET /api/v1/t/{slug}/courses/{course_id}",

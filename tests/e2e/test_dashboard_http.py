@@ -14,8 +14,11 @@ from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import NewEvent
 from infra.platform.partners import Partners
+from infra.projections.help_time import HelpTime
 from infra.projections.question_stats import QuestionStats
+from infra.projections.referrals import Referrals
 from infra.projections.runner import Runner
+from infra.projections.visitors import Visitors
 from infra.queries.dashboard import add_years
 from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import login
@@ -45,7 +48,7 @@ async def ask(container, lib, at: datetime, party="cbr", topic="cbr.rijbewijs_75
     ctx.locations[location_id] = date(2020, 1, 1)
     cmd = q.RegisterQuestion(
         question_id=uuid4(),
-        visit_id=uuid4(),
+        visit_id=kw.pop("visit_id", None) or uuid4(),
         location_id=location_id,
         npd_party=party,
         topic=topic,
@@ -68,7 +71,7 @@ async def tally(container, lib, hour_start: datetime, party: str, count: int) ->
 async def project(container, lib) -> None:
     """Fold every event appended so far (the feed holds events back while an older transaction anywhere on the
     server is still open, so advancing once is not enough)."""
-    runner = Runner(container.db, container.events, [QuestionStats()])
+    runner = Runner(container.db, container.events, [QuestionStats(), Referrals(), Visitors(), HelpTime()])
     await caught_up(runner, lib.tenant_id)
 
 
@@ -154,10 +157,84 @@ async def test_the_dashboard_shows_questions_per_party_topic_help_week_and_hour(
     assert weeks == [0, 6, 1, 0, 0, 0]
     assert 'aria-current="page">Dashboard</a>' in page
     assert "style=" not in page and "<style" not in page and "<script>" not in page  # CSP: style-src 'self'
-    assert page.count('role="img"') == 7 and page.count("Download CSV") == 8  # no referrals: no chart
+    assert page.count('role="img"') == 8 and page.count("Download CSV") == 13  # no referrals: no chart
     assert page.count("Geen gegevens in deze periode.") == 1
     monday = re.search(r'<th scope="row">maandag</th>(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r"<td>(\d+)</td>", monday)[3:5] == ["1", "1"]  # 10:00 and 11:00, counted from 07:00
+
+
+def visitors_of(page: str) -> tuple[int, str]:
+    m = re.search(
+        r"<strong>([\d.]+)</strong> (?:bezoekers|bezoeker)(?:, ([\d,]+) vragen per bezoeker)?", page
+    )
+    return int(m.group(1).replace(".", "")), m.group(2) or ""
+
+
+def day_row(page: str, label: str) -> list[str] | None:
+    m = re.search(rf'<th scope="row">{re.escape(label)}</th>((?:<td class="course-num">[^<]*</td>)+)', page)
+    return re.findall(r'<td class="course-num">([^<]*)</td>', m.group(1)) if m else None
+
+
+def time_row(page: str, key: str, label: str) -> list[str] | None:
+    section = re.search(rf'<h4 id="dash-{key}-h">.*?</section>', page, re.S).group(0)
+    return day_row(section, label)
+
+
+async def test_the_dashboard_shows_visitors_per_day_and_questions_per_visitor(client, container, lib):
+    visit = uuid4()
+    await ask(container, lib, at("2025-03-03", "10:30"), visit_id=visit, duration="5-15")
+    await ask(container, lib, at("2025-03-03", "10:40"), "svb", "svb.aow", visit_id=visit, duration="30+")
+    await ask(container, lib, at("2025-03-03", "11:00"), duration="0-5")
+    undone = await ask(container, lib, at("2025-03-04", "09:30"))
+    await ask(container, lib, at("2025-03-12", "14:00"))
+    cmd = q.TallyQuestions(
+        question_id=uuid4(),
+        location_id=lib.location_id,
+        hour_start=at("2025-03-12", "15:00"),
+        npd_party="belastingdienst",
+        count=6,
+        visitors=2,
+    )
+    await _append(container, lib, cmd.question_id, q.tally(cmd, _ctx(lib)), 0)
+    await _append(container, lib, undone.question_id, q.retract(undone), 1)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    page = (await dashboard(client, lib, MARCH)).text
+    assert total(page) == 10 and visitors_of(page) == (5, "2,00")  # 10 questions of 5 visitors
+    assert day_row(page, "maandag 3 maart 2025") == ["2", "3", "1,50"]
+    assert day_row(page, "woensdag 12 maart 2025") == ["3", "7", "2,33"]
+    assert day_row(page, "dinsdag 4 maart 2025") is None, "its only question was undone"
+    assert "Bezoekers per dag" in page and "Geen bezoekers in deze periode." not in page
+    # time spent: 10 + 45 + 2.5 minutes of 3 questions with a duration, of 10
+    assert (
+        "Hulptijd: 1,0 uur, gemiddeld 19,2 minuten per vraag, van 3 vragen met een duur (van 10 vragen)"
+        in page
+    )
+    assert time_row(page, "time_parties", CBR) == ["3", "2", "0,2", "6,3"]
+    assert time_row(page, "time_parties", SVB) == ["1", "1", "0,8", "45,0"]
+    assert time_row(page, "time_parties", "Belastingdienst") == ["6", "0", "–", "–"]
+    assert time_row(page, "time_topics", f"{SVB} – AOW") == ["1", "1", "0,8", "45,0"]
+    assert time_row(page, "time_weeks", "Week 10 2025") == ["3", "3", "1,0", "19,2"]
+    assert time_row(page, "time_weeks", "Week 11 2025") == ["7", "0", "–", "–"]
+    place = f"IDO {lib.slug.removeprefix('bieb-')}"
+    assert time_row(page, "time_locations", place) == ["10", "3", "1,0", "19,2"]
+    base = f"/t/{lib.slug}/dashboard"
+    days = read_csv((await client.get(f"{base}/visitors.csv", params=MARCH)).content)
+    assert days == [
+        ["Dag", "Bezoekers", "Vragen", "Vragen per bezoeker"],
+        ["2025-03-03", "2", "3", "1,50"],
+        ["2025-03-12", "3", "7", "2,33"],
+    ]
+    weeks = read_csv((await client.get(f"{base}/time_weeks.csv", params=MARCH)).content)
+    assert weeks == [
+        ["Week", "Begint op", "Vragen", "Met een duur", "Uren", "Gemiddeld (minuten)"],
+        ["2025-W10", "2025-03-03", "3", "3", "1,0", "19,2"],
+        ["2025-W11", "2025-03-10", "7", "0", "", ""],
+    ]
+    parties = read_csv((await client.get(f"{base}/time_parties.csv", params=MARCH)).content)
+    assert parties[1] == [SVB, "1", "1", "0,8", "45,0"], "the most hours first"
+    empty = (await dashboard(client, lib, {"van": "2025-01-01", "tot": "2025-01-31"})).text
+    assert visitors_of(empty) == (0, "") and "Geen bezoekers in deze periode." in empty
 
 
 async def test_a_retraction_and_a_correction_move_the_counts(client, container, lib):
@@ -269,6 +346,52 @@ async def test_each_table_downloads_as_csv_with_bom_semicolons_and_escaped_formu
         -1
     ] == "2025-W14"
     assert (await client.get(f"{base}/nonsense.csv", params=MARCH)).status_code == 404
+
+
+async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_geholpen(client, container, lib):
+    """With partners, a referral names one or says "staat er niet bij": the per-partner table has a row for
+    those, so that its rows sum to "Doorverwezen naar lokale partner" on the page and in the CSV. "Hoe geholpen"
+    counts every kind of question here, and so do the partner rows (a library-service or other question
+    referred to a partner, also by a correction of its kind, counts)."""
+    taal = await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
+    when = at("2025-03-20", "15:10")
+    for _ in range(2):
+        await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True)
+    await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True, kind="bibliotheekdienst")
+    await ask(container, lib, when, help_="lokale_partner", partner_id=taal, kind="overig")
+    other = await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    kind = q.CorrectQuestion(
+        question_id=other.question_id,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="lokale_partner",
+        kind="bibliotheekdienst",
+        partner_id=taal,
+    )
+    await _append(container, lib, other.question_id, q.correct(other, kind, _ctx(lib, frozenset([taal]))), 1)
+    await ask(container, lib, when)
+    moved = await ask(container, lib, when, help_="lokale_partner", partner_id=taal)
+    fix = q.CorrectQuestion(
+        question_id=moved.question_id,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="lokale_partner",
+        partner_unlisted=True,
+    )
+    await _append(container, lib, moved.question_id, q.correct(moved, fix, _ctx(lib, frozenset([taal]))), 1)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    page = (await dashboard(client, lib, MARCH)).text
+    assert row(page, "Doorverwezen naar lokale partner") == 7
+    assert (row(page, "Taalhuis"), row(page, "Andere partner / staat er niet bij")) == (4, 3)
+    referrals = read_csv((await client.get(f"/t/{lib.slug}/dashboard/referrals.csv", params=MARCH)).content)
+    help_ = dict(read_csv((await client.get(f"/t/{lib.slug}/dashboard/help.csv", params=MARCH)).content)[1:])
+    assert referrals[1:] == [["Taalhuis", "4"], ["Andere partner / staat er niet bij", "3"]]
+    assert sum(int(n) for _, n in referrals[1:]) == int(help_["Doorverwezen naar lokale partner"]) == 7
+    # a period without referrals has no such row
+    april = (await dashboard(client, lib, {"van": "2025-04-01", "tot": "2025-04-30"})).text
+    assert row(april, "Andere partner / staat er niet bij") is None
 
 
 BAD_FILTERS = [

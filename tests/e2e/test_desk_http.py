@@ -218,6 +218,46 @@ async def test_a_tally_for_a_busy_hour_counts_n_questions(client, container, lib
     assert await count_events(container, lib.tenant_id, "QuestionsTallied") == 1
 
 
+async def test_a_tally_may_say_how_many_visitors_asked_its_questions(client, container, lib):
+    await login(client, lib.desk)
+    page = await client.get(f"/t/{lib.slug}/balie/telling")
+    assert 'name="bezoekers"' in page.text and "Aantal bezoekers" in page.text
+    form = {
+        "_csrf_token": csrf_of(page.text),
+        "locatie": str(lib.location_id),
+        "partij": "cbr",
+        "aantal": "5",
+        "soort": "digitale_overheid",
+    }
+    for visitors, message in (
+        ("6", "van 1 tot en met 5: niet meer bezoekers dan vragen"),
+        ("vier", "heel getal"),
+    ):
+        bad = await client.post(
+            f"/t/{lib.slug}/balie/telling", data={**form, "key": str(uuid4()), "bezoekers": visitors}
+        )
+        assert bad.status_code == 422 and message in bad.text
+        assert 'id="bezoekers"' in bad.text and 'aria-invalid="true"' in bad.text
+    r = await client.post(
+        f"/t/{lib.slug}/balie/telling", data={**form, "key": str(uuid4()), "bezoekers": "3"}
+    )
+    assert r.status_code == 200 and "5 vragen van 3 bezoekers geteld." in r.text
+    async with container.reader.platform() as conn:
+        stored = (
+            (
+                await conn.execute(
+                    text(
+                        "SELECT data->'what'->>'visitors' FROM events WHERE tenant_id = :t AND event_type = 'QuestionsTallied'"
+                    ),
+                    {"t": lib.tenant_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert stored == ["3"]
+
+
 async def test_baliemenu_shows_parties_with_websites_and_the_local_partners(client, lib):
     await login(client, lib.coordinator)
     page = await client.get(f"/t/{lib.slug}/partners/")
@@ -365,3 +405,175 @@ async def test_imported_questions_are_the_coordinators_the_desk_neither_corrects
     )
     assert undo.status_code == 200 and "De registratie is ongedaan gemaakt." in undo.text
     assert await count_events(container, lib.tenant_id, "QuestionRetracted") == 1
+
+
+async def _question_id(client, lib) -> str:
+    import re
+
+    page = await _desk(client, lib)
+    return re.search(r"/balie/vragen/([0-9a-f-]{36})\"", page.text).group(1)
+
+
+async def _asked_at(container, lib, qid: str, event_type: str) -> str:
+    async with container.reader.platform() as conn:
+        return (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'asked_at' FROM events WHERE tenant_id = :t AND event_type = :e "
+                    "AND data->>'question_id' = :q"
+                ),
+                {"t": lib.tenant_id, "e": event_type, "q": qid},
+            )
+        ).scalar()
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    import re
+
+    body = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return re.findall(r'<option value="([^"]*)"', body)
+
+
+async def test_a_correction_confirms_on_the_desk_and_offers_only_the_partys_topics(client, container, lib):
+    from domain.catalogue import CATALOGUE
+
+    await login(client, lib.desk)
+    await register(client, lib)
+    qid = await _question_id(client, lib)
+    form_page = await client.get(f"/t/{lib.slug}/balie/vragen/{qid}")
+    cbr = [t.code for t in CATALOGUE.party("cbr").topics]
+    svb = [t.code for t in CATALOGUE.party("svb").topics]
+    assert _options(form_page.text, "onderwerp") == cbr
+    assert 'hx-get="/t/' + lib.slug + '/balie/onderwerpen"' in form_page.text
+    # with JavaScript: changing the party swaps in that party's topics
+    swapped = await client.get(f"/t/{lib.slug}/balie/onderwerpen", params={"partij": "svb"}, headers=HX)
+    assert swapped.status_code == 200 and "<html" not in swapped.text
+    assert _options(f'<select id="x">{swapped.text}</select>', "x") == svb
+    unknown = await client.get(f"/t/{lib.slug}/balie/onderwerpen", params={"partij": "nasa"}, headers=HX)
+    assert unknown.status_code == 200 and "<option" not in unknown.text
+    # opened as a page (no htmx), the route lists the party's topics
+    listed = await client.get(f"/t/{lib.slug}/balie/onderwerpen", params={"partij": "svb"})
+    assert listed.text.startswith("<!doctype html>") and "<h1>Onderwerpen van SVB" in listed.text
+    assert "<li>AOW</li>" in listed.text
+    # without JavaScript: another party with the old topic is refused, and the form shows the new party's topics
+    base = {
+        "_csrf_token": csrf_of(form_page.text),
+        "partij": "svb",
+        "onderwerp": "cbr.rijbewijs_75",
+        "hulp": "wegwijzer",
+        "tijdstip": "2026-06-10T08:00",
+    }
+    bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data=base)
+    assert bad.status_code == 422 and "Kies een onderwerp van de gekozen dienstverlener" in bad.text
+    assert _options(bad.text, "onderwerp") == svb and 'value="svb" selected' in bad.text
+    assert await count_events(container, lib.tenant_id, "QuestionCorrected") == 0
+    r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "onderwerp": "svb.aow"})
+    assert r.status_code == 200 and "De vraag is verbeterd." in r.text
+    assert (
+        r.history
+        and r.history[0].status_code == 303
+        and "melding=verbeterd" in r.history[0].headers["location"]
+    )
+    assert await count_events(container, lib.tenant_id, "QuestionCorrected") == 1
+
+
+async def test_a_correction_can_change_the_date_and_time_within_the_rules_of_backdating(
+    client, container, lib
+):
+    from datetime import time
+
+    from domain.calendar import at_local
+    from tests.clock import NOW, YESTERDAY
+
+    await login(client, lib.desk)
+    await register(client, lib)
+    qid = await _question_id(client, lib)
+    form_page = await client.get(f"/t/{lib.slug}/balie/vragen/{qid}")
+    # prefilled with the time asked, in Dutch time (NOW is 08:00 in Amsterdam, 06:00 UTC)
+    assert 'name="tijdstip" type="datetime-local" value="2026-06-10T08:00"' in form_page.text
+    base = {
+        "_csrf_token": csrf_of(form_page.text),
+        "partij": "cbr",
+        "onderwerp": "cbr.rijbewijs_75",
+        "hulp": "wegwijzer",
+    }
+    for when, message in [
+        ("2026-06-10T09:00", "toekomst"),
+        ("2025-12-31T23:30", "registreert pas vanaf 01-01-2026"),
+        ("gisteren", "geldige datum"),
+    ]:
+        bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "tijdstip": when})
+        assert bad.status_code == 422 and message in bad.text, when
+        assert f'value="{when}"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert await count_events(container, lib.tenant_id, "QuestionCorrected") == 0
+    # the prefilled minute keeps the stored instant: nothing changed, nothing stored
+    same = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "tijdstip": "2026-06-10T08:00"}
+    )
+    assert same.status_code == 200 and await count_events(container, lib.tenant_id, "QuestionCorrected") == 0
+    r = await client.post(
+        f"/t/{lib.slug}/balie/vragen/{qid}", data={**base, "tijdstip": f"{YESTERDAY}T15:30"}
+    )
+    assert r.status_code == 200 and "De vraag is verbeterd." in r.text
+    from datetime import datetime
+
+    moved = datetime.fromisoformat(await _asked_at(container, lib, qid, "QuestionCorrected"))
+    assert moved == at_local(YESTERDAY, time(15, 30)) and moved < NOW
+
+
+async def test_a_referral_names_a_partner_or_staat_er_niet_bij_while_the_library_has_partners(
+    client, container, lib
+):
+    from infra.platform.partners import Partners
+
+    await Partners(container.db).add(
+        lib.tenant_id, {"name": "Sociaal raadslieden", "kind": "sociaal_raadslieden"}
+    )
+    await login(client, lib.desk)
+    step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
+    assert (
+        _options(step3.text, "partner")[-1] == "niet-vermeld" and ">Staat er niet bij</option>" in step3.text
+    )
+    for hx in (True, False):
+        bad, _ = await register(client, lib, help_="lokale_partner", hx=hx)
+        assert bad.status_code == 422 and "of &#39;Staat er niet bij&#39;" in bad.text
+        assert '<details class="more" open>' in bad.text and 'aria-invalid="true"' in bad.text
+    assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 0
+    ok, _ = await register(client, lib, help_="lokale_partner", partner="niet-vermeld")
+    assert ok.status_code == 200
+    qid = await _question_id(client, lib)
+    async with container.reader.platform() as conn:
+        what = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what' FROM events WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).scalar()
+    assert what["help"] == "lokale_partner" and what.get("partner_id") is None
+    # the correction form keeps "Staat er niet bij"; choosing "Geen" for a referral is refused there too
+    form_page = await client.get(f"/t/{lib.slug}/balie/vragen/{qid}")
+    assert 'value="niet-vermeld" selected' in form_page.text
+    fields = {
+        "_csrf_token": csrf_of(form_page.text),
+        "partij": "cbr",
+        "onderwerp": "cbr.rijbewijs_75",
+        "hulp": "lokale_partner",
+        "kanaal": "telefoon",
+    }
+    bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**fields, "partner": ""})
+    assert bad.status_code == 422 and "Staat er niet bij" in bad.text
+    r = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**fields, "partner": "niet-vermeld"})
+    assert r.status_code == 200 and "De vraag is verbeterd." in r.text
+
+
+async def test_without_partners_the_desk_offers_no_staat_er_niet_bij_and_a_referral_needs_none(
+    client, container, lib
+):
+    await login(client, lib.desk)
+    step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
+    assert _options(step3.text, "partner") == [""]
+    ok, _ = await register(client, lib, help_="lokale_partner")
+    assert ok.status_code == 200
+    assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 1

@@ -282,6 +282,37 @@ async def test_the_same_rows_at_another_location_are_refused_not_doubled(contain
     assert await registered(container, lib.tenant_id) == IMPORTED_QUESTIONS
 
 
+async def test_referrals_import_as_to_a_partner_not_listed_while_the_library_has_partners(container, lib):
+    """The sheet has no partner column: a referral to a local partner is registered as "staat er niet bij"."""
+    from infra.platform.partners import Partners
+
+    await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
+    sheet = read_sheet(
+        workbook(
+            [
+                [day(2), "10:00", "CBR", "Rijbewijs verlengen 75+", "lokale partner", 2, None],
+                [day(1), "11:00", "SVB", "AOW", "Doorverwezen naar lokale partner", None, None],
+            ]
+        )
+    )
+    importer = LegacyImporter(command_bus(container), container.events, container.clock)
+    summary = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
+    assert (summary.imported_questions, summary.errors) == (3, [])
+    async with container.reader.platform() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'help', data->'what'->>'partner_id' FROM events "
+                    "WHERE tenant_id = :t AND event_type = 'QuestionRegistered'"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [("lokale_partner", None)] * 3
+    again = await importer.run(lib.tenant_id, sheet, sheet.guess().mapping, None)
+    assert (again.imported_questions, again.duplicate_rows) == (0, 2)
+
+
 @pytest.mark.slow
 async def test_five_thousand_rows_import_in_seconds(container, lib):
     parties = ["CBR", "UWV", "DigiD", "SVB", "Belastingdienst/Toeslagen"]

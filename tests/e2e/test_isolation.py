@@ -21,7 +21,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from domain import ido
+from domain import ido, survey
 from domain.accounts import Role
 from infra.platform.invitations import Invitations
 from infra.platform.partners import Partners
@@ -30,6 +30,7 @@ from infra.projections.runner import Runner
 from infra.settings import Settings
 from services.api.api_reference import OTHER_VIEWERS
 from services.api.middleware import SECURITY_HEADERS
+from services.api.survey.pages import new_link
 from tests.clock import NOW, TODAY, YEAR
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, Lib, another_browser, csrf_of, login, make_library
@@ -55,6 +56,9 @@ ROUTES = enumerate_routes()
 # Not about any library or organisation: public, or the signed-in user's own account. Requested all the same
 # (no answer may hold B's data); only the status is not prescribed.
 PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/", "/schema", "/login", "/logout")
+# A library's public survey: anyone with its link reaches it, and it names the library (that is what it is for).
+# With the library's own slug and link it is that library's page; with another library's slug it is a 404.
+PUBLIC_LINKS = ("/e/{slug:str}/{link:str}",)
 TOKEN_PAGES = ("/uitnodiging/{token:str}", "/wachtwoord-herstellen/{token:str}")
 
 
@@ -69,6 +73,7 @@ class World:
     desk_token: str = ""
     coordinator_token: str = ""
     poi_adviser: str = ""
+    lib_name: str = ""
 
 
 async def build_world(client, container, settings, lib: Lib) -> World:
@@ -114,6 +119,16 @@ async def build_world(client, container, settings, lib: Lib) -> World:
     partner_name = f"Formulierenbrigade {secrets.token_hex(4)}"
     partner_id = await Partners(container.db).add(
         lib.tenant_id, {"name": partner_name, "kind": "formulierenbrigade"}
+    )
+    survey_id = survey.survey_id_of(lib.tenant_id)
+    await handle(
+        container, lib.tenant_id, survey.ChooseSurveyQuestions(survey_id=survey_id, questions=("tevreden",))
+    )
+    opened = await handle(
+        container,
+        lib.tenant_id,
+        survey.OpenSurveyLink(survey_id=survey_id, link=new_link(), location_id=lib.location_id),
+        {"actor": "test"},
     )
     await handle(
         container,
@@ -172,6 +187,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         "poi_invitation_id": str(poi_invited.invitation_id),
         "token_id": str(token_id),
         "poi_id": str(poi.poi_id),
+        "link": opened.body["link"],  # the public survey's short link (/e/{slug}/{link})
     }
     markers = [
         lib.slug,
@@ -183,11 +199,12 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         enrolment.json()["code"],
         *(v for k, v in ids.items() if k not in ("slug", "poi_slug")),
     ]
-    return World(lib, poi.poi_id, ids, markers, desk_token, coordinator_token, adviser)
+    return World(lib, poi.poi_id, ids, markers, desk_token, coordinator_token, adviser, tenant.name)
 
 
 FILENAMES = {
     "/t/{slug:str}/dashboard/{filename:str}": "weeks.csv",
+    "/t/{slug:str}/enquete/links/{link:str}/{filename:str}": "qr.svg",
     "/t/{slug:str}/import/{filename:str}": "sjabloon.xlsx",
     "/kb/verantwoording/bundels/{bundle_id:uuid}/{filename:str}": f"landelijk-{YEAR}.zip",
     "/api/v1/reports/bundles/{bundle_id:uuid}/{filename:str}": f"landelijk-{YEAR}.zip",
@@ -196,6 +213,11 @@ FILENAMES = {
 QUERIES = {
     "/t/{slug:str}/cursussen/inschrijven": lambda ids: {"vraag": ids["question_id"]},
     "/api/v1/t/{slug:str}/questions": lambda ids: {"from": f"{YEAR}-01-01", "to": f"{YEAR}-12-31"},
+    "/api/v1/t/{slug:str}/statistics": lambda ids: {
+        "from": f"{YEAR}-01-01",
+        "to": f"{YEAR}-12-31",
+        "location_id": ids["location_id"],
+    },
 }
 COURSE = "/api/v1/t/{slug:str}/courses/{course_id:uuid}"
 BODIES = {
@@ -305,10 +327,16 @@ async def request(
     return await client.post(path, data={}, headers=headers, follow_redirects=False)
 
 
-def leaked(r, world: World) -> list[str]:
-    """B's data in the answer; what the request itself named (a problem's `instance`) does not count."""
+def leaked(r, world: World, shown: tuple[str, ...] = ()) -> list[str]:
+    """B's data in the answer; what the request itself named (a problem's `instance`) and what the page is
+    public for (`shown`) do not count."""
     asked = str(r.request.url)
-    return [m for m in world.markers if m in r.text and m not in asked]
+    return [m for m in world.markers if m in r.text and m not in asked and m not in shown]
+
+
+def public_page(template: str, path: str, b: World) -> bool:
+    """B's own public survey page (its slug and its link)."""
+    return template in PUBLIC_LINKS and path == fill(template, b, b)
 
 
 def refused(r, template: str, signed_in: bool) -> bool:
@@ -334,13 +362,16 @@ async def sweep(client, a: World, b: World, headers: dict[str, str], signed_in: 
             variants.append(fill(template, a, b))  # own slug, another library's ids
         for path in variants:
             r = await request(client, method, template, path, b.ids, headers)
-            if leak := leaked(r, b):
+            public = public_page(template, path, b)
+            if leak := leaked(r, b, shown=(b.lib_name,) if public else ()):
                 problems.append(f"{method} {path}: {r.status_code} holds {leak}")
             if missing := [h for h in SECURITY_HEADERS if h not in r.headers]:
                 problems.append(f"{method} {path}: {r.status_code} without {missing}")
             if r.status_code >= 500:
                 problems.append(f"{method} {path}: {r.status_code}")
-            elif about_b(template) and not refused(r, template, signed_in):
+            elif public:
+                continue  # B's survey, open to anyone with its link: only its name may show (above)
+            elif about_b(template) and not refused(r, template, signed_in or template in PUBLIC_LINKS):
                 if r.status_code == 403 and await role_refusal(client, method, template, a, headers):
                     continue  # refused for the role whatever the library: tells nothing about B
                 problems.append(f"{method} {path}: {r.status_code} (expected to be refused)")

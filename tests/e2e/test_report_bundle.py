@@ -75,6 +75,25 @@ async def test_the_page_requests_a_bundle_that_the_task_builds_with_progress_and
     assert ours[header.index("CBR")] == 17 and ours[header.index("SVB")] == 1
     overview = sheets["Bibliotheken"]
     assert next(row for row in overview if row[1] == known.lib.slug)[overview[2].index("Volledig")] == "nee"
+    ours = next(row for row in overview if row[1] == known.lib.slug)
+    assert (ours[overview[2].index("Bezoekers")], ours[overview[2].index("Vragen per bezoeker")]) == (
+        16,
+        1.31,
+    )
+    assert (ours[overview[2].index("Vragen met een duur")], ours[overview[2].index("Hulptijd (uren)")]) == (
+        5,
+        1.71,
+    )
+    visitors = sheets["Bezoekers per maand"]
+    ours = next(row for row in visitors if row[1] == known.lib.slug)
+    assert ours[visitors[2].index(f"januari {YEAR} – Bezoekers")] == 4
+    assert ours[visitors[2].index(f"januari {YEAR} – Vragen")] == 5
+    time = sheets["Hulptijd per NPD-partij"]
+    ours = next(row for row in time if row[1] == known.lib.slug)
+    assert ours[time[2].index("CBR – Met een duur")] == 2 and ours[time[2].index("CBR – Minuten")] == 12.5
+    assert ("Bezoekers", "<5") not in sheets["Samenvatting"] and any(
+        r[0] == "Bezoekers" for r in sheets["Samenvatting"]
+    )
     archive = zipfile.ZipFile(
         io.BytesIO((await client.get(f"/kb/verantwoording/bundels/{bundle_id}/landelijk-{YEAR}.zip")).content)
     )

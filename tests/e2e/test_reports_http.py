@@ -17,12 +17,13 @@ from domain.verantwoording import library_report
 from infra.reports import pdf as pdf_format
 from infra.reports.data import load_library
 from infra.reports.service import tenant_report
-from tests.clock import TODAY
+from tests.clock import NOW, TODAY
 from tests.e2e.conftest import login, make_library
 from tests.e2e.report_data import (
     EVIL,
     EVIL_COURSE,
     YEAR,
+    append,
     ask,
     assert_same_figures,
     at,
@@ -88,11 +89,107 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
         f"{main}: open in april {YEAR}, maar niets geregistreerd.",
         f"{main}: in juni {YEAR} alleen totalen geteld, geen vragen met onderwerp en hulp.",
     }
+    # visitors: one per visit (the two Belastingdienst questions of 6 January are one), a tally's own number
+    month_visitors = {r[0]: r[1:] for r in report.section("bezoekers_maand").rows}
+    assert month_visitors[f"januari {YEAR}"] == (4, 5, 1.25)
+    assert month_visitors[f"juni {YEAR}"] == (3, 7, 2.33)
+    assert month_visitors[f"april {YEAR}"] == (0, 0, None)
+    assert report.section("bezoekers_maand").total == ("Totaal", 16, 21, 1.31)
+    by_location = {r[0]: r[1:] for r in report.section("bezoekers").rows}
+    assert by_location == {main: (16, 21, 1.31), "IDO Noord": (0, 0, None)}
+    # time spent: the middle of each duration class, over the questions with a duration
+    parties = {r[0]: r[1:] for r in report.section("tijd_partij").rows}
+    assert parties["CBR"] == (17, 2, 12.5, 0.21, 6.3)  # 2.5 + 10 minutes; 6.25 rounded half up
+    assert parties["Belastingdienst/Toeslagen"] == (2, 2, 45.0, 0.75, 22.5)
+    assert parties["SVB"] == (1, 1, 45.0, 0.75, 45.0)
+    assert parties["UWV"] == (0, 0, 0.0, 0.0, None)
+    assert report.section("tijd_partij").total == ("Totaal", 21, 5, 102.5, 1.71, 20.5)
+    topics = {r[:2]: r[2:] for r in report.section("tijd_onderwerp").rows}
+    assert topics[("CBR", "Niet vastgelegd (alleen geteld)")] == (7, 0, 0.0, 0.0, None)
+    weeks = {r[0]: r[1:] for r in report.section("tijd_week").rows}
+    assert weeks[f"week 1 {YEAR}"] == (date(YEAR - 1, 12, 30), 3, 2, 12.5, 0.21, 6.3)
+    assert weeks[f"week 2 {YEAR}"] == (date(YEAR, 1, 6), 2, 2, 45.0, 0.75, 22.5)
+    places = {r[0]: r[1:] for r in report.section("tijd_locatie").rows}
+    assert places == {main: (21, 5, 102.5, 1.71, 20.5), "IDO Noord": (0, 0, 0.0, 0.0, None)}
     assert_same_figures(report, xlsx, csv_content, pdf)
     sheets = xlsx_sheets(xlsx)
     assert list(sheets)[0] == "Samenvatting"
     assert ("Vragen, alle soorten", 21) in sheets["Samenvatting"]
+    assert ("Bezoekers", 16) in sheets["Samenvatting"]
+    assert ("Vragen per bezoeker", 1.31) in sheets["Samenvatting"]
+    assert ("Vragen met een duur", 5) in sheets["Samenvatting"]
+    assert ("Gemiddelde hulptijd per vraag met een duur (minuten)", 20.5) in sheets["Samenvatting"]
+    summary = csv_rows(csv_content)
+    assert ["Bezoekers", "16"] in summary and ["Hulptijd (uren)", "1,71"] in summary
+    assert ["Vragen per bezoeker", "1,31"] in summary
+    text = pdf_text(pdf)
+    assert "Bezoekers 16" in text and "Hulptijd (uren) 1,71" in text
     assert f"Catalogusversie {report.catalogue_version}" in pdf_text(pdf)
+
+
+async def test_the_referral_tables_add_up_to_the_referrals_under_hoe_geholpen(client, container):
+    """A library with partners: referrals to them, and referrals to a partner not on its list ("staat er niet
+    bij"). In the XLSX and the CSV, the per-partner and per-kind-of-partner rows sum to "Doorverwezen naar
+    lokale partner" under "Hoe geholpen", which counts questions of digital government only: referrals of
+    other kinds of question (registered so, or corrected to another kind) are in none of the three."""
+    from domain import questions as q
+    from infra.platform.partners import Partners
+    from infra.reports.data import REPORT_VERSION
+
+    assert REPORT_VERSION not in ("verantwoording.1", "verantwoording.3")  # the bundles of before are rebuilt
+    lib = await make_library(container)
+    await open_location(container, lib, lib.location_id)
+    partners = Partners(container.db)
+    taal = await partners.add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
+    raad = await partners.add(lib.tenant_id, {"name": "Raadslieden", "kind": "sociaal_raadslieden"})
+    for month, partner in ((1, taal), (2, taal), (3, raad), (4, None), (5, None), (6, None)):
+        fields = {"partner_id": partner} if partner else {"partner_unlisted": True}
+        await ask(container, lib, at(month), "svb", "svb.aow", "lokale_partner", **fields)
+    await ask(container, lib, at(7), "cbr", "cbr.rijbewijs_75", "wegwijzer")
+    # referrals of other kinds of question: to a listed partner, to one that is not listed, and one of digital
+    # government corrected to a library service
+    await ask(
+        container, lib, at(8), "svb", "svb.aow", "lokale_partner", partner_id=taal, kind="bibliotheekdienst"
+    )
+    await ask(container, lib, at(9), "svb", "svb.aow", "lokale_partner", partner_unlisted=True, kind="overig")
+    moved = await ask(container, lib, at(10), "svb", "svb.aow", "lokale_partner", partner_id=raad)
+    fix = q.CorrectQuestion(
+        question_id=moved.question_id,
+        npd_party="svb",
+        topic="svb.aow",
+        help="lokale_partner",
+        kind="bibliotheekdienst",
+        partner_id=raad,
+    )
+    ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset([raad]))
+    await append(container, lib, q.stream_id(moved.question_id), q.correct(moved, fix, ctx), moved.version)
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    base = f"/t/{lib.slug}/verantwoording/{YEAR}"
+    sheets = xlsx_sheets(await download(client, base + ".xlsx", "application/vnd.openxmlformats"))
+    rows = csv_rows(await download(client, base + ".csv", "text/csv"))
+
+    def section_xlsx(title: str) -> dict[str, int]:
+        sheet = next(v for v in sheets.values() if v and v[0] and v[0][0] == title)
+        return {r[0]: r[-1] for r in sheet[3:] if r[0] and r[0] != "Totaal"}
+
+    def section_csv(title: str) -> dict[str, int]:
+        start = rows.index([title])
+        out = {}
+        for r in rows[start + 2 :]:
+            if not r or r[0] == "Totaal":
+                break
+            out[r[0]] = int(r[-1])
+        return out
+
+    for section in (section_xlsx, section_csv):
+        referred = section("Hoe geholpen (vragen digitale overheid)")["Doorverwezen naar lokale partner"]
+        per_partner = section("Doorverwijzingen per lokale partner")
+        per_kind = section("Doorverwezen naar een lokale partner, per soort partner")
+        assert referred == 6
+        assert per_partner == {"Raadslieden": 1, "Taalhuis": 2, "Andere partner / staat er niet bij": 3}
+        assert sum(per_partner.values()) == sum(per_kind.values()) == referred
+        assert per_kind["Andere partner / staat er niet bij"] == 3 and per_kind["Taalhuis"] == 2
 
 
 async def test_formula_looking_names_stay_text_in_xlsx_and_are_escaped_in_csv(client, container, known):
@@ -167,6 +264,23 @@ async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(cli
     rest = int(totals[1]) - shown
     options = {c[0] for c in product(range(1, rest + 1), repeat=len(hidden)) if sum(c) == rest}
     assert len(options) > 1, "the small library's count can be recovered from the total"
+
+    def block_of(title: str) -> tuple[dict[str, list[str]], list[str]]:
+        start = total.index([title])
+        end = next(i for i in range(start, len(total)) if total[i][:1] == ["Totaal"])
+        return {r[0]: r[1:] for r in total[start + 2 : end]}, total[end]
+
+    # visitors per library: 3 of the small library hidden, and the other library's too (else 19 - 16 = 3)
+    visitors, visitors_total = block_of("Bezoekers per bibliotheek")
+    assert visitors[f"Bibliotheek {small.slug.removeprefix('bieb-')}"] == [SUPPRESSED] * 3
+    assert visitors[f"Bibliotheek {known.lib.slug.removeprefix('bieb-')}"] == [SUPPRESSED] * 3
+    assert visitors_total == ["Totaal", "19", "24", "1,26"]
+    # time spent per party: fewer than 5 questions with a duration hide their minutes, hours and average too
+    parties, _ = block_of("Hulptijd per NPD-partij")
+    assert parties["CBR"] == ["20", SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+    assert parties["UWV"] == ["0", "0", "0", "0", ""]
+    summary = total[: total.index(["Vragen per soort"])]
+    assert ["Bezoekers", "19"] in summary and ["Vragen met een duur", "5"] in summary
 
 
 async def test_the_kb_downloads_every_library_and_sees_the_report_status(client, container, known, lib_b):

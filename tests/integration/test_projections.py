@@ -15,10 +15,12 @@ from domain import question_stats as qs
 from domain import questions as q
 from domain.calendar import TZ
 from domain.ports import Checkpoint, NewEvent
+from infra.projections.help_time import HelpTime
 from infra.projections.operations import rebuild, status
 from infra.projections.question_stats import QuestionStats
 from infra.projections.registry import all_projections
 from infra.projections.runner import Runner, lock
+from infra.projections.visitors import Visitors
 from tests.clock import NOW, TODAY
 from tests.projections import advances_nothing, caught_up, checkpoints_of
 
@@ -221,4 +223,253 @@ async def test_the_rebuild_swaps_only_while_no_worker_advances_the_live_tables(c
         assert not swap.done()
     assert await swap == 4  # the IDO registration and three questions
     assert await _table(container, tenant, "rm_question_counts_v1", COUNT_COLS) == before
+    assert await advances_nothing(runner, tenant)
+
+
+# visitors.v1 and help_time.v1
+
+VISITOR_COLS = "day, location_id, hour"
+
+
+async def _visitors(container, tenant) -> dict:
+    async with container.db.tenant(tenant) as conn:
+        rows = (
+            await conn.execute(
+                text(f"SELECT {VISITOR_COLS}, visitors, questions FROM rm_visitors_v1 WHERE tenant_id = :t"),
+                {"t": tenant},
+            )
+        ).all()
+    return {tuple(r[:3]): (r.visitors, r.questions) for r in rows}
+
+
+async def test_a_visit_of_three_questions_is_one_visitor_until_its_last_question_is_undone(
+    container, new_tenant
+):
+    tenant, location, ctx = await _library(container, new_tenant)
+    visit, states = uuid4(), []
+    for minutes, (party, topic) in zip((40, 30, 20), PARTIES, strict=False):
+        cmd = q.RegisterQuestion(
+            question_id=uuid4(),
+            visit_id=visit,
+            location_id=location,
+            npd_party=party,
+            topic=topic,
+            help="wegwijzer",
+            duration="5-15",
+            asked_at=NOW - timedelta(minutes=minutes),
+        )
+        events = q.register(cmd, ctx)
+        await _append(container, tenant, cmd.question_id, events, 0)
+        states.append(q.fold(cmd.question_id, events))
+    other = q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=location,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="wegwijzer",
+        asked_at=NOW - timedelta(minutes=40),
+    )
+    await _append(container, tenant, other.question_id, q.register(other, ctx), 0)
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    await caught_up(runner, tenant)
+    local = (NOW - timedelta(minutes=40)).astimezone(TZ)
+    cell = (local.date(), location, local.hour)
+    assert await _visitors(container, tenant) == {cell: (2, 4)}
+    durations = await _table(container, tenant, "rm_help_time_v1", "npd_party, duration")
+    assert durations == {("cbr", "5-15"): 1, ("svb", "5-15"): 1, ("logius", "5-15"): 1, ("cbr", ""): 1}
+    for state in states[:2]:
+        await _append(container, tenant, state.question_id, q.retract(state), state.version)
+    await caught_up(runner, tenant)
+    assert await _visitors(container, tenant) == {cell: (2, 2)}, "the visit still has a question"
+    await _append(container, tenant, states[2].question_id, q.retract(states[2]), states[2].version)
+    await caught_up(runner, tenant)
+    assert await _visitors(container, tenant) == {cell: (1, 1)}
+
+
+VISIT_ACTIONS = st.lists(
+    st.tuples(
+        st.sampled_from(["register", "same_visit", "correct", "move", "retract", "tally"]),
+        st.integers(0, 5),
+        st.integers(0, 3),
+        st.integers(1, 9),
+        st.integers(0, 72),
+        st.sampled_from([None, "0-5", "5-15", "15-30", "30+"]),
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actions=VISIT_ACTIONS)
+async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_same_tables(
+    container, new_tenant, actions
+):
+    tenant, location, ctx = await _library(container, new_tenant)
+    runner = Runner(container.db, container.events, [Visitors(), HelpTime()])
+    states: list[q.Question] = []
+    applied: list = []
+    visits: list = []
+    for action, pick, party, count, minutes_ago, duration in actions:
+        code, topic = PARTIES[party]
+        when = (NOW - timedelta(minutes=10 * minutes_ago)).replace(microsecond=0)
+        live = [s for s in states if not s.retracted]
+        if action in ("register", "same_visit") or (action in ("correct", "move", "retract") and not live):
+            visit = visits[pick % len(visits)] if action == "same_visit" and visits else uuid4()
+            visits.append(visit)
+            cmd = q.RegisterQuestion(
+                question_id=uuid4(),
+                visit_id=visit,
+                location_id=location,
+                npd_party=code,
+                topic=topic,
+                help="wegwijzer",
+                duration=duration,
+                asked_at=when,
+            )
+            events, state = q.register(cmd, ctx), q.Question(cmd.question_id)
+        elif action == "tally":
+            cmd = q.TallyQuestions(
+                question_id=uuid4(),
+                location_id=location,
+                npd_party=code,
+                count=count,
+                visitors=None if pick == 0 else 1 + pick % count,
+                hour_start=when.replace(minute=0, second=0),
+            )
+            events, state = q.tally(cmd, ctx), q.Question(cmd.question_id)
+        else:
+            state = live[pick % len(live)]
+            states.remove(state)
+            if action == "retract" or state.tally:
+                events = q.retract(state)
+            elif action == "move":  # a correction of the time (and only that)
+                w = state.what
+                fix = q.CorrectQuestion(
+                    question_id=state.question_id,
+                    npd_party=w.npd_party,
+                    topic=w.topic,
+                    help=w.help,
+                    kind=w.kind,
+                    channel=w.channel,
+                    duration=w.duration,
+                    asked_at=when,
+                )
+                events = q.correct(state, fix, ctx)
+            else:
+                events = q.correct(
+                    state,
+                    q.CorrectQuestion(
+                        question_id=state.question_id,
+                        npd_party=code,
+                        topic=topic,
+                        help="samen_gezocht",
+                        duration=duration,
+                    ),
+                    ctx,
+                )
+        await _append(container, tenant, state.question_id, events, state.version) if events else None
+        for e in events:
+            state = q.evolve(state, e)
+        states.append(state)
+        applied += events
+        if pick == 0:
+            await asyncio.gather(runner.advance_all(tenant, batch=3), runner.advance_all(tenant, batch=3))
+    await caught_up(runner, tenant)
+    incremental = await _visitors(container, tenant)
+    visitors = qs.visitors(applied)
+    questions = qs.merge([d for e in applied for d in qs.hour_deltas(e)])
+    expected = {
+        (k.day, k.location_id, k.hour): (visitors.get(k, 0), questions.get(k, 0))
+        for k in {*visitors, *questions}
+    }
+    assert incremental == expected
+    durations = await _table(
+        container, tenant, "rm_help_time_v1", "day, location_id, npd_party, topic, duration"
+    )
+    assert durations == {
+        (k.day, k.location_id, k.npd_party, k.topic, k.duration): v
+        for k, v in qs.merge([d for e in applied for d in qs.duration_deltas(e)]).items()
+    }
+    await rebuild(runner, Visitors.name, tenant)
+    await rebuild(runner, HelpTime.name, tenant)
+    assert await _visitors(container, tenant) == incremental
+    assert (
+        await _table(container, tenant, "rm_help_time_v1", "day, location_id, npd_party, topic, duration")
+        == durations
+    )
+    assert await advances_nothing(runner, tenant)
+
+
+# referrals.v2
+
+
+REFERRAL_COLS = "day, location_id, partner_id, kind"
+
+
+async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_through_the_runner(
+    container, new_tenant
+):
+    """Events stored before the projection first runs are counted (it starts from the beginning of the feed);
+    a correction of the kind or of the partner moves the referral, a retraction takes it away, a tally and a
+    referral naming no partner count nothing; a rebuild gives the same table."""
+    tenant, location, _ = await _library(container, new_tenant)
+    taal, raad = uuid4(), uuid4()
+    ctx = q.DeskContext(
+        now=NOW, locations={location: date(NOW.year - 1, 1, 1)}, partners=frozenset([taal, raad])
+    )
+    when = (NOW - timedelta(hours=1)).replace(microsecond=0)
+
+    async def ask(**kw) -> q.Question:
+        cmd = q.RegisterQuestion(
+            question_id=uuid4(),
+            visit_id=uuid4(),
+            location_id=location,
+            npd_party="svb",
+            topic="svb.aow",
+            help="lokale_partner",
+            asked_at=when,
+            **kw,
+        )
+        events = q.register(cmd, ctx)
+        await _append(container, tenant, cmd.question_id, events, 0)
+        return q.fold(cmd.question_id, events)
+
+    async def correct(state: q.Question, **kw) -> None:
+        fix = q.CorrectQuestion(
+            question_id=state.question_id, npd_party="svb", topic="svb.aow", help="lokale_partner", **kw
+        )
+        await _append(container, tenant, state.question_id, q.correct(state, fix, ctx), state.version)
+
+    await ask(partner_id=taal)
+    await ask(partner_id=taal, kind="bibliotheekdienst")
+    await ask(partner_unlisted=True, kind="overig")
+    await correct(await ask(partner_id=taal), partner_id=taal, kind="overig")  # the kind changes
+    await correct(await ask(partner_id=taal), partner_id=raad)  # the partner changes
+    gone = await ask(partner_id=raad, kind="bibliotheekdienst")
+    await _append(container, tenant, gone.question_id, q.retract(gone), gone.version)
+    tallied = q.TallyQuestions(
+        question_id=uuid4(), location_id=location, npd_party="svb", count=4, hour_start=when.replace(minute=0)
+    )
+    await _append(container, tenant, tallied.question_id, q.tally(tallied, ctx), 0)
+
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    assert "referrals.v2" in runner.projections
+    await caught_up(runner, tenant)
+    day = when.astimezone(TZ).date()
+    referrals = await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS)
+    assert referrals == {
+        (day, location, taal, "digitale_overheid"): 1,
+        (day, location, taal, "bibliotheekdienst"): 1,
+        (day, location, taal, "overig"): 1,
+        (day, location, raad, "digitale_overheid"): 1,
+    }
+    feed = [r.event for r in await container.events.read_feed(tenant, Checkpoint())]
+    assert referrals == {
+        (k.day, k.location_id, k.partner_id, k.kind): v
+        for k, v in qs.merge([d for e in feed for d in qs.referral_deltas(e)]).items()
+    }
+    await rebuild(runner, "referrals.v2", tenant)
+    assert await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS) == referrals
     assert await advances_nothing(runner, tenant)

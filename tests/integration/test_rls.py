@@ -117,6 +117,48 @@ async def test_reader_role_reads_across_tenants_but_cannot_write(container, new_
             )
 
 
+# --- the read models of visitors and time spent (issue 16), and of referrals by kind (issue 15) -------------
+
+READ_MODEL_ROWS = {
+    "rm_visitors_v1": (
+        "(tenant_id, day, location_id, hour, visitors, questions) VALUES (:t, '2026-06-10', :id, 10, 1, 2)"
+    ),
+    "rm_visit_questions_v1": (
+        "(tenant_id, question_id, visit_id, location_id, asked_at, day, hour) "
+        "VALUES (:t, :id, :id, :id, '2026-06-10T10:00:00+02', '2026-06-10', 10)"
+    ),
+    "rm_help_time_v1": (
+        "(tenant_id, day, location_id, npd_party, topic, duration, count) "
+        "VALUES (:t, '2026-06-10', :id, 'cbr', 'cbr.overig', '5-15', 1)"
+    ),
+    "rm_referrals_v2": (
+        "(tenant_id, day, location_id, partner_id, kind, count) "
+        "VALUES (:t, '2026-06-10', :id, :id, 'bibliotheekdienst', 1)"
+    ),
+}
+
+
+@pytest.mark.parametrize("table", [t + s for t in READ_MODEL_ROWS for s in ("", "_rebuild")])
+async def test_the_visitor_help_time_and_referral_tables_hold_each_library_apart(
+    container, new_tenant, table
+):
+    a, b = await new_tenant(), await new_tenant()
+    insert = text(f"INSERT INTO {table} {READ_MODEL_ROWS[table.removesuffix('_rebuild')]}")
+    for t in (a, b):
+        async with container.db.tenant(t) as conn:
+            await conn.execute(insert, {"t": t, "id": uuid4()})
+    async with container.db.tenant(a) as conn:
+        assert (await conn.execute(text(f"SELECT DISTINCT tenant_id FROM {table}"))).scalars().all() == [a]
+    with pytest.raises(DBAPIError, match="row-level security"):
+        async with container.db.tenant(a) as conn:
+            await conn.execute(insert, {"t": b, "id": uuid4()})
+    async with container.db.platform() as conn:
+        assert (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar() == 0
+    async with container.reader.platform() as conn:
+        seen = set((await conn.execute(text(f"SELECT DISTINCT tenant_id FROM {table}"))).scalars().all())
+    assert {a, b} <= seen
+
+
 # --- invitations: a library's only in its own tenant transaction ---------------------------------------------
 
 

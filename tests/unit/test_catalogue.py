@@ -261,3 +261,22 @@ def test_catalogue_is_immutable():
         CATALOGUE.version = "2027.1"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         CATALOGUE.parties[0].joined = False  # type: ignore[misc]
+
+
+def test_topics_that_need_a_digid_login_in_a_mijn_environment_are_marked():
+    from domain.catalogue_data import DIGID_MIJN
+
+    assert set(DIGID_MIJN) <= {t.code for t in CATALOGUE.topics()}, (
+        "a DigiD mark on a topic that does not exist"
+    )
+    assert CATALOGUE.topic("uwv.wia").needs_digid and CATALOGUE.topic("uwv.wia").mijn == "Mijn UWV"
+    assert CATALOGUE.topic("belastingdienst.toeslagen").mijn == "Mijn toeslagen"
+    # information, a general question or DigiD itself is no login in a "mijn" environment
+    for code in (
+        "cbr.examen",
+        "uwv.werk_zoeken",
+        "logius.digid_aanvragen",
+        "uwv.overig",
+        "geen_overheid.bank",
+    ):
+        assert not CATALOGUE.topic(code).needs_digid, code

@@ -143,6 +143,20 @@ async def test_a_tally_counts_questions_in_one_event(bus):
     assert recorded.event.what.count == 7
     with pytest.raises(DomainError, match="Vul een aantal van 1 tot en met 500 vragen in"):
         await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), count=501), META)
+    assert outcome.body["visitors"] == 7, "without a number of visitors: one per question"
+
+
+async def test_a_tally_with_visitors_stores_them_and_refuses_more_visitors_than_questions(bus):
+    hour = NOW.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+    cmd = q.TallyQuestions(
+        question_id=id_for_key(T, "v"), location_id=LOC, hour_start=hour, npd_party="cbr", count=6, visitors=4
+    )
+    assert (await bus.handle(T, cmd, META, key="v")).body["visitors"] == 4
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert recorded.event.what.visitors == 4
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, msgspec.structs.replace(cmd, question_id=uuid4(), visitors=7), META)
+    assert err.value.field == "visitors"
 
 
 async def test_a_correction_answers_the_location_and_an_unknown_question_is_not_found(bus):
@@ -164,6 +178,53 @@ async def test_a_correction_answers_the_location_and_an_unknown_question_is_not_
             msgspec.structs.replace(fix, question_id=uuid4()),
             META,
         )
+
+
+async def test_a_correction_moves_the_time_as_far_as_backdating_may_and_no_further(bus):
+    cmd = question()
+    await bus.handle(T, cmd, META)
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id,
+        npd_party="belastingdienst",
+        topic="belastingdienst.aangifte_ib",
+        help="wegwijzer",
+    )
+    for bad, message in [
+        (NOW + timedelta(hours=1), "toekomst"),
+        (at_local(date(TODAY.year - 1, 12, 31), time(16)), "registreert pas vanaf"),
+    ]:
+        with pytest.raises(DomainError, match=message) as err:
+            await bus.handle(T, msgspec.structs.replace(fix, asked_at=bad), META)
+        assert err.value.field == "asked_at"
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 1
+    yesterday = at_local(YESTERDAY, time(15, 45))
+    await bus.handle(T, msgspec.structs.replace(fix, asked_at=yesterday), META)
+    [_, corrected] = await stream(bus, QUESTION, cmd.question_id)
+    assert corrected.event.previous.asked_at == NOW and corrected.event.what.asked_at == yesterday
+
+
+async def test_a_referral_without_a_partner_is_refused_while_the_library_has_partners(bus, uow):
+    uow.partners[T] = {uuid4()}
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, question(help="lokale_partner"), META)
+    assert err.value.field == "partner_id" and "Staat er niet bij" in err.value.message
+    assert await stream(bus, QUESTION, question().question_id) == []
+    cmd = question(help="lokale_partner", partner_unlisted=True)
+    assert (await bus.handle(T, cmd, META)).status == 201
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert recorded.event.what.help == "lokale_partner" and recorded.event.what.partner_id is None
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id,
+        npd_party=cmd.npd_party,
+        topic=cmd.topic,
+        help="lokale_partner",
+        channel="telefoon",
+    )
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, fix, META)
+    assert err.value.field == "partner_id"
+    await bus.handle(T, msgspec.structs.replace(fix, partner_unlisted=True), META)
+    assert len(await stream(bus, QUESTION, cmd.question_id)) == 2
 
 
 async def test_an_undo_is_stored_once_and_a_second_one_is_refused(bus):

@@ -9,6 +9,7 @@ import pytest
 
 from domain import questions as q
 from domain.errors import DomainError
+from infra.store.codec import default_codec
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
 LOC = uuid4()
@@ -70,6 +71,87 @@ def test_refused_registrations_name_the_field(kw, field):
 def test_a_referral_to_a_known_partner_is_kept():
     [e] = q.register(reg(help="lokale_partner", partner_id=PARTNER), CTX)
     assert e.what.partner_id == PARTNER
+
+
+def test_a_referral_names_a_partner_or_says_the_partner_is_not_listed():
+    with pytest.raises(DomainError, match="Staat er niet bij") as err:
+        q.register(reg(help="lokale_partner"), CTX)
+    assert err.value.field == "partner_id"
+    [e] = q.register(reg(help="lokale_partner", partner_unlisted=True), CTX)
+    assert e.what.help == "lokale_partner" and e.what.partner_id is None
+    # a library without partners has none to name
+    no_partners = q.DeskContext(now=NOW, locations=CTX.locations, partners=frozenset())
+    [e] = q.register(reg(help="lokale_partner"), no_partners)
+    assert e.what.partner_id is None
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"help": "wegwijzer", "partner_unlisted": True},
+        {"help": "lokale_partner", "partner_id": PARTNER, "partner_unlisted": True},
+    ],
+)
+def test_not_listed_is_only_for_a_referral_without_a_partner(kw):
+    with pytest.raises(DomainError) as err:
+        q.register(reg(**kw), CTX)
+    assert err.value.field == "partner_id"
+
+
+def test_a_correction_to_a_referral_names_a_partner_or_says_it_is_not_listed():
+    state = _registered()
+    fields = dict(
+        question_id=state.question_id, npd_party="cbr", topic="cbr.rijbewijs_75", help="lokale_partner"
+    )
+    with pytest.raises(DomainError) as err:
+        q.correct(state, q.CorrectQuestion(**fields), CTX)
+    assert err.value.field == "partner_id"
+    [e] = q.correct(state, q.CorrectQuestion(**fields, partner_unlisted=True), CTX)
+    assert e.what.help == "lokale_partner" and e.what.partner_id is None
+
+
+def _correction(state: q.Question, **kw) -> q.CorrectQuestion:
+    w = state.what
+    fields = dict(question_id=state.question_id, npd_party=w.npd_party, topic=w.topic, help=w.help)
+    return q.CorrectQuestion(**{**fields, "note": state.note, **kw})
+
+
+def test_a_correction_can_move_the_time_within_the_rules_of_backdating():
+    state = _registered()
+    earlier = NOW - timedelta(days=3, hours=2)
+    [e] = q.correct(state, _correction(state, asked_at=earlier), CTX)
+    assert e.previous.asked_at == NOW and e.what.asked_at == earlier
+    assert q.evolve(state, e).what.asked_at == earlier
+
+
+@pytest.mark.parametrize(
+    "asked_at, message",
+    [
+        (NOW + timedelta(minutes=3), "toekomst"),
+        (datetime(2025, 12, 31, 22, 59, tzinfo=UTC), "registreert pas vanaf 01-01-2026"),
+        (datetime(2026, 11, 1, 10, 0), "tijdzone"),
+    ],
+)
+def test_a_correction_cannot_move_the_time_where_a_registration_could_not_be(asked_at, message):
+    state = _registered()
+    with pytest.raises(DomainError, match=message) as err:
+        q.correct(state, _correction(state, asked_at=asked_at), CTX)
+    assert err.value.field == "asked_at"
+
+
+def test_a_time_in_the_stored_minute_keeps_the_stored_instant():
+    cmd = reg(asked_at=NOW - timedelta(hours=1, seconds=-37, microseconds=-5))
+    state = q.fold(cmd.question_id, q.register(cmd, CTX))
+    shown = state.what.asked_at.replace(second=0, microsecond=0)  # what a datetime-local field sends back
+    assert q.correct(state, _correction(state, asked_at=shown), CTX) == []
+    [e] = q.correct(state, _correction(state, asked_at=shown, help="samen_gezocht"), CTX)
+    assert e.what.asked_at == state.what.asked_at
+
+
+def test_a_correction_within_the_clock_skew_is_allowed():
+    state = _registered()
+    [e] = q.correct(state, _correction(state, asked_at=NOW + timedelta(minutes=1, seconds=30)), CTX)
+    assert e.what.asked_at == NOW + timedelta(minutes=1, seconds=30)
 
 
 def _registered() -> q.Question:
@@ -169,3 +251,43 @@ def test_a_tally_cannot_be_corrected_but_can_be_undone():
             CTX,
         )
     assert len(q.retract(state)) == 1
+
+
+def _tally(**kw) -> q.TallyQuestions:
+    base = dict(
+        question_id=uuid4(), location_id=LOC, hour_start=NOW.replace(minute=0), npd_party="cbr", count=5
+    )
+    return q.TallyQuestions(**{**base, **kw})
+
+
+def test_a_tally_says_how_many_visitors_asked_its_questions():
+    [e] = q.tally(_tally(count=5, visitors=3), CTX)
+    assert e.what.visitors == 3 and q.tally_visitors(e.what) == 3
+
+
+def test_a_tally_without_visitors_counts_one_visitor_per_question_and_stores_no_number():
+    [e] = q.tally(_tally(count=5), CTX)
+    assert q.tally_visitors(e.what) == 5
+    _, _, data = default_codec().encode(e)
+    assert "visitors" not in data["what"], "an absent number stays absent: old and new tallies read alike"
+
+
+def test_a_tally_stored_before_visitors_were_counted_reads_as_one_visitor_per_question():
+    [e] = q.tally(_tally(count=4), CTX)
+    codec = default_codec()
+    name, version, data = codec.encode(e)
+    old = codec.decode(name, version, data)
+    assert q.tally_visitors(old.what) == 4 and old == e
+
+
+@pytest.mark.parametrize("visitors", [0, 6, -1])
+def test_a_tally_needs_between_one_visitor_and_one_per_question(visitors):
+    with pytest.raises(DomainError, match="van 1 tot en met 5: niet meer bezoekers dan vragen") as err:
+        q.tally(_tally(count=5, visitors=visitors), CTX)
+    assert err.value.field == "visitors"
+
+
+def test_a_registered_question_stores_no_visitors_field():
+    [e] = q.register(reg(), CTX)
+    _, _, data = default_codec().encode(e)
+    assert "visitors" not in data["what"], "events of before and after compare equal on a retried append"

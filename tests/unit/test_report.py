@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from itertools import product
 from uuid import UUID, uuid4
@@ -10,13 +11,18 @@ import pytest
 
 from domain.catalogue import CATALOGUE
 from domain.completeness import LocationRow, MonthCount, open_in_month, warnings
+from domain.help_time import HelpTime
 from domain.report import SUPPRESSED, Period, Report, Section, summary, suppress
 from domain.verantwoording import (
     NOT_RECORDED,
+    UNLISTED_PARTNER,
     CourseRow,
     LibraryData,
     QuestionRow,
     ReferralRow,
+    TimeWhatRow,
+    TimeWhenRow,
+    VisitRow,
     help_section,
     kinds_section,
     library_report,
@@ -24,7 +30,10 @@ from domain.verantwoording import (
     party_section,
     programme_section,
     referral_kind_section,
+    time_section,
     topic_section,
+    unlisted_referrals,
+    visitor_section,
 )
 from domain.verantwoording_aggregate import aggregate, sum_sections
 
@@ -92,6 +101,40 @@ def test_referrals_by_kind_of_partner():
     assert dict(s.rows)["Formulierenbrigade"] == 5
     assert dict(s.rows)["Welzijnsorganisatie"] == 1
     assert s.total == ("Totaal", 6)
+
+
+def test_referrals_to_a_partner_not_listed_make_the_partner_tables_add_up_to_hoe_geholpen():
+    taal = ReferralRow(uuid4(), "Taalhuis", "taalhuis", 2)
+    qs = [q(1, help_="lokale_partner", n=5), q(2, help_="wegwijzer", n=4)]
+    r = library_report(data(qs, [taal]), YEAR, AFTER)
+    referred = dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"]
+    partners, kinds = r.section("partner"), r.section("verwijzing")
+    assert partners.rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 3))
+    assert dict(kinds.rows)[UNLISTED_PARTNER] == 3
+    assert partners.total[-1] == kinds.total[-1] == referred == 5
+    # without unlisted referrals the partner table has no such row; the kinds keep it (every library alike)
+    r = library_report(data([q(1, help_="lokale_partner", n=2)], [taal]), YEAR, AFTER)
+    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2),)
+    assert dict(r.section("verwijzing").rows)[UNLISTED_PARTNER] == 0
+    assert unlisted_referrals(referred=5, listed=2) == 3
+
+
+def test_the_partner_tables_count_the_kinds_of_question_hoe_geholpen_counts():
+    taal = uuid4()
+    refs = [
+        ReferralRow(taal, "Taalhuis", "taalhuis", 2),
+        ReferralRow(taal, "Taalhuis", "taalhuis", 4, question_kind="bibliotheekdienst"),
+        ReferralRow(uuid4(), "Welzijn", "welzijn", 1, question_kind="overig"),
+    ]
+    qs = [
+        q(1, help_="lokale_partner", n=3),
+        q(1, kind="bibliotheekdienst", help_="lokale_partner", n=4),
+        q(1, kind="overig", help_="lokale_partner", n=2),
+    ]
+    r = library_report(data(qs, refs), YEAR, AFTER)
+    assert dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"] == 3
+    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 1))
+    assert r.section("verwijzing").total[-1] == 3
 
 
 def test_every_month_of_the_period_has_a_row():
@@ -228,3 +271,84 @@ def test_aggregate_refuses_suppressed_input():
 def test_quarters():
     assert Period(2025, 2).first == date(2025, 4, 1) and Period(2025, 2).last == date(2025, 6, 30)
     assert Period(2025, 4).month_starts()[-1] == date(2025, 12, 1)
+
+
+# visitors and time spent
+
+
+def _time(*rows: tuple[str, int, int, float]) -> Section:
+    """(label, questions, with a duration, minutes) rows as the time-spent sections hold them."""
+    return time_section("t", "T", ("Label",), [((lab,), HelpTime(n, t, m)) for lab, n, t, m in rows])
+
+
+def test_a_time_section_gives_minutes_hours_and_the_average_over_questions_with_a_duration():
+    s = _time(("a", 10, 4, 100.0), ("b", 3, 0, 0.0))
+    assert s.rows == (("a", 10, 4, 100.0, 1.67, 25.0), ("b", 3, 0, 0.0, 0.0, None))
+    assert s.total == ("Totaal", 13, 4, 100.0, 1.67, 25.0)
+
+
+def test_hidden_counts_hide_the_minutes_hours_and_averages_that_follow_from_them():
+    s = suppress(_report(_time(("a", 40, 30, 300.0), ("b", 6, 2, 15.0), ("c", 9, 8, 80.0)))).sections[0]
+    assert s.rows[1] == ("b", 6, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED)
+    assert s.rows[2] == ("c", 9, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED), "the next smallest, too"
+    assert s.rows[0] == ("a", 40, 30, 300.0, 5.0, 10.0)
+    assert s.total == ("Totaal", 55, 40, 395.0, 6.58, 9.9)
+
+
+def test_questions_per_visitor_is_hidden_with_either_of_its_counts():
+    s = visitor_section("v", "V", "Plaats", [("a", 30, 40), ("b", 8, 9), ("c", 2, 3)])
+    assert s.rows[0] == ("a", 30, 40, 1.33)
+    hidden = suppress(_report(s)).sections[0]
+    assert hidden.rows[2] == ("c", SUPPRESSED, SUPPRESSED, SUPPRESSED)
+    assert hidden.rows[1] == ("b", SUPPRESSED, SUPPRESSED, SUPPRESSED)  # the next smallest of each column
+    assert hidden.rows[0] == ("a", 30, 40, 1.33) and hidden.total == ("Totaal", 40, 52, 1.3)
+
+
+def test_sum_sections_adds_minutes_and_computes_the_ratios_again():
+    s = sum_sections([_time(("a", 4, 2, 12.5)), _time(("a", 6, 3, 45.0), ("b", 1, 1, 2.5))])
+    assert s.rows == (("a", 10, 5, 57.5, 0.96, 11.5), ("b", 1, 1, 2.5, 0.04, 2.5))
+    assert s.total == ("Totaal", 11, 6, 60.0, 1.0, 10.0)
+    assert s.label_columns == (0,)
+
+
+def _visits(*months: tuple[int, int, int]) -> tuple[VisitRow, ...]:
+    return tuple(VisitRow(date(2025, m, 1), LOC, v, n) for m, v, n in months)
+
+
+def test_the_library_report_has_visitors_per_location_and_month_and_time_spent():
+    d = replace(
+        data([q(1, n=5), q(3, n=1)]),
+        visits=_visits((1, 3, 5), (3, 1, 1)),
+        time_what=(
+            TimeWhatRow("cbr", "cbr.rijbewijs_75", "5-15", 4),
+            TimeWhatRow("cbr", "cbr.rijbewijs_75", "", 2),
+        ),
+        time_when=(TimeWhenRow(date(2025, 1, 6), LOC, "5-15", 4), TimeWhenRow(date(2025, 3, 3), LOC, "", 2)),
+    )
+    r = library_report(d, YEAR, AFTER)
+    assert r.section("bezoekers").rows == (("IDO Centrum", 4, 6, 1.5),)
+    assert r.section("bezoekers_maand").rows[0] == ("januari 2025", 3, 5, 1.67)
+    assert r.section("bezoekers_maand").rows[1] == ("februari 2025", 0, 0, None)
+    parties = {row[0]: row[1:] for row in r.section("tijd_partij").rows}
+    assert parties["CBR"] == (6, 4, 40.0, 0.67, 10.0) and parties["CAK"] == (0, 0, 0.0, 0.0, None)
+    assert r.section("tijd_onderwerp").rows == (
+        ("CBR", "CBR – Rijbewijs verlengen 75+", 6, 4, 40.0, 0.67, 10.0),
+    )
+    weeks = {row[0]: row[1:] for row in r.section("tijd_week").rows}
+    assert len(weeks) == 53 and weeks["week 2 2025"] == (date(2025, 1, 6), 4, 4, 40.0, 0.67, 10.0)
+    assert r.section("tijd_locatie").rows == (("IDO Centrum", 6, 4, 40.0, 0.67, 10.0),)
+    figures = dict(summary(r))
+    assert figures["Bezoekers"] == 4 and figures["Vragen per bezoeker"] == 1.5
+    assert (figures["Vragen met een duur"], figures["Hulptijd (uren)"]) == (4, 0.67)
+
+
+def test_the_aggregate_has_visitors_and_time_spent_per_library_suppressed():
+    big = library_report(replace(data([q(1, n=30)], name="Groot"), visits=_visits((1, 20, 30))), YEAR, AFTER)
+    small = library_report(replace(data([q(1, n=3)], name="Klein"), visits=_visits((1, 2, 3))), YEAR, AFTER)
+    agg = aggregate([big, small], "POI", "poi", YEAR, AFTER)
+    per = {row[0]: row[1:] for row in agg.section("bezoekers_bibliotheek").rows}
+    assert per == {"Groot": (SUPPRESSED,) * 3, "Klein": (SUPPRESSED,) * 3}
+    assert agg.section("bezoekers_bibliotheek").total == ("Totaal", 22, 33, 1.5)
+    assert agg.section("bezoekers_maand").rows[0] == ("januari 2025", 22, 33, 1.5)
+    assert agg.section("tijd_bibliotheek").total == ("Totaal", 0, 0, 0.0, 0.0, None)  # no time rows
+    assert dict(summary(agg))["Bezoekers"] == 22

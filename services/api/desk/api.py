@@ -47,6 +47,13 @@ class QuestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     channel: Annotated[str, msgspec.Meta(max_length=40)] = "balie"
     duration: Annotated[str, msgspec.Meta(max_length=10)] | None = None
     partner_id: UUID | None = None
+    partner_unlisted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="Referred to a local partner the library has not listed ('staat er niet bij'). While "
+            "the library has active partners, help 'lokale_partner' needs partner_id or partner_unlisted."
+        ),
+    ] = False
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
     asked_at: datetime | None = None
     visit_id: UUID | None = None
@@ -70,6 +77,8 @@ class QuestionOut(msgspec.Struct):
     partner_id: UUID | None
     count: int
     tally: bool
+    visit_id: UUID | None  # the visit a registered question belongs to (one visitor); null for a tally
+    visitors: int | None  # a tally's visitors; null for a registered question
 
 
 class Option(msgspec.Struct):
@@ -141,6 +150,7 @@ async def register_question(
         channel=data.channel,
         duration=data.duration,
         partner_id=data.partner_id,
+        partner_unlisted=data.partner_unlisted,
         note=data.note,
         asked_at=data.asked_at,
     )
@@ -172,7 +182,16 @@ async def list_questions(
         raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
     rows = await questions_between(db, codec, lib.tenant_id, from_, to)
     return [
-        QuestionOut(question_id=r.question_id, tally=r.tally, **msgspec.structs.asdict(r.what)) for r in rows
+        QuestionOut(
+            question_id=r.question_id,
+            tally=r.tally,
+            visit_id=r.visit_id,
+            **{
+                **msgspec.structs.asdict(r.what),
+                "visitors": q.tally_visitors(r.what) if r.tally else None,
+            },
+        )
+        for r in rows
     ]
 
 

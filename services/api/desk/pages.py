@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, MediaType, Request, get, post
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
@@ -18,10 +18,12 @@ from application.questions import id_for_key
 from domain import questions as q
 from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ports import Clock
-from infra.platform.partners import Partners
+from infra.platform.partners import Partners, for_topic
 from infra.queries.desk import DeskPage, DeskQueries
+from services.api.desk.digid_hint import digid_hint
+from services.api.desk.offline import asked_on_device, catalogue_json
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
@@ -41,6 +43,16 @@ def _when(value: str) -> datetime | None:
         return as_local(datetime.fromisoformat(value).replace(tzinfo=None))
     except ValueError:
         raise DomainError("Vul een geldige datum en tijd in.", field="asked_at") from None
+
+
+# the partner select's "Staat er niet bij" (templates/desk/partials/_details_fields.html.j2)
+UNLISTED = "niet-vermeld"
+
+
+def _partner(form: dict[str, Any]) -> dict[str, Any]:
+    """The partner select as command fields: a partner, "Staat er niet bij" or none."""
+    value = str(form.get("partner", ""))
+    return {"partner_id": _uuid(value) if value else None, "partner_unlisted": value == UNLISTED}
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,9 @@ class DeskController(Controller):
             "now_local": local(parts.clock()),
             "opening_hours": None,
             "visit_link": True,
+            "desk_catalogue": catalogue_json(),
+            # the DigiD hint of the help step (services/api/desk/digid_hint.py)
+            **digid_hint(CATALOGUE.topic(topic) if topic else None, data.partners),
             **extra,
         }
 
@@ -106,18 +121,26 @@ class DeskController(Controller):
         if params.get("melding") == "geregistreerd":
             extra["message"] = "De vraag is geregistreerd."
         elif params.get("melding") == "geteld" and str(params.get("aantal", "")).isdigit():
-            n = int(params["aantal"])
-            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'} geteld."
+            n, v = int(params["aantal"]), str(params.get("bezoekers", ""))
+            visitors = f" van {v} {'bezoeker' if v == '1' else 'bezoekers'}" if v.isdigit() else ""
+            extra["message"] = f"{n} {'vraag' if n == 1 else 'vragen'}{visitors} geteld."
             extra["visit_link"] = False  # a tally is no visit
         elif params.get("melding") == "ongedaan":
             extra["message"] = "De registratie is ongedaan gemaakt."
+        elif params.get("melding") == "verbeterd":
+            extra["message"] = "De vraag is verbeterd."
         state = await self._state(parts, lib, params, **extra)
         return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", **state)
 
     @post("/balie/vragen", include_in_schema=False)
     async def register(self, request: Request, lib: Library, parts: Parts) -> Response:
+        """A question from the form, or one the browser kept while the server did not answer (docs/offline.md):
+        that one carries `gevraagd`, the instant it was asked on the device, and `gebruiker`, who entered it."""
         form = dict(await request.form())
         key = str(form.get("key", ""))[:100] or str(uuid4())
+        kept = bool(form.get("gevraagd"))
+        if "gebruiker" in form and str(form["gebruiker"]) != str(lib.who.user_id):
+            return Response(ANOTHER_USER, status_code=409, media_type=MediaType.TEXT)
         try:
             cmd = q.RegisterQuestion(
                 question_id=id_for_key(lib.tenant_id, key),
@@ -130,12 +153,22 @@ class DeskController(Controller):
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
                 partner_id=_uuid(form.get("partner")),
+                partner_unlisted=form.get("partner") == UNLISTED,
                 note=str(form.get("notitie", "")),
-                asked_at=_when(str(form.get("tijdstip", ""))),
+                asked_at=_when(str(form.get("tijdstip", "")))
+                or asked_on_device(str(form.get("gevraagd", "")), parts.clock()),
             )
             # the partial's page is read in the command's transaction (a redirect reads it with the next GET)
             then = parts.queries.page_after(cmd.location_id) if is_partial(request) else None
-            _, data = await parts.bus.handle_then(lib.tenant_id, cmd, meta(request, "desk"), then, key=key)
+            try:
+                _, data = await parts.bus.handle_then(
+                    lib.tenant_id, cmd, meta(request, "desk"), then, key=key
+                )
+            except IdempotencyConflict:
+                # a kept question whose first sending was stored, without `gevraagd`, before its answer was lost
+                if not kept or not await _stored(parts, lib, cmd.question_id):
+                    raise
+                data = await parts.queries.page(lib.tenant_id, cmd.location_id) if then else None
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),
@@ -190,13 +223,34 @@ class DeskController(Controller):
         error: DomainError | None,
         values: dict[str, Any],
     ) -> Template:
+        """The correction form: filled in with the question, or with what was posted (`values`) and the error.
+        The topic select lists the topics of the chosen party only."""
         state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
         if state.version == 0 or state.retracted or state.tally:
             raise NotFoundException()
-        ctx = await self._state(
-            parts, lib, {"locatie": str(state.what.location_id)}, error=error, values=values
+        w = state.what
+        ctx = await self._state(parts, lib, {"locatie": str(w.location_id)}, error=error, values=values)
+        if not values:
+            unlisted = w.help == q.REFERRAL and w.partner_id is None and ctx["partners"]
+            ctx["values"] = {
+                "partij": w.npd_party,
+                "onderwerp": w.topic,
+                "hulp": w.help,
+                "soort": w.kind,
+                "kanaal": w.channel,
+                "duur": w.duration or "",
+                "partner": str(w.partner_id) if w.partner_id else UNLISTED if unlisted else "",
+                "notitie": state.note,
+                "tijdstip": f"{local(w.asked_at):%Y-%m-%dT%H:%M}",
+            }
+        return page(
+            request,
+            "desk/correct.html.j2",
+            status=422 if error else 200,
+            question=state,
+            topic_party=_party_or(str(ctx["values"].get("partij", "")), w.npd_party),
+            **ctx,
         )
-        return page(request, "desk/correct.html.j2", status=422 if error else 200, question=state, **ctx)
 
     @post("/balie/vragen/{question_id:uuid}", include_in_schema=False)
     async def correct(self, request: Request, lib: Library, parts: Parts, question_id: UUID) -> Response:
@@ -210,9 +264,10 @@ class DeskController(Controller):
                 kind=str(form.get("soort") or "digitale_overheid"),
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
-                partner_id=_uuid(form.get("partner")),
+                **_partner(form),
                 note=str(form.get("notitie", "")),
                 by_coordinator=lib.is_coordinator,
+                asked_at=_when(str(form.get("tijdstip", ""))),
             )
             outcome = await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"))
         except NotFound:
@@ -220,6 +275,21 @@ class DeskController(Controller):
         except DomainError as err:
             return await self._correct_page(request, lib, parts, question_id, err, form)
         return see_other(f"/t/{lib.slug}/balie?locatie={outcome.body['location_id']}&melding=verbeterd")
+
+    @get("/balie/onderwerpen", include_in_schema=False)
+    async def topic_options(self, request: Request, lib: Library, partij: str = "") -> Template:
+        """The topic options of one party, for the correction form's topic select (htmx swaps them in when the
+        party changes; without JavaScript the server refuses a topic of another party and shows the form again).
+        Opened as a page, it lists the party's topics."""
+        return page(
+            request,
+            "desk/topics.html.j2",
+            "desk/partials/_topic_options.html.j2",
+            lib=lib,
+            catalogue=CATALOGUE,
+            topic_party=_party_or(partij, None),
+            selected=None,
+        )
 
     @get("/balie/telling", include_in_schema=False)
     async def tally_form(self, request: Request, lib: Library, parts: Parts) -> Template:
@@ -234,6 +304,11 @@ class DeskController(Controller):
             count = str(form.get("aantal", "")).strip()
             if not count.isdigit():
                 raise DomainError("Vul het aantal vragen in als heel getal.", field="count")
+            visitors = str(form.get("bezoekers", "")).strip()
+            if visitors and not visitors.isdigit():
+                raise DomainError(
+                    "Vul het aantal bezoekers in als heel getal, of laat het leeg.", field="visitors"
+                )
             hour = (
                 _when(f"{form.get('datum', '')}T{int(form.get('uur') or 0):02d}:00")
                 if form.get("datum")
@@ -246,6 +321,7 @@ class DeskController(Controller):
                 npd_party=str(form.get("partij", "")),
                 count=int(count),
                 kind=str(form.get("soort") or "digitale_overheid"),
+                visitors=int(visitors) if visitors else None,  # empty: one visitor per question
             )
             await parts.bus.handle(lib.tenant_id, cmd, meta(request, "desk"), key=key)
         except (DomainError, ValueError) as err:
@@ -256,17 +332,54 @@ class DeskController(Controller):
             )
             ctx = await self._state(parts, lib, {"locatie": form.get("locatie")}, error=err, values=form)
             return page(request, "desk/tally.html.j2", status=422, **ctx)
-        return see_other(f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}")
+        visitors = f"&bezoekers={cmd.visitors}" if cmd.visitors is not None else ""
+        return see_other(
+            f"/t/{lib.slug}/balie?locatie={cmd.location_id}&melding=geteld&aantal={cmd.count}{visitors}"
+        )
 
     @get("/baliemenu", include_in_schema=False)
-    async def baliemenu(self, request: Request, lib: Library, partners: Partners) -> Template:
+    async def baliemenu(
+        self, request: Request, lib: Library, partners: Partners, onderwerp: str = ""
+    ) -> Template:
+        """The parties and the library's partners; for a chosen topic (`onderwerp`), the partners that help."""
+        active = await partners.list(lib.tenant_id, active_only=True)
+        topic, error = None, None
+        if onderwerp.strip():
+            try:
+                topic = CATALOGUE.topic(onderwerp.strip())
+            except DomainError:
+                error = "Dit onderwerp staat niet in de catalogus. Kies een onderwerp uit de lijst."
         return page(
             request,
             "desk/baliemenu.html.j2",
+            status=422 if error else 200,
             lib=lib,
             catalogue=CATALOGUE,
-            partners=await partners.list(lib.tenant_id, active_only=True),
+            partners=active,
+            topic=topic,
+            party=CATALOGUE.party_of_topic(topic.code) if topic else None,
+            matching=for_topic(active, topic.code) if topic else [],
+            topic_error=error,
         )
+
+
+def _party_or(code: str, fallback: str | None) -> Any:
+    """The catalogue's party of `code`, else that of `fallback` (None: no party)."""
+    for c in (code, fallback):
+        if c and c in {p.code for p in CATALOGUE.parties}:
+            return CATALOGUE.party(c)
+    return None
+
+
+ANOTHER_USER = (
+    "Deze vraag is op dit apparaat ingevoerd door een andere gebruiker. Zij wordt verzonden als die gebruiker "
+    "hier weer inlogt."
+)
+
+
+async def _stored(parts: Parts, lib: Library, question_id: UUID) -> bool:
+    state = await parts.bus.read(lib.tenant_id, lambda tx: load(tx, QUESTION, question_id))
+    return state.version > 0
 
 
 def _registered_text(cmd: q.RegisterQuestion) -> str:

@@ -6,6 +6,7 @@ minute for 200 libraries."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -25,17 +26,20 @@ from litestar.params import QueryParameter
 
 from domain.accounts import Role
 from domain.calendar import local_day
+from domain.errors import DomainError
 from domain.ports import Clock
+from infra.queries import visitors as visitor_figures
 from infra.reports import bundle, service
 from infra.reports import csv as csv_file
 from infra.reports import pdf as pdf_file
 from infra.reports import xlsx as xlsx_file
 from infra.reports.bundle import Bundle
 from infra.store.db import Database
+from services.api.deps import Locations
 from services.api.errors import problem_responses
 from services.api.reports.kb import BUNDLE_TYPES, BUNDLES, Bundles
 from services.api.reports.pages import download_period, file_response, reader_download
-from services.api.scope import Library, library
+from services.api.scope import STAFF, Library, library
 from services.api.web import require_who
 
 TAGS = ["verantwoording"]
@@ -171,4 +175,59 @@ async def bundle_download(request: Request, bundle_id: UUID, filename: str, bund
     return await bundles.file(bundle_id, filename)
 
 
-ROUTES = [library_report_file, national_bundle, bundle_progress, bundle_download]
+class DayOut(msgspec.Struct):
+    day: date
+    location_id: UUID
+    questions: int
+    visitors: int
+
+
+class StatisticsOut(msgspec.Struct, rename={"from_": "from"}):
+    from_: date
+    to: date
+    location_id: UUID | None
+    questions: int
+    visitors: int
+    questions_per_visitor: float | None  # null without visitors
+    days: list[DayOut]
+
+
+@get(
+    "/api/v1/t/{slug:str}/statistics",
+    tags=["vragen"],
+    summary="Questions and visitors per day and location",
+    description="A visitor is one visit (one or more questions sharing a `visit_id`; a tally counts its own "
+    "visitors, one per question when it gave no number), counted on the day and at the location of the visit's "
+    "first question, so the days and locations add up to the totals. Days without questions are left out. "
+    "The period is at most a year; `location_id` narrows it to one of the library's IDOs.",
+    dependencies={"lib": STAFF},
+    responses=problem_responses(400, 401, 404, 422, 503),
+)
+async def statistics(
+    lib: Library,
+    from_: Annotated[date, QueryParameter(name="from")],
+    to: date,
+    db: Database,
+    locations: Locations,
+    location_id: UUID | None = None,
+) -> StatisticsOut:
+    if to < from_ or to - from_ > timedelta(days=365):
+        raise DomainError("Kies een periode van hoogstens een jaar, met 'from' niet na 'to'.", field="from")
+    if from_ < date(2000, 1, 1) or to > date(2100, 12, 31):
+        raise DomainError("Kies datums tussen 2000 en 2100.", field="from" if from_.year < 2000 else "to")
+    if location_id is not None and location_id not in {x.location_id for x in await locations(lib.tenant_id)}:
+        raise DomainError("Dit IDO hoort niet bij uw bibliotheek.", field="location_id")
+    days = await visitor_figures.statistics(db, lib.tenant_id, from_, to, location_id)
+    questions, visitors = sum(d.questions for d in days), sum(d.visitors for d in days)
+    return StatisticsOut(
+        from_=from_,
+        to=to,
+        location_id=location_id,
+        questions=questions,
+        visitors=visitors,
+        questions_per_visitor=visitor_figures.ratio(questions, visitors),
+        days=[DayOut(d.day, d.location_id, d.questions, d.visitors) for d in days],
+    )
+
+
+ROUTES = [library_report_file, national_bundle, bundle_progress, bundle_download, statistics]

@@ -5,6 +5,7 @@ late or not yet, and the late ones. A POI adviser sees only the libraries of the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -15,9 +16,12 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain import ido
-from domain.calendar import local_day
+from domain.calendar import local_day, year_bounds
 from domain.ports import Clock
+from domain.report import suppress_section
+from domain.survey_results import Shown, shown, survey_section
 from infra.queries import boards
+from infra.queries import survey as survey_query
 from infra.store.db import Database
 from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
@@ -127,10 +131,19 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         "message": None,
         **extra,
     }
+    ctx["survey"], ctx["survey_libraries"] = await _survey(reader, today, board.pois)
     if board.is_kb:
         ctx["counts"] = await boards.national_counts(reader, today)
         ctx["years"], ctx["late"] = await boards.by_subsidy_year(reader, today)
     return ctx
+
+
+async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown, int]:
+    """The survey this year, summed over the board's libraries (the POI's, or all), small cells hidden: the
+    POI and the KB see no library's answers on their own."""
+    first, last = year_bounds(today.year)
+    found = await survey_query.for_board(reader, first, last, pois)
+    return shown(suppress_section(survey_section(found.rows))), found.libraries
 
 
 def _template(board: Board) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from domain.opening_hours import WEEKDAYS
-from infra.queries.dashboard import Count, Heatmap, Week
+from infra.queries.dashboard import Count, Day, Heatmap, Week
 from infra.queries.locations import Location
 
 WIDTH = 640
@@ -16,6 +17,7 @@ DAYS = WEEKDAYS
 KEY_STEP = 64  # legend entries, left to right
 LEGEND_ROOM = 40  # below the grid
 SHORT_DAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+SHORT_MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,33 @@ def columns(weeks: list[Week], height: int = 240) -> ColumnChart:
         w = weeks[i]
         x_ticks.append(Tick(left + (i + 0.5) * slot, f"wk {w.week}", str(w.year) if w.year != year else ""))
         year = w.year
+    return ColumnChart(WIDTH, height, left, top, right, bottom, bars, y_ticks, x_ticks)
+
+
+def daily(days: list[Day], first: date, last: date, height: int = 200) -> ColumnChart:
+    """Visitors per day, every day of first..last (days without visitors are gaps); ticks at month starts."""
+    left, right, top, bottom = 44, WIDTH - 8, 12, height - 40
+    found = {d.day: d.visitors for d in days}
+    span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    counts = [found.get(d, 0) for d in span]
+    step = nice_step(max(counts, default=0))
+    y_max = step * max(1, math.ceil(max(counts, default=0) / step))
+    slot = (right - left) / max(len(span), 1)
+    gap = slot * 0.2 if slot > 4 else 0.0
+    bars = []
+    for i, (d, n) in enumerate(zip(span, counts, strict=True)):
+        h = (bottom - top) * n / y_max
+        bars.append(Bar(left + i * slot + gap / 2, bottom - h, slot - gap, h, d.isoformat(), n))
+    y_ticks = [Tick(bottom - (bottom - top) * v / y_max, str(v)) for v in range(0, y_max + 1, step)]
+    starts = [i for i, d in enumerate(span) if d.day == 1] or [0]
+    every = max(1, math.ceil(len(starts) / 8))
+    x_ticks, year = [], None
+    for i in starts[::every]:
+        d = span[i]
+        x_ticks.append(
+            Tick(left + (i + 0.5) * slot, SHORT_MONTHS[d.month - 1], str(d.year) if d.year != year else "")
+        )
+        year = d.year
     return ColumnChart(WIDTH, height, left, top, right, bottom, bars, y_ticks, x_ticks)
 
 

@@ -16,8 +16,12 @@ from litestar.response import Response, Template
 
 from domain.calendar import local_day
 from domain.errors import DomainError
+from domain.help_time import HelpTime, decimal
 from domain.ports import Clock
+from domain.report import suppress_section
+from domain.survey_results import Shown, shown, survey_section
 from infra.queries import dashboard as figures
+from infra.queries import survey as survey_query
 from infra.queries.courses_query import figures_per_programme
 from infra.queries.locations import Location
 from infra.store.db import Database
@@ -35,6 +39,7 @@ class Table:
     header: tuple[str, ...]
 
 
+TIME_COLUMNS = ("Vragen", "Met een duur", "Uren", "Gemiddeld (minuten)")
 TABLES = {
     "weeks": Table("Vragen per week", ("Week", "Begint op", "Vragen")),
     "parties": Table("Vragen per NPD-partij", ("NPD-partij", "Vragen")),
@@ -44,7 +49,13 @@ TABLES = {
     "channels": Table("Kanaal", ("Kanaal", "Vragen")),
     "referrals": Table("Doorverwijzingen per lokale partner", ("Lokale partner", "Doorverwijzingen")),
     "heatmap": Table("Drukte per dag en uur", ("Dag", *(f"{h:02d}:00" for h in range(24)))),
+    "visitors": Table("Bezoekers per dag", ("Dag", "Bezoekers", "Vragen", "Vragen per bezoeker")),
+    "time_parties": Table("Hulptijd per NPD-partij", ("NPD-partij", *TIME_COLUMNS)),
+    "time_topics": Table("Hulptijd per onderwerp", ("Onderwerp", *TIME_COLUMNS)),
+    "time_weeks": Table("Hulptijd per week", ("Week", "Begint op", *TIME_COLUMNS)),
+    "time_locations": Table("Hulptijd per IDO", ("IDO", *TIME_COLUMNS)),
 }
+TIME_TABLES = ("time_parties", "time_topics", "time_weeks", "time_locations")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -93,12 +104,13 @@ class DashboardController(Controller):
             f = _filters(request, local_day(clock()), known)
         except DomainError as err:
             return _page(request, status=422, error=err, filters=None, **ctx)
-        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id)
+        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id, _places(known))
         ctx["courses"] = await figures_per_programme(db, lib.tenant_id, f.first, f.last, f.location_id)
+        ctx["survey"] = await survey_results(db, lib.tenant_id, f)
         shown = [f.location] if f.location else known
         values = {"van": f.first.isoformat(), "tot": f.last.isoformat(), "locatie": values["locatie"]}
         ctx["values"] = values
-        return _page(request, error=None, filters=f, overview=o, charts=_charts(o, shown), **ctx)
+        return _page(request, error=None, filters=f, overview=o, charts=_charts(o, shown, f), **ctx)
 
     @get("/{filename:str}", include_in_schema=False)
     async def download(
@@ -108,8 +120,9 @@ class DashboardController(Controller):
         if not filename.endswith(".csv") or table not in TABLES:
             raise NotFoundException()
         # a DomainError becomes a 422 page
-        f = _filters(request, local_day(clock()), await locations(lib.tenant_id))
-        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id)
+        known = await locations(lib.tenant_id)
+        f = _filters(request, local_day(clock()), known)
+        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id, _places(known))
         rows = _rows(o, table)
         name = f"{lib.slug}-{table}-{f.first.isoformat()}-{f.last.isoformat()}.csv"
         return Response(
@@ -119,14 +132,25 @@ class DashboardController(Controller):
         )
 
 
+async def survey_results(db: Database, tenant_id: UUID, f: Filters) -> Shown:
+    """The survey's results over the filters, small cells hidden (domain/survey_results.py)."""
+    rows = await survey_query.for_dashboard(db, tenant_id, f.first, f.last, f.location_id)
+    return shown(suppress_section(survey_section(rows)))
+
+
 def _page(request: Request, status: int = 200, **ctx: Any) -> Template:
     return page(
         request, "dashboard/page.html.j2", "dashboard/partials/_results.html.j2", status=status, **ctx
     )
 
 
-def _charts(o: figures.Overview, locations: list[Location]) -> dict[str, Any]:
+def _places(locations: list[Location]) -> dict[UUID, str]:
+    return {x.location_id: x.name for x in locations}
+
+
+def _charts(o: figures.Overview, locations: list[Location], f: Filters) -> dict[str, Any]:
     return {
+        "visitors": charts.daily(o.days, f.first, f.last),
         "weeks": charts.columns(o.weeks),
         "parties": charts.hbars(o.parties),
         "topics": charts.hbars(o.topics),
@@ -144,7 +168,27 @@ def _rows(o: figures.Overview, table: str) -> list[tuple[Any, ...]]:
         return [(f"{w.year}-W{w.week:02d}", w.monday.isoformat(), w.count) for w in o.weeks]
     if table == "heatmap":
         return [(charts.DAYS[d], *row) for d, row in enumerate(o.heatmap.counts)]
+    if table == "visitors":
+        return [(d.day.isoformat(), d.visitors, d.questions, _decimal(d.per_visitor, 2)) for d in o.days]
+    if table == "time_weeks":
+        return [(_iso_week(w.code), w.code, *time_cells(w.time)) for w in o.time.weeks]
+    if table in TIME_TABLES:
+        return [(x.label, *time_cells(x.time)) for x in getattr(o.time, table.removeprefix("time_"))]
     return [(c.label, c.count) for c in getattr(o, table)]
+
+
+def _decimal(value: float | None, places: int = 1) -> str:
+    return "" if value is None else decimal(value, places)
+
+
+def _iso_week(monday: str) -> str:
+    year, week, _ = date.fromisoformat(monday).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def time_cells(t: HelpTime) -> tuple[Any, ...]:
+    """Questions, those with a duration, hours (one decimal) and minutes per question with a duration."""
+    return (t.questions, t.timed, _decimal(t.hours) if t.timed else "", _decimal(t.average))
 
 
 def _cell(value: Any) -> str:

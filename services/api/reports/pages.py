@@ -98,6 +98,7 @@ async def library_page(request: Request, lib: Library, db: Database, clock: Cloc
         period=period,
         years=recent_years(today),
         downloads=links(f"/t/{lib.slug}/verantwoording", period),
+        kb_form_downloads=kb_form_links(lib.slug, period),
         **report_context(report),
     )
 
@@ -111,6 +112,13 @@ async def library_download(
     period, fmt = download_period(filename, request.query_params.get("kwartaal"))
     report = await service.tenant_report(db, lib.tenant_id, period, local_day(clock()))
     return file_response(await service.render(report, fmt, lib.slug))
+
+
+def kb_form_links(slug: str, period: Period) -> list[tuple[str, str]]:
+    """The KB-outputregistratie of the period (services/api/reports/kb_form.py serves it)."""
+    query = f"?kwartaal={period.quarter}" if period.quarter else ""
+    base = f"/t/{slug}/verantwoording/kb-outputregistratie/{period.year}"
+    return [(FORMAT_LABELS[fmt], f"{base}.{fmt}{query}") for fmt in ("xlsx", "csv")]
 
 
 def recent_years(now: date) -> list[int]:

@@ -1,7 +1,8 @@
 // Shortcut keys on the desk: the key shown on a party, topic or help button presses that button, so a question
 // takes three keys. Not while typing in a field, not with Ctrl, Alt or Meta. A key pressed while htmx swaps the
 // wizard waits for the next step (typing ahead); after a refusal or a failed request the waiting keys are dropped.
-// Without this script the buttons are the plain form: the keys stay hidden (html.keys-on shows them).
+// Without this script the buttons are the plain form: the keys stay hidden (html.keys-on shows them). When the
+// server does not answer, desk-offline.js renders the steps itself, at once: the keys work the same there.
 (function () {
   "use strict";
 
@@ -78,7 +79,13 @@
     document.addEventListener(name, function (event) {
       if (!ends(event)) return;
       busy = null;
-      waiting = [];
+      if (event.detail.idoOffline) {
+        // desk-offline.js rendered the step itself (the server did not answer): the keys go on there
+        mark();
+        next();
+      } else {
+        waiting = [];
+      }
     });
   });
 
