@@ -98,7 +98,7 @@ def test_the_topics_follow_the_party_and_the_desk_confirms_a_moved_correction(
     page.goto(f"{base}/t/{lib.slug}/balie/vragen/{world.questions[0]}")
     expect(page.locator("#tijdstip")).to_have_value(f"{YESTERDAY}T15:30")
     expect(page.locator("main")).to_contain_text(
-        f"Geregistreerd om {local_datetime(at_local(YESTERDAY, time(15, 30)))}."
+        f"Gevraagd op {local_datetime(at_local(YESTERDAY, time(15, 30)))}."
     )
     watch.assert_clean()
 
