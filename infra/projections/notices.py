@@ -86,29 +86,25 @@ async def write_notice(
     return notice_id
 
 
-def _nl(d: date) -> str:
-    return day_text(d)
-
-
 def subject(event: msgspec.Struct, name: str) -> str:
     """The notice's Dutch subject line (the e-mail's subject, the inbox's title)."""
     match event:
         case ido.IdoRegistered():
-            return f"Nieuw IDO {name}: opening gepland op {_nl(event.planned_opening)}"
+            return f"Nieuw IDO {name}: opening gepland op {day_text(event.planned_opening)}"
         case ido.OpeningRescheduled():
-            return f"Opening {name} verplaatst naar {_nl(event.new_date)}"
+            return f"Opening {name} verplaatst naar {day_text(event.new_date)}"
         case ido.IdoOpened():
-            return f"{name} is geopend op {_nl(event.opened_on)}"
+            return f"{name} is geopend op {day_text(event.opened_on)}"
         case ido.OpeningDatePassed():
-            return f"Geplande opening van {name} ({_nl(event.planned)}) is verstreken"
+            return f"Geplande opening van {name} ({day_text(event.planned)}) is verstreken"
         case ido.SubsidyYearEnded():
             return f"Subsidiejaar {event.subsidy_year} voorbij: {name} is niet geopend"
         case ido.IdoTemporarilyClosed():
-            return f"{name} is tijdelijk gesloten vanaf {_nl(event.closed_from)}"
+            return f"{name} is tijdelijk gesloten vanaf {day_text(event.closed_from)}"
         case ido.IdoReopened():
-            return f"{name} is heropend op {_nl(event.reopened_on)}"
+            return f"{name} is heropend op {day_text(event.reopened_on)}"
         case ido.IdoClosed():
-            return f"{name} is gesloten op {_nl(event.closed_on)}"
+            return f"{name} is gesloten op {day_text(event.closed_on)}"
     return name
 
 

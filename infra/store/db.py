@@ -119,12 +119,12 @@ async def savepoint(conn: Conn) -> AsyncIterator[None]:
 
 
 class Database:
-    """One engine and the two kinds of transaction the application uses, plus a plain asyncpg pool for the
-    one-round-trip append (SQLAlchemy's execution layer costs more than the INSERT itself)."""
+    """One engine and the two kinds of transaction the application uses, plus plain asyncpg connections (a
+    lease) for the command's transaction, the one-round-trip append and the user lookup (SQLAlchemy's execution
+    layer costs more than those statements themselves)."""
 
     def __init__(self, engine: AsyncEngine, pool_size: int = 10) -> None:
         self.engine = engine
-        self.pool_size = pool_size
         url = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         self._lease = Lease(partial(_connect_raw, url), pool_size)
 
