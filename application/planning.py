@@ -1,5 +1,5 @@
-"""The coordinator's planning of an IDO location: register it, reschedule, open, close, reopen, the steps to the
-opening and the opening hours. "Today" is the library's day of the transaction's clock."""
+"""The coordinator's planning of an IDO location: register it, its gemeente, reschedule, open, close, reopen, the
+steps to the opening and the opening hours. "Today" is the library's day of the transaction's clock."""
 
 from __future__ import annotations
 
@@ -70,6 +70,12 @@ async def set_hours(cmd: ido.SetOpeningHours, tx: Transaction, meta: dict[str, A
     return _answer(await execute(tx, IDO, cmd.location_id, decide, meta))
 
 
+async def set_gemeente(cmd: ido.SetGemeente, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
+    decide = lambda s: ido.set_gemeente(s, cmd.gemeente)  # noqa: E731
+    state = await execute(tx, IDO, cmd.location_id, decide, meta)
+    return {**_answer(state), "gemeente": state.gemeente, "gemeente_list": state.gemeente_list}
+
+
 async def note_time_passed(cmd: ido.NoteTimePassed, tx: Transaction, meta: dict[str, Any]) -> dict[str, Any]:
     """The sweep's command: each fact gets an id derived from the IDO and the fact, so a sweep that runs twice,
     or beside another, appends it once (the store answers a repeated id as the first append)."""
@@ -89,5 +95,6 @@ HANDLERS = {
     ido.CloseIdo: (close, 200),
     ido.CompleteStep: (complete_step, 200),
     ido.SetOpeningHours: (set_hours, 200),
+    ido.SetGemeente: (set_gemeente, 200),
     ido.NoteTimePassed: (note_time_passed, 200),
 }

@@ -70,11 +70,7 @@ class GemeenteList:
         """The one gemeente whose name a library wrote among `names` (its free-text municipalities, any case,
         with or without "gemeente"), or None when none or more than one match."""
         by_name = {g.name.casefold(): g for g in self.gemeenten}
-        found = {
-            by_name[key].code: by_name[key]
-            for name in names
-            if (key := _written(name)) in by_name
-        }
+        found = {by_name[key].code: by_name[key] for name in names if (key := _written(name)) in by_name}
         return next(iter(found.values())) if len(found) == 1 else None
 
 

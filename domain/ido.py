@@ -10,6 +10,7 @@ from uuid import UUID
 
 import msgspec
 
+from domain import gemeenten
 from domain.errors import DomainError
 from domain.opening_hours import WEEKDAYS, Slot, check_slots, hours_per_week
 from domain.privacy import check_free_text
@@ -62,6 +63,16 @@ class IdoRegistered(msgspec.Struct, frozen=True, kw_only=True, tag=True):
     inside_library: bool
     subsidy_year: int
     planned_opening: date
+    gemeente: str | None = None  # CBS code, of the list version `gemeente_list` (domain/gemeenten.py)
+    gemeente_list: str | None = None
+
+
+class GemeenteSet(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """The location's gemeente: a CBS code of the list version named (the name is looked up when read)."""
+
+    location_id: UUID
+    gemeente: str
+    gemeente_list: str
 
 
 class OpeningRescheduled(msgspec.Struct, frozen=True, kw_only=True, tag=True):
@@ -135,6 +146,7 @@ IDO_EVENTS = (
     OnboardingStepCompleted,
     OpeningDatePassed,
     SubsidyYearEnded,
+    GemeenteSet,
 )
 
 
@@ -147,6 +159,12 @@ class RegisterIdo(msgspec.Struct, frozen=True, kw_only=True):
     inside_library: bool
     subsidy_year: int
     planned_opening: date
+    gemeente: str = ""  # CBS code of the current list; empty: not given (yet)
+
+
+class SetGemeente(msgspec.Struct, frozen=True, kw_only=True):
+    location_id: UUID
+    gemeente: str
 
 
 class RescheduleOpening(msgspec.Struct, frozen=True, kw_only=True):
@@ -216,6 +234,8 @@ class Ido:
     step_dates: tuple[tuple[str, date], ...] = ()  # the ticked steps with their day, in the order ticked
     passed: frozenset[date] = frozenset()  # planned dates noted as passed without an opening
     year_ended: bool = False  # the subsidy year ended before the opening (noted)
+    gemeente: str | None = None  # CBS code
+    gemeente_list: str | None = None  # the version of the list of gemeenten the code is from
 
     @property
     def delay_days(self) -> int:
@@ -229,6 +249,11 @@ class Ido:
         if self.opened_on is not None:
             return self.opened_on.year > self.subsidy_year
         return self.year_ended or bool(self.planned and self.planned.year > self.subsidy_year)
+
+    @property
+    def gemeente_found(self) -> gemeenten.Gemeente | None:
+        """The gemeente, looked up in the list version the events name (None: not given)."""
+        return gemeenten.lookup(self.gemeente, self.gemeente_list)
 
     @property
     def hours_per_week(self) -> float:
@@ -264,7 +289,11 @@ def evolve(state: Ido, event: msgspec.Struct) -> Ido:
                 subsidy_year=event.subsidy_year,
                 first_planned=event.planned_opening,
                 planned=event.planned_opening,
+                gemeente=event.gemeente,
+                gemeente_list=event.gemeente_list,
             )
+        case GemeenteSet():
+            return replace(s, gemeente=event.gemeente, gemeente_list=event.gemeente_list)
         case OpeningRescheduled():
             return replace(s, planned=event.new_date)
         case IdoOpened():
@@ -296,8 +325,11 @@ def fold(location_id: UUID, events: list[msgspec.Struct]) -> Ido:
     return state
 
 
-def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
-    """Raises: DomainError for a missing name or branch, an invalid subsidy year or a planned date in the past."""
+def register(
+    cmd: RegisterIdo, today: date, gemeente_list: gemeenten.GemeenteList = gemeenten.CURRENT
+) -> list[msgspec.Struct]:
+    """Raises: DomainError for a missing name or branch, an invalid subsidy year, a planned date in the past or a
+    gemeente code that is not in the list."""
     if not cmd.name.strip():
         raise DomainError("Geef het IDO een naam.", field="name")
     if not cmd.branch.strip():
@@ -306,6 +338,7 @@ def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
         raise DomainError(f"Het subsidiejaar {cmd.subsidy_year} is niet geldig.", field="subsidy_year")
     if cmd.planned_opening < today:
         raise DomainError("De geplande openingsdatum ligt in het verleden.", field="planned_opening")
+    code = gemeente_list.get(cmd.gemeente.strip()).code if cmd.gemeente.strip() else None
     return [
         IdoRegistered(
             location_id=cmd.location_id,
@@ -315,6 +348,8 @@ def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
             inside_library=cmd.inside_library,
             subsidy_year=cmd.subsidy_year,
             planned_opening=cmd.planned_opening,
+            gemeente=code,
+            gemeente_list=gemeente_list.version if code else None,
         )
     ]
 
@@ -322,6 +357,23 @@ def register(cmd: RegisterIdo, today: date) -> list[msgspec.Struct]:
 def _registered(state: Ido) -> None:
     if state.version == 0:
         raise DomainError("Dit IDO bestaat niet.")
+
+
+def set_gemeente(
+    state: Ido, code: str, gemeente_list: gemeenten.GemeenteList = gemeenten.CURRENT
+) -> list[msgspec.Struct]:
+    """The location's gemeente from the current list (also after it closed: the reports still show it). The same
+    code of the same list changes nothing; the same code again when the location names an older list moves it to
+    the current one (and so to the current name). Raises: DomainError for no code or one not in the list."""
+    _registered(state)
+    if not code.strip():
+        raise DomainError("Kies de gemeente waarin het IDO ligt.", field="gemeente")
+    found = gemeente_list.get(code.strip())
+    if (state.gemeente, state.gemeente_list) == (found.code, gemeente_list.version):
+        return []
+    return [
+        GemeenteSet(location_id=state.location_id, gemeente=found.code, gemeente_list=gemeente_list.version)
+    ]
 
 
 def reschedule(state: Ido, new_date: date, reason: str, today: date) -> list[msgspec.Struct]:

@@ -53,7 +53,9 @@ def test_known_rows(code, name, province):
     assert LIST.get(code) == gemeenten.Gemeente(code, name, province)
 
 
-@pytest.mark.parametrize("gone", ["GM0457", "GM0501", "GM0530", "GM0614"])  # Weesp; Brielle, Hellevoetsluis, Westvoorne
+@pytest.mark.parametrize(
+    "gone", ["GM0457", "GM0501", "GM0530", "GM0614"]
+)  # Weesp; Brielle, Hellevoetsluis, Westvoorne
 def test_the_herindelingen_since_2022_are_in(gone):
     assert gone not in LIST
 

@@ -435,3 +435,18 @@ async def test_attendance_and_completion_take_enrolled_codes_only(bus):
     await bus.handle(T, c.CompleteCourse(course_id=course_id, completed=[code]), META)
     state = await bus.read(T, lambda tx: load(tx, COURSE, course_id))
     assert code in state.attended and code in state.completed and state.version == 4
+
+
+async def test_the_gemeente_is_set_through_the_bus_and_an_unknown_code_stores_nothing(bus):
+    cmd = msgspec.structs.replace(register_ido(), gemeente="GM0080")
+    await bus.handle(T, cmd, META)
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, ido.SetGemeente(location_id=cmd.location_id, gemeente="GM9999"), META)
+    assert err.value.field == "gemeente"
+    assert len(await stream(bus, IDO, cmd.location_id)) == 1
+    answer = await bus.handle(T, ido.SetGemeente(location_id=cmd.location_id, gemeente="GM0363"), META)
+    assert (answer.body["gemeente"], answer.body["gemeente_list"]) == ("GM0363", "2025")
+    state = await bus.read(T, lambda tx: load(tx, IDO, cmd.location_id))
+    assert state.version == 2 and state.gemeente_found.name == "Amsterdam"
+    with pytest.raises(NotFound):
+        await bus.handle(T, ido.SetGemeente(location_id=uuid4(), gemeente="GM0363"), META)

@@ -169,3 +169,78 @@ def test_onboarding_steps_are_completed_once():
 def test_commands_on_an_unknown_ido_are_refused():
     with pytest.raises(DomainError, match="bestaat niet"):
         ido.reschedule(ido.Ido(uuid4()), date(2027, 1, 1), "x", TODAY)
+
+
+# --- the gemeente of the location
+
+
+def test_a_location_is_registered_with_or_without_a_gemeente_of_the_current_list():
+    assert registered().gemeente is None and registered().gemeente_found is None
+    cmd = ido.RegisterIdo(
+        tenant_id=uuid4(),
+        location_id=uuid4(),
+        name="IDO Gemeentehuis",
+        branch="Centrale",
+        variant=ido.Variant.BASIS,
+        inside_library=False,
+        subsidy_year=2026,
+        planned_opening=date(2026, 12, 15),
+        gemeente=" GM0080 ",
+    )
+    [e] = ido.register(cmd, TODAY)
+    assert (e.gemeente, e.gemeente_list) == ("GM0080", "2025")  # the code and the list version, no name
+    s = ido.fold(cmd.location_id, [e])
+    assert s.gemeente_found.name == "Leeuwarden" and s.gemeente_found.province == "Fryslân"
+    assert not s.inside_library
+
+
+def test_a_registration_with_a_code_not_in_the_list_is_refused_in_dutch():
+    cmd = ido.RegisterIdo(
+        tenant_id=uuid4(),
+        location_id=uuid4(),
+        name="IDO",
+        branch="Centrale",
+        variant=ido.Variant.BASIS,
+        inside_library=True,
+        subsidy_year=2026,
+        planned_opening=date(2026, 12, 15),
+        gemeente="GM9999",
+    )
+    with pytest.raises(DomainError) as err:
+        ido.register(cmd, TODAY)
+    assert err.value.field == "gemeente"
+    assert err.value.message.startswith("Deze gemeentecode staat niet in de lijst van gemeenten (2025).")
+
+
+def test_the_gemeente_is_set_changed_and_a_repeat_changes_nothing():
+    s = registered()
+    [e] = ido.set_gemeente(s, "GM0363")
+    assert e == ido.GemeenteSet(location_id=s.location_id, gemeente="GM0363", gemeente_list="2025")
+    s = apply(s, [e])
+    assert s.gemeente_found.name == "Amsterdam"
+    assert ido.set_gemeente(s, "GM0363") == []
+    s = apply(s, ido.set_gemeente(s, "GM1992"))
+    assert (s.gemeente, s.gemeente_found.name) == ("GM1992", "Voorne aan Zee")
+    closed = apply(s, [ido.IdoClosed(location_id=s.location_id, closed_on=TODAY)])
+    assert ido.set_gemeente(closed, "GM0080")  # a closed IDO still shows in the reports, with its gemeente
+
+
+@pytest.mark.parametrize("code, message", [("", "Kies de gemeente"), ("GM9999", "staat niet in de lijst")])
+def test_setting_no_gemeente_or_an_unknown_one_is_refused(code, message):
+    with pytest.raises(DomainError, match=message) as err:
+        ido.set_gemeente(registered(), code)
+    assert err.value.field == "gemeente"
+    with pytest.raises(DomainError, match="bestaat niet"):
+        ido.set_gemeente(ido.Ido(uuid4()), "GM0363")
+
+
+def test_a_later_list_shows_its_name_only_once_the_location_is_moved_to_it():
+    from domain import gemeenten
+
+    renamed = gemeenten.GemeenteList(
+        "2099", "test", (gemeenten.Gemeente("GM0363", "Amstelstad", "Noord-Holland"),)
+    )
+    s = apply(registered(), ido.set_gemeente(registered(), "GM0363"))
+    assert s.gemeente_found.name == "Amsterdam"  # the 2025 list the event names
+    [moved] = ido.set_gemeente(s, "GM0363", renamed)  # the same code, a newer list: moved
+    assert moved.gemeente_list == "2099"
