@@ -122,7 +122,7 @@ async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUI
     )
     for i, loc in enumerate(locations):
         await conn.execute(
-            """INSERT INTO rm_opening_status_v1 (tenant_id, location_id, name, branch, variant, inside_library,
+            """INSERT INTO rm_opening_status_v2 (tenant_id, location_id, name, branch, variant, inside_library,
                subsidy_year, status, first_planned, planned, opened_on, hours_per_week)
                VALUES ($1, $2, $3, 'Centrale', 'basis', true, $4, 'open', $5, $5, $5, 12)""",
             tenant,

@@ -14,7 +14,7 @@ from domain.report import Period, month_label, month_last
 
 @dataclass(frozen=True, slots=True)
 class LocationRow:
-    """rm_opening_status_v1: the location's current state (the read model keeps no history of closures)."""
+    """rm_opening_status_v2: the location's current state (the read model keeps no history of closures)."""
 
     location_id: UUID
     name: str
@@ -25,6 +25,10 @@ class LocationRow:
     closed_from: date | None
     closed_until: date | None
     hours_per_week: float
+    inside_library: bool | None = None  # None: not known (a row without it)
+    gemeente: str | None = None  # CBS code; None: no gemeente given
+    gemeente_name: str | None = None  # looked up in the list version the events name
+    gemeente_province: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

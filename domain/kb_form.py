@@ -3,7 +3,7 @@ the read models and mapped from the versioned catalogue (docs/kb-outputregistrat
 
 A coordinator copies it into the KB's web form (the KB takes no data from other systems), so the fields follow
 the form's order and wording: visitors; questions about digital government, the library and other; questions
-per NPD party; referrals; inside or outside the library. Every count lands in a field: a kind or a party that
+per NPD party; referrals; inside or outside the library and the gemeente. Every count lands in a field: a kind or a party that
 the mapping does not know (a code of an older catalogue version) goes to "Overige vragen" or "Onbekende
 partij", never out of the totals. Pure: no I/O."""
 
@@ -15,6 +15,7 @@ from uuid import UUID
 
 from domain.catalogue import Catalogue
 from domain.errors import DomainError
+from domain.gemeenten import NO_GEMEENTE
 from domain.report import Period
 
 VISITORS = "Aantal bezoekers"
@@ -22,6 +23,9 @@ QUESTIONS = "Aantal vragen (totaal)"
 LOCATION = "IDO-locatie"
 QUARTER = "Kwartaal"
 INSIDE = "Binnen of buiten de bibliotheek"
+GEMEENTE = "Gemeente"
+GEMEENTE_CODE = "Gemeentecode (CBS)"
+PROVINCE = "Provincie"
 UNKNOWN_PARTY = "Onbekende partij"
 UNKNOWN_LOCATION = "Onbekende locatie"
 INSIDE_LABELS = {True: "Binnen de bibliotheek", False: "Buiten de bibliotheek", None: "Onbekend"}
@@ -88,6 +92,9 @@ def field_labels(catalogue: Catalogue) -> list[str]:
         LOCATION,
         QUARTER,
         INSIDE,
+        GEMEENTE,
+        GEMEENTE_CODE,
+        PROVINCE,
         VISITORS,
         QUESTIONS,
         *kinds,
@@ -102,6 +109,15 @@ class Location:
     location_id: UUID
     name: str
     inside_library: bool | None
+    gemeente: str | None = None  # CBS code; None: not given (or an unknown location)
+    gemeente_name: str | None = None
+    gemeente_province: str | None = None
+
+    @property
+    def gemeente_label(self) -> str:
+        if self.gemeente:
+            return self.gemeente_name or self.gemeente
+        return "Onbekend" if self.inside_library is None else NO_GEMEENTE
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,9 @@ def fill(
                 LOCATION: loc.name,
                 QUARTER: f"{q}e kwartaal {period.year}",
                 INSIDE: INSIDE_LABELS[loc.inside_library],
+                GEMEENTE: loc.gemeente_label,
+                GEMEENTE_CODE: loc.gemeente or "",
+                PROVINCE: loc.gemeente_province or "",
             }
             fields = tuple((label, head[label] if label in head else got.get(label, 0)) for label in labels)
             forms.append(Form(loc, period.year, q, fields))

@@ -13,6 +13,7 @@ from domain.calendar import week_start
 from domain.catalogue import CATALOGUE, Catalogue
 from domain.completeness import LocationRow, MonthCount, month_counts, warnings
 from domain.courses import PROGRAMME_LABELS, Programme
+from domain.gemeenten import NO_GEMEENTE
 from domain.help_time import HelpTime
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
 from domain.questions import REFERRAL
@@ -25,6 +26,9 @@ CANCELLED = "geannuleerd"
 # referrals to a local partner that name none (the library's list lacks it, or the library had none yet)
 UNLISTED_PARTNER = "Andere partner / staat er niet bij"
 COURSE_STATUS_LABELS = {"gepland": "Gepland", "afgerond": "Afgerond", "geannuleerd": "Geannuleerd"}
+UNKNOWN_LOCATION = "Onbekende locatie"
+INSIDE_LABELS = {True: "In de bibliotheek", False: "Buiten de bibliotheek", None: "Onbekend"}
+GEMEENTE_COLUMNS = ("Gemeente", "Gemeentecode (CBS)", "Provincie")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +296,7 @@ def location_section(rows: list[QuestionRow], locations: Iterable[LocationRow]) 
         by_location[r.location_id].append(r)
     places = [(x.name, by_location.pop(x.location_id, [])) for x in sorted(locations, key=lambda x: x.name)]
     if by_location:
-        places.append(("Onbekende locatie", [r for rs in by_location.values() for r in rs]))
+        places.append((UNKNOWN_LOCATION, [r for rs in by_location.values() for r in rs]))
     return per_kind_section("locatie", "Vragen per IDO-locatie", "IDO-locatie", places)
 
 
@@ -328,6 +332,68 @@ def visits_per_location(visits: Iterable[VisitRow], locations: Iterable[Location
     if per:
         places.append(("Onbekende locatie", sum(v for v, _ in per.values()), sum(n for _, n in per.values())))
     return visitor_section("bezoekers", "Bezoekers per IDO-locatie", "IDO-locatie", places)
+
+
+def gemeente_of(x: LocationRow) -> tuple[str, str, str]:
+    """The location's gemeente as report cells: name, CBS code and province, or "Geen gemeente opgegeven"."""
+    if not x.gemeente:
+        return (NO_GEMEENTE, "", "")
+    return (x.gemeente_name or x.gemeente, x.gemeente, x.gemeente_province or "")
+
+
+def gemeente_order(labels: tuple[Cell, ...]) -> tuple:
+    """By province and name; no gemeente and an unknown location last."""
+    name, _, province = labels[:3]
+    return (
+        name in (NO_GEMEENTE, UNKNOWN_LOCATION),
+        name == UNKNOWN_LOCATION,
+        str(province),
+        str(name).lstrip("'"),
+    )
+
+
+def visits_per_gemeente(visits: Iterable[VisitRow], locations: Iterable[LocationRow]) -> Section:
+    """Visitors and questions per gemeente of the locations: every gemeente a location lies in (zeros too), the
+    locations without a gemeente as "Geen gemeente opgegeven", and figures of a location the read model does not
+    know as "Onbekende locatie", so the rows add up to every visitor and question."""
+    where = {x.location_id: gemeente_of(x) for x in locations}
+    per: dict[tuple[str, str, str], list[int]] = {g: [0, 0] for g in where.values()}
+    for r in visits:
+        acc = per.setdefault(where.get(r.location_id, (UNKNOWN_LOCATION, "", "")), [0, 0])
+        acc[0] += r.visitors
+        acc[1] += r.questions
+    rows = tuple((*g, per[g][0], per[g][1], None) for g in sorted(per, key=gemeente_order))
+    total = ("Totaal", "", "", sum(v for v, _ in per.values()), sum(n for _, n in per.values()), None)
+    return gemeente_section(rows, total)
+
+
+def gemeente_section(rows: tuple[tuple[Cell, ...], ...], total: tuple[Cell, ...]) -> Section:
+    columns = (*GEMEENTE_COLUMNS, *VISITOR_COLUMNS)
+    section = Section(
+        "gemeente", "Bezoekers en vragen per gemeente", columns, rows, (3, 4), total, ratios=(Ratio(5, 4, 3),)
+    )
+    return with_ratios(section)
+
+
+BOARD_GEMEENTE_COLUMNS = (*GEMEENTE_COLUMNS, "IDO's", "Waarvan open", "Bezoekers", "Vragen")
+
+
+def board_gemeente_section(
+    rows: Iterable[tuple[str | None, str | None, str | None, int, int, int, int]], year: int
+) -> Section:
+    """For the POI's and the KB's boards: per gemeente (code, name, province; code None: the locations without
+    one) the IDOs, how many are open, and their visitors and questions in `year`. The visitors and questions
+    leave the library: the caller suppresses them (domain.report.suppress_section); the IDOs are on the board
+    by name anyway."""
+    body = [
+        ((NO_GEMEENTE, "", "") if not code else (name or code, code, province or ""), idos, open_, v, n)
+        for code, name, province, idos, open_, v, n in rows
+    ]
+    body.sort(key=lambda r: gemeente_order(r[0]))
+    out = tuple((*g, idos, open_, v, n) for g, idos, open_, v, n in body)
+    total = ("Totaal", "", "", *(sum(int(r[i]) for r in out) for i in range(3, 7)))  # type: ignore[call-overload]
+    title = f"IDO's per gemeente, met hun bezoekers en vragen in {year}"
+    return Section("gemeente_board", title, BOARD_GEMEENTE_COLUMNS, out, (5, 6), total)
 
 
 def visits_per_month(visits: Iterable[VisitRow], period: Period) -> Section:
@@ -470,18 +536,27 @@ def ido_rows(locations: Iterable[LocationRow]) -> list[tuple[Cell, ...]]:
             statuses.get(x.status, x.status),
             x.opened_on if x.opened_on else x.planned,
             round(float(x.hours_per_week), 2),
+            INSIDE_LABELS[x.inside_library],
+            *gemeente_of(x),
         )
         for x in sorted(locations, key=lambda x: x.name)
     ]
 
 
-IDO_COLUMNS = ("IDO-locatie", "Variant", "Status", "Geopend op (of gepland)", "Uren per week")
+IDO_COLUMNS = (
+    "IDO-locatie",
+    "Variant",
+    "Status",
+    "Geopend op (of gepland)",
+    "Uren per week",
+    "In of buiten de bibliotheek",
+    *GEMEENTE_COLUMNS,
+)
+IDO_TITLE = "IDO-locaties: variant, status, openingsuren en gemeente"
 
 
 def ido_section(locations: Iterable[LocationRow]) -> Section:
-    return Section(
-        "ido", "IDO-locaties: variant, status en openingsuren", IDO_COLUMNS, tuple(ido_rows(locations))
-    )
+    return Section("ido", IDO_TITLE, IDO_COLUMNS, tuple(ido_rows(locations)))
 
 
 def completeness_section(found: tuple[str, ...]) -> Section:
@@ -510,6 +585,7 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
         month_section(where, period),
         visits_per_location(visits, data.locations),
         visits_per_month(visits, period),
+        visits_per_gemeente(visits, data.locations),
         time_party_section(data.time_what, cat),
         time_topic_section(data.time_what, cat),
         time_week_section(data.time_when, period),

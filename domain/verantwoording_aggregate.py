@@ -13,7 +13,9 @@ from domain.report import Cell, Period, Report, Section, suppress, with_ratios
 from domain.survey_results import KEY as SURVEY
 from domain.verantwoording import (
     IDO_COLUMNS,
+    IDO_TITLE,
     completeness_section,
+    gemeente_order,
     kind_columns,
     time_section,
     visitor_section,
@@ -101,9 +103,14 @@ def _total(r: Report, key: str, *columns: int) -> tuple[int, ...]:
 
 def ido_section(reports: Sequence[Report]) -> Section:
     rows = tuple((r.library, *row) for r in reports for row in r.section("ido").rows)
-    return Section(
-        "ido", "IDO-locaties: variant, status en openingsuren", ("Bibliotheek", *IDO_COLUMNS), rows
-    )
+    return Section("ido", IDO_TITLE, ("Bibliotheek", *IDO_COLUMNS), rows)
+
+
+def gemeente_section(reports: Sequence[Report]) -> Section:
+    """Visitors and questions per gemeente over the libraries (a gemeente with locations of several libraries
+    is one row), by province and name; the locations without a gemeente summed in one row."""
+    summed = sum_sections([r.section("gemeente") for r in reports])
+    return replace(summed, rows=tuple(sorted(summed.rows, key=gemeente_order)))
 
 
 def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period, today: date) -> Report:
@@ -114,6 +121,7 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
     summed = tuple(sum_sections([r.section(k) for r in reports]) for k in SUMMED) if reports else ()
     sections = (
         *summed,
+        *([gemeente_section(reports)] if reports else []),
         library_rows_section(reports),
         visitors_per_library(reports),
         time_per_library(reports),

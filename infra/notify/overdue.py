@@ -12,7 +12,7 @@ from sqlalchemy import text
 from infra.store.db import Database
 
 _DUE = text("""
-SELECT tenant_id, location_id FROM rm_opening_status_v1
+SELECT tenant_id, location_id FROM rm_opening_status_v2
 WHERE status = 'gepland'
   AND ((planned < :today AND NOT planned_passed_noted)
        OR (subsidy_year < :year AND extract(year FROM planned) <= subsidy_year AND NOT year_ended))

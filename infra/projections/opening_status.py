@@ -1,6 +1,8 @@
-"""Projection opening_status.v1: per IDO location its status, planned and actual dates, delay against the first
-plan, subsidy-year slip, onboarding progress, weekly hours and which passing of time was noted (the sweep's
-filter) — re-folded from the location's stream."""
+"""Projection opening_status.v2: per IDO location its status, planned and actual dates, delay against the first
+plan, subsidy-year slip, onboarding progress, weekly hours, which passing of time was noted (the sweep's filter)
+and its gemeente — re-folded from the location's stream. The gemeente is the CBS code and list version of the
+events, with the name and province looked up in that version (domain/gemeenten.py), so that the boards filter
+and group by them in SQL. (v1, without the gemeente, went in migration 0015.)"""
 
 from __future__ import annotations
 
@@ -17,12 +19,13 @@ from infra.store.event_store import PostgresEventStore
 _COLUMNS = (
     "location_id, name, branch, variant, inside_library, subsidy_year, status, first_planned, planned, "
     "opened_on, closed_from, closed_until, delay_days, subsidy_year_slipped, steps, slots, holidays, "
-    "hours_per_week, planned_passed_noted, year_ended"
+    "hours_per_week, planned_passed_noted, year_ended, gemeente, gemeente_list, gemeente_name, gemeente_province"
 )
 _IDO_TYPES = {t.__name__ for t in ido.IDO_EVENTS}
 
 
 def _row(state: ido.Ido) -> dict:
+    found = state.gemeente_found
     return {
         "location_id": state.location_id,
         "name": state.name,
@@ -44,12 +47,16 @@ def _row(state: ido.Ido) -> dict:
         "hours_per_week": state.hours_per_week,
         "planned_passed_noted": state.planned in state.passed,
         "year_ended": state.year_ended,
+        "gemeente": found.code if found else None,
+        "gemeente_list": state.gemeente_list if found else None,
+        "gemeente_name": found.name if found else None,
+        "gemeente_province": found.province if found else None,
     }
 
 
 class OpeningStatus:
-    name = "opening_status.v1"
-    tables = ("rm_opening_status_v1",)
+    name = "opening_status.v2"
+    tables = ("rm_opening_status_v2",)
     event_types = frozenset(_IDO_TYPES)
 
     def __init__(self, store: PostgresEventStore) -> None:
@@ -73,7 +80,7 @@ class OpeningStatus:
             updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.split(", ")[1:])
             await conn.execute(
                 text(
-                    f"INSERT INTO rm_opening_status_v1{suffix} (tenant_id, {_COLUMNS}) VALUES (:t, {values}) "
+                    f"INSERT INTO rm_opening_status_v2{suffix} (tenant_id, {_COLUMNS}) VALUES (:t, {values}) "
                     f"ON CONFLICT (tenant_id, location_id) DO UPDATE SET {updates}, updated_at = now()"
                 ),
                 params,

@@ -1,6 +1,8 @@
-"""Read-side queries for planning: the POI's and the KB's status tables and inboxes, the admin's troubled
-deliveries, and who was told of a location's reschedules. Cross-tenant reads use the reader role and always
-name their scope (a POI's libraries, or notices meant for the KB); writes go through the app role."""
+"""Read-side queries for planning: the POI's and the KB's status tables and inboxes, the figures per gemeente, the
+admin's troubled deliveries, and who was told of a location's reschedules. Cross-tenant reads use the reader
+role and always name their scope (a POI's libraries, or notices meant for the KB); writes go through the app
+role. A location's province is its gemeente's; a location without a gemeente counts under its library's
+province ('onbekend' when that is not set either)."""
 
 from __future__ import annotations
 
@@ -31,14 +33,17 @@ STATUS_FILTERS = {
 NOTICE_KINDS = {fact.value: label for fact, label in FACT_LABELS.items()}
 FIRST_QUESTION = """(SELECT min(c.day) FROM rm_question_counts_v1 c
                     WHERE c.tenant_id = s.tenant_id AND c.location_id = s.location_id)"""
+PROVINCE = "coalesce(s.gemeente_province, t.province, 'onbekend')"
+NO_GEMEENTE = "geen"  # the filter's value for the locations without a gemeente
 
 _LOCATIONS = f"""
-SELECT s.tenant_id, t.slug, t.name AS library, coalesce(t.province, 'onbekend') AS province, p.poi_id,
+SELECT s.tenant_id, t.slug, t.name AS library, {PROVINCE} AS province, p.poi_id,
        p.name AS poi, s.location_id, s.name, s.branch, s.status, s.first_planned, s.planned, s.opened_on,
+       s.inside_library, s.gemeente, s.gemeente_name,
        s.closed_from, s.closed_until, s.delay_days, s.subsidy_year, s.subsidy_year_slipped, s.steps,
        s.hours_per_week, {DELAYED} AS delayed, (s.status = 'gepland' AND s.planned < :today) AS overdue,
        {FIRST_QUESTION} AS first_question_on
-FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
 WHERE {{scope}} {{filters}}
 ORDER BY {DELAYED} DESC, s.delay_days DESC, s.planned, t.name, s.name
 LIMIT 1000
@@ -71,10 +76,8 @@ async def libraries(reader: Database, pois: list[UUID] | None = None) -> list:
         return (await conn.execute(text(sql), {"pois": pois or []})).all()
 
 
-async def locations(
-    reader: Database, today: date, *, pois: list[UUID] | None, filters: dict[str, Any]
-) -> list:
-    """Locations from the opening-status read model, delayed first. `pois` None means nationwide (KB)."""
+def _where(today: date, pois: list[UUID] | None, filters: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The scope (a POI's libraries, or nationwide for None), the filters' clauses and their parameters."""
     scope = POI_SCOPE if pois is not None else "true"
     clauses, params = [], {"today": today, "pois": pois or []}
     if filters.get("status") in STATUS_FILTERS:
@@ -86,11 +89,83 @@ async def locations(
             clauses.append(f"{column} = :{key}")
             params[key] = filters[key]
     if filters.get("province"):
-        clauses.append("coalesce(t.province, 'onbekend') = :province")
+        clauses.append(f"{PROVINCE} = :province")
         params["province"] = filters["province"]
-    sql = _LOCATIONS.format(scope=scope, filters="".join(f" AND {c}" for c in clauses))
+    if filters.get("gemeente") == NO_GEMEENTE:
+        clauses.append("s.gemeente IS NULL")
+    elif filters.get("gemeente"):
+        clauses.append("s.gemeente = :gemeente")
+        params["gemeente"] = filters["gemeente"]
+    return scope, "".join(f" AND {c}" for c in clauses), params
+
+
+async def locations(
+    reader: Database, today: date, *, pois: list[UUID] | None, filters: dict[str, Any]
+) -> list:
+    """Locations from the opening-status read model, delayed first. `pois` None means nationwide (KB)."""
+    scope, where, params = _where(today, pois, filters)
+    sql = _LOCATIONS.format(scope=scope, filters=where)
     async with reader.platform() as conn:
         return (await conn.execute(text(sql), params)).all()
+
+
+_PER_GEMEENTE = """
+SELECT s.gemeente, s.gemeente_name, s.gemeente_province, count(*)::int AS idos,
+       (count(*) FILTER (WHERE s.status = 'open'))::int AS open,
+       coalesce(sum(v.visitors), 0)::int AS visitors, coalesce(sum(v.questions), 0)::int AS questions
+FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+LEFT JOIN (SELECT tenant_id, location_id, sum(visitors) AS visitors, sum(questions) AS questions
+           FROM rm_visitors_v1 WHERE day BETWEEN :first AND :last GROUP BY 1, 2) v
+       ON v.tenant_id = s.tenant_id AND v.location_id = s.location_id
+WHERE {scope} {filters}
+GROUP BY 1, 2, 3
+"""
+
+
+@dataclass(frozen=True)
+class GemeenteFigures:
+    """The IDOs of one gemeente (None: the locations without one) and their visitors and questions."""
+
+    gemeente: str | None
+    name: str | None
+    province: str | None
+    idos: int
+    open: int
+    visitors: int
+    questions: int
+
+
+async def per_gemeente(
+    reader: Database,
+    today: date,
+    first: date,
+    last: date,
+    *,
+    pois: list[UUID] | None,
+    filters: dict[str, Any],
+) -> list[GemeenteFigures]:
+    """Per gemeente, the locations that meet the filters (as `locations`): how many, how many open, and their
+    visitors and questions from `first` to `last` (unsuppressed: the caller hides small cells)."""
+    scope, where, params = _where(today, pois, filters)
+    sql = _PER_GEMEENTE.format(scope=scope, filters=where)
+    async with reader.platform() as conn:
+        rows = (await conn.execute(text(sql), {**params, "first": first, "last": last})).all()
+    return [GemeenteFigures(*r) for r in rows]
+
+
+_GEMEENTEN = f"""
+SELECT DISTINCT s.gemeente, s.gemeente_name, {PROVINCE} AS province
+FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id)
+WHERE {{scope}}
+"""
+
+
+async def places(reader: Database, pois: list[UUID] | None) -> list:
+    """The gemeenten (code, name; None for the locations without one) and provinces the scope's locations lie
+    in, for the filters."""
+    scope = POI_SCOPE if pois is not None else "true"
+    async with reader.platform() as conn:
+        return (await conn.execute(text(_GEMEENTEN.format(scope=scope)), {"pois": pois or []})).all()
 
 
 @dataclass(frozen=True)
@@ -121,17 +196,18 @@ SELECT {{group}} AS label,
        count(*) FILTER (WHERE {DELAYED}) AS delayed,
        count(*) FILTER (WHERE s.status = 'tijdelijk_gesloten') AS temporarily_closed,
        count(*) FILTER (WHERE s.status = 'gesloten') AS closed
-FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
 GROUP BY 1 ORDER BY 1
 """
 
 
 async def national_counts(reader: Database, today: date) -> dict[str, list[Counts]]:
-    """Counts per province ('onbekend' when not set), per POI, and the national total."""
+    """Counts per province (of the gemeente, else of the library, else 'onbekend'), per POI, and the national
+    total."""
     out: dict[str, list[Counts]] = {}
     async with reader.platform() as conn:
         for key, group in (
-            ("province", "coalesce(t.province, 'onbekend')"),
+            ("province", PROVINCE),
             ("poi", "p.name"),
             ("total", "''"),
         ):
@@ -330,9 +406,10 @@ class LateOpening:
 
 
 _BY_YEAR = text("""
-SELECT t.name AS library, coalesce(t.province, 'onbekend') AS province, p.name AS poi, s.name, s.branch,
+SELECT t.name AS library, coalesce(s.gemeente_province, t.province, 'onbekend') AS province, p.name AS poi,
+       s.name, s.branch,
        s.subsidy_year, s.status, s.planned, s.opened_on
-FROM rm_opening_status_v1 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
 ORDER BY s.subsidy_year, s.opened_on NULLS LAST, s.planned, t.name, s.name
 """)
 

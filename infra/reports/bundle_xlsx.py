@@ -1,5 +1,6 @@
-"""The KB's national workbook: the suppressed national summary with its chart, a row per library on an overview
-sheet, and per section a sheet with a row per library and a column per category (XlsxWriter, constant memory)."""
+"""The KB's national workbook: the suppressed national summary with its chart and its figures per gemeente, a row
+per library on an overview sheet, and per section a sheet with a row per library and a column per category
+(XlsxWriter, constant memory)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ import xlsxwriter
 
 from domain.report import Cell, Report, Section, summary
 from infra.reports.cells import metadata
-from infra.reports.xlsx import OPTIONS, Styles, chart, sheet_name, summary_print, write_cell
+from infra.reports.xlsx import (
+    OPTIONS,
+    Styles,
+    chart,
+    sheet_name,
+    summary_print,
+    widths,
+    write_cell,
+    write_table,
+)
 
 WIDE = (
     "soort",
@@ -24,6 +34,7 @@ WIDE = (
     "cursisten",
 )
 NATIONAL_NPD = "Landelijk per NPD-partij"
+NATIONAL_GEMEENTE = "Landelijk per gemeente"
 CHART_COLUMNS = "DE"  # where the national NPD sheet holds the chart's figures
 LIBRARY_COLUMNS = ("Bibliotheek", "Korte naam", "POI", "Provincie")
 
@@ -165,6 +176,17 @@ def _national_npd_sheet(wb, st: Styles, national: Report, used: set[str]) -> Non
             write_cell(ws, 3 + i, 4, charted[i][1], st)
 
 
+def _national_sheet(wb, st: Styles, s: Section, name: str, used: set[str]) -> None:
+    """A section of the suppressed national aggregate as it stands (the visitors and questions per gemeente)."""
+    ws = wb.add_worksheet(name)
+    used.add(name.lower())
+    for i, w in enumerate(widths(s)):
+        ws.set_column(i, i, w)
+    ws.write_string(0, 0, f"{s.title}, landelijk", st.title)
+    ws.freeze_panes(3, 0)
+    write_table(ws, 2, s, st)
+
+
 def _charted(npd: Section) -> list[tuple[Cell, ...]]:
     return [row for row in npd.rows if isinstance(row[1], int | float)]
 
@@ -177,11 +199,13 @@ def render(national: Report, reports: Sequence[Report]) -> bytes:
     _summary_sheet(wb, st, national)
     used = {"samenvatting", "bibliotheken"}
     _national_npd_sheet(wb, st, national, used)
+    if national.has("gemeente"):
+        _national_sheet(wb, st, national.section("gemeente"), NATIONAL_GEMEENTE, used)
     _overview_sheet(wb, st, reports)
     if reports:
         for key in WIDE:
             _wide_sheet(wb, st, key, reports, used)
-        for key in ("ido", "volledigheid"):
+        for key in ("ido", "gemeente", "volledigheid"):
             _long_sheet(wb, st, key, reports, used)
     wb.close()
     return buf.getvalue()

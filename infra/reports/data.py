@@ -24,13 +24,13 @@ from domain.verantwoording import (
 )
 from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.5"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.6"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = (
     "question_stats.v1",
     "referrals.v2",
     "visitors.v1",
     "help_time.v1",
-    "opening_status.v1",
+    "opening_status.v2",
     "courses.v1",
     "survey.v1",
 )
@@ -77,9 +77,10 @@ SELECT programme, title, location_id, start_date, status, enrolled, cursisten, c
 FROM rm_courses_v1 WHERE tenant_id = :t AND start_date BETWEEN :first AND :last
 """)
 _LOCATION_COLUMNS = (
-    "location_id, name, variant, status, planned, opened_on, closed_from, closed_until, hours_per_week"
+    "location_id, name, variant, status, planned, opened_on, closed_from, closed_until, hours_per_week, "
+    "inside_library, gemeente, gemeente_name, gemeente_province"
 )
-_LOCATIONS = text(f"SELECT {_LOCATION_COLUMNS} FROM rm_opening_status_v1 WHERE tenant_id = :t")
+_LOCATIONS = text(f"SELECT {_LOCATION_COLUMNS} FROM rm_opening_status_v2 WHERE tenant_id = :t")
 
 
 async def tenant_row(conn: AsyncConnection, tenant_id: UUID):
@@ -128,6 +129,10 @@ def _location(r) -> LocationRow:
         r.closed_from,
         r.closed_until,
         float(r.hours_per_week),
+        r.inside_library,
+        r.gemeente,
+        r.gemeente_name,
+        r.gemeente_province,
     )
 
 
@@ -155,7 +160,7 @@ _LAST_DAY = text(
     "SELECT tenant_id, max(day) AS last FROM rm_question_counts_v1 WHERE tenant_id = ANY(:ts) GROUP BY 1"
 )
 _ALL_LOCATIONS = text(
-    f"SELECT tenant_id, {_LOCATION_COLUMNS} FROM rm_opening_status_v1 WHERE tenant_id = ANY(:ts)"
+    f"SELECT tenant_id, {_LOCATION_COLUMNS} FROM rm_opening_status_v2 WHERE tenant_id = ANY(:ts)"
 )
 
 

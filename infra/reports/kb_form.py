@@ -1,8 +1,8 @@
 """The KB-outputregistratie as a sheet and a CSV: one column per IDO location per quarter, one row per field of
 the KB's form (domain/kb_form.py), so a coordinator reads a column down while filling in the KB's web form.
 Read from the read models only: rm_visitors_v1 (visitors), rm_question_counts_v1 (questions per kind and
-party; referrals are its help code), rm_opening_status_v1 (the locations and whether they lie inside the
-library). Every query names its tenant, and runs in the library's own transaction (RLS)."""
+party; referrals are its help code), rm_opening_status_v2 (the locations, whether they lie inside the
+library and their gemeente). Every query names its tenant, and runs in the library's own transaction (RLS)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ SELECT date_part('quarter', day)::int AS quarter, location_id, sum(visitors)::in
 FROM rm_visitors_v1 WHERE tenant_id = :t AND day BETWEEN :first AND :last
 GROUP BY 1, 2
 """)
-_LOCATIONS = text("SELECT location_id, name, inside_library FROM rm_opening_status_v1 WHERE tenant_id = :t")
+_LOCATIONS = text(
+    "SELECT location_id, name, inside_library, gemeente, gemeente_name, gemeente_province "
+    "FROM rm_opening_status_v2 WHERE tenant_id = :t"
+)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,7 @@ SHEET_NAMES = {
     "bezoekers": "Bezoekers per IDO-locatie",
     "bezoekers_maand": "Bezoekers per maand",
     "bezoekers_bibliotheek": "Bezoekers per bibliotheek",
+    "gemeente": "Per gemeente",
     "tijd_partij": "Hulptijd per NPD-partij",
     "tijd_onderwerp": "Hulptijd per onderwerp",
     "tijd_week": "Hulptijd per week",

@@ -41,14 +41,21 @@ def _fields(c: Catalogue) -> dict:
 
 def test_the_fields_follow_the_form_and_every_party_category_appears_once():
     labels = kb_form.field_labels(CATALOGUE)
-    assert labels[:5] == [
+    assert labels[:8] == [
         kb_form.LOCATION,
         kb_form.QUARTER,
         kb_form.INSIDE,
+        kb_form.GEMEENTE,
+        kb_form.GEMEENTE_CODE,
+        kb_form.PROVINCE,
         kb_form.VISITORS,
         kb_form.QUESTIONS,
     ]
-    assert labels[5:8] == ["Vragen over de digitale overheid", "Vragen over de bibliotheek", "Overige vragen"]
+    assert labels[8:11] == [
+        "Vragen over de digitale overheid",
+        "Vragen over de bibliotheek",
+        "Overige vragen",
+    ]
     assert len(labels) == len(set(labels))
     parties = [x for x in labels if x.startswith("Vragen per NPD-partij: ")]
     assert "Vragen per NPD-partij: Belastingdienst/Toeslagen" in parties
@@ -109,8 +116,25 @@ def test_nothing_is_dropped_an_unknown_location_party_or_kind_still_counts():
     counts = [count(1, GONE, "oude_partij", kind="oude_soort", n=5)]
     (gone,) = kb_form.fill(CATALOGUE, Period(2026, 1), [], [kb_form.VisitorRow(1, GONE, 4)], counts)
     assert gone.location.name.startswith("Onbekende locatie")
-    assert gone.value(kb_form.INSIDE) == "Onbekend"
+    assert gone.value(kb_form.INSIDE) == "Onbekend" and gone.value(kb_form.GEMEENTE) == "Onbekend"
     assert gone.value(kb_form.QUESTIONS) == 5
     assert gone.value("Overige vragen") == 5
     assert gone.value("Vragen per NPD-partij: Onbekende partij") == 5
     assert gone.value(kb_form.VISITORS) == 4
+
+
+def test_each_location_names_its_gemeente_or_says_it_has_none():
+    located = kb_form.Location(INSIDE, "IDO Centrale", True, "GM0080", "Leeuwarden", "Fryslân")
+    forms = kb_form.fill(CATALOGUE, Period(2026, 1), [located, LOCATIONS[1]], [], [])
+    by_name = {f.location.name: f for f in forms}
+    centrale, wijkpunt = by_name["IDO Centrale"], by_name["IDO Wijkpunt"]
+    assert [centrale.value(x) for x in (kb_form.GEMEENTE, kb_form.GEMEENTE_CODE, kb_form.PROVINCE)] == [
+        "Leeuwarden",
+        "GM0080",
+        "Fryslân",
+    ]
+    assert wijkpunt.value(kb_form.GEMEENTE) == "Geen gemeente opgegeven"
+    assert (
+        wijkpunt.value(kb_form.GEMEENTE_CODE) == ""
+        and wijkpunt.value(kb_form.INSIDE) == "Buiten de bibliotheek"
+    )

@@ -352,3 +352,79 @@ def test_the_aggregate_has_visitors_and_time_spent_per_library_suppressed():
     assert agg.section("bezoekers_maand").rows[0] == ("januari 2025", 22, 33, 1.5)
     assert agg.section("tijd_bibliotheek").total == ("Totaal", 0, 0, 0.0, 0.0, None)  # no time rows
     assert dict(summary(agg))["Bezoekers"] == 22
+
+
+# --- the gemeente of the locations, inside or outside the library
+
+
+def _placed(loc, name, gemeente=None, inside=True) -> LocationRow:
+    found = {"GM0363": ("Amsterdam", "Noord-Holland"), "GM0080": ("Leeuwarden", "Fryslân")}
+    gname, province = found.get(gemeente, (None, None))
+    return replace(
+        location(loc, name),
+        inside_library=inside,
+        gemeente=gemeente,
+        gemeente_name=gname,
+        gemeente_province=province,
+    )
+
+
+def test_the_locations_show_their_gemeente_and_whether_they_lie_in_the_library():
+    places = (_placed(LOC, "IDO Centrum", "GM0363"), _placed(LOC2, "IDO Wijkpunt", inside=False))
+    r = library_report(data([q(1)], locations=places), YEAR, AFTER)
+    ido = {row[0]: row[5:] for row in r.section("ido").rows}
+    assert ido == {
+        "IDO Centrum": ("In de bibliotheek", "Amsterdam", "GM0363", "Noord-Holland"),
+        "IDO Wijkpunt": ("Buiten de bibliotheek", "Geen gemeente opgegeven", "", ""),
+    }
+    assert r.section("ido").columns[5:] == (
+        "In of buiten de bibliotheek",
+        "Gemeente",
+        "Gemeentecode (CBS)",
+        "Provincie",
+    )
+
+
+def test_visitors_and_questions_per_gemeente_never_drop_a_location_without_one_or_an_unknown_one():
+    places = (
+        _placed(LOC, "IDO Centrum", "GM0363"),
+        _placed(LOC2, "IDO Wijkpunt"),
+        _placed(UUID(int=3), "IDO Station", "GM0080"),
+    )
+    visits = (
+        *_visits((1, 3, 5)),
+        VisitRow(date(2025, 2, 1), LOC2, 2, 2),
+        VisitRow(date(2025, 2, 1), UUID(int=9), 1, 1),
+    )
+    r = library_report(replace(data([q(1)], locations=places), visits=visits), YEAR, AFTER)
+    s = r.section("gemeente")
+    assert s.rows == (
+        ("Leeuwarden", "GM0080", "Fryslân", 0, 0, None),
+        ("Amsterdam", "GM0363", "Noord-Holland", 3, 5, 1.67),
+        ("Geen gemeente opgegeven", "", "", 2, 2, 1.0),
+        ("Onbekende locatie", "", "", 1, 1, 1.0),
+    )
+    assert s.total == ("Totaal", "", "", 6, 8, 1.33)
+    assert s.total[3:5] == r.section("bezoekers").total[1:3]  # the rows add up to every visitor and question
+
+
+def test_the_aggregate_sums_per_gemeente_over_libraries_and_hides_small_cells():
+    a = replace(data(locations=(_placed(LOC, "IDO A", "GM0363"),), name="A"), visits=_visits((1, 20, 30)))
+    b = replace(
+        data(locations=(_placed(LOC2, "IDO B", "GM0363"), _placed(LOC, "IDO C")), name="B"),
+        visits=(VisitRow(date(2025, 1, 1), LOC2, 2, 3), VisitRow(date(2025, 1, 1), LOC, 9, 9)),
+    )
+    agg = aggregate([library_report(x, YEAR, AFTER) for x in (a, b)], "POI", "poi", YEAR, AFTER)
+    s = agg.section("gemeente")
+    assert s.rows == (
+        ("Amsterdam", "GM0363", "Noord-Holland", 22, 33, 1.5),
+        ("Geen gemeente opgegeven", "", "", 9, 9, 1.0),
+    )
+    assert [row[6:] for row in agg.section("ido").rows] == [
+        ("In de bibliotheek", "Amsterdam", "GM0363", "Noord-Holland"),
+        ("In de bibliotheek", "Amsterdam", "GM0363", "Noord-Holland"),
+        ("In de bibliotheek", "Geen gemeente opgegeven", "", ""),
+    ]
+    small = replace(b, visits=(VisitRow(date(2025, 1, 1), LOC2, 2, 3),))
+    agg = aggregate([library_report(small, YEAR, AFTER)], "POI", "poi", YEAR, AFTER)
+    assert agg.section("gemeente").rows[0][3:] == (SUPPRESSED, SUPPRESSED, SUPPRESSED)

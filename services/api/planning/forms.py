@@ -1,4 +1,4 @@
-"""Reading the planning forms: dates, the opening-hours grid and the registration of a new IDO."""
+"""Reading the planning forms: dates, the opening-hours grid, the registration of a new IDO and its gemeente."""
 
 from __future__ import annotations
 
@@ -102,4 +102,5 @@ def register_command(tenant_id: UUID, form: dict[str, Any]) -> ido.RegisterIdo:
         inside_library=str(form.get("inside_library", "ja")) != "nee",
         subsidy_year=year,
         planned_opening=planned,
+        gemeente=str(form.get("gemeente", "")).strip(),
     )

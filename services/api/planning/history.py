@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import msgspec
 
-from domain import ido
+from domain import gemeenten, ido
 from domain.calendar import day_text, local, moment_text
 from domain.planning_notices import fact_of, notice_key
 from domain.ports import Checkpoint
@@ -44,13 +44,26 @@ def slots_text(slots: tuple[ido.Slot, ...]) -> str:
     return "; ".join(f"{ido.WEEKDAYS[d]} {', '.join(t)}" for d, t in sorted(days.items())) or "geen"
 
 
+def gemeente_text(code: str | None, version: str | None) -> str:
+    """ "Amsterdam (GM0363, Noord-Holland)", looked up in the list version the event names."""
+    found = gemeenten.lookup(code, version)
+    if found is None:
+        return code or gemeenten.NO_GEMEENTE
+    return f"{found.name} ({found.code}, {found.province})"
+
+
 def tell(e: msgspec.Struct) -> str:
     match e:
         case ido.IdoRegistered():
             where = "in de bibliotheek" if e.inside_library else "buiten de bibliotheek"
+            gemeente = f", gemeente {gemeente_text(e.gemeente, e.gemeente_list)}" if e.gemeente else ""
             return (
-                f"IDO aangemeld: {e.name} ({e.branch}), {ido.VARIANT_LABELS[e.variant]}, {where}, "
+                f"IDO aangemeld: {e.name} ({e.branch}), {ido.VARIANT_LABELS[e.variant]}, {where}{gemeente}, "
                 f"subsidiejaar {e.subsidy_year}, geplande opening {nl_date(e.planned_opening)}"
+            )
+        case ido.GemeenteSet():
+            return (
+                f"Gemeente vastgelegd: {gemeente_text(e.gemeente, e.gemeente_list)} (lijst {e.gemeente_list})"
             )
         case ido.OpeningRescheduled():
             later = (

@@ -1,5 +1,5 @@
-"""IDO and planning (/t/{slug}/ido, coordinator): register an IDO, reschedule, open, onboarding steps, temporary
-closure, reopen, close, opening hours, and the location's history with who was told of each planning fact. Each
+"""IDO and planning (/t/{slug}/ido, coordinator): register an IDO, its gemeente, reschedule, open, onboarding
+steps, temporary closure, reopen, close, opening hours, and the location's history with who was told of each planning fact. Each
 planning form shows, before the coordinator confirms, who will hear of it and why (domain/planning_notices.py)."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from litestar.response import Response, Template
 
 from application.aggregates import IDO
 from application.bus import Bus
-from domain import ido
+from domain import gemeenten, ido
 from domain import planning_notices as pn
 from domain.calendar import local_day
 from domain.errors import DomainError, NotFound, WrongExpectedVersion
 from domain.ports import Clock
 from infra.platform.accounts import Accounts
+from infra.platform.organisations import Organisations
 from infra.queries import boards
 from infra.store.db import Database
 from services.api.deps import Locations
@@ -38,6 +39,7 @@ SECTIONS = {
     "close": "status",
     "step": "steps",
     "hours": "hours",
+    "gemeente": "status",
 }
 FORMS_BY_STATUS = {
     ido.Status.PLANNED: ("reschedule", "open", "close"),
@@ -53,6 +55,7 @@ MESSAGES = {
     "close": "Het IDO is gesloten",
     "step": "De stap is afgevinkt",
     "hours": "De openingstijden zijn opgeslagen",
+    "gemeente": "De gemeente is opgeslagen",
 }
 FACT_OF_FORM = {  # the event each planning form appends; its row of the table says who hears of it
     "aangemeld": ido.IdoRegistered,
@@ -127,6 +130,10 @@ def _step(form: dict[str, str], location_id: UUID) -> ido.CompleteStep:
     return ido.CompleteStep(location_id=location_id, step=form.get("step", ""))
 
 
+def _gemeente(form: dict[str, str], location_id: UUID) -> ido.SetGemeente:
+    return ido.SetGemeente(location_id=location_id, gemeente=form.get("gemeente", ""))
+
+
 def _hours(form: dict[str, str], location_id: UUID) -> ido.SetOpeningHours:
     slots, holidays = parse_hours(form)
     return ido.SetOpeningHours(location_id=location_id, slots=slots, holidays=holidays)
@@ -135,17 +142,29 @@ def _hours(form: dict[str, str], location_id: UUID) -> ido.SetOpeningHours:
 @dataclass(frozen=True)
 class Parts:
     """What the planning pages use: the bus (the commands, and an IDO's events), who was told of each
-    reschedule (db), the library's locations, the accounts (who did what) and the clock."""
+    reschedule (db), the library's locations, the accounts (who did what), the library's own record (its
+    municipalities, for the default gemeente) and the clock."""
 
     bus: Bus
     db: Database
     locations: Locations
     accounts: Accounts
+    organisations: Organisations
     clock: Clock
 
 
-def parts(bus: Bus, db: Database, locations: Locations, accounts: Accounts, clock: Clock) -> Parts:
-    return Parts(bus, db, locations, accounts, clock)
+def parts(
+    bus: Bus,
+    db: Database,
+    locations: Locations,
+    accounts: Accounts,
+    organisations: Organisations,
+    clock: Clock,
+) -> Parts:
+    return Parts(bus, db, locations, accounts, organisations, clock)
+
+
+GEMEENTEN = {"gemeente_groups": gemeenten.CURRENT.by_province(), "gemeente_list": gemeenten.CURRENT}
 
 
 class PlanningController(Controller):
@@ -156,6 +175,7 @@ class PlanningController(Controller):
         self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any
     ) -> Template:
         today = local_day(parts.clock())
+        named = gemeenten.CURRENT.matching((await parts.organisations.library(lib.tenant_id)).municipalities)
         ctx = {
             "lib": lib,
             "locations": await parts.locations(lib.tenant_id),
@@ -163,7 +183,13 @@ class PlanningController(Controller):
             "variants": ido.VARIANT_LABELS,
             "today": today,
             "new_location_id": uuid4(),
-            "values": {"subsidy_year": str(today.year), "inside_library": "ja", "variant": "basis"},
+            "values": {
+                "subsidy_year": str(today.year),
+                "inside_library": "ja",
+                "variant": "basis",
+                "gemeente": named.code if named else "",
+            },
+            **GEMEENTEN,
             "register_preview": pn.preview_registration(),
             "error": None,
             "error_form": "register",
@@ -230,6 +256,8 @@ class PlanningController(Controller):
                 await boards.notices_until(parts.db, lib.tenant_id),
             ),
             "nl_date": ido_history.nl_date,
+            "gemeente": state.gemeente_found,
+            **GEMEENTEN,
             "error": None,
             "error_form": None,
             "values": {},
@@ -299,6 +327,10 @@ class PlanningController(Controller):
         self, request: Request, lib: Library, parts: Parts, location_id: UUID
     ) -> Response:
         return await self._run(request, lib, parts, location_id, "step", _step)
+
+    @post("/{location_id:uuid}/gemeente", include_in_schema=False)
+    async def set_gemeente(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:
+        return await self._run(request, lib, parts, location_id, "gemeente", _gemeente)
 
     @post("/{location_id:uuid}/openingstijden", include_in_schema=False)
     async def set_hours(self, request: Request, lib: Library, parts: Parts, location_id: UUID) -> Response:

@@ -1,6 +1,8 @@
-"""The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
-the inbox of planning notices with read marks; the KB's also how many IDOs of each subsidy year opened in time,
-late or not yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
+"""The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model, the
+IDOs per gemeente with their visitors and questions this year (small cells hidden), and the inbox of planning
+notices with read marks; the KB's also how many IDOs of each subsidy year opened in time, late or not yet, and
+the late ones. The KB filters the IDOs by province, POI, gemeente and status; a POI adviser by status,
+library and gemeente, and sees only the libraries of their own POI(s)."""
 
 from __future__ import annotations
 
@@ -20,8 +22,10 @@ from domain.calendar import local_day, year_bounds
 from domain.ports import Clock
 from domain.report import suppress_section
 from domain.survey_results import Shown, shown, survey_section
+from domain.verantwoording import board_gemeente_section, gemeente_order
 from infra.queries import boards
 from infra.queries import survey as survey_query
+from infra.reports.cells import display
 from infra.store.db import Database
 from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
@@ -61,14 +65,14 @@ class Board:
 def poi_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The board of a POI adviser (the routes are guarded by scope.POI_ADVISERS)."""
     w = require_who(request)
-    keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen")
+    keys = ("status", "vertraagd", "bibliotheek", "gemeente", "soort", "ongelezen")
     return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys, reader, db, clock)
 
 
 def kb_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The KB's board (the routes are guarded by scope.KB_ANALYSTS)."""
     w = require_who(request)
-    keys = ("provincie", "poi", "status", "soort", "ongelezen")
+    keys = ("provincie", "poi", "gemeente", "status", "soort", "ongelezen")
     return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys, reader, db, clock)
 
 
@@ -100,7 +104,26 @@ def _location_filters(board: Board, f: dict[str, str], libraries: list) -> dict[
         out["poi_id"] = next((x.poi_id for x in libraries if x.poi_slug == f["poi"]), UUID(int=0))
     if f.get("provincie"):
         out["province"] = f["provincie"]
+    if f.get("gemeente"):
+        out["gemeente"] = f["gemeente"]
     return out
+
+
+async def _places(board: Board, libraries: list) -> dict[str, Any]:
+    """The filters' choices: the provinces (of the locations, and of the libraries) and the gemeenten the
+    board's locations lie in, grouped by province, and whether some location has none."""
+    found = await boards.places(board.reader, board.pois)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for r in sorted(
+        (r for r in found if r.gemeente), key=lambda r: gemeente_order((r.gemeente_name, "", r.province))
+    ):
+        groups.setdefault(r.province, []).append((r.gemeente, r.gemeente_name))
+    return {
+        "provinces": sorted({x.province for x in libraries} | {r.province for r in found}),
+        "gemeente_groups": sorted(groups.items()),
+        "some_without_gemeente": any(r.gemeente is None for r in found),
+        "no_gemeente": boards.NO_GEMEENTE,
+    }
 
 
 async def _context(request: Request, board: Board, f: dict[str, str], **extra: Any) -> dict[str, Any]:
@@ -114,7 +137,6 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         "f": f,
         "query": urlencode({k: v for k, v in f.items() if v}),
         "libraries": libraries,
-        "provinces": sorted({x.province for x in libraries}),
         "pois": sorted({(x.poi_slug, x.poi) for x in libraries}, key=lambda p: p[1]),
         "locations": await boards.locations(reader, today, pois=board.pois, filters=where),
         "status_labels": STATUS_LABELS,
@@ -131,11 +153,23 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         "message": None,
         **extra,
     }
+    ctx.update(await _places(board, libraries))
+    ctx["gemeente_figures"] = await _per_gemeente(board, today, where)
+    ctx["cell"] = display
     ctx["survey"], ctx["survey_libraries"] = await _survey(reader, today, board.pois)
     if board.is_kb:
         ctx["counts"] = await boards.national_counts(reader, today)
         ctx["years"], ctx["late"] = await boards.by_subsidy_year(reader, today)
     return ctx
+
+
+async def _per_gemeente(board: Board, today: date, where: dict[str, Any]):
+    """The IDOs that meet the filters per gemeente, with their visitors and questions this year, small cells
+    hidden as everywhere figures leave the library."""
+    first, last = year_bounds(today.year)
+    found = await boards.per_gemeente(board.reader, today, first, last, pois=board.pois, filters=where)
+    rows = [(g.gemeente, g.name, g.province, g.idos, g.open, g.visitors, g.questions) for g in found]
+    return suppress_section(board_gemeente_section(rows, today.year))
 
 
 async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown, int]:
