@@ -46,7 +46,9 @@ async def append(container, lib: Lib, stream: str, events, expected: int = 0) ->
     await container.events.append(lib.tenant_id, stream, [NewEvent(uuid4(), e) for e in events], expected)
 
 
-async def open_location(container, lib: Lib, location_id: UUID, name: str | None = None) -> None:
+async def open_location(
+    container, lib: Lib, location_id: UUID, name: str | None = None, gemeente: str = "", inside: bool = True
+) -> None:
     if name is not None:
         cmd = ido.RegisterIdo(
             tenant_id=lib.tenant_id,
@@ -54,9 +56,10 @@ async def open_location(container, lib: Lib, location_id: UUID, name: str | None
             name=name,
             branch="Noord",
             variant=ido.Variant.BREDE_DIENSTVERLENING,
-            inside_library=True,
+            inside_library=inside,
             subsidy_year=YEAR,
             planned_opening=date(YEAR, 1, 1),
+            gemeente=gemeente,
         )
         await append(container, lib, ido.stream_id(location_id), ido.register(cmd, date(YEAR, 1, 1)))
     recorded = await container.events.read_stream(lib.tenant_id, ido.stream_id(location_id))
@@ -134,13 +137,14 @@ async def known_library(container, poi_slug: str | None = None) -> Known:
     the partner EVIL; March 1 library-service question; April nothing; June only a tally of 7 CBR; May and
     July to December 1 CBR each. Digital government: 20 (CBR 17), other kinds 1.
     Visitors 16: one per question, except the two Belastingdienst questions (one visit on 6 January) and the
-    tally (3 visitors). Durations: CBR 3 January 0-5 and 4 January 5-15 minutes (week 1), both Belastingdienst
+    tally (3 visitors). The main IDO (in the library) has no gemeente; IDO Noord lies outside the library in
+    Leeuwarden (GM0080, Fryslân). Durations: CBR 3 January 0-5 and 4 January 5-15 minutes (week 1), both Belastingdienst
     15-30 (week 2), SVB 30+: 5 questions with a duration, 2.5 + 10 + 2 × 22.5 + 45 = 102.5 minutes."""
     lib = await make_library(container, poi_slug)
     partner = await Partners(container.db).add(lib.tenant_id, {"name": EVIL, "kind": "formulierenbrigade"})
     await open_location(container, lib, lib.location_id)
     north = uuid4()
-    await open_location(container, lib, north, "IDO Noord")
+    await open_location(container, lib, north, "IDO Noord", gemeente="GM0080", inside=False)
     for day, duration in ((3, "0-5"), (4, "5-15"), (5, None)):
         await ask(container, lib, at(1, day), "cbr", "cbr.rijbewijs_75", "wegwijzer", duration=duration)
     visit = uuid4()

@@ -72,6 +72,14 @@ async def test_the_coordinator_downloads_the_quarter_as_xlsx_and_csv_with_known_
     expect_q1(from_csv[main], number=lambda v: int(v))
     north = from_xlsx[("IDO Noord", quarter)]
     assert north["Aantal vragen (totaal)"] == 0 and north["Aantal bezoekers"] == 0
+    assert (north["Binnen of buiten de bibliotheek"], north["Gemeente"]) == (
+        "Buiten de bibliotheek",
+        "Leeuwarden",
+    )
+    assert (north["Gemeentecode (CBS)"], north["Provincie"]) == ("GM0080", "Fryslân")
+    assert (
+        from_csv[main]["Gemeente"] == "Geen gemeente opgegeven" and from_csv[main]["Gemeentecode (CBS)"] == ""
+    )
 
 
 async def test_a_year_has_four_quarters_per_location(client, known):

@@ -68,7 +68,15 @@ async def test_the_page_requests_a_bundle_that_the_task_builds_with_progress_and
     xlsx = await client.get(f"/kb/verantwoording/bundels/{bundle_id}/landelijk-{YEAR}.xlsx")
     assert xlsx.status_code == 200
     sheets = xlsx_sheets(xlsx.content)
-    assert list(sheets)[:2] == ["Samenvatting", "Landelijk per NPD-partij"]
+    assert list(sheets)[:3] == ["Samenvatting", "Landelijk per NPD-partij", "Landelijk per gemeente"]
+    national = sheets["Landelijk per gemeente"]
+    assert national[2][:4] == ("Gemeente", "Gemeentecode (CBS)", "Provincie", "Bezoekers")
+    assert any(r[0] == "Geen gemeente opgegeven" for r in national) and national[-1][0] == "Totaal"
+    per_library = [r for r in sheets["Per gemeente"] if r[1] == known.lib.slug]
+    assert [r[4:9] for r in per_library] == [
+        ("Leeuwarden", "GM0080", "Fryslân", 0, 0),
+        ("Geen gemeente opgegeven", None, None, 16, 21),
+    ]
     npd = sheets["NPD-partij"]
     header = npd[2]
     ours = next(row for row in npd if row[1] == known.lib.slug)

@@ -82,8 +82,24 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
         1,
     )
     north = next(r for r in report.section("ido").rows if r[0] == "IDO Noord")
-    assert north[1:] == ("Brede dienstverlening", "Open", date(YEAR, 1, 1), 0.0)
+    assert north[1:] == (
+        "Brede dienstverlening",
+        "Open",
+        date(YEAR, 1, 1),
+        0.0,
+        "Buiten de bibliotheek",
+        "Leeuwarden",
+        "GM0080",
+        "Fryslân",
+    )
     main = f"IDO {known.lib.slug.removeprefix('bieb-')}"
+    ours = next(r for r in report.section("ido").rows if r[0] == main)
+    assert ours[5:] == ("In de bibliotheek", "Geen gemeente opgegeven", "", "")  # shown, never dropped
+    assert report.section("gemeente").rows == (
+        ("Leeuwarden", "GM0080", "Fryslân", 0, 0, None),
+        ("Geen gemeente opgegeven", "", "", 16, 21, 1.31),
+    )
+    assert report.section("gemeente").total == ("Totaal", "", "", 16, 21, 1.31)
     assert set(report.warnings) == {
         f"IDO Noord: geen enkele registratie in {YEAR}, terwijl het IDO open was.",
         f"{main}: open in april {YEAR}, maar niets geregistreerd.",
@@ -281,6 +297,13 @@ async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(cli
     assert parties["UWV"] == ["0", "0", "0", "0", ""]
     summary = total[: total.index(["Vragen per soort"])]
     assert ["Bezoekers", "19"] in summary and ["Vragen met een duur", "5"] in summary
+    # per gemeente over the POI's libraries: neither main IDO has a gemeente, so they are one row, never dropped
+    gemeenten, gemeenten_total = block_of("Bezoekers en vragen per gemeente")
+    assert gemeenten == {
+        "Leeuwarden": ["GM0080", "Fryslân", "0", "0", ""],
+        "Geen gemeente opgegeven": ["", "", "19", "24", "1,26"],
+    }
+    assert gemeenten_total == ["Totaal", "", "", "19", "24", "1,26"]
 
 
 async def test_the_kb_downloads_every_library_and_sees_the_report_status(client, container, known, lib_b):
