@@ -473,3 +473,65 @@ async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_throu
     await rebuild(runner, "referrals.v2", tenant)
     assert await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS) == referrals
     assert await advances_nothing(runner, tenant)
+
+
+# opening_status.v2
+
+
+GEMEENTE_COLS = (
+    "location_id, name, inside_library, status, gemeente, gemeente_list, gemeente_name, gemeente_province"
+)
+
+
+async def _locations(container, tenant):
+    async with container.db.tenant(tenant) as conn:
+        sql = f"SELECT {GEMEENTE_COLS} FROM rm_opening_status_v2 WHERE tenant_id = :t ORDER BY name"
+        return [tuple(r) for r in (await conn.execute(text(sql), {"t": tenant})).all()]
+
+
+async def test_the_opening_status_carries_the_gemeente_of_each_location_and_a_rebuild_gives_the_same_rows(
+    container, new_tenant
+):
+    """A location registered without a gemeente has none (NULL, never left out); one registered in a gemeente,
+    and the first after its gemeente is set and changed, carry the code, the list version and the name and
+    province looked up in that version."""
+    tenant, first, _ = await _library(container, new_tenant)
+    runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
+    assert "opening_status.v2" in runner.projections and "opening_status.v1" not in runner.projections
+    await caught_up(runner, tenant)
+    assert await _locations(container, tenant) == [(first, "IDO", True, "gepland", None, None, None, None)]
+    state = ido.fold(
+        first, [r.event for r in await container.events.read_stream(tenant, ido.stream_id(first))]
+    )
+    for code in ("GM0363", "GM1992"):
+        events = ido.set_gemeente(state, code)
+        await container.events.append(
+            tenant, ido.stream_id(first), [NewEvent(uuid4(), e) for e in events], state.version
+        )
+        state = ido.fold(
+            first, [*[r.event for r in await container.events.read_stream(tenant, ido.stream_id(first))]]
+        )
+    second = uuid4()
+    cmd = ido.RegisterIdo(
+        tenant_id=tenant,
+        location_id=second,
+        name="IDO Stadsloket",
+        branch="Stadhuis",
+        variant=ido.Variant.BASIS,
+        inside_library=False,
+        subsidy_year=NOW.year,
+        planned_opening=TODAY,
+        gemeente="GM0080",
+    )
+    await container.events.append(
+        tenant, ido.stream_id(second), [NewEvent(uuid4(), e) for e in ido.register(cmd, TODAY)], 0
+    )
+    await caught_up(runner, tenant)
+    rows = await _locations(container, tenant)
+    assert rows == [
+        (first, "IDO", True, "gepland", "GM1992", "2025", "Voorne aan Zee", "Zuid-Holland"),
+        (second, "IDO Stadsloket", False, "gepland", "GM0080", "2025", "Leeuwarden", "Fryslân"),
+    ]
+    await rebuild(runner, "opening_status.v2", tenant)
+    assert await _locations(container, tenant) == rows
+    assert await advances_nothing(runner, tenant)

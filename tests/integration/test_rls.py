@@ -117,7 +117,8 @@ async def test_reader_role_reads_across_tenants_but_cannot_write(container, new_
             )
 
 
-# --- the read models of visitors and time spent (issue 16), and of referrals by kind (issue 15) -------------
+# --- the read models of visitors and time spent (issue 16), of referrals by kind (issue 15), and the opening
+# status with the gemeente (issue 16) ------------------------------------------------------------------------
 
 READ_MODEL_ROWS = {
     "rm_visitors_v1": (
@@ -134,6 +135,11 @@ READ_MODEL_ROWS = {
     "rm_referrals_v2": (
         "(tenant_id, day, location_id, partner_id, kind, count) "
         "VALUES (:t, '2026-06-10', :id, :id, 'bibliotheekdienst', 1)"
+    ),
+    "rm_opening_status_v2": (
+        "(tenant_id, location_id, name, branch, variant, inside_library, subsidy_year, status, first_planned, "
+        "planned, gemeente, gemeente_list, gemeente_name, gemeente_province) VALUES (:t, :id, 'IDO', 'Centrale', "
+        "'basis', false, 2026, 'gepland', '2026-06-10', '2026-06-10', 'GM0080', '2025', 'Leeuwarden', 'Fryslân')"
     ),
 }
 
