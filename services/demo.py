@@ -1,5 +1,5 @@
 """Demo data for `ido demo` and `make run`: a POI, two libraries (one in each Holland) each with an IDO location
-— one opened with opening hours, one still planned — and a user per role. Loading it twice changes nothing
+in a real gemeente (Haarlem, Leiden) — one opened with opening hours, one still planned — and a user per role. Loading it twice changes nothing
 (deterministic ids; existing rows are kept; a planning command is sent through the bus only when the state lacks
 what it would add)."""
 
@@ -26,6 +26,7 @@ LIBRARIES = (
     ("bieb-zuid", "Bibliotheek Zuiderkwartier", "IDO Zuiderkwartier", "Vestiging Zuiderpoort"),
 )
 PROVINCES = {"bieb-noord": "Noord-Holland", "bieb-zuid": "Zuid-Holland"}
+GEMEENTEN = {"bieb-noord": "GM0392", "bieb-zuid": "GM0546"}  # Haarlem, Leiden (CBS codes, list 2025)
 OPENED = "bieb-noord"  # opened, with opening hours; the other library's IDO stays planned
 HOURS = (
     ido.Slot(weekday=0, opens="10:00", closes="12:00"),
@@ -75,9 +76,13 @@ async def load_demo(c: Container) -> list[tuple[str, str]]:
             inside_library=True,
             subsidy_year=today.year,
             planned_opening=date(today.year, 12, 1) if today.month < 12 else today,
+            gemeente=GEMEENTEN[slug],
         )
-        if (await bus.read(tenant, lambda tx, loc=location: load(tx, IDO, loc))).version == 0:
+        state = await bus.read(tenant, lambda tx, loc=location: load(tx, IDO, loc))
+        if state.version == 0:
             await bus.handle(tenant, cmd, DEMO_META)
+        elif state.gemeente is None:  # demo data loaded before locations had a gemeente
+            await bus.handle(tenant, ido.SetGemeente(location_id=location, gemeente=GEMEENTEN[slug]), DEMO_META)
         await _set_province(c, slug, PROVINCES[slug])
         if slug == OPENED:
             await _open_with_hours(bus, tenant, location, today)

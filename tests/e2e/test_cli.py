@@ -167,6 +167,14 @@ async def test_demo_twice_is_idempotent_and_prints_the_logins(env, db):
         )
         >= 2
     )
+    assert (  # the demo IDOs lie in real gemeenten: Haarlem and Leiden
+        await db.val(
+            "SELECT count(*) FROM events e JOIN tenants t USING (tenant_id) WHERE t.slug IN ('bieb-noord', "
+            "'bieb-zuid') AND e.event_type = 'IdoRegistered' AND e.data->>'gemeente' IN ('GM0392', 'GM0546')",
+            reader=True,
+        )
+        == 2
+    )
     assert (  # every demo event names its writer and request
         await db.val(
             "SELECT count(*) FROM events e JOIN tenants t USING (tenant_id) WHERE t.slug IN ('bieb-noord', "
