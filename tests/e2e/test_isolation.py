@@ -21,7 +21,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from domain import ido, survey
+from domain import gemeenten, ido, survey
 from domain.accounts import Role
 from infra.platform.invitations import Invitations
 from infra.platform.partners import Partners
@@ -76,7 +76,7 @@ class World:
     lib_name: str = ""
 
 
-async def build_world(client, container, settings, lib: Lib) -> World:
+async def build_world(client, container, settings, lib: Lib, gemeente: str) -> World:
     accounts = container.accounts
     poi = await accounts.poi_by_slug(lib.poi)
     desk_user = await accounts.user_by_email(lib.desk)
@@ -138,6 +138,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         ),
         {"actor": "test"},
     )
+    await handle(container, lib.tenant_id, ido.SetGemeente(location_id=lib.location_id, gemeente=gemeente))
     runner = Runner(container.db, container.events, all_projections(settings, container.events))
     await caught_up(runner, lib.tenant_id)
     invitations = Invitations(container.db)
@@ -197,6 +198,7 @@ async def build_world(client, container, settings, lib: Lib) -> World:
         adviser,
         partner_name,
         enrolment.json()["code"],
+        gemeenten.CURRENT.get(gemeente).name,  # the POI's board lists the gemeenten of its own libraries only
         *(v for k, v in ids.items() if k not in ("slug", "poi_slug")),
     ]
     return World(lib, poi.poi_id, ids, markers, desk_token, coordinator_token, adviser, tenant.name)
@@ -298,8 +300,8 @@ async def base(app):
 
 @pytest.fixture(scope="module")
 async def worlds(base, container, settings):
-    a = await build_world(base, container, settings, await make_library(container))
-    b = await build_world(base, container, settings, await make_library(container))
+    a = await build_world(base, container, settings, await make_library(container), "GM0080")
+    b = await build_world(base, container, settings, await make_library(container), "GM0088")
     return a, b
 
 
