@@ -76,7 +76,7 @@ class World:
     lib_name: str = ""
 
 
-async def build_world(client, container, settings, lib: Lib, gemeente: str) -> World:
+async def build_world(client, container, settings, lib: Lib, gemeente: str = "GM0080") -> World:
     accounts = container.accounts
     poi = await accounts.poi_by_slug(lib.poi)
     desk_user = await accounts.user_by_email(lib.desk)

@@ -85,7 +85,8 @@ async def cast(app, container, settings) -> Cast:
     """build_world of the isolation sweep (a question, a course with a participant, a partner, a notice,
     invitations, a POI adviser) plus a KB analyst and a platform admin."""
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        world = await build_world(client, container, settings, await make_library(container))
+        # in the gemeente with the longest name (Nuenen, Gerwen en Nederwetten): the boards must still reflow
+        world = await build_world(client, container, settings, await make_library(container), "GM0820")
     kb = f"kb-{secrets.token_hex(3)}@test.example"
     admin = f"beheer-{secrets.token_hex(3)}@test.example"
     await container.accounts.create_user(kb, Role.KB_ANALYST, password=PASSWORD)

@@ -428,3 +428,25 @@ def test_the_aggregate_sums_per_gemeente_over_libraries_and_hides_small_cells():
     small = replace(b, visits=(VisitRow(date(2025, 1, 1), LOC2, 2, 3),))
     agg = aggregate([library_report(small, YEAR, AFTER)], "POI", "poi", YEAR, AFTER)
     assert agg.section("gemeente").rows[0][3:] == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+
+
+def test_the_boards_table_per_gemeente_orders_by_province_and_hides_small_visitor_and_question_counts():
+    from domain.report import suppress_section
+    from domain.verantwoording import board_gemeente_section
+
+    s = board_gemeente_section(
+        [
+            (None, None, None, 2, 1, 30, 40),
+            ("GM0363", "Amsterdam", "Noord-Holland", 1, 1, 3, 4),
+            ("GM0080", "Leeuwarden", "Fryslân", 3, 2, 20, 25),
+        ],
+        2026,
+    )
+    assert [r[0] for r in s.rows] == ["Leeuwarden", "Amsterdam", "Geen gemeente opgegeven"]
+    assert s.total == ("Totaal", "", "", 6, 4, 53, 69)
+    hidden = suppress_section(s)
+    assert hidden.rows[1] == ("Amsterdam", "GM0363", "Noord-Holland", 1, 1, SUPPRESSED, SUPPRESSED)
+    assert hidden.rows[0][5:] == (SUPPRESSED, SUPPRESSED)  # the next smallest, else 53 - 50 gives it away
+    assert (
+        hidden.rows[2][3:] == (2, 1, 30, 40) and hidden.total == s.total
+    )  # the IDOs are on the board anyway
