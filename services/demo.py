@@ -82,7 +82,9 @@ async def load_demo(c: Container) -> list[tuple[str, str]]:
         if state.version == 0:
             await bus.handle(tenant, cmd, DEMO_META)
         elif state.gemeente is None:  # demo data loaded before locations had a gemeente
-            await bus.handle(tenant, ido.SetGemeente(location_id=location, gemeente=GEMEENTEN[slug]), DEMO_META)
+            await bus.handle(
+                tenant, ido.SetGemeente(location_id=location, gemeente=GEMEENTEN[slug]), DEMO_META
+            )
         await _set_province(c, slug, PROVINCES[slug])
         if slug == OPENED:
             await _open_with_hours(bus, tenant, location, today)
