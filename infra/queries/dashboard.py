@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.calendar import week_start
+from domain.calendar import add_years, week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from domain.help_time import HelpTime
@@ -122,13 +122,6 @@ class Overview:
     def per_visitor(self) -> float | None:
         """Questions per visitor over the period; None without visitors."""
         return self.total / self.visitors if self.visitors else None
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def period(van: str, tot: str, today: date) -> tuple[date, date]:
