@@ -83,6 +83,14 @@ def known(c: Comparison, since: date | None) -> tuple[bool, bool, bool]:
     return tuple(since is not None and since <= s.last for s in c.spans)  # type: ignore[return-value]
 
 
+def counted_from(c: Comparison, since: date | None) -> date | None:
+    """The first question's day when an earlier period began before it (that period counts from that day on, or
+    has no data at all); else None."""
+    if since is None or since <= min(c.previous.first, c.year_earlier.first):
+        return None
+    return since
+
+
 def counted(label: str, values: Sequence[int | float], seen: Sequence[bool], places: int = 0) -> Row:
     """A row of the three spans' figures: the period's own always, an earlier one only where `seen` says there
     was data by then (else None: no data)."""
@@ -133,3 +141,84 @@ def summed(label: str, rows: Sequence[Row]) -> Row:
         return sum(counts) if counts else None
 
     return Row(label, *(add([r.values[i] for r in rows]) for i in range(3)))
+
+
+# The dashboard: one library's own figures, not suppressed (they do not leave the library).
+
+
+def rounded(value: float, places: int) -> float:
+    """Half up, as the figure is shown, so that its change follows from the shown figures."""
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def headline(
+    c: Comparison,
+    questions: Sequence[int],
+    visitors: Sequence[int],
+    hours: Sequence[float],
+    since: date | None,
+) -> list[Row]:
+    """Questions, visitors, questions per visitor and hours of help in the three periods."""
+    seen = known(c, since)
+    q = counted("Vragen", questions, seen)
+    v = counted("Bezoekers", visitors, seen)
+    h = counted("Hulptijd (uren)", [rounded(x, 1) for x in hours], seen, places=1)
+    return [q, v, ratio("Vragen per bezoeker", q, v), h]
+
+
+def per_label(c: Comparison, figures: dict[str, Sequence[int]], since: date | None) -> list[Row]:
+    """A row per label (an NPD party) with a figure in any period, the most asked now first."""
+    seen = known(c, since)
+    rows = [counted(label, values, seen) for label, values in figures.items() if any(values)]
+    return sorted(rows, key=lambda r: (-_number(r.current), -_number(r.previous), r.label))
+
+
+def _number(value: Value) -> float:
+    return value if isinstance(value, int | float) else 0
+
+
+# The boards: libraries (a POI's) or groups of libraries (the POIs), suppressed.
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """One library's questions and visitors in the three periods, and the day of its first question."""
+
+    questions: tuple[int, int, int]
+    visitors: tuple[int, int, int]
+    since: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    rows: list[Row]
+    total: Row
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """Questions and visitors per row (suppressed), and the totals as the headline figures."""
+
+    questions: Table
+    visitors: Table
+
+    @property
+    def headline(self) -> list[Row]:
+        q = Row("Vragen", *self.questions.total.values)
+        v = Row("Bezoekers", *self.visitors.total.values)
+        return [q, v, ratio("Vragen per bezoeker", q, v)]
+
+
+def board(c: Comparison, groups: Sequence[tuple[str, Sequence[Counts]]]) -> Board:
+    """A row per group (one library, or a POI's libraries), summed over its libraries, each library's earlier
+    figures only from its first question on; a total; small cells hidden per period (`suppressed`)."""
+
+    def table(figure: str) -> Table:
+        rows = [
+            summed(label, [counted(label, getattr(m, figure), known(c, m.since)) for m in members])
+            for label, members in groups
+        ]
+        shown, total = suppressed(rows, summed("Totaal", rows))
+        return Table(shown, total)
+
+    return Board(table("questions"), table("visitors"))

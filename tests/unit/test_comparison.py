@@ -11,11 +11,16 @@ from domain.comparison import (
     HIDDEN,
     NEW,
     NO_DATA,
+    Counts,
     Row,
+    board,
     change,
     counted,
+    counted_from,
     figure_text,
+    headline,
     known,
+    per_label,
     ratio,
     summed,
     suppressed,
@@ -121,3 +126,48 @@ def test_a_small_total_is_hidden_with_its_changes():
     assert total.values == (SUPPRESSED, 9, SUPPRESSED)
     assert (total.previous_change, total.year_change) == (HIDDEN, HIDDEN)
     assert shown[0].values == (SUPPRESSED, 9, SUPPRESSED)
+
+
+def test_the_dashboard_headline_has_questions_visitors_their_ratio_and_hours():
+    c = compare(date(2026, 1, 1), date(2026, 3, 31))
+    rows = headline(c, (30, 25, 20), (25, 20, 16), (0.75, 0.0, 0.0), date(2025, 2, 10))
+    assert [r.label for r in rows] == ["Vragen", "Bezoekers", "Vragen per bezoeker", "Hulptijd (uren)"]
+    assert [r.texts for r in rows] == [
+        ("30", "25", "20"),
+        ("25", "20", "16"),
+        ("1,20", "1,25", "1,25"),
+        ("0,8", "0,0", "0,0"),  # 45 minutes, rounded half up as shown
+    ]
+    assert [(r.previous_change, r.year_change) for r in rows] == [
+        ("+20\u00a0%", "+50\u00a0%"),
+        ("+25\u00a0%", "+56\u00a0%"),
+        ("\u22124\u00a0%", "\u22124\u00a0%"),
+        (NEW, NEW),
+    ]
+
+
+def test_parties_are_listed_most_asked_first_and_only_with_a_figure():
+    c = compare(date(2026, 1, 1), date(2026, 3, 31))
+    rows = per_label(c, {"SVB": (12, 10, 0), "CBR": (18, 15, 20), "UWV": (0, 0, 0), "DUO": (0, 4, 1)}, None)
+    assert [r.label for r in rows] == ["CBR", "SVB", "DUO"]
+    assert rows[2].values == (0, None, None)  # nothing registered yet: the earlier figures are no data
+
+
+def test_the_first_registration_is_named_when_an_earlier_period_began_before_it():
+    c = compare(date(2026, 1, 1), date(2026, 3, 31))  # earlier periods from 1 January 2025
+    assert counted_from(c, date(2025, 2, 10)) == date(2025, 2, 10)
+    assert counted_from(c, date(2025, 1, 1)) is None and counted_from(c, date(2020, 5, 1)) is None
+    assert counted_from(c, None) is None
+
+
+def test_a_board_sums_a_groups_libraries_each_from_its_own_first_registration():
+    c = compare(date(2026, 1, 1), date(2026, 3, 31))
+    old = Counts((30, 25, 20), (25, 20, 16), date(2025, 2, 10))
+    new = Counts((12, 10, 9), (12, 10, 9), date(2025, 12, 1))  # the 9 a year before cannot be: ignored
+    per_library = board(c, [("Oud", [old]), ("Nieuw", [new])])
+    assert [r.values for r in per_library.questions.rows] == [(30, 25, 20), (12, 10, None)]
+    assert per_library.questions.total.values == (42, 35, 20)
+    per_poi = board(c, [("POI", [old, new])])
+    assert per_poi.questions.rows[0].values == (42, 35, 20) == per_poi.questions.total.values
+    assert [r.label for r in per_poi.headline] == ["Vragen", "Bezoekers", "Vragen per bezoeker"]
+    assert per_poi.headline[2].values == (1.14, 1.17, 1.25)
