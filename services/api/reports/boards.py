@@ -1,6 +1,7 @@
 """The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
-the inbox of planning notices with read marks; the KB's also how many IDOs of each subsidy year opened in time,
-late or not yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
+the inbox of planning notices with read marks, and questions and visitors of a quarter compared with earlier
+(services/api/reports/comparison.py); the KB's also how many IDOs of each subsidy year opened in time, late or not
+yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
 
 from __future__ import annotations
 
