@@ -1,6 +1,7 @@
 """The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
-the inbox of planning notices with read marks; the KB's also how many IDOs of each subsidy year opened in time,
-late or not yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
+the inbox of planning notices with read marks, and questions and visitors of a quarter compared with earlier
+(services/api/reports/comparison.py); the KB's also how many IDOs of each subsidy year opened in time, late or not
+yet, and the late ones. A POI adviser sees only the libraries of their own POI(s)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from domain.survey_results import Shown, shown, survey_section
 from infra.queries import boards
 from infra.queries import survey as survey_query
 from infra.store.db import Database
+from services.api.reports.comparison import board_figures
 from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
 
@@ -34,9 +36,11 @@ STATUS_FILTERS = {
     "tijdelijk_gesloten": "Tijdelijk gesloten",
     "gesloten": "Gesloten",
 }
+FIGURES = "board-figures"
 PARTIALS = {
     "plan-inbox": "planning/partials/_inbox.html.j2",
     "plan-board-locations": "planning/partials/_board_locations.html.j2",
+    FIGURES: "comparison/partials/_board.html.j2",
 }
 
 
@@ -61,14 +65,14 @@ class Board:
 def poi_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The board of a POI adviser (the routes are guarded by scope.POI_ADVISERS)."""
     w = require_who(request)
-    keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen")
+    keys = ("status", "vertraagd", "bibliotheek", "soort", "ongelezen", "kwartaal")
     return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys, reader, db, clock)
 
 
 def kb_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The KB's board (the routes are guarded by scope.KB_ANALYSTS)."""
     w = require_who(request)
-    keys = ("provincie", "poi", "status", "soort", "ongelezen")
+    keys = ("provincie", "poi", "status", "soort", "ongelezen", "kwartaal")
     return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys, reader, db, clock)
 
 
@@ -153,7 +157,12 @@ def _template(board: Board) -> str:
 async def _board(request: Request, board: Board) -> Template:
     f = _filters(board, request.query_params)
     ctx = await _context(request, board, f)
-    return page(request, _template(board), PARTIALS.get(request.headers.get("hx-target", "")), **ctx)
+    target = request.headers.get("hx-target", "")
+    if not is_partial(request) or target == FIGURES:
+        ctx["figures"] = await board_figures(
+            board.reader, ctx["today"], f["kwartaal"], ctx["libraries"], board.is_kb
+        )
+    return page(request, _template(board), PARTIALS.get(target), **ctx)
 
 
 async def _notice_or_404(board: Board, notice_id: UUID) -> boards.Notice:
