@@ -19,8 +19,7 @@ from litestar.response import Response, Template
 from domain import ido
 from domain.calendar import local_day, year_bounds
 from domain.ports import Clock
-from domain.report import suppress_section
-from domain.survey_results import Shown, shown, survey_section
+from domain.survey_results import MIN_LIBRARIES, Shown, for_board, survey_section
 from infra.queries import boards
 from infra.queries import survey as survey_query
 from infra.store.db import Database
@@ -136,18 +135,19 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         **extra,
     }
     ctx["survey"], ctx["survey_libraries"] = await _survey(reader, today, board.pois)
+    ctx["min_libraries"] = MIN_LIBRARIES
     if board.is_kb:
         ctx["counts"] = await boards.national_counts(reader, today)
         ctx["years"], ctx["late"] = await boards.by_subsidy_year(reader, today)
     return ctx
 
 
-async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown, int]:
+async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown | None, int]:
     """The survey this year, summed over the board's libraries (the POI's, or all), small cells hidden: the
-    POI and the KB see no library's answers on their own."""
+    POI and the KB see no library's answers on their own (None below survey_results.MIN_LIBRARIES)."""
     first, last = year_bounds(today.year)
     found = await survey_query.for_board(reader, first, last, pois)
-    return shown(suppress_section(survey_section(found.rows))), found.libraries
+    return for_board(survey_section(found.rows), found.libraries), found.libraries
 
 
 def _template(board: Board) -> str:
