@@ -95,3 +95,18 @@ def month_bounds(first: date) -> tuple[date, date]:
     start = first.replace(day=1)
     following = date(start.year + 1, 1, 1) if start.month == 12 else date(start.year, start.month + 1, 1)
     return start, following - timedelta(days=1)
+
+
+def add_years(day: date, years: int) -> date:
+    """The same date `years` later (or earlier); 29 February becomes 28 February in a year without it."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later (or earlier), or the last day of a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    first = date(index // 12, index % 12 + 1, 1)
+    return first.replace(day=min(day.day, month_bounds(first)[1].day))

@@ -281,7 +281,7 @@ def correct(
     _must_exist(state)
     may_change(imported, cmd.by_coordinator)
     if state.tally:
-        raise DomainError("Een telling kun je niet verbeteren; maak haar ongedaan en tel opnieuw.")
+        raise DomainError("Een telling kunt u niet verbeteren; maak haar ongedaan en tel opnieuw.")
     assert state.what is not None
     asked_at = state.what.asked_at
     if cmd.asked_at is not None and _moved(cmd.asked_at, asked_at):

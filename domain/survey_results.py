@@ -133,6 +133,19 @@ def shown(section: Section) -> Shown:
     return Shown(responses(section), filled, [(q, rows) for q, rows in parts if q != FILLED_IN])
 
 
+# a POI or the KB sees the survey summed over at least this many libraries with answers: with one, the sum would
+# be that library's own answers
+MIN_LIBRARIES = 2
+
+
+def for_board(section: Section, libraries: int) -> Shown | None:
+    """The survey summed over a board's libraries (`libraries`: how many have answers), small cells hidden;
+    None when 1 to MIN_LIBRARIES - 1 libraries have answers."""
+    if 0 < libraries < MIN_LIBRARIES:
+        return None
+    return shown(suppress_section(section))
+
+
 def for_library(report: Report) -> Report:
     """The library's own report: the survey's small cells hidden, the other sections as they are."""
     return replace(

@@ -11,6 +11,7 @@ from domain.catalogue import CATALOGUE
 from domain.help_time import HelpTime
 from domain.report import Cell, Period, Report, Section, suppress, with_ratios
 from domain.survey_results import KEY as SURVEY
+from domain.survey_results import MIN_LIBRARIES
 from domain.verantwoording import (
     IDO_COLUMNS,
     IDO_TITLE,
@@ -113,6 +114,12 @@ def gemeente_section(reports: Sequence[Report]) -> Section:
     return replace(summed, rows=tuple(sorted(summed.rows, key=gemeente_order)))
 
 
+def _answered_surveys(reports: Sequence[Report]) -> list[Section]:
+    """The survey sections of the libraries with answers: summed only over MIN_LIBRARIES or more of them, so the
+    sum is never one library's own answers."""
+    return [s for r in reports if r.has(SURVEY) and (s := r.section(SURVEY)).rows]
+
+
 def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period, today: date) -> Report:
     """The suppressed aggregate of unsuppressed library reports over the same period."""
     if any(r.suppressed or r.period != period for r in reports):
@@ -127,11 +134,7 @@ def aggregate(reports: Sequence[Report], label: str, scope: str, period: Period,
         time_per_library(reports),
         ido_section(reports),
         completeness_section(found),
-        *(
-            [sum_sections(survey)]
-            if (survey := [r.section(SURVEY) for r in reports if r.has(SURVEY)])
-            else []
-        ),
+        *([sum_sections(survey)] if len(survey := _answered_surveys(reports)) >= MIN_LIBRARIES else []),
     )
     first = reports[0] if reports else None
     report = Report(

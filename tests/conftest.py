@@ -13,6 +13,37 @@ from infra.settings import Settings
 from tests.clock import NOW
 from tests.servers import create_database, drop_database, find_servers, settings_env
 
+# The test files that take longest, longest first (per-file times from `pytest --junitxml`, 2026-12-06). With
+# `--dist loadfile --no-loadscope-reorder` (the Makefile) the test processes take the files in this order, and the
+# many short files fill in behind them, so no process ends the run alone with a long browser file. xdist's own
+# reorder (by the number of tests in a file) put the reflow files, with two tests each, last.
+LONGEST_FIRST = (
+    "test_reflow_library_browser.py",
+    "test_reflow_browser.py",
+    "test_faults.py",
+    "test_offline_browser.py",
+    "test_planning_browser.py",
+    "test_cli.py",
+    "test_report_bundle.py",
+    "test_onboarding_browser.py",
+    "test_workers.py",
+    "test_api_reference_browser.py",
+    "test_accounts_browser.py",
+    "test_api_fuzz.py",
+    "test_browser.py",
+    "test_survey_browser.py",
+    "test_hosted_start.py",
+    "test_import.py",
+    "test_cli_run.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(
+        key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST))
+    )  # stable: a file keeps its order
+
 
 @pytest.fixture(scope="session")
 def clock() -> FixedClock:

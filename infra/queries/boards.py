@@ -48,7 +48,8 @@ WHERE {{scope}} {{filters}}
 ORDER BY {DELAYED} DESC, s.delay_days DESC, s.planned, t.name, s.name
 LIMIT 1000
 """
-POI_SCOPE = "s.tenant_id IN (SELECT tenant_id FROM tenants WHERE poi_id = ANY(:pois))"
+SCOPE = "tenant_id IN (SELECT tenant_id FROM tenants WHERE poi_id = ANY(:pois))"  # a POI's libraries
+POI_SCOPE = f"s.{SCOPE}"
 
 
 @dataclass(frozen=True)
@@ -113,11 +114,11 @@ _PER_GEMEENTE = """
 SELECT s.gemeente, s.gemeente_name, s.gemeente_province, count(*)::int AS idos,
        (count(*) FILTER (WHERE s.status = 'open'))::int AS open,
        coalesce(sum(v.visitors), 0)::int AS visitors, coalesce(sum(v.questions), 0)::int AS questions
-FROM rm_opening_status_v2 s JOIN tenants t USING (tenant_id) JOIN pois p ON p.poi_id = t.poi_id
+FROM rm_opening_status_v2 s
 LEFT JOIN (SELECT tenant_id, location_id, sum(visitors) AS visitors, sum(questions) AS questions
-           FROM rm_visitors_v1 WHERE day BETWEEN :first AND :last GROUP BY 1, 2) v
+           FROM rm_visitors_v1 WHERE day BETWEEN :first AND :last AND {visits} GROUP BY 1, 2) v
        ON v.tenant_id = s.tenant_id AND v.location_id = s.location_id
-WHERE {scope} {filters}
+WHERE {scope}
 GROUP BY 1, 2, 3
 """
 
@@ -136,20 +137,14 @@ class GemeenteFigures:
 
 
 async def per_gemeente(
-    reader: Database,
-    today: date,
-    first: date,
-    last: date,
-    *,
-    pois: list[UUID] | None,
-    filters: dict[str, Any],
+    reader: Database, first: date, last: date, *, pois: list[UUID] | None
 ) -> list[GemeenteFigures]:
-    """Per gemeente, the locations that meet the filters (as `locations`): how many, how many open, and their
-    visitors and questions from `first` to `last` (unsuppressed: the caller hides small cells)."""
-    scope, where, params = _where(today, pois, filters)
-    sql = _PER_GEMEENTE.format(scope=scope, filters=where)
+    """Per gemeente, every location of the scope (the POIs' libraries; None: nationwide): how many, how many
+    open, and their visitors and questions from `first` to `last` (unsuppressed: the caller hides small cells)."""
+    mine = pois is not None
+    sql = _PER_GEMEENTE.format(scope=POI_SCOPE if mine else "true", visits=SCOPE if mine else "true")
     async with reader.platform() as conn:
-        rows = (await conn.execute(text(sql), {**params, "first": first, "last": last})).all()
+        rows = (await conn.execute(text(sql), {"pois": pois or [], "first": first, "last": last})).all()
     return [GemeenteFigures(*r) for r in rows]
 
 

@@ -13,13 +13,15 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.calendar import week_start
+from domain.calendar import add_years, week_start
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from domain.help_time import HelpTime
+from domain.periods import Comparison
 from domain.questions import REFERRAL
 from domain.verantwoording import UNLISTED_PARTNER, unlisted_referrals
 from infra.platform.partners import Partners
+from infra.queries.comparison import LibraryFigures, library_figures
 from infra.store.db import Database
 
 MAX_YEARS = 3
@@ -117,18 +119,12 @@ class Overview:
     visitors: int = 0
     days: list[Day] = field(default_factory=list)  # the days with questions
     time: TimeSpent = field(default_factory=lambda: TimeSpent(HelpTime(), [], [], [], []))
+    compared: LibraryFigures | None = None  # the period beside the previous one and a year earlier
 
     @property
     def per_visitor(self) -> float | None:
         """Questions per visitor over the period; None without visitors."""
         return self.total / self.visitors if self.visitors else None
-
-
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def period(van: str, tot: str, today: date) -> tuple[date, date]:
@@ -318,9 +314,11 @@ async def overview(
     last: date,
     location_id: UUID | None = None,
     places: dict[UUID, str] | None = None,
+    compared: Comparison | None = None,
 ) -> Overview:
     """Every figure, from one snapshot so that the totals agree with each other. `places`: the names of the
-    library's IDO locations (for the time spent per location)."""
+    library's IDO locations (for the time spent per location); `compared`: the periods to compare with
+    (infra/queries/comparison.py), whose first is this period (or the part of it that has passed)."""
     s = Selection(tenant_id, first, last, location_id)
     names = await _partner_names(db, tenant_id)
     async with db.tenant(tenant_id) as conn:
@@ -340,4 +338,5 @@ async def overview(
             visitors=visitors,
             days=days,
             time=await _time_spent(conn, s, places or {}),
+            compared=await library_figures(conn, tenant_id, compared, location_id) if compared else None,
         )

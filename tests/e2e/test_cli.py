@@ -1,4 +1,4 @@
-"""End to end: the `ido` command in a subprocess against this run's database.
+"""End to end: the `ido` command in a process of its own (tests/cli_process.py) against this run's database.
 
 Success paths are checked in the database; refused input must give exit code 2, exactly one line on stderr
 starting with `ido: `, and leave nothing behind."""
@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import subprocess
-import sys
-from dataclasses import dataclass
 
 import asyncpg
 import pytest
@@ -18,6 +15,8 @@ from argon2 import PasswordHasher
 from infra.platform.passwords import Passwords
 from infra.store.migrate import head_revision
 from services.demo import DEMO_PASSWORD, USERS
+from tests import cli_process
+from tests.cli_process import Result
 from tests.servers import plain_url
 
 TIMEOUT = 120
@@ -25,13 +24,6 @@ GOOD_PASSWORD = "Paarse-olifant-zingt-7"
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
 
 
 def create_user(
@@ -43,16 +35,7 @@ def create_user(
 
 
 def ido(env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = TIMEOUT) -> Result:
-    p = subprocess.run(
-        [sys.executable, "-m", "services.cli.main", *args],
-        check=False,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    return Result(p.returncode, p.stdout, p.stderr)
+    return cli_process.run(env, args, stdin, timeout)
 
 
 def assert_ok(r: Result) -> None:

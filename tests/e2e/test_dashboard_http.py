@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from domain import ido
 from domain import questions as q
-from domain.calendar import TZ
+from domain.calendar import TZ, add_years
 from domain.ports import NewEvent
 from infra.platform.partners import Partners
 from infra.projections.help_time import HelpTime
@@ -19,7 +19,6 @@ from infra.projections.question_stats import QuestionStats
 from infra.projections.referrals import Referrals
 from infra.projections.runner import Runner
 from infra.projections.visitors import Visitors
-from infra.queries.dashboard import add_years
 from tests.clock import NOW, TODAY, YEAR
 from tests.e2e.conftest import login
 from tests.e2e.test_desk_http import register
@@ -105,7 +104,9 @@ def at(day: str, hhmm: str) -> datetime:
 
 
 def row(page: str, label: str) -> int | None:
-    """The count in a data-table row headed `label`, or None when there is no such row."""
+    """The count in a data-table row headed `label`, or None when there is no such row (the comparison with
+    earlier periods has rows of its own: tests/e2e/test_comparison_http.py)."""
+    page = re.sub(r'<table class="compare-table".*?</table>', "", page, flags=re.S)
     m = re.search(rf'<th scope="row">{re.escape(html.escape(label))}</th>\s*<td>([\d.]+)</td>', page)
     return int(m.group(1).replace(".", "")) if m else None
 

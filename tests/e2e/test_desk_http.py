@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from uuid import uuid4
 
@@ -9,8 +10,9 @@ import msgspec
 import pytest
 from sqlalchemy import text
 
+from domain.accounts import Role
 from tests.clock import NOW, TODAY, YESTERDAY
-from tests.e2e.conftest import csrf_of, login
+from tests.e2e.conftest import PASSWORD, csrf_of, login
 
 HX = {"HX-Request": "true"}
 
@@ -577,3 +579,27 @@ async def test_without_partners_the_desk_offers_no_staat_er_niet_bij_and_a_refer
     ok, _ = await register(client, lib, help_="lokale_partner")
     assert ok.status_code == 200
     assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 1
+
+
+async def test_a_library_without_an_ido_tells_desk_staff_to_ask_and_shows_the_coordinator_where_to_register(
+    client, container
+):
+    suffix = secrets.token_hex(3)
+    poi = f"poi-{suffix}"
+    await container.accounts.create_poi(poi, f"POI {suffix}")
+    slug = f"bieb-{suffix}"
+    await container.accounts.create_tenant(slug, f"Bibliotheek {suffix}", poi)
+    desk, coord = f"balie-{suffix}@test.example", f"coord-{suffix}@test.example"
+    await container.accounts.create_user(desk, Role.DESK, tenant_slug=slug, password=PASSWORD)
+    await container.accounts.create_user(coord, Role.COORDINATOR, tenant_slug=slug, password=PASSWORD)
+
+    await login(client, desk)
+    page = (await client.get(f"/t/{slug}/balie")).text
+    assert "Vraag de coördinator om het IDO aan te melden." in page
+    assert f'href="/t/{slug}/ido/' not in page
+    await client.post("/logout", data={"_csrf_token": csrf_of(page)})
+
+    await login(client, coord)
+    page = (await client.get(f"/t/{slug}/balie")).text
+    assert "Vraag de coördinator" not in page
+    assert f'<a class="tap" href="/t/{slug}/ido/#plan-register-h">Meld het IDO aan</a>' in page

@@ -26,7 +26,7 @@ from infra.projections.survey import SurveyStats
 from tests.commands import handle
 from tests.e2e.browser import Server, assert_no_violations, browser_context, chromium, login, start_server
 from tests.e2e.conftest import FIXTURE_META, PASSWORD, Lib, make_library
-from tests.e2e.test_reflow_browser import MIN_TARGET, OVERFLOW, SMALL_TARGETS
+from tests.e2e.reflow import MIN_TARGET, OVERFLOW, SMALL_TARGETS
 from tests.projections import caught_up
 from tests.servers import ROOT
 

@@ -281,6 +281,23 @@ async def test_the_results_are_suppressed_on_the_dashboard_and_in_the_verantwoor
     assert f"Hoe tevreden bent u over de hulp die u kreeg?;Ontevreden;{SUPPRESSED}" in block
 
 
+async def test_a_poi_with_one_library_answering_sees_no_survey_figures_only_that_they_follow(
+    client, container
+):
+    from domain.accounts import Role
+    from tests.e2e.conftest import PASSWORD, make_library
+
+    lib = await make_library(container)  # a POI of its own: one library with answers
+    await _answers(client, container, lib, await open_survey(container, lib), 6, tevreden="zeer_tevreden")
+    adviser = f"poi-{uuid4().hex[:6]}@test.example"
+    await container.accounts.create_user(adviser, Role.POI_ADVISER, poi_slug=lib.poi, password=PASSWORD)
+    await login(client, adviser)
+    part = (await client.get("/poi")).text.split('id="sv-results-h"')[1].split("</section>")[0]
+    assert "1 bibliotheek met ingevulde enquêtes" in part
+    assert "Een samenvatting volgt zodra in ten minste 2 bibliotheken enquêtes zijn" in part
+    assert "Zeer tevreden" not in part and "<table" not in part
+
+
 async def test_the_poi_and_the_kb_see_the_survey_summed_over_libraries_and_never_one_library_alone(
     client, container, lib
 ):

@@ -1,8 +1,9 @@
-"""The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model, the
-IDOs per gemeente with their visitors and questions this year (small cells hidden), and the inbox of planning
-notices with read marks; the KB's also how many IDOs of each subsidy year opened in time, late or not yet, and
-the late ones. The KB filters the IDOs by province, POI, gemeente and status; a POI adviser by status,
-library and gemeente, and sees only the libraries of their own POI(s)."""
+"""The POI board (/poi) and the KB's national board (/kb): IDO statuses from the opening-status read model and
+the inbox of planning notices with read marks, questions and visitors of a quarter compared with earlier
+(services/api/reports/comparison.py), and the IDOs per gemeente with their visitors and questions this year; the
+KB's also how many IDOs of each subsidy year opened in time, late or not yet, and the late ones. The KB filters
+the IDOs by province, POI, gemeente and status; a POI adviser by status, library and gemeente, and sees only the
+libraries of their own POI(s). Figures that leave the library have their small cells hidden."""
 
 from __future__ import annotations
 
@@ -21,12 +22,13 @@ from domain import ido
 from domain.calendar import local_day, year_bounds
 from domain.ports import Clock
 from domain.report import suppress_section
-from domain.survey_results import Shown, shown, survey_section
+from domain.survey_results import MIN_LIBRARIES, Shown, for_board, survey_section
 from domain.verantwoording import board_gemeente_section, gemeente_order
 from infra.queries import boards
 from infra.queries import survey as survey_query
 from infra.reports.cells import display
 from infra.store.db import Database
+from services.api.reports.comparison import board_figures
 from services.api.scope import KB_ANALYSTS, POI_ADVISERS
 from services.api.web import is_partial, page, require_who, see_other
 
@@ -38,9 +40,11 @@ STATUS_FILTERS = {
     "tijdelijk_gesloten": "Tijdelijk gesloten",
     "gesloten": "Gesloten",
 }
+FIGURES = "board-figures"
 PARTIALS = {
     "plan-inbox": "planning/partials/_inbox.html.j2",
     "plan-board-locations": "planning/partials/_board_locations.html.j2",
+    FIGURES: "comparison/partials/_board.html.j2",
 }
 
 
@@ -65,14 +69,14 @@ class Board:
 def poi_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The board of a POI adviser (the routes are guarded by scope.POI_ADVISERS)."""
     w = require_who(request)
-    keys = ("status", "vertraagd", "bibliotheek", "gemeente", "soort", "ongelezen")
+    keys = ("status", "vertraagd", "bibliotheek", "gemeente", "soort", "ongelezen", "kwartaal")
     return Board("/poi", boards.Scope(w.user_id, tuple(w.pois)), w.pois, keys, reader, db, clock)
 
 
 def kb_board(request: Request, reader: Database, db: Database, clock: Clock) -> Board:
     """The KB's board (the routes are guarded by scope.KB_ANALYSTS)."""
     w = require_who(request)
-    keys = ("provincie", "poi", "gemeente", "status", "soort", "ongelezen")
+    keys = ("provincie", "poi", "gemeente", "status", "soort", "ongelezen", "kwartaal")
     return Board("/kb", boards.Scope(w.user_id, kb=True), None, keys, reader, db, clock)
 
 
@@ -154,30 +158,31 @@ async def _context(request: Request, board: Board, f: dict[str, str], **extra: A
         **extra,
     }
     ctx.update(await _places(board, libraries))
-    ctx["gemeente_figures"] = await _per_gemeente(board, today, where)
     ctx["cell"] = display
     ctx["survey"], ctx["survey_libraries"] = await _survey(reader, today, board.pois)
+    ctx["min_libraries"] = MIN_LIBRARIES
     if board.is_kb:
         ctx["counts"] = await boards.national_counts(reader, today)
         ctx["years"], ctx["late"] = await boards.by_subsidy_year(reader, today)
     return ctx
 
 
-async def _per_gemeente(board: Board, today: date, where: dict[str, Any]):
-    """The IDOs that meet the filters per gemeente, with their visitors and questions this year, small cells
-    hidden as everywhere figures leave the library."""
+async def _per_gemeente(board: Board, today: date):
+    """Every IDO of the board (the POI's libraries, or all) per gemeente, with their visitors and questions this
+    year, small cells hidden. Not narrowed by the filters: a figure for a part of a gemeente (one POI's share, the
+    locations without a gemeente of one province) beside the whole would give a hidden cell away by subtraction."""
     first, last = year_bounds(today.year)
-    found = await boards.per_gemeente(board.reader, today, first, last, pois=board.pois, filters=where)
+    found = await boards.per_gemeente(board.reader, first, last, pois=board.pois)
     rows = [(g.gemeente, g.name, g.province, g.idos, g.open, g.visitors, g.questions) for g in found]
     return suppress_section(board_gemeente_section(rows, today.year))
 
 
-async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown, int]:
+async def _survey(reader: Database, today: date, pois: list[UUID] | None) -> tuple[Shown | None, int]:
     """The survey this year, summed over the board's libraries (the POI's, or all), small cells hidden: the
-    POI and the KB see no library's answers on their own."""
+    POI and the KB see no library's answers on their own (None below survey_results.MIN_LIBRARIES)."""
     first, last = year_bounds(today.year)
     found = await survey_query.for_board(reader, first, last, pois)
-    return shown(suppress_section(survey_section(found.rows))), found.libraries
+    return for_board(survey_section(found.rows), found.libraries), found.libraries
 
 
 def _template(board: Board) -> str:
@@ -187,7 +192,14 @@ def _template(board: Board) -> str:
 async def _board(request: Request, board: Board) -> Template:
     f = _filters(board, request.query_params)
     ctx = await _context(request, board, f)
-    return page(request, _template(board), PARTIALS.get(request.headers.get("hx-target", "")), **ctx)
+    target = request.headers.get("hx-target", "")
+    if not is_partial(request) or target == FIGURES:
+        ctx["figures"] = await board_figures(
+            board.reader, ctx["today"], f["kwartaal"], ctx["libraries"], board.is_kb
+        )
+    if not (is_partial(request) and target in PARTIALS):  # the whole page
+        ctx["gemeente_figures"] = await _per_gemeente(board, ctx["today"])
+    return page(request, _template(board), PARTIALS.get(target), **ctx)
 
 
 async def _notice_or_404(board: Board, notice_id: UUID) -> boards.Notice:

@@ -15,13 +15,16 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
 from domain.calendar import local_day
+from domain.comparison import counted_from, headline, per_label
 from domain.errors import DomainError
 from domain.help_time import HelpTime, decimal
+from domain.periods import Comparison, compare, up_to
 from domain.ports import Clock
 from domain.report import suppress_section
 from domain.survey_results import Shown, shown, survey_section
 from infra.queries import dashboard as figures
 from infra.queries import survey as survey_query
+from infra.queries.comparison import LibraryFigures
 from infra.queries.courses_query import figures_per_programme
 from infra.queries.locations import Location
 from infra.store.db import Database
@@ -100,11 +103,16 @@ class DashboardController(Controller):
         known = await locations(lib.tenant_id)
         values = {k: request.query_params.get(k, "") for k in ("van", "tot", "locatie")}
         ctx: dict[str, Any] = {"lib": lib, "locations": known, "tables": TABLES, "values": values}
+        today = local_day(clock())
         try:
-            f = _filters(request, local_day(clock()), known)
+            f = _filters(request, today, known)
         except DomainError as err:
             return _page(request, status=422, error=err, filters=None, **ctx)
-        o = await figures.overview(db, lib.tenant_id, f.first, f.last, f.location_id, _places(known))
+        c = up_to(compare(f.first, f.last), today)
+        o = await figures.overview(
+            db, lib.tenant_id, f.first, f.last, f.location_id, _places(known), compared=c
+        )
+        ctx["compared"] = compared(c, o.compared)
         ctx["courses"] = await figures_per_programme(db, lib.tenant_id, f.first, f.last, f.location_id)
         ctx["survey"] = await survey_results(db, lib.tenant_id, f)
         shown = [f.location] if f.location else known
@@ -130,6 +138,20 @@ class DashboardController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
+
+
+def compared(c: Comparison, found: LibraryFigures | None) -> dict[str, Any] | None:
+    """The headline figures and the parties beside the previous period and a year earlier (not suppressed: the
+    coordinator's own figures)."""
+    if found is None:
+        return None
+    hours = [t.hours for t in found.time]
+    return {
+        "c": c,
+        "headline": headline(c, found.questions, found.visitors, hours, found.since),
+        "parties": per_label(c, found.parties, found.since),
+        "since_note": counted_from(c, found.since),
+    }
 
 
 async def survey_results(db: Database, tenant_id: UUID, f: Filters) -> Shown:
