@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from domain.accounts import Role
 from domain.calendar import at_local, local_day, quarter_of
 from domain.report import Cell, Period, Ratio, Section, suppress_section, with_ratios
 
@@ -18,6 +19,7 @@ SEND_FOR = timedelta(
     days=14
 )  # after that a quarter's mail is old news: nobody new gets it (claimed ones retry)
 ORDINALS = {1: "eerste", 2: "tweede", 3: "derde", 4: "vierde"}
+RECIPIENT_ROLES = frozenset({Role.COORDINATOR, Role.POI_ADVISER})  # who gets it, and so who sees the choice
 
 
 class Scope(StrEnum):
