@@ -179,7 +179,13 @@ class QuarterlyMail:
         if not c.wanted:
             return SKIPPED
         unsubscribe = self.unsubscribe_url(c.user_id)
-        letter = await self.letter(c, unsubscribe)
+        try:
+            letter = await self.letter(c, unsubscribe)
+        except (
+            Exception
+        ) as exc:  # one mail that cannot be written keeps no other from going out; it is retried
+            log.exception("quarterly mail not written", tenant_id=str(c.tenant_id or ""))
+            return f"{type(exc).__name__}: {exc}"[:500]
         headers = {"X-IDO-Kwartaaloverzicht": str(c.mail_id), "List-Unsubscribe": f"<{unsubscribe}>"}
         try:
             await asyncio.to_thread(
