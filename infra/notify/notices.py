@@ -203,5 +203,10 @@ class Dispatcher:
             )
 
     def backoff(self, attempt: int) -> float:
-        base = self.settings.notice_retry_base_seconds * 2 ** (attempt - 1)
-        return min(base, 3600.0) * random.uniform(0.9, 1.1)
+        return backoff(self.settings, attempt)
+
+
+def backoff(settings: Settings, attempt: int) -> float:
+    """Seconds before the next try of a delivery that failed `attempt` times (the kwartaaloverzicht's too)."""
+    base = settings.notice_retry_base_seconds * 2 ** (attempt - 1)
+    return min(base, 3600.0) * random.uniform(0.9, 1.1)

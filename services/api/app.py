@@ -28,6 +28,7 @@ from infra.notify.wakeup import Waker
 from infra.platform.api_tokens import ApiTokens
 from infra.platform.invitations import Invitations
 from infra.platform.login_throttle import LoginThrottle
+from infra.platform.mail_preferences import MailPreferences
 from infra.platform.organisations import Organisations
 from infra.platform.partners import Partners
 from infra.platform.password_resets import PasswordResets, ResetThrottle
@@ -39,7 +40,7 @@ from infra.queries.health import check_feed, readiness
 from infra.queries.locations import list_locations
 from infra.settings import Settings
 from services.api import dev_mail, errors, home, navigation, ops
-from services.api.accounts import admin, auth, users
+from services.api.accounts import admin, auth, quarterly_mail, users
 from services.api.accounts import pages as accounts
 from services.api.accounts.inviting import Inviter
 from services.api.api_reference import SwaggerUiPlugin
@@ -126,6 +127,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
         uploads=ImportUploads(redis),
         importer=LegacyImporter(bus, container.events, clock),
         survey_throttle=SurveyThrottle(redis, settings.secret_key),
+        mail_preferences=MailPreferences(db),
     )
 
 
@@ -155,6 +157,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             auth.home,
             *home.ROUTES,
             *accounts.ROUTES,
+            *quarterly_mail.ROUTES,
             admin.AdminController,
             users.LibraryUsersController,
             users.PoiColleaguesController,

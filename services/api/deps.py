@@ -22,6 +22,7 @@ from infra.platform.accounts import Accounts
 from infra.platform.api_tokens import ApiTokens
 from infra.platform.invitations import Invitations
 from infra.platform.login_throttle import LoginThrottle
+from infra.platform.mail_preferences import MailPreferences
 from infra.platform.organisations import Organisations
 from infra.platform.partners import Partners
 from infra.platform.password_resets import PasswordResets, ResetThrottle
@@ -79,6 +80,7 @@ class Web:
     uploads: ImportUploads
     importer: LegacyImporter
     survey_throttle: SurveyThrottle  # the public survey's rate limit per address
+    mail_preferences: MailPreferences  # whether a user gets the kwartaaloverzicht by e-mail
 
 
 def web(state: State) -> Web:

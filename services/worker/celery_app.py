@@ -12,6 +12,9 @@ SOFT_TIME_LIMIT = 300
 HARD_TIME_LIMIT = 360
 SWEEP_SECONDS = 3.0
 DISPATCH_SECONDS = 5.0
+QUARTERLY_MAIL_SECONDS = (
+    300.0  # the kwartaaloverzicht's sweep: from 07:00 on a quarter's first day, and retries
+)
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -33,6 +36,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "sweep": {"task": "ido.sweep", "schedule": SWEEP_SECONDS, "options": {"expires": 10}},
             "dispatch": {"task": "ido.dispatch", "schedule": DISPATCH_SECONDS, "options": {"expires": 30}},
             "overdue": {"task": "ido.overdue", "schedule": 600.0, "options": {"expires": 300}},
+            "quarterly_mail": {
+                "task": "ido.quarterly_mail",
+                "schedule": QUARTERLY_MAIL_SECONDS,
+                "options": {"expires": QUARTERLY_MAIL_SECONDS},
+            },
             "bundles": {"task": "ido.bundle_sweep", "schedule": 10.0, "options": {"expires": 10}},
         },
     )

@@ -9,6 +9,7 @@ from celery import current_app, shared_task
 
 from domain.calendar import local_day
 from infra.notify.notices import Dispatcher
+from infra.notify.quarterly import QuarterlyMail
 from infra.notify.wakeup import PENDING_SECONDS, WAKE_TASK, pending_key
 from infra.projections.operations import tenants_behind
 from services import planning_sweep
@@ -60,6 +61,15 @@ def dispatch() -> int:
     return run(
         _settings(), Dispatcher(w.container.db, w.container.reader, _settings(), w.container.clock).run_once()
     )
+
+
+@shared_task(name="ido.quarterly_mail")
+def quarterly_mail() -> int:
+    """Send each coordinator and POI adviser the kwartaaloverzicht of the quarter that ended, once, from 07:00
+    on the first day of the next (docs/quarterly-mail.md); failed sends are tried again."""
+    w = worker(_settings())
+    c = w.container
+    return run(_settings(), QuarterlyMail(c.db, c.reader, _settings(), c.clock).run_once())
 
 
 @shared_task(name="ido.overdue")

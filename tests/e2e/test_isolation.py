@@ -59,7 +59,11 @@ PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/static/", "/schema", "/l
 # A library's public survey: anyone with its link reaches it, and it names the library (that is what it is for).
 # With the library's own slug and link it is that library's page; with another library's slug it is a 404.
 PUBLIC_LINKS = ("/e/{slug:str}/{link:str}",)
-TOKEN_PAGES = ("/uitnodiging/{token:str}", "/wachtwoord-herstellen/{token:str}")
+TOKEN_PAGES = (
+    "/uitnodiging/{token:str}",
+    "/wachtwoord-herstellen/{token:str}",
+    "/kwartaaloverzicht/afmelden/{token:str}",  # the kwartaaloverzicht's opt-out (test_quarterly_mail_http.py)
+)
 
 
 @dataclass

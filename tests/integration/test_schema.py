@@ -25,8 +25,9 @@ PLATFORM_TABLES = {
     "report_bundles",
 }
 # Under the tenant policy, but with rows of no library beside a library's (tenant_id NULL: POI and KB
-# invitations), so tenant_id cannot lead a key: a reference table with row-level security for Citus.
-MIXED_TABLES = {"invitations"}
+# invitations, the POI advisers' kwartaaloverzicht), so tenant_id cannot lead a key: a reference table with
+# row-level security for Citus.
+MIXED_TABLES = {"invitations", "quarterly_mails"}
 TENANT_POLICY = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)"
 
 

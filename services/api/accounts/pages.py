@@ -16,16 +16,19 @@ from domain.errors import DomainError
 from domain.login_throttle import LoginThrottled
 from domain.onboarding import API_TOKEN_ROLES, LinkState, check_new_password
 from domain.ports import Clock
+from domain.quarterly_mail import RECIPIENT_ROLES
 from infra.notify import account_mail
 from infra.platform.accounts import Accounts
 from infra.platform.api_tokens import ApiTokens
 from infra.platform.invitations import Invitation, Invitations
 from infra.platform.login_throttle import LoginThrottle
+from infra.platform.mail_preferences import MailPreferences
 from infra.platform.password_resets import PasswordResets, ResetThrottle
 from infra.platform.passwords import Passwords
 from infra.platform.staff import Staff
 from infra.settings import Settings
 from services.api.accounts.inviting import form_values
+from services.api.accounts.quarterly_mail import NOTICES
 from services.api.scope import only
 from services.api.sign_in import LoginCheck, SignIn
 from services.api.web import page, require_who, see_other
@@ -236,20 +239,22 @@ async def _reset_gone(
 
 
 @get("/account", include_in_schema=False)
-async def account_page(request: Request) -> Template:
+async def account_page(request: Request, mail_preferences: MailPreferences) -> Template:
     w = require_who(request)
-    notice = (
-        "Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd."
-        if request.query_params.get("melding") == "wachtwoord"
-        else None
-    )
+    notices = {
+        "wachtwoord": "Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd.",
+        **NOTICES,
+    }
     roles = sorted({ROLE_LABELS[r] for r in w.roles()})
+    # the kwartaaloverzicht's checkbox, for those who get it (None: not shown)
+    quarterly = await mail_preferences.quarterly(w.user_id) if w.roles() & RECIPIENT_ROLES else None
     return page(
         request,
         "accounts/account.html.j2",
         roles=roles,
         tokens=bool(w.roles() & API_TOKEN_ROLES),
-        notice=notice,
+        notice=notices.get(request.query_params.get("melding") or ""),
+        quarterly=quarterly,
     )
 
 
