@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import structlog
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.ports import Clock
 from domain.quarterly_mail import Due, Scope, due_mails, due_quarter
@@ -130,23 +128,13 @@ class QuarterlyMail:
                 "years": [d.period.year for d in mails],
                 "quarters": [d.period.quarter for d in mails],
             }
-            async with self._scope(tenant_id) as conn:
+            async with self.db.tenant_or_platform(tenant_id) as conn:
                 added += (await conn.execute(_INSERT, rows)).rowcount
         return added
 
-    @asynccontextmanager
-    async def _scope(self, tenant_id: UUID | None) -> AsyncIterator[AsyncConnection]:
-        """The library's own transaction, or one without a library for the POIs' mails (RLS shows those only)."""
-        if tenant_id is None:
-            async with self.db.platform() as conn:
-                yield conn
-        else:
-            async with self.db.tenant(tenant_id) as conn:
-                yield conn
-
     async def claim(self, tenant_id: UUID | None, limit: int) -> list[Claimed]:
         scope = "m.tenant_id IS NULL" if tenant_id is None else "m.tenant_id = :t"
-        async with self._scope(tenant_id) as conn:
+        async with self.db.tenant_or_platform(tenant_id) as conn:
             rows = (await conn.execute(text(_CLAIM.format(scope=scope)), {"t": tenant_id, "n": limit})).all()
         return [
             Claimed(
@@ -222,7 +210,7 @@ class QuarterlyMail:
             "wait": backoff(self.settings, c.attempt),
             "at": self.clock(),
         }
-        async with self._scope(c.tenant_id) as conn:
+        async with self.db.tenant_or_platform(c.tenant_id) as conn:
             await conn.execute(
                 text(f"UPDATE quarterly_mails SET {sql} WHERE mail_id = :id AND attempts = :n"), params
             )

@@ -5,8 +5,7 @@ are under its tenant policy; POI and KB invitations (no tenant) are seen only ou
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,7 +104,7 @@ class Invitations:
             check_may_invite(inviter_memberships, role, tenant_id, poi_id)
         token, digest = new_token()
         invitation_id = uuid4()
-        async with self._scope(tenant_id) as conn:
+        async with self.db.tenant_or_platform(tenant_id) as conn:
             if await self._has_membership(conn, email, role, tenant_id, poi_id):
                 raise DomainError(f"{email} heeft deze rol hier al.", field="email")
             await self._revoke_open(conn, email, role, tenant_id, poi_id, now)
@@ -157,7 +156,7 @@ class Invitations:
         link once, to pass it on) or `link_printed` (the command line)."""
         if how not in DELIVERIES:
             raise ValueError(how)
-        async with self._scope(inv.tenant_id) as conn:
+        async with self.db.tenant_or_platform(inv.tenant_id) as conn:
             await admin_audit.record(
                 conn,
                 actor,
@@ -171,7 +170,7 @@ class Invitations:
         self, actor: UUID, invitation_id: UUID, now: datetime, tenant_id: UUID | None = None
     ) -> None:
         inv = await self.get(invitation_id, tenant_id)
-        async with self._scope(tenant_id) as conn:
+        async with self.db.tenant_or_platform(tenant_id) as conn:
             await conn.execute(
                 text(
                     "UPDATE invitations SET revoked_at = :now WHERE invitation_id = :id "
@@ -225,7 +224,7 @@ class Invitations:
         found = await self.find(token)
         if found is None:
             return None
-        async with self._scope(found.tenant_id) as conn:
+        async with self.db.tenant_or_platform(found.tenant_id) as conn:
             row = (await conn.execute(_CONSUME, {"h": token_hash(token), "now": now})).first()
             if row is None:
                 return None
@@ -253,20 +252,10 @@ class Invitations:
             )
         return user_id
 
-    @asynccontextmanager
-    async def _scope(self, tenant_id: UUID | None) -> AsyncIterator[AsyncConnection]:
-        """A library's invitations in its tenant transaction; POI and KB invitations outside any."""
-        if tenant_id is None:
-            async with self.db.platform() as conn:
-                yield conn
-        else:
-            async with self.db.tenant(tenant_id) as conn:
-                yield conn
-
     async def _select(
         self, tenant_id: UUID | None, where: str, source: str = "invitations", **params: Any
     ) -> list[Invitation]:
-        async with self._scope(tenant_id) as conn:
+        async with self.db.tenant_or_platform(tenant_id) as conn:
             rows = (await conn.execute(text(_SELECT.format(source=source) + where), params)).all()
         return [_invitation(r) for r in rows]
 

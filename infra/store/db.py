@@ -192,6 +192,17 @@ class Database:
                 yield own
 
     @asynccontextmanager
+    async def tenant_or_platform(self, tenant_id: UUID | None) -> AsyncIterator[AsyncConnection]:
+        """A library's transaction, or one without a library (for rows of a POI or the KB, which row-level security
+        shows only there): tables that hold both, like invitations and quarterly mails."""
+        if tenant_id is None:
+            async with self.platform() as conn:
+                yield conn
+        else:
+            async with self.tenant(tenant_id) as conn:
+                yield conn
+
+    @asynccontextmanager
     async def platform(self) -> AsyncIterator[AsyncConnection]:
         """A transaction without a tenant: platform tables only; tenant tables show no rows."""
         async with self.engine.begin() as conn:
