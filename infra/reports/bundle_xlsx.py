@@ -18,6 +18,8 @@ WIDE = (
     "onderwerp",
     "hulp",
     "verwijzing",
+    "warmte",
+    "verwijzing_door",
     "maand",
     "bezoekers_maand",
     "tijd_partij",
