@@ -335,6 +335,18 @@ async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(cli
     by_library = {r[0]: r[1:] for r in block}
     assert by_library[f"Bibliotheek {small.slug.removeprefix('bieb-')}"][0] == SUPPRESSED
     assert totals[1] == "23"
+    # one warm referral and one visitor sent by a partner in the POI: small cells, and so their totals, hidden
+    start = total.index(["Doorverwezen naar een lokale partner: warm of koud"])
+    assert total[start + 2 : start + 6] == [
+        ["Warm: contact gelegd", SUPPRESSED],
+        ["Koud: adres meegegeven", "0"],
+        ["Niet vastgelegd", "0"],
+        ["Totaal", SUPPRESSED],
+    ]
+    start = total.index(["Doorverwezen door een lokale partner, per soort partner"])
+    sent = total[start + 2 : total.index(["Totaal", SUPPRESSED], start)]
+    assert ["Formulierenbrigade", SUPPRESSED] in sent
+    assert ["Doorverwijzingen naar en door lokale partners"] not in total  # the library's own partners
     hidden = [r for r in block if r[1] == SUPPRESSED]
     assert len(hidden) >= 2, "one hidden cell alone would follow from the total"
     shown = sum(int(r[1]) for r in block if r[1] != SUPPRESSED)
