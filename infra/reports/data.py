@@ -24,7 +24,7 @@ from domain.verantwoording import (
 )
 from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.6"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.7"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = (
     "question_stats.v1",
     "referrals.v3",

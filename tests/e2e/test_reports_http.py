@@ -148,11 +148,8 @@ async def test_the_referral_tables_add_up_both_ways_warm_and_cold_in_every_forma
     from infra.platform.partners import Partners
     from infra.reports.data import REPORT_VERSION
 
-    assert REPORT_VERSION not in (
-        "verantwoording.1",
-        "verantwoording.3",
-        "verantwoording.5",
-    )  # rebuilt bundles
+    # the bundles of before are rebuilt (6: the gemeente's, on main meanwhile)
+    assert REPORT_VERSION not in ("verantwoording.5", "verantwoording.6")
     lib = await make_library(container)
     await open_location(container, lib, lib.location_id)
     partners = Partners(container.db)

@@ -65,6 +65,9 @@ def _referrals(form: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+UNLISTED_LABEL = "een partner die er niet bij staat"  # as the desk says who sent the visitor
+
+
 def _referred_by(value: Any, partners: list[Partner]) -> tuple[str, str]:
     """A step's "Doorverwezen door" (its value and what the desk shows): one of the active partners, "Staat er
     niet bij", or none (also for a value that is neither)."""
@@ -72,9 +75,6 @@ def _referred_by(value: Any, partners: list[Partner]) -> tuple[str, str]:
         return UNLISTED, UNLISTED_LABEL
     chosen = next((p for p in partners if str(p.partner_id) == value), None)
     return (str(chosen.partner_id), chosen.name) if chosen else ("", "")
-
-
-UNLISTED_LABEL = "een partner die er niet bij staat"
 
 
 @dataclass(frozen=True)
