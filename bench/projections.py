@@ -68,7 +68,7 @@ from infra.store.codec import json_dumps
 from tests.servers import plain_url
 
 PROJECTION = "question_stats.v1"
-READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2")  # the last: referrals.v2
+READ_MODELS = ("rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v3")  # the last: referrals.v3
 DEFAULT_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 _INSERT = """
@@ -260,6 +260,8 @@ def question_commands(rng: random.Random, location: UUID, partners: list[UUID], 
             duration=duration,
             partner_id=partner,
             partner_unlisted=help_ == "lokale_partner" and partner is None,
+            # no draw of its own, so that a seed gives the same questions as before
+            warmth=("warm" if local.minute % 2 else "koud") if help_ == "lokale_partner" else None,
             asked_at=min(local.astimezone(UTC), now),
         )
 
@@ -318,7 +320,7 @@ async def load(container, settings: Settings, args: argparse.Namespace, rng: ran
             streams, ids, datas, metas = [], [], [], []
             for cmd in cmds[start : start + args.load_batch]:
                 (event,) = q.register(cmd, ctx)
-                referrals += event.what.partner_id is not None
+                referrals += event.what.help == q.REFERRAL  # referrals.v3 counts every one
                 _, _, data = codec.encode(event)
                 streams.append(q.stream_id(cmd.question_id))
                 ids.append(uuid4())

@@ -110,15 +110,18 @@ async def seed_library(conn: asyncpg.Connection, rng: random.Random, tenant: UUI
         (
             date(year, 1, 1) + timedelta(days=rng.randrange(365)),
             rng.choice(locations),
+            direction,
             rng.choice(partners)[1],
             rng.choices(*zip(*KINDS, strict=True))[0],
+            rng.choice(("warm", "koud", "")) if direction == "naar" else "",
         )
-        for _ in range(n // 25)
+        for direction in ("naar", "door")
+        for _ in range(n // 25 if direction == "naar" else n // 100)
     )
     await conn.copy_records_to_table(
-        "rm_referrals_v2",
+        "rm_referrals_v3",
         records=[(tenant, *k, v) for k, v in referrals.items()],
-        columns=["tenant_id", "day", "location_id", "partner_id", "kind", "count"],
+        columns=["tenant_id", "day", "location_id", "direction", "partner_id", "kind", "warmth", "count"],
     )
     for i, loc in enumerate(locations):
         await conn.execute(

@@ -197,3 +197,26 @@ def match_option(field: str, value: object) -> str:
         allowed = "; ".join(o.label for o in options)
         raise DomainError(f"Onbekende {noun} '{shown(value)}'. Gebruik een van: {allowed}.")
     return found
+
+
+_WARMTHS = {normalize(k): v for k, v in words.WARMTH_SYNONYMS.items()}
+
+
+def match_warmth(value: object) -> str:
+    """How a referral was made: 'warm', 'koud', or 'onbekend'. Raises: DomainError."""
+    found = _WARMTHS.get(normalize(value))
+    if found is None:
+        raise DomainError(
+            f"Onbekende waarde '{shown(value)}' bij warm of koud. Gebruik warm (contact gelegd) of koud (adres "
+            "meegegeven), of laat het leeg."
+        )
+    return found
+
+
+def referred_by(value: object) -> str | None:
+    """Who sent the visitor: None for no one ("nee"), else a partner's name as normalize() leaves it ("" for
+    "ja": a partner not named)."""
+    key = normalize(value)
+    if key in words.NO:
+        return None
+    return "" if key in words.YES else key

@@ -6,7 +6,7 @@ content hash and the row number, so a second import of the same file adds nothin
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, tzinfo
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -16,6 +16,7 @@ from domain import legacy_vocabulary as words
 from domain import questions as q
 from domain.errors import DomainError
 from domain.legacy_cells import is_blank, normalize
+from domain.referrals import WARMTH_UNKNOWN
 
 DEFAULT_TIME = time(12, 0)
 HEADER_SEARCH_ROWS = 10
@@ -35,6 +36,8 @@ FIELDS = (
     Field("party", "Dienstverlener (NPD-partij)", "dienstverlener", True),
     Field("topic", "Onderwerp", "onderwerp"),
     Field("help", "Hoe geholpen", "hulp", True),
+    Field("warmth", "Warm of koud", "warmte"),
+    Field("referred_by", "Doorverwezen door", "doorverwezen_door"),
     Field("kind", "Soort vraag", "soort"),
     Field("channel", "Kanaal", "kanaal"),
     Field("count", "Aantal", "aantal"),
@@ -182,6 +185,10 @@ class LegacyRow:
     channel: str
     count: int
     note: str
+    warmth: str = WARMTH_UNKNOWN  # the sheet does not say: explicitly not known
+    referred_by: str | None = (
+        None  # a partner's name as the sheet has it (normalized), or "" for one not named
+    )
 
 
 def _cell(values: Sequence[object], mapping: dict[str, int], key: str) -> object:
@@ -213,6 +220,8 @@ def read_row(values: Sequence[object], mapping: dict[str, int], tz: tzinfo) -> L
     kind = attempt("kind", lambda v: cells.match_option("kind", v), default="digitale_overheid")
     channel = attempt("channel", lambda v: cells.match_option("channel", v), default="balie")
     count = attempt("count", cells.parse_count, default=1)
+    warmth = attempt("warmth", cells.match_warmth, default=WARMTH_UNKNOWN)
+    referred_by = attempt("referred_by", cells.referred_by)
     note = _cell(values, mapping, "note")
     if problems:
         raise DomainError(" ".join(problems))
@@ -226,6 +235,8 @@ def read_row(values: Sequence[object], mapping: dict[str, int], tz: tzinfo) -> L
         channel=channel,
         count=count,
         note="" if is_blank(note) else str(note).strip(),
+        warmth=warmth,
+        referred_by=referred_by,
     )
 
 
@@ -244,11 +255,15 @@ def decide_row(
     location_id: UUID,
     ctx: q.DeskContext,
     tz: tzinfo,
+    partners: Mapping[str, UUID] = {},
 ) -> list[tuple[q.RegisterQuestion, q.QuestionRegistered]]:
     """(command, the event it decides now) for each of the row's `count` questions; the note goes with the first.
-    The import sends the commands through the desk's handler, which decides again when it stores them.
+    `partners`: the library's active partners by normalized name, for "Doorverwezen door" (a name that is not
+    one of them, or "ja", is a partner not listed). The import sends the commands through the desk's handler,
+    which decides again when it stores them.
     Raises: DomainError (Dutch) for anything the row or the question aggregate refuses."""
     r = read_row(values, mapping, tz)
+    by = partners.get(r.referred_by) if r.referred_by else None
     out = []
     for i in range(r.count):
         cmd = q.RegisterQuestion(
@@ -259,6 +274,9 @@ def decide_row(
             topic=r.topic,
             help=r.help,
             partner_unlisted=r.help == q.REFERRAL,  # the sheet names no partner
+            warmth=r.warmth,
+            referred_by_partner_id=by,
+            referred_by_unlisted=r.referred_by is not None and by is None,
             kind=r.kind,
             channel=r.channel,
             note=r.note if i == 0 else "",

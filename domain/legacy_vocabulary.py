@@ -44,6 +44,23 @@ HEADER_WORDS: dict[str, tuple[str, ...]] = {
         "wijzevanhulp",
         "actie",
     ),
+    "warmth": (
+        "warmofkoud",
+        "warmkoud",
+        "warmte",
+        "warmofkouddoorverwezen",
+        "hoedoorverwezen",
+        "contactgelegd",
+    ),
+    "referred_by": (
+        "doorverwezendoor",
+        "verwezendoor",
+        "doorverwijzer",
+        "verwijzer",
+        "gestuurddoor",
+        "aangemelddoor",
+        "referredby",
+    ),
     "kind": ("soortvraag", "soort", "kind", "type", "typevraag", "vraagsoort"),
     "channel": ("kanaal", "channel", "contactvorm", "contact", "via"),
     "count": ("aantal", "count", "number", "aantalvragen", "hoeveel", "qty", "n"),
@@ -173,3 +190,20 @@ MONTHS: dict[str, int] = {
     "nov": 11,
     "dec": 12,
 }
+
+# "Warm of koud": a referral to a local partner made a contact for the visitor, or gave an address
+WARMTH_SYNONYMS = {
+    "warm": "warm",
+    "warm: contact gelegd": "warm",
+    "contact gelegd": "warm",
+    "warme overdracht": "warm",
+    "koud": "koud",
+    "koud: adres meegegeven": "koud",
+    "adres meegegeven": "koud",
+    "koude overdracht": "koud",
+    "onbekend": "onbekend",
+    "niet vastgelegd": "onbekend",
+}
+# "Doorverwezen door": no partner sent the visitor, or one did that the cell does not name
+NO = frozenset({"nee", "n", "no", "0", "geen", "false", "onwaar"})
+YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar", "x"})

@@ -49,13 +49,22 @@ class DurationKey:
 
 @dataclass(frozen=True, slots=True)
 class ReferralKey:
-    """Referrals that name a partner, per day × location × partner × kind of question (the verantwoording counts
-    "Hoe geholpen" for one kind, the dashboard for every kind: both sum these rows over the same kinds)."""
+    """Referrals per day × location × direction × partner × kind of question × warmth: `naar` a local partner
+    (help "Doorverwezen naar lokale partner", warmth WARM, COLD or '' when not recorded) and `door` one (a
+    visitor sent by a partner, warmth ''). A partner the library has not listed, or a referral naming none, is
+    NO_PARTNER. The verantwoording counts the kinds of question its "Hoe geholpen" counts, the dashboard every
+    kind: both sum these rows over the same kinds."""
 
     day: date
     location_id: UUID
+    direction: str
     partner_id: UUID
     kind: str
+    warmth: str
+
+
+TO, FROM = "naar", "door"  # ReferralKey.direction
+NO_PARTNER = UUID(int=0)  # a partner not listed ("staat er niet bij"), or none named
 
 
 def _signed(event: msgspec.Struct) -> list[tuple[q.Classification, int]]:
@@ -89,13 +98,19 @@ def hour_deltas(event: msgspec.Struct) -> list[tuple[HourKey, int]]:
 
 
 def referral_deltas(event: msgspec.Struct) -> list[tuple[ReferralKey, int]]:
-    """The referrals naming a partner an event adds or removes; a correction takes the previous partner, kind,
-    day and location away and adds the new ones. A tally has no help, so no referral."""
-    return [
-        (ReferralKey(local_day(w.asked_at), w.location_id, w.partner_id, w.kind), sign * w.count)
-        for w, sign in _signed(event)
-        if w.partner_id is not None
-    ]
+    """The referrals to and from partners an event adds or removes; a correction takes the previous cells away
+    and adds the new ones (another partner, warmth, kind, day or location moves the referral). A tally has no
+    help and no partner, so no referral."""
+    out = []
+    for w, sign in _signed(event):
+        day = local_day(w.asked_at)
+        if w.help == q.REFERRAL:
+            to = ReferralKey(day, w.location_id, TO, w.partner_id or NO_PARTNER, w.kind, w.warmth or "")
+            out.append((to, sign * w.count))
+        if w.referred_by_partner_id is not None or w.referred_by_unlisted:
+            by = w.referred_by_partner_id or NO_PARTNER
+            out.append((ReferralKey(day, w.location_id, FROM, by, w.kind, ""), sign * w.count))
+    return out
 
 
 def duration_deltas(event: msgspec.Struct) -> list[tuple[DurationKey, int]]:

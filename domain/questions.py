@@ -12,9 +12,10 @@ from domain.calendar import local_day
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, NotFound
 from domain.privacy import check_free_text
+from domain.referrals import REFERRAL as REFERRAL  # the help kind, where the desk and reports have it
+from domain.referrals import check_partner, check_referred_by, warmth_of
 
 MAX_TALLY = 500
-REFERRAL = "lokale_partner"  # the help kind "Doorverwezen naar lokale partner"
 CLOCK_SKEW = timedelta(minutes=2)
 
 
@@ -31,6 +32,12 @@ class Classification(msgspec.Struct, frozen=True, kw_only=True):
     channel: str
     duration: str | None = None
     partner_id: UUID | None = None
+    # a referral to a local partner: WARM or COLD; None when not recorded (other help, or before it was asked)
+    warmth: str | None = None
+    # the local partner that sent the visitor ("Doorverwezen door"), whatever the help: one of the library's, or
+    # one it has not listed (referred_by_unlisted)
+    referred_by_partner_id: UUID | None = None
+    referred_by_unlisted: bool = False
     count: int = 1
     # A tally's visitors; absent (never written) for a registered question, whose visit is its visit_id, and
     # for a tally stored before visitors were counted, which counts one visitor per question (tally_visitors).
@@ -129,6 +136,11 @@ class RegisterQuestion(msgspec.Struct, frozen=True, kw_only=True):
     partner_id: UUID | None = None
     # referred to a local partner the library has not listed ("staat er niet bij")
     partner_unlisted: bool = False
+    # a referral: WARM or COLD (or WARMTH_UNKNOWN, said explicitly); None is refused for a referral
+    warmth: str | None = None
+    # sent by a local partner ("Doorverwezen door"): one of the library's, or one it has not listed
+    referred_by_partner_id: UUID | None = None
+    referred_by_unlisted: bool = False
     note: str = ""
     asked_at: datetime | None = None
 
@@ -145,6 +157,9 @@ class CorrectQuestion(msgspec.Struct, frozen=True, kw_only=True):
     duration: str | None = None
     partner_id: UUID | None = None
     partner_unlisted: bool = False
+    warmth: str | None = None
+    referred_by_partner_id: UUID | None = None
+    referred_by_unlisted: bool = False
     note: str = ""
     by_coordinator: bool = False  # imported questions are the coordinator's (may_change)
     asked_at: datetime | None = None
@@ -193,7 +208,9 @@ def _classify(
     c.channel(cmd.channel)
     if cmd.duration:
         c.duration(cmd.duration)
-    _check_partner(cmd, ctx)
+    check_partner(cmd, ctx.partners)
+    warmth = warmth_of(cmd)
+    check_referred_by(cmd, ctx.partners)
     return Classification(
         location_id=location_id,
         asked_at=asked_at,
@@ -203,34 +220,11 @@ def _classify(
         help=cmd.help,
         channel=cmd.channel,
         duration=cmd.duration or None,
-        partner_id=cmd.partner_id,
+        partner_id=cmd.partner_id,  # None for a partner not listed
+        warmth=warmth,
+        referred_by_partner_id=cmd.referred_by_partner_id,
+        referred_by_unlisted=cmd.referred_by_unlisted,
     )
-
-
-def _check_partner(cmd: RegisterQuestion | CorrectQuestion, ctx: DeskContext) -> None:
-    """A referral to a local partner names one of the library's active partners, or says the partner is not
-    listed ("staat er niet bij"); without any partners the library has nothing to name. The event keeps
-    partner_id None for an unlisted partner."""
-    if cmd.partner_id is not None:
-        if cmd.partner_id not in ctx.partners:
-            raise DomainError("Deze lokale partner is niet bekend bij uw bibliotheek.", field="partner_id")
-        if cmd.help != REFERRAL:
-            raise DomainError(
-                "Kies een lokale partner alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
-            )
-        if cmd.partner_unlisted:
-            raise DomainError(
-                "Kies een lokale partner of 'Staat er niet bij', niet allebei.", field="partner_id"
-            )
-    elif cmd.partner_unlisted:
-        if cmd.help != REFERRAL:
-            raise DomainError(
-                "Kies 'Staat er niet bij' alleen bij 'Doorverwezen naar lokale partner'.", field="partner_id"
-            )
-    elif cmd.help == REFERRAL and ctx.partners:
-        raise DomainError(
-            "Kies naar welke lokale partner is doorverwezen, of 'Staat er niet bij'.", field="partner_id"
-        )
 
 
 def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: str) -> None:
@@ -249,7 +243,8 @@ def _check_when(asked_at: datetime, location_id: UUID, ctx: DeskContext, field: 
 
 def register(cmd: RegisterQuestion, ctx: DeskContext) -> list[msgspec.Struct]:
     """Raises: DomainError for an unknown code, a topic of another party, a time in the future or before
-    the location registers, an unknown partner, or personal data in the note."""
+    the location registers, an unknown partner, a referral without warm or cold, or personal data in the
+    note."""
     asked_at = cmd.asked_at or ctx.now
     _check_when(asked_at, cmd.location_id, ctx, "asked_at")
     what = _classify(cmd, cmd.location_id, asked_at, ctx)

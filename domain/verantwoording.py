@@ -16,15 +16,21 @@ from domain.courses import PROGRAMME_LABELS, Programme
 from domain.gemeenten import NO_GEMEENTE
 from domain.help_time import HelpTime
 from domain.ido import STATUS_LABELS, VARIANT_LABELS
-from domain.questions import REFERRAL
 from domain.report import Cell, Period, Ratio, Report, Section, month_label, with_ratios
 from domain.survey_results import SurveyRow, survey_section
+from domain.verantwoording_referrals import (
+    UNLISTED_PARTNER,
+    ReferralRow,
+    of_kinds,
+    partner_section,
+    referral_kind_section,
+    referred_by_kind_section,
+    warmth_section,
+)
 
 DIGITAL = "digitale_overheid"
 NOT_RECORDED = "Niet vastgelegd (alleen geteld)"
 CANCELLED = "geannuleerd"
-# referrals to a local partner that name none (the library's list lacks it, or the library had none yet)
-UNLISTED_PARTNER = "Andere partner / staat er niet bij"
 COURSE_STATUS_LABELS = {"gepland": "Gepland", "afgerond": "Afgerond", "geannuleerd": "Geannuleerd"}
 UNKNOWN_LOCATION = "Onbekende locatie"
 INSIDE_LABELS = {True: "In de bibliotheek", False: "Buiten de bibliotheek", None: "Onbekend"}
@@ -42,18 +48,6 @@ class QuestionRow:
     kind: str
     help: str
     count: int
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralRow:
-    """rm_referrals_v2 summed per partner and kind of question over the period, with the partner's name and kind
-    (`kind`: of the partner; `question_kind`: of the question referred)."""
-
-    partner_id: UUID
-    name: str
-    kind: str
-    count: int
-    question_kind: str = DIGITAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,63 +206,6 @@ def help_section(rows: Iterable[QuestionRow], cat: Catalogue = CATALOGUE) -> Sec
         labelled.append(((NOT_RECORDED,), per.pop("")))
     labelled += [((f"Onbekend ({c})",), n) for c, n in sorted(per.items())]
     return _counts("hulp", "Hoe geholpen (vragen digitale overheid)", ("Hoe geholpen", "Vragen"), labelled)
-
-
-def unlisted_referrals(referred: int, listed: int) -> int:
-    """Referrals without a listed partner: the questions helped by "Doorverwezen naar lokale partner" less the
-    referrals that name a partner, both over the same kinds of question (the verantwoording: digital government,
-    as its "Hoe geholpen"; the dashboard: every kind)."""
-    return referred - listed
-
-
-def _referred(rows: Iterable[QuestionRow]) -> int:
-    """The referrals under "Hoe geholpen" (help_section): of digital-government questions."""
-    return sum(r.count for r in rows if r.help == REFERRAL and r.kind == DIGITAL)
-
-
-def _digital_referrals(rows: Iterable[ReferralRow]) -> list[ReferralRow]:
-    """The referrals naming a partner of the questions "Hoe geholpen" counts, summed per partner."""
-    per: dict[tuple[UUID, str, str], int] = defaultdict(int)
-    for r in rows:
-        if r.question_kind == DIGITAL:
-            per[r.partner_id, r.name, r.kind] += r.count
-    return [ReferralRow(*k, n) for k, n in per.items() if n]
-
-
-def referral_kind_section(
-    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
-) -> Section:
-    """Per kind of partner, and a row for referrals that name no listed partner (always there, as the kinds are,
-    so that every library has the same rows): the rows add up to every referral."""
-    per = _sum(referrals, lambda r: r.kind)
-    labelled = [((o.label,), per.pop(o.code, 0)) for o in cat.partner_kinds]
-    labelled += [(("Onbekende soort partner",), n) for n in [sum(per.values())] if n]
-    labelled.append(((UNLISTED_PARTNER,), unlisted))
-    return _counts(
-        "verwijzing",
-        "Doorverwezen naar een lokale partner, per soort partner",
-        ("Soort partner", "Doorverwijzingen"),
-        labelled,
-    )
-
-
-def partner_section(
-    referrals: Iterable[ReferralRow], cat: Catalogue = CATALOGUE, unlisted: int = 0
-) -> Section:
-    """Per listed partner, then the referrals that name none: the rows add up to every referral."""
-    kinds = {o.code: o.label for o in cat.partner_kinds}
-    rows = sorted(referrals, key=lambda r: (r.name.lower(), str(r.partner_id)))
-    labelled: list[tuple[tuple[Cell, ...], int]] = [
-        ((r.name, kinds.get(r.kind, "Onbekend")), r.count) for r in rows
-    ]
-    if unlisted:
-        labelled.append(((UNLISTED_PARTNER, ""), unlisted))
-    return _counts(
-        "partner",
-        "Doorverwijzingen per lokale partner",
-        ("Lokale partner", "Soort partner", "Doorverwijzingen"),
-        labelled,
-    )
 
 
 def kind_columns(cat: Catalogue = CATALOGUE) -> tuple[str, ...]:
@@ -572,15 +509,16 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
     what, where = collapse(in_period, by_what=True), collapse(in_period, by_what=False)
     courses = [c for c in data.courses if period.first <= c.start_date <= period.last]
     found = warnings(data.locations, month_counts(where), period, today)
-    referrals = _digital_referrals(data.referrals)
-    unlisted = unlisted_referrals(_referred(what), sum(r.count for r in referrals))
+    referrals = of_kinds(data.referrals)  # the kinds of question "Hoe geholpen" counts
     sections = (
         kinds_section(what, cat),
         party_section(what, cat),
         topic_section(what, cat),
         help_section(what, cat),
-        referral_kind_section(referrals, cat, unlisted),
-        partner_section(referrals, cat, unlisted),
+        referral_kind_section(referrals, cat),
+        warmth_section(referrals),
+        referred_by_kind_section(referrals, cat),
+        partner_section(referrals, cat),
         location_section(where, data.locations),
         month_section(where, period),
         visits_per_location(visits, data.locations),
@@ -609,4 +547,4 @@ def library_report(data: LibraryData, period: Period, today: date, cat: Catalogu
     )
 
 
-__all__ = ["LocationRow", "MonthCount"]
+__all__ = ["LocationRow", "MonthCount", "ReferralRow", "UNLISTED_PARTNER"]

@@ -28,6 +28,8 @@ SUMMED = (
     "onderwerp",
     "hulp",
     "verwijzing",
+    "warmte",
+    "verwijzing_door",
     "maand",
     "bezoekers_maand",
     "tijd_partij",

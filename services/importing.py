@@ -17,8 +17,10 @@ from domain import questions as q
 from domain.calendar import TZ
 from domain.errors import DomainError
 from domain.ido import Ido
+from domain.legacy_cells import normalize
 from domain.ports import Clock
 from infra.imports.legacy_sheet import Sheet
+from infra.platform.partners import Partners
 from infra.queries.locations import list_locations
 from infra.queries.questions_query import first_events
 from infra.store.event_store import PostgresEventStore
@@ -84,7 +86,13 @@ class LegacyImporter:
         raise DomainError("Deze IDO-locatie hoort niet bij de bibliotheek.", field="location_id")
 
     def plan(
-        self, sheet: Sheet, mapping: dict[str, int], tenant_id: UUID, location: Ido, ctx: q.DeskContext
+        self,
+        sheet: Sheet,
+        mapping: dict[str, int],
+        tenant_id: UUID,
+        location: Ido,
+        ctx: q.DeskContext,
+        partners: dict[str, UUID] | None = None,
     ) -> tuple[Planned, Summary]:
         summary = Summary(sheet.name, location.name, dry_run=False)
         planned: Planned = []
@@ -103,6 +111,7 @@ class LegacyImporter:
                     location_id=location.location_id,
                     ctx=ctx,
                     tz=TZ,
+                    partners=partners or {},
                 )
             except DomainError as err:
                 summary.errors.append(li.RowError(row, err.message))
@@ -124,12 +133,17 @@ class LegacyImporter:
         li.check_mapping(mapping, len(sheet.headers))
         locations = await self.locations(tenant_id)
         location = self.choose_location(locations, location_id)
+        # "Doorverwezen door" names the library's active partners as the sheet writes them
+        active = await Partners(self.store.db).list(tenant_id, active_only=True)
+        partners = {normalize(p.name): p.partner_id for p in active}
         ctx = q.DeskContext(
             now=self.clock(),
             locations={x.location_id: x.registers_from for x in locations},
-            partners=frozenset(),
+            partners=frozenset(partners.values()),
         )
-        planned, summary = await asyncio.to_thread(self.plan, sheet, mapping, tenant_id, location, ctx)
+        planned, summary = await asyncio.to_thread(
+            self.plan, sheet, mapping, tenant_id, location, ctx, partners
+        )
         summary.dry_run = dry_run
         meta = {**(meta or {}), "import": sheet.file_hash[:16]}
         await self._store(tenant_id, planned, meta, summary)

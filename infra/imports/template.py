@@ -17,6 +17,8 @@ HEADERS = {  # the column names of the template; each is recognised by domain/le
     "party": "Dienstverlener",
     "topic": "Onderwerp",
     "help": "Hoe geholpen",
+    "warmth": "Warm of koud",
+    "referred_by": "Doorverwezen door",
     "kind": "Soort vraag",
     "channel": "Kanaal",
     "count": "Aantal",
@@ -37,6 +39,16 @@ def _explanations() -> dict[str, tuple[str, str]]:
         ),
         "topic": ("Een onderwerp van die dienstverlener. Leeg: Overig.", party.topics[0].name),
         "help": ("Een van: " + "; ".join(h.label for h in help_kinds) + ".", help_kinds[0].label),
+        "warmth": (
+            "Bij Doorverwezen naar lokale partner: warm (contact gelegd voor de bezoeker) of koud (adres "
+            "meegegeven). Leeg: niet vastgelegd. Bij andere hulp leeg laten.",
+            "koud",
+        ),
+        "referred_by": (
+            "Stuurde een lokale partner de bezoeker naar u? De naam van de partner zoals die bij uw partners "
+            "staat, of ja (een partner die er niet bij staat). Leeg of nee: niet doorverwezen.",
+            "",
+        ),
         "kind": (
             "Een van: "
             + "; ".join(k.label for k in CATALOGUE.question_kinds)

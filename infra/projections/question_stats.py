@@ -1,6 +1,6 @@
 """Projection question_stats.v1: questions per day × location × party × topic × kind × help × channel, and
 per weekday × hour (corrections and retractions included). Referrals per partner were here too (rm_referrals_v1,
-without the kind of question); referrals.v2 (infra/projections/referrals.py) counts them now."""
+without the kind of question); referrals.v3 (infra/projections/referrals.py) counts them now."""
 
 from __future__ import annotations
 

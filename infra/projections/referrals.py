@@ -1,7 +1,9 @@
-"""Projection referrals.v2: referrals that name a local partner, per day × location × partner × kind of question
-(corrections and retractions included), so that a report summing "Hoe geholpen" over some kinds of question sums
-its partner rows over the same kinds. Referrals that name no partner are not here: the reports derive them
-(domain.verantwoording.unlisted_referrals)."""
+"""Projection referrals.v3: referrals to and from the library's local partners, per day × location × direction
+(`naar`, `door`) × partner × kind of question × warmth (corrections and retractions included;
+domain.question_stats.referral_deltas), so that a report summing "Hoe geholpen" over some kinds of question sums
+its partner rows over the same kinds. Every referral is here: one to or from a partner the library has not listed
+has the nil partner id. referrals.v2 (rm_referrals_v2) counted only the referrals naming a partner, without the
+warmth and without referrals received."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ from domain import question_stats as qs
 from domain.ports import RecordedEvent
 from infra.projections.question_stats import write_counts
 
-KEYS = (["day", "location_id", "partner_id", "kind"], ["date", "uuid", "uuid", "text"])
+KEYS = (
+    ["day", "location_id", "direction", "partner_id", "kind", "warmth"],
+    ["date", "uuid", "text", "uuid", "text", "text"],
+)
 
 
 class Referrals:
-    name = "referrals.v2"
-    tables = ("rm_referrals_v2",)
+    name = "referrals.v3"
+    tables = ("rm_referrals_v3",)
     event_types = frozenset(
         {"QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"}
     )

@@ -1,6 +1,6 @@
 """The coordinator dashboard's figures over a period, read from the read models only: question_stats.v1,
-referrals.v2 for the referrals per partner (over every kind of question, as "Hoe geholpen" here), and visitors.v1
-and help_time.v1 for visitors and time spent."""
+referrals.v3 for the referrals to and from partners (over every kind of question, as "Hoe geholpen" here), and
+visitors.v1 and help_time.v1 for visitors and time spent."""
 
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ from domain.catalogue import CATALOGUE
 from domain.errors import DomainError
 from domain.help_time import HelpTime
 from domain.periods import Comparison
-from domain.questions import REFERRAL
-from domain.verantwoording import UNLISTED_PARTNER, unlisted_referrals
-from infra.platform.partners import Partners
+from domain.question_stats import NO_PARTNER
+from domain.report import Section
+from domain.verantwoording_referrals import UNLISTED_PARTNER, ReferralRow, both_ways, partner_section
+from infra.platform.partners import Partner, Partners
 from infra.queries.comparison import LibraryFigures, library_figures
 from infra.store.db import Database
 
 MAX_YEARS = 3
 TOP_TOPICS = 10
-COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v2"
+COUNTS, HOURS, REFERRALS = "rm_question_counts_v1", "rm_question_hours_v1", "rm_referrals_v3"
 VISITORS, HELP_TIME = "rm_visitors_v1", "rm_help_time_v1"
 UNLISTED_CODE = "niet-vermeld"  # the referrals row of the partners not listed
 
@@ -116,6 +117,8 @@ class Overview:
     channels: list[Count]
     referrals: list[Count]
     heatmap: Heatmap
+    # to and from each partner (the verantwoording's table, over every kind of question)
+    referral_partners: Section = field(default_factory=lambda: partner_section([]))
     visitors: int = 0
     days: list[Day] = field(default_factory=list)  # the days with questions
     time: TimeSpent = field(default_factory=lambda: TimeSpent(HelpTime(), [], [], [], []))
@@ -240,17 +243,35 @@ async def _channels(conn: AsyncConnection, s: Selection) -> list[Count]:
     return [Count(c, _label(CATALOGUE.channel, c, "label"), n) for c, n in await _grouped(conn, s, "channel")]
 
 
-async def _referrals(
-    conn: AsyncConnection, s: Selection, names: dict[str, str], help_: list[Count]
-) -> list[Count]:
-    """Per listed partner, then the referrals that name none, so that the rows add up to the referrals under
-    "Hoe geholpen" (`help_`, from the same snapshot)."""
-    rows = await _grouped(conn, s, "partner_id", REFERRALS)
-    out = [Count(c, names.get(c, "Onbekende partner"), n) for c, n in rows]
-    referred = sum(c.count for c in help_ if c.code == REFERRAL)
-    unlisted = unlisted_referrals(referred, sum(c.count for c in out))
-    if unlisted:
-        out.append(Count(UNLISTED_CODE, UNLISTED_PARTNER, unlisted))
+async def _referral_rows(
+    conn: AsyncConnection, s: Selection, partners: dict[UUID, Partner]
+) -> list[ReferralRow]:
+    """Referrals to and from partners per partner, direction and warmth, over every kind of question."""
+    where, params = s.where()
+    sql = (
+        f"SELECT partner_id, direction, warmth, sum(count) AS n FROM {REFERRALS} WHERE {where} "
+        f"GROUP BY 1, 2, 3 HAVING sum(count) <> 0"
+    )
+    out = []
+    for r in (await conn.execute(text(sql), params)).all():
+        p = partners.get(r.partner_id)
+        name, kind = (p.name, p.kind) if p else ("Onbekende partner", "")
+        out.append(ReferralRow(r.partner_id, name, kind, int(r.n), direction=r.direction, warmth=r.warmth))
+    return out
+
+
+def _referrals(rows: list[ReferralRow]) -> list[Count]:
+    """Referrals to each listed partner, most first, then those to a partner not listed: the rows add up to
+    the referrals under "Hoe geholpen" (from the same snapshot)."""
+    per = both_ways(rows)
+    unlisted = per.pop(NO_PARTNER, None)
+    names = {r.partner_id: r.name for r in rows}
+    out = sorted(
+        (Count(str(p), names[p], n) for p, b in per.items() if (n := sum(b.to.values()))),
+        key=lambda c: (-c.count, c.code),
+    )
+    if unlisted is not None and (n := sum(unlisted.to.values())):
+        out.append(Count(UNLISTED_CODE, UNLISTED_PARTNER, n))
     return out
 
 
@@ -303,8 +324,8 @@ async def _time_spent(conn: AsyncConnection, s: Selection, places: dict[UUID, st
     )
 
 
-async def _partner_names(db: Database, tenant_id: UUID) -> dict[str, str]:
-    return {str(p.partner_id): p.name for p in await Partners(db).list(tenant_id)}
+async def _partners(db: Database, tenant_id: UUID) -> dict[UUID, Partner]:
+    return {p.partner_id: p for p in await Partners(db).list(tenant_id)}
 
 
 async def overview(
@@ -320,20 +341,21 @@ async def overview(
     library's IDO locations (for the time spent per location); `compared`: the periods to compare with
     (infra/queries/comparison.py), whose first is this period (or the part of it that has passed)."""
     s = Selection(tenant_id, first, last, location_id)
-    names = await _partner_names(db, tenant_id)
+    partners = await _partners(db, tenant_id)
     async with db.tenant(tenant_id) as conn:
         await conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         visitors, days = await _visitors(conn, s)
-        help_ = await _help(conn, s)
+        referrals = await _referral_rows(conn, s, partners)
         return Overview(
             total=await _total(conn, s),
             weeks=await _weeks(conn, s),
             parties=await _parties(conn, s),
             topics=await _topics(conn, s),
-            help=help_,
+            help=await _help(conn, s),
             kinds=await _kinds(conn, s),
             channels=await _channels(conn, s),
-            referrals=await _referrals(conn, s, names, help_),
+            referrals=_referrals(referrals),
+            referral_partners=partner_section(referrals),
             heatmap=await _heatmap(conn, s),
             visitors=visitors,
             days=days,

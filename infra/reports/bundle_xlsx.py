@@ -28,6 +28,8 @@ WIDE = (
     "onderwerp",
     "hulp",
     "verwijzing",
+    "warmte",
+    "verwijzing_door",
     "maand",
     "bezoekers_maand",
     "tijd_partij",

@@ -24,10 +24,10 @@ from domain.verantwoording import (
 )
 from infra.queries.survey import library_rows as survey_rows
 
-REPORT_VERSION = "verantwoording.6"  # bump when the report's content changes: old bundles are rebuilt
+REPORT_VERSION = "verantwoording.7"  # bump when the report's content changes: old bundles are rebuilt
 PROJECTIONS = (
     "question_stats.v1",
-    "referrals.v2",
+    "referrals.v3",
     "visitors.v1",
     "help_time.v1",
     "opening_status.v2",
@@ -63,13 +63,14 @@ FROM rm_help_time_v1 WHERE tenant_id = $1 AND day BETWEEN $2 AND $3
 GROUP BY GROUPING SETS ((npd_party, topic, duration), (day - (extract(isodow FROM day)::int - 1), location_id, duration))
 HAVING sum(count) <> 0
 """
-# per partner and kind of question: the report sums the kinds its "Hoe geholpen" counts
+# per direction, partner, kind of question and warmth: the report sums the kinds its "Hoe geholpen" counts (a
+# partner not listed has the nil id, and no row in partners)
 _REFERRALS = text("""
 SELECT r.partner_id, coalesce(p.name, 'Onbekende partner') AS name, coalesce(p.kind, '') AS kind,
-       sum(r.count)::int AS n, r.kind AS question_kind
-FROM rm_referrals_v2 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
+       sum(r.count)::int AS n, r.kind AS question_kind, r.direction, r.warmth
+FROM rm_referrals_v3 r LEFT JOIN partners p ON p.tenant_id = r.tenant_id AND p.partner_id = r.partner_id
 WHERE r.tenant_id = :t AND r.day BETWEEN :first AND :last
-GROUP BY 1, 2, 3, 5 HAVING sum(r.count) <> 0
+GROUP BY 1, 2, 3, 5, 6, 7 HAVING sum(r.count) <> 0
 """)
 _COURSES = text("""
 SELECT programme, title, location_id, start_date, status, enrolled, cursisten, completed, via_desk,

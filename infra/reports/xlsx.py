@@ -65,6 +65,8 @@ SHEET_NAMES = {
     "onderwerp": "Onderwerp",
     "hulp": "Hoe geholpen",
     "verwijzing": "Soort partner",
+    "warmte": "Warm of koud",
+    "verwijzing_door": "Doorverwezen door",
     "partner": "Lokale partners",
     "locatie": "Per IDO-locatie",
     "bibliotheek": "Per bibliotheek",

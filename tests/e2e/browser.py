@@ -203,26 +203,45 @@ def help_button(page: Page, help_: str):
     return page.locator(f"#wizard button[name=hulp][value='{help_}']")
 
 
+def choose_door(page: Page, door: str) -> None:
+    """Open "Doorverwezen door een lokale partner?" on the first step and choose `door`."""
+    page.locator("#wizard details.referred-by summary").click()
+    page.locator(f"#wizard input[name=door][value='{door}']").check()
+
+
 def expect_count(page: Page, n: int) -> None:
     noun = "vraag" if n == 1 else "vragen"
     expect(page.locator("#count")).to_have_text(f"Vandaag geregistreerd: {n} {noun}")
 
 
 def register_by_clicks(
-    page: Page, party: str, topic: str, help_: str, count_after: int, partner: str | None = None
+    page: Page,
+    party: str,
+    topic: str,
+    help_: str,
+    count_after: int,
+    partner: str | None = None,
+    warmth: str | None = None,
+    door: str | None = None,
 ) -> None:
     """The three taps: party, topic, how helped; wait until today's count shows the new question. With
-    `partner` (an option of the partner select, "niet-vermeld" for "Staat er niet bij") it is chosen under
-    "Meer vastleggen" before the last tap."""
+    `partner` (an option of the partner select, "niet-vermeld" for "Staat er niet bij") and `warmth` ("warm" or
+    "koud") they are chosen under "Meer vastleggen" before the last tap; with `door` (a partner's id or
+    "niet-vermeld") "Doorverwezen door" is opened and chosen before the first."""
+    if door is not None:
+        choose_door(page, door)
     party_button(page, party).click()
     expect(topic_button(page, topic)).to_be_visible()
     settled(page)
     topic_button(page, topic).click()
     expect(help_button(page, help_)).to_be_visible()
     settled(page)
-    if partner is not None:
+    if partner is not None or warmth is not None:
         page.locator("#wizard details.more summary").click()
+    if partner is not None:
         page.select_option("#partner", partner)
+    if warmth is not None:
+        page.locator(f"#wizard input[name=warmte][value='{warmth}']").check()
     help_button(page, help_).click()
     expect_count(page, count_after)
     expect(party_button(page, party)).to_be_visible()  # the wizard is back at step 1

@@ -202,7 +202,13 @@ def desk_rows(browser, reflow_server, cast) -> None:
         register_by_clicks(page, "kifid", "kifid.klacht", "klantenservice", count_after=3)
         # the library has a partner (build_world's): a referral names it or "Staat er niet bij"
         register_by_clicks(
-            page, "logius", "logius.inloggen", "lokale_partner", count_after=4, partner="niet-vermeld"
+            page,
+            "logius",
+            "logius.inloggen",
+            "lokale_partner",
+            count_after=4,
+            partner="niet-vermeld",
+            warmth="koud",
         )
         page.goto(f"{reflow_server.base_url}/t/{cast.world.lib.slug}/balie/telling")
         page.fill("#aantal", "7")

@@ -70,7 +70,7 @@ async def open_location(
 
 async def ask(container, lib: Lib, when: datetime, party: str, topic: str, help_: str, **kw) -> q.Question:
     """Register one question; answer its state, for a later correction."""
-    partners = frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset()
+    partners = frozenset(kw[k] for k in ("partner_id", "referred_by_partner_id") if kw.get(k))
     ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=partners)
     cmd = q.RegisterQuestion(
         question_id=uuid4(),
@@ -133,9 +133,10 @@ async def project(container, lib: Lib) -> None:
 
 
 async def known_library(container, poi_slug: str | None = None) -> Known:
-    """Year YEAR: January 3 CBR (wegwijzer) + 2 Belastingdienst (samen gezocht); February 1 SVB referred to
-    the partner EVIL; March 1 library-service question; April nothing; June only a tally of 7 CBR; May and
-    July to December 1 CBR each. Digital government: 20 (CBR 17), other kinds 1.
+    """Year YEAR: January 3 CBR (wegwijzer; the first of a visitor the partner EVIL sent) + 2 Belastingdienst
+    (samen gezocht); February 1 SVB referred to the partner EVIL, warm; March 1 library-service question; April
+    nothing; June only a tally of 7 CBR; May and July to December 1 CBR each. Digital government: 20 (CBR 17),
+    other kinds 1.
     Visitors 16: one per question, except the two Belastingdienst questions (one visit on 6 January) and the
     tally (3 visitors). The main IDO (in the library) has no gemeente; IDO Noord lies outside the library in
     Leeuwarden (GM0080, Fryslân). Durations: CBR 3 January 0-5 and 4 January 5-15 minutes (week 1), both Belastingdienst
@@ -146,7 +147,10 @@ async def known_library(container, poi_slug: str | None = None) -> Known:
     north = uuid4()
     await open_location(container, lib, north, "IDO Noord", gemeente="GM0080", inside=False)
     for day, duration in ((3, "0-5"), (4, "5-15"), (5, None)):
-        await ask(container, lib, at(1, day), "cbr", "cbr.rijbewijs_75", "wegwijzer", duration=duration)
+        sent = {"referred_by_partner_id": partner} if day == 3 else {}
+        await ask(
+            container, lib, at(1, day), "cbr", "cbr.rijbewijs_75", "wegwijzer", duration=duration, **sent
+        )
     visit = uuid4()
     for minute in (0, 20):
         await ask(
@@ -159,7 +163,17 @@ async def known_library(container, poi_slug: str | None = None) -> Known:
             visit_id=visit,
             duration="15-30",
         )
-    await ask(container, lib, at(2), "svb", "svb.aow", "lokale_partner", partner_id=partner, duration="30+")
+    await ask(
+        container,
+        lib,
+        at(2),
+        "svb",
+        "svb.aow",
+        "lokale_partner",
+        partner_id=partner,
+        warmth="warm",
+        duration="30+",
+    )
     await ask(
         container, lib, at(3), "geen_overheid", "geen_overheid.bank", "wegwijzer", kind="bibliotheekdienst"
     )

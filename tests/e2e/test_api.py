@@ -259,15 +259,15 @@ async def test_a_referral_names_a_partner_or_says_it_is_not_listed_while_the_lib
 
     partner = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn Oost", "kind": "welzijn"})
     problem = assert_problem(
-        await post_question(client, lib, token, question(lib, help="lokale_partner")), 422
+        await post_question(client, lib, token, question(lib, help="lokale_partner", warmth="warm")), 422
     )
     assert problem["errors"][0]["field"] == "partner_id" and "Staat er niet bij" in problem["detail"]
-    both = question(lib, help="lokale_partner", partner_id=str(partner), partner_unlisted=True)
+    both = question(lib, help="lokale_partner", partner_id=str(partner), partner_unlisted=True, warmth="warm")
     assert_problem(await post_question(client, lib, token, both), 422)
     assert await registered(container, lib) == 0
     for body in (
-        question(lib, help="lokale_partner", partner_unlisted=True),
-        question(lib, help="lokale_partner", partner_id=str(partner)),
+        question(lib, help="lokale_partner", partner_unlisted=True, warmth="koud"),
+        question(lib, help="lokale_partner", partner_id=str(partner), warmth="warm"),
     ):
         r = await post_question(client, lib, token, body)
         assert r.status_code == 201, r.text
@@ -282,6 +282,59 @@ async def test_a_referral_names_a_partner_or_says_it_is_not_listed_while_the_lib
             )
         ).scalars()
         assert sorted(partners, key=str) == sorted([None, str(partner)], key=str)
+
+
+async def test_a_referral_says_warm_or_cold_and_a_question_may_name_the_partner_that_sent_the_visitor(
+    client, container, lib, token
+):
+    """Issue 19 through the API: warmth is required with help lokale_partner (a 422 problem naming it), 'onbekend'
+    says explicitly it is not known; referred_by_partner_id is one of the library's partners (else a 422),
+    referred_by_unlisted one that is not listed; the list answers both."""
+    from infra.platform.partners import Partners
+
+    welzijn = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn Oost", "kind": "welzijn"})
+    missing = assert_problem(
+        await post_question(client, lib, token, question(lib, help="lokale_partner", partner_unlisted=True)),
+        422,
+    )
+    assert missing["errors"][0]["field"] == "warmth" and "warm (contact gelegd)" in missing["detail"]
+    for body, field in (
+        (question(lib, help="lokale_partner", partner_unlisted=True, warmth="lauw"), "warmth"),
+        (question(lib, warmth="koud"), "warmth"),
+        (question(lib, referred_by_partner_id=str(uuid4())), "referred_by_partner_id"),
+        (
+            question(lib, referred_by_partner_id=str(welzijn), referred_by_unlisted=True),
+            "referred_by_partner_id",
+        ),
+    ):
+        problem = assert_problem(await post_question(client, lib, token, body), 422)
+        assert problem["errors"][0]["field"] == field, body
+    assert await registered(container, lib) == 0
+    bodies = (
+        question(lib, help="lokale_partner", partner_id=str(welzijn), warmth="warm"),
+        question(
+            lib, help="lokale_partner", partner_unlisted=True, warmth="onbekend", referred_by_unlisted=True
+        ),
+        question(lib, help="samen_gezocht", referred_by_partner_id=str(welzijn)),
+    )
+    for body in bodies:
+        r = await post_question(client, lib, token, body)
+        assert r.status_code == 201, r.text
+    r = await client.get(
+        questions_url(lib), params={"from": str(TODAY), "to": str(TODAY)}, headers=bearer(token)
+    )
+    got = sorted(
+        ((x["help"], x["warmth"], x["referred_by_partner_id"], x["referred_by_unlisted"]) for x in r.json()),
+        key=str,
+    )
+    assert got == sorted(
+        [
+            ("lokale_partner", None, None, True),
+            ("lokale_partner", "warm", None, False),
+            ("samen_gezocht", None, str(welzijn), False),
+        ],
+        key=str,
+    )
 
 
 # refused bodies
@@ -653,6 +706,8 @@ async def test_the_openapi_document_describes_the_three_api_operations(client):
     body = next(v for k, v in schemas.items() if k.endswith("QuestionIn"))
     assert body["properties"]["partner_unlisted"]["type"] == "boolean"
     assert "staat er niet bij" in body["properties"]["partner_unlisted"]["description"]
+    assert "'warm'" in body["properties"]["warmth"]["description"]
+    assert body["properties"]["referred_by_unlisted"]["type"] == "boolean"
     stats = next(v for k, v in paths.items() if re.fullmatch(r"/api/v1/t/\{slug\}/statistics", k))["get"]
     assert {"from", "to", "location_id"} <= {p["name"] for p in stats["parameters"]}
     out = next(v for k, v in schemas.items() if k.endswith("StatisticsOut"))
@@ -660,7 +715,7 @@ async def test_the_openapi_document_describes_the_three_api_operations(client):
         "properties"
     ].keys()
     listed = next(v for k, v in schemas.items() if k.endswith("QuestionOut"))
-    assert {"visit_id", "visitors"} <= listed["properties"].keys()
+    assert {"visit_id", "visitors", "warmth", "referred_by_partner_id"} <= listed["properties"].keys()
 
 
 @pytest.mark.parametrize(

@@ -33,13 +33,20 @@ from tests.e2e.browser import (
 )
 from tests.e2e.conftest import PASSWORD, Lib, make_library
 
-LIBRARIES = ("flow", "keyboard", "keys", "axe", "errors", "nojs")
+LIBRARIES = ("flow", "keyboard", "keys", "axe", "errors", "nojs", "referrals")
+PARTNERS = ({"name": "Taalhuis Oost", "kind": "taalhuis"}, {"name": "Welzijn Zuid", "kind": "welzijn"})
 
 
 @pytest.fixture(scope="session")
 async def libs(container) -> dict[str, Lib]:
-    """A library (with an IDO location, a desk user and a coordinator) per test, so that counts start at 0."""
-    return {name: await make_library(container) for name in LIBRARIES}
+    """A library (with an IDO location, a desk user and a coordinator) per test, so that counts start at 0;
+    the library "referrals" has two local partners."""
+    from infra.platform.partners import Partners
+
+    made = {name: await make_library(container) for name in LIBRARIES}
+    for fields in PARTNERS:
+        await Partners(container.db).add(made["referrals"].tenant_id, fields)
+    return made
 
 
 @pytest.fixture(scope="session")
@@ -167,7 +174,8 @@ def test_a_question_can_be_registered_with_the_keyboard_only(page, watch, server
     expect(rows.first).to_contain_text("wegwijzer")
     expect(page.locator("#wizard-h")).to_be_focused()  # back at step 1, ready for the next question
     assert _focus_in_wizard(page).startswith("H2: Nieuwe vraag")
-    assert _tab_to(page, "#wizard button[name=partij]") <= 2  # past "Nog een vraag bij dit bezoek"
+    # past "Nog een vraag bij dit bezoek" and "Doorverwezen door een lokale partner?"
+    assert _tab_to(page, "#wizard button[name=partij]") <= 3
     assert has_marker(page)
     watch.assert_clean()
 
@@ -385,5 +393,91 @@ def test_without_javascript_the_three_taps_are_plain_form_posts(browser, server,
         expect(page.locator("#announce")).to_have_text("De vraag is geregistreerd.")
         expect_count(page, 1)
         expect(page.locator("#today tbody tr")).to_have_count(1)
+    finally:
+        ctx.close()
+
+
+# --- 5. referrals both ways (issue 19) --------------------------------------------------------------------
+
+
+def test_a_warm_referral_and_a_question_referred_in_by_clicks_with_and_without_javascript(
+    browser, page, watch, server, libs
+):
+    """A referral without warm or cold is refused (announced, the radios marked, axe clean); chosen warm it is
+    registered. A visitor sent by a partner: "Doorverwezen door" on the first step, which the next steps say.
+    The correction form reads both back. Without JavaScript the same is a chain of plain forms."""
+    lib = libs["referrals"]
+    watch.expect_status(422)
+    login(page, server.base_url, lib.desk, PASSWORD)
+    set_marker(page)
+    party_button(page, "svb").click()
+    expect(topic_button(page, "svb.aow")).to_be_visible()
+    settled(page)
+    topic_button(page, "svb.aow").click()
+    expect(help_button(page, "lokale_partner")).to_be_visible()
+    settled(page)
+    page.locator("#wizard details.more summary").click()
+    page.select_option("#partner", label="Taalhuis Oost (Taalhuis)")
+    help_button(page, "lokale_partner").click()
+    expect(page.locator("#wizard-error")).to_contain_text("warm (contact gelegd) of koud (adres meegegeven)")
+    settled(page)
+    group = page.locator("#wizard [role=radiogroup]")
+    expect(group).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#partner")).to_have_value(re.compile(r"^[0-9a-f-]{36}$"))  # kept
+    expect_count(page, 0)
+    assert_no_violations(page, "the desk refusing a referral without warm or cold")
+    page.get_by_label("Warm: contact gelegd").check()
+    help_button(page, "lokale_partner").click()
+    expect_count(page, 1)
+    settled(page)
+
+    # referred in by a partner, then helped by searching together: one tap more than three
+    page.locator("#wizard details.referred-by summary").click()
+    expect(page.get_by_label("Nee", exact=True)).to_be_checked()
+    page.get_by_label("Welzijn Zuid (Welzijnsorganisatie)").check()
+    assert_no_violations(page, "the desk's first step with 'Doorverwezen door' open")
+    party_button(page, "cbr").click()
+    expect(page.locator("#wizard .referred-note")).to_have_text("Doorverwezen door Welzijn Zuid.")
+    settled(page)
+    topic_button(page, "cbr.rijbewijs_75").click()
+    expect(page.locator("#wizard .referred-note")).to_have_text("Doorverwezen door Welzijn Zuid.")
+    settled(page)
+    help_button(page, "samen_gezocht").click()
+    expect_count(page, 2)
+    expect(page.locator("#wizard details.referred-by")).not_to_have_attribute("open", "")  # the next: "nee"
+    assert has_marker(page), "the page was reloaded"
+    watch.assert_clean()
+
+    rows = page.locator("#today tbody tr")
+    rows.filter(has_text="SVB").get_by_role("link", name=re.compile(r"^Verbeteren")).click()
+    expect(page.get_by_label("Warm: contact gelegd")).to_be_checked()
+    expect(page.locator("#door option:checked")).to_have_text("Nee")
+    page.go_back()
+    rows.filter(has_text="CBR").get_by_role("link", name=re.compile(r"^Verbeteren")).click()
+    expect(page.locator("#door option:checked")).to_have_text("Welzijn Zuid (Welzijnsorganisatie)")
+    expect(page.locator("#hulp")).to_have_value("samen_gezocht")
+    assert_no_violations(page, "the correction form of a question referred in")
+    watch.assert_clean()
+
+    ctx = browser.new_context(java_script_enabled=False, locale="nl-NL")
+    ctx.set_default_timeout(TIMEOUT_MS)
+    try:
+        plain = ctx.new_page()
+        login(plain, server.base_url, lib.desk, PASSWORD)
+        plain.locator("#wizard details.referred-by summary").click()
+        plain.get_by_label("Een partner die er niet bij staat").check()
+        with plain.expect_navigation():
+            party_button(plain, "uwv").click()
+        assert "door=niet-vermeld" in plain.url
+        expect(plain.locator("#wizard .referred-note")).to_contain_text("een partner die er niet bij staat")
+        with plain.expect_navigation():
+            topic_button(plain, "uwv.wia").click()
+        plain.locator("#wizard details.more summary").click()
+        plain.select_option("#partner", label="Staat er niet bij")
+        plain.get_by_label("Koud: adres meegegeven").check()
+        with plain.expect_navigation():
+            help_button(plain, "lokale_partner").click()
+        assert "melding=geregistreerd" in plain.url
+        expect_count(plain, 3)
     finally:
         ctx.close()

@@ -49,6 +49,7 @@ async def world(container) -> World:
             topic="cbr.rijbewijs_75",
             help=help_,
             partner_unlisted=unlisted,
+            warmth="koud" if unlisted else None,
         )
         await handle(container, lib.tenant_id, cmd)
         ids.append(cmd.question_id)

@@ -43,7 +43,9 @@ async def _append(container, lib, question_id: UUID, events, expected: int) -> N
 async def ask(container, lib, at: datetime, party="cbr", topic="cbr.rijbewijs_75", help_="wegwijzer", **kw):
     """Register one question at `at`; answer its state, for a later correction or retraction."""
     location_id = kw.pop("location_id", lib.location_id)
-    ctx = _ctx(lib, frozenset([kw["partner_id"]]) if kw.get("partner_id") else frozenset())
+    ctx = _ctx(lib, frozenset(kw[k] for k in ("partner_id", "referred_by_partner_id") if kw.get(k)))
+    if help_ == q.REFERRAL:
+        kw.setdefault("warmth", "warm")
     ctx.locations[location_id] = date(2020, 1, 1)
     cmd = q.RegisterQuestion(
         question_id=uuid4(),
@@ -158,7 +160,8 @@ async def test_the_dashboard_shows_questions_per_party_topic_help_week_and_hour(
     assert weeks == [0, 6, 1, 0, 0, 0]
     assert 'aria-current="page">Dashboard</a>' in page
     assert "style=" not in page and "<style" not in page and "<script>" not in page  # CSP: style-src 'self'
-    assert page.count('role="img"') == 8 and page.count("Download CSV") == 13  # no referrals: no chart
+    assert page.count('role="img"') == 8 and page.count("Download CSV") == 14  # no referrals: no chart
+    assert "Geen doorverwijzingen in deze periode." in page
     assert page.count("Geen gegevens in deze periode.") == 1
     monday = re.search(r'<th scope="row">maandag</th>(.*?)</tr>', page, re.S).group(1)
     assert re.findall(r"<td>(\d+)</td>", monday)[3:5] == ["1", "1"]  # 10:00 and 11:00, counted from 07:00
@@ -369,6 +372,7 @@ async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_gehol
         help="lokale_partner",
         kind="bibliotheekdienst",
         partner_id=taal,
+        warmth="warm",
     )
     await _append(container, lib, other.question_id, q.correct(other, kind, _ctx(lib, frozenset([taal]))), 1)
     await ask(container, lib, when)
@@ -379,6 +383,7 @@ async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_gehol
         topic="cbr.rijbewijs_75",
         help="lokale_partner",
         partner_unlisted=True,
+        warmth="koud",
     )
     await _append(container, lib, moved.question_id, q.correct(moved, fix, _ctx(lib, frozenset([taal]))), 1)
     await project(container, lib)
@@ -393,6 +398,72 @@ async def test_the_referrals_per_partner_add_up_to_the_referrals_under_hoe_gehol
     # a period without referrals has no such row
     april = (await dashboard(client, lib, {"van": "2025-04-01", "tot": "2025-04-30"})).text
     assert row(april, "Andere partner / staat er niet bij") is None
+
+
+async def test_referrals_both_ways_per_partner_add_up_warm_and_cold_on_the_page_and_in_the_csv(
+    client, container, lib
+):
+    """To partners warm, cold and recorded before it was asked; visitors sent by partners (also by one that
+    received no referral, and by one not listed), of every kind of question. The table's "Naar: totaal" sums to
+    "Doorverwezen naar lokale partner", its warm, cold and not recorded to that total."""
+    parts = Partners(container.db)
+    taal = await parts.add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
+    welzijn = await parts.add(lib.tenant_id, {"name": "=1+1 Welzijn", "kind": "welzijn"})
+    when = at("2025-03-20", "15:10")
+    await ask(container, lib, when, help_="lokale_partner", partner_id=taal, warmth="warm")
+    await ask(container, lib, when, help_="lokale_partner", partner_id=taal, warmth="koud", kind="overig")
+    await ask(
+        container,
+        lib,
+        when,
+        help_="lokale_partner",
+        partner_id=taal,
+        warmth="koud",
+        referred_by_partner_id=welzijn,
+    )
+    await ask(container, lib, when, help_="lokale_partner", partner_unlisted=True, warmth="onbekend")
+    await ask(container, lib, when, referred_by_partner_id=welzijn, kind="bibliotheekdienst")
+    await ask(container, lib, when, referred_by_unlisted=True)
+    await ask(container, lib, at("2025-04-02", "10:00"), referred_by_partner_id=taal)  # outside March
+    await project(container, lib)
+    await login(client, lib.coordinator)
+    page = (await dashboard(client, lib, MARCH)).text
+    assert row(page, "Doorverwezen naar lokale partner") == 4
+    table = re.search(r'aria-labelledby="dash-referral_partners-h">.*?</section>', page, re.S).group(0)
+    cells = [
+        [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", tr)]
+        for tr in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+    ]
+    assert cells[0] == list(BOTH_WAYS_HEADER)
+    assert cells[1:] == [
+        ["=1+1 Welzijn", "Welzijnsorganisatie", "0", "0", "0", "0", "2"],
+        ["Taalhuis", "Taalhuis", "1", "2", "0", "3", "0"],
+        ["Andere partner / staat er niet bij", "", "0", "0", "1", "1", "1"],
+        ["Totaal", "", "1", "2", "1", "4", "3"],
+    ]
+    both = read_csv(
+        (await client.get(f"/t/{lib.slug}/dashboard/referral_partners.csv", params=MARCH)).content
+    )
+    assert both[0] == list(BOTH_WAYS_HEADER)
+    assert both[1] == ["'=1+1 Welzijn", "Welzijnsorganisatie", "0", "0", "0", "0", "2"]
+    assert both[1:] == [[both[1][0], *r[1:]] for r in cells[1:2]] + cells[2:]
+    help_ = dict(read_csv((await client.get(f"/t/{lib.slug}/dashboard/help.csv", params=MARCH)).content)[1:])
+    assert (
+        int(both[-1][5])
+        == sum(int(n) for n in both[-1][2:5])
+        == int(help_["Doorverwezen naar lokale partner"])
+    )
+
+
+BOTH_WAYS_HEADER = (
+    "Lokale partner",
+    "Soort partner",
+    "Naar: warm",
+    "Naar: koud",
+    "Naar: niet vastgelegd",
+    "Naar: totaal",
+    "Door",
+)
 
 
 BAD_FILTERS = [

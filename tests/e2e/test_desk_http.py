@@ -319,9 +319,9 @@ async def test_a_referral_names_the_partner_and_a_partner_of_another_library_is_
     )
     theirs = await Partners(container.db).add(lib_b.tenant_id, {"name": "Elders", "kind": "welzijn"})
     await login(client, lib.desk)
-    bad, _ = await register(client, lib, help_="lokale_partner", partner=str(theirs))
+    bad, _ = await register(client, lib, help_="lokale_partner", partner=str(theirs), warmte="warm")
     assert bad.status_code == 422
-    ok, _ = await register(client, lib, help_="lokale_partner", partner=str(mine))
+    ok, _ = await register(client, lib, help_="lokale_partner", partner=str(mine), warmte="warm")
     assert ok.status_code == 200
     async with container.reader.platform() as conn:
         partner = (
@@ -537,11 +537,11 @@ async def test_a_referral_names_a_partner_or_staat_er_niet_bij_while_the_library
         _options(step3.text, "partner")[-1] == "niet-vermeld" and ">Staat er niet bij</option>" in step3.text
     )
     for hx in (True, False):
-        bad, _ = await register(client, lib, help_="lokale_partner", hx=hx)
-        assert bad.status_code == 422 and "of &#39;Staat er niet bij&#39;" in bad.text
+        bad, _ = await register(client, lib, help_="lokale_partner", hx=hx, warmte="koud")
+        assert bad.status_code == 422 and "of &#39;Staat er niet bij&#39;." in bad.text
         assert '<details class="more" open>' in bad.text and 'aria-invalid="true"' in bad.text
     assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 0
-    ok, _ = await register(client, lib, help_="lokale_partner", partner="niet-vermeld")
+    ok, _ = await register(client, lib, help_="lokale_partner", partner="niet-vermeld", warmte="koud")
     assert ok.status_code == 200
     qid = await _question_id(client, lib)
     async with container.reader.platform() as conn:
@@ -563,6 +563,7 @@ async def test_a_referral_names_a_partner_or_staat_er_niet_bij_while_the_library
         "onderwerp": "cbr.rijbewijs_75",
         "hulp": "lokale_partner",
         "kanaal": "telefoon",
+        "warmte": "koud",
     }
     bad = await client.post(f"/t/{lib.slug}/balie/vragen/{qid}", data={**fields, "partner": ""})
     assert bad.status_code == 422 and "Staat er niet bij" in bad.text
@@ -576,7 +577,7 @@ async def test_without_partners_the_desk_offers_no_staat_er_niet_bij_and_a_refer
     await login(client, lib.desk)
     step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
     assert _options(step3.text, "partner") == [""]
-    ok, _ = await register(client, lib, help_="lokale_partner")
+    ok, _ = await register(client, lib, help_="lokale_partner", warmte="warm")
     assert ok.status_code == 200
     assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 1
 
@@ -603,3 +604,180 @@ async def test_a_library_without_an_ido_tells_desk_staff_to_ask_and_shows_the_co
     page = (await client.get(f"/t/{slug}/balie")).text
     assert "Vraag de coördinator" not in page
     assert f'<a class="tap" href="/t/{slug}/ido/#plan-register-h">Meld het IDO aan</a>' in page
+
+
+# --- issue 19: warm or cold referrals, and visitors sent by a partner ----------------------------------------
+
+
+async def _what(container, lib) -> list[dict]:
+    """The classification of every registration and correction of the library, oldest first."""
+    async with container.reader.platform() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT data->'what' FROM events WHERE tenant_id = :t "
+                "AND event_type IN ('QuestionRegistered', 'QuestionCorrected') ORDER BY global_position"
+            ),
+            {"t": lib.tenant_id},
+        )
+        return [r[0] for r in rows.all()]
+
+
+def _radios(html: str, name: str) -> list[tuple[str, bool]]:
+    """The radio buttons of the wizard or the correction form (not of the page's templates for the offline desk)."""
+    import re
+
+    html = html.split("<template", 1)[0]
+    found = re.findall(rf'<input type="radio" name="{name}" value="([^"]*)"([^>]*)>', html)
+    return [(value, "checked" in rest) for value, rest in found]
+
+
+@pytest.mark.parametrize("hx", [True, False], ids=["htmx", "no-javascript"])
+async def test_a_referral_says_warm_or_cold_or_is_refused_in_dutch_with_nothing_stored(
+    client, container, lib, hx
+):
+    await login(client, lib.desk)
+    step3 = await _desk(client, lib, partij="cbr", onderwerp="cbr.rijbewijs_75")
+    assert _radios(step3.text, "warmte") == [("warm", False), ("koud", False)]  # an explicit choice
+    assert "Warm: contact gelegd" in step3.text and "Koud: adres meegegeven" in step3.text
+    bad, form = await register(client, lib, help_="lokale_partner", hx=hx)
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    assert "Kies hoe is doorverwezen: warm (contact gelegd) of koud (adres meegegeven)." in bad.text
+    assert '<details class="more" open>' in bad.text
+    assert 'role="radiogroup" aria-labelledby="warmte-legend"\n            aria-invalid="true"' in bad.text
+    assert await count_events(container, lib.tenant_id, "QuestionRegistered") == 0
+    # warm or cold with other help is refused as well
+    other, _ = await register(client, lib, help_="wegwijzer", hx=hx, warmte="warm")
+    assert other.status_code == 422 and "alleen bij" in other.text
+    # the same form again with "warm" chosen: stored once, as warm
+    ok = await client.post(
+        f"/t/{lib.slug}/balie/vragen", data={**form, "warmte": "warm"}, headers=HX if hx else None
+    )
+    assert ok.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in ok.text
+    if not hx:
+        assert ok.history and ok.history[0].status_code == 303
+    [what] = await _what(container, lib)
+    assert (what["help"], what["warmth"], what["referred_by_partner_id"]) == ("lokale_partner", "warm", None)
+
+
+@pytest.mark.parametrize("hx", [True, False], ids=["htmx", "no-javascript"])
+async def test_a_visitor_sent_by_a_partner_is_chosen_on_the_first_step_and_kept_through_the_next_two(
+    client, container, lib, lib_b, hx
+):
+    """Plain GET forms: the first step's "Doorverwezen door" (closed: "Nee") goes with the party, the next steps
+    keep it as a hidden field and say so, the links back keep it too; the registration records the partner."""
+    from infra.platform.partners import Partners
+
+    taal = await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis Oost", "kind": "taalhuis"})
+    theirs = await Partners(container.db).add(lib_b.tenant_id, {"name": "Elders", "kind": "welzijn"})
+    await login(client, lib.desk)
+    headers = HX if hx else None
+    step1 = await client.get(f"/t/{lib.slug}/balie", headers=headers)
+    assert '<details class="more referred-by">' in step1.text
+    assert _radios(step1.text, "door") == [("", True), (str(taal), False), ("niet-vermeld", False)]
+    step2 = await client.get(
+        f"/t/{lib.slug}/balie", params={"partij": "svb", "door": str(taal)}, headers=headers
+    )
+    assert f'<input type="hidden" name="door" value="{taal}">' in step2.text
+    assert "Doorverwezen door Taalhuis Oost." in step2.text and f"&amp;door={taal}" in step2.text
+    params = {"partij": "svb", "onderwerp": "svb.aow", "door": str(taal)}
+    step3 = await client.get(f"/t/{lib.slug}/balie", params=params, headers=headers)
+    assert f'<input type="hidden" name="door" value="{taal}">' in step3.text
+    assert "Doorverwezen door Taalhuis Oost." in step3.text
+    form = _form(step3.text, partij="svb", onderwerp="svb.aow", hulp="samen_gezocht", door=str(taal))
+    r = await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=headers)
+    assert r.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text
+    [what] = await _what(container, lib)
+    assert (what["referred_by_partner_id"], what["referred_by_unlisted"]) == (str(taal), False)
+    assert (what["help"], what["warmth"]) == ("samen_gezocht", None)
+    # "een partner die er niet bij staat" the same way; a partner of another library is not kept, nor stored
+    step3 = await client.get(
+        f"/t/{lib.slug}/balie", params={**params, "door": "niet-vermeld"}, headers=headers
+    )
+    assert "Doorverwezen door een partner die er niet bij staat." in step3.text
+    other = await client.get(f"/t/{lib.slug}/balie", params={**params, "door": str(theirs)}, headers=headers)
+    assert 'name="door" value' not in other.text.split('<section id="wizard"')[1].split("</section>")[0]
+    form = _form(step3.text, partij="svb", onderwerp="svb.aow", hulp="wegwijzer", door="niet-vermeld")
+    assert (await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=headers)).status_code == 200
+    step3 = await client.get(f"/t/{lib.slug}/balie", params=params, headers=headers)  # a new key
+    bad = _form(step3.text, partij="svb", onderwerp="svb.aow", hulp="wegwijzer", door=str(theirs))
+    refused = await client.post(f"/t/{lib.slug}/balie/vragen", data=bad, headers=headers)
+    assert refused.status_code == 422 and "niet bekend bij uw bibliotheek" in refused.text
+    whats = await _what(container, lib)
+    assert len(whats) == 2 and whats[1]["referred_by_unlisted"] is True
+
+
+async def test_a_warm_referral_of_a_visitor_sent_by_a_partner_in_four_taps_and_five_fields(
+    client, container, lib
+):
+    """Sent by one partner and referred on to another, warm, through the desk's forms as the browser posts them."""
+    from infra.platform.partners import Partners
+
+    welzijn = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn", "kind": "welzijn"})
+    raad = await Partners(container.db).add(
+        lib.tenant_id, {"name": "Raadslieden", "kind": "sociaal_raadslieden"}
+    )
+    await login(client, lib.desk)
+    r, _ = await register(
+        client, lib, help_="lokale_partner", partner=str(raad), warmte="warm", door=str(welzijn)
+    )
+    assert r.status_code == 200
+    [what] = await _what(container, lib)
+    assert (what["partner_id"], what["warmth"], what["referred_by_partner_id"]) == (
+        str(raad),
+        "warm",
+        str(welzijn),
+    )
+
+
+async def test_the_correction_form_shows_and_changes_warmth_and_sender_and_keeps_not_recorded_of_before(
+    client, container, lib
+):
+    """A referral stored before warm or cold was asked shows "Niet vastgelegd", which saving keeps; a partner
+    that sent the visitor can be added; without JavaScript (a plain post and redirect)."""
+    from domain import questions as q
+    from infra.platform.partners import Partners
+
+    welzijn = await Partners(container.db).add(lib.tenant_id, {"name": "Welzijn", "kind": "welzijn"})
+    old = q.QuestionRegistered(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        what=q.Classification(
+            location_id=lib.location_id,
+            asked_at=NOW - timedelta(minutes=5),
+            kind="digitale_overheid",
+            npd_party="cbr",
+            topic="cbr.rijbewijs_75",
+            help="lokale_partner",
+            channel="balie",
+        ),
+        catalogue_version="2026.1",
+    )
+    from domain.ports import NewEvent
+
+    await container.events.append(lib.tenant_id, q.stream_id(old.question_id), [NewEvent(uuid4(), old)], 0)
+    await login(client, lib.desk)
+    url = f"/t/{lib.slug}/balie/vragen/{old.question_id}"
+    page = await client.get(url)
+    assert _radios(page.text, "warmte") == [("warm", False), ("koud", False), ("onbekend", True)]
+    assert _options(page.text, "door") == ["", str(welzijn), "niet-vermeld"]
+    fields = {
+        "_csrf_token": csrf_of(page.text),
+        "partij": "cbr",
+        "onderwerp": "cbr.rijbewijs_75",
+        "hulp": "lokale_partner",
+        "partner": "niet-vermeld",
+        "warmte": "onbekend",
+        "tijdstip": "",
+    }
+    same = await client.post(url, data=fields)
+    assert same.status_code == 200 and "De vraag is verbeterd." in same.text
+    assert await count_events(container, lib.tenant_id, "QuestionCorrected") == 0  # nothing changed
+    missing = await client.post(url, data={**fields, "warmte": ""})
+    assert missing.status_code == 422 and "Kies hoe is doorverwezen" in missing.text
+    r = await client.post(url, data={**fields, "warmte": "koud", "door": str(welzijn)})
+    assert r.status_code == 200 and r.history[0].status_code == 303
+    [_, corrected] = await _what(container, lib)
+    assert (corrected["warmth"], corrected["referred_by_partner_id"]) == ("koud", str(welzijn))
+    again = await client.get(url)
+    assert _radios(again.text, "warmte") == [("warm", False), ("koud", True)]  # no "Niet vastgelegd" any more
+    assert f'<option value="{welzijn}" selected>' in again.text

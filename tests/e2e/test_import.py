@@ -313,6 +313,59 @@ async def test_referrals_import_as_to_a_partner_not_listed_while_the_library_has
     assert (again.imported_questions, again.duplicate_rows) == (0, 2)
 
 
+async def test_optional_columns_say_warm_or_cold_and_which_partner_sent_the_visitor(container, lib):
+    """Issue 19: "Warm of koud" (empty: not recorded) and "Doorverwezen door" (a partner's name as the library
+    lists it, whatever its case; "ja" or another name: a partner not listed; empty or "nee": none). A value the
+    import does not know, or warm with other help, refuses the row in Dutch; a second run adds nothing."""
+    from infra.platform.partners import Partners
+
+    taal = await Partners(container.db).add(lib.tenant_id, {"name": "Taalhuis Oost", "kind": "taalhuis"})
+    headers = [*HEADERS, "Warm of koud", "Doorverwezen door"]
+    sheet = read_sheet(
+        workbook(
+            [
+                [day(2), "10:00", "CBR", None, "lokale partner", None, None, "Warm: contact gelegd", None],
+                [day(2), "10:30", "SVB", "AOW", "lokale partner", None, None, "koud", "taalhuis oost"],
+                [day(2), "11:00", "UWV", None, "lokale partner", None, None, None, "nee"],
+                [day(1), "10:00", "CBR", None, "wegwijzer", None, None, None, "Ja"],
+                [day(1), "10:30", "CBR", None, "wegwijzer", None, None, None, "Buurthuis de Linde"],
+                [day(1), "11:00", "CBR", None, "wegwijzer", None, None, "lauw", None],
+                [day(1), "11:30", "CBR", None, "wegwijzer", None, None, "warm", None],
+            ],
+            headers,
+        )
+    )
+    mapping = sheet.guess().mapping
+    assert (mapping["warmth"], mapping["referred_by"]) == (7, 8)
+    importer = LegacyImporter(command_bus(container), container.events, container.clock)
+    summary = await importer.run(lib.tenant_id, sheet, mapping, None)
+    assert summary.imported_questions == 5
+    assert [(e.row, e.reason[:40]) for e in summary.errors] == [
+        (9, "Onbekende waarde 'lauw' bij warm of koud"),
+        (10, "Kies warm of koud alleen bij 'Doorverwez"),
+    ]
+    async with container.reader.platform() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT data->'what'->>'npd_party', data->'what'->>'help', data->'what'->>'warmth', "
+                    "data->'what'->>'referred_by_partner_id', data->'what'->>'referred_by_unlisted' FROM events "
+                    "WHERE tenant_id = :t AND event_type = 'QuestionRegistered' ORDER BY data->'what'->>'asked_at'"
+                ),
+                {"t": lib.tenant_id},
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("cbr", "lokale_partner", "warm", None, "false"),
+        ("svb", "lokale_partner", "koud", str(taal), "false"),
+        ("uwv", "lokale_partner", None, None, "false"),
+        ("cbr", "wegwijzer", None, None, "true"),
+        ("cbr", "wegwijzer", None, None, "true"),
+    ]
+    again = await importer.run(lib.tenant_id, sheet, mapping, None)
+    assert (again.imported_questions, again.duplicate_rows) == (0, 5)
+
+
 @pytest.mark.slow
 async def test_five_thousand_rows_import_in_seconds(container, lib):
     parties = ["CBR", "UWV", "DigiD", "SVB", "Belastingdienst/Toeslagen"]
@@ -489,6 +542,8 @@ async def test_the_template_downloads_with_the_columns_the_import_recognises(cli
         "party",
         "topic",
         "help",
+        "warmth",
+        "referred_by",
         "kind",
         "channel",
         "count",

@@ -34,6 +34,7 @@ from tests.e2e.browser import (
     Server,
     Watch,
     assert_no_violations,
+    choose_door,
     chromium,
     expect_count,
     help_button,
@@ -64,16 +65,22 @@ FLUSH_MS = 30_000  # sending what waits: the page tries again within 10 s; a res
 class World:
     libs: dict[str, Lib]
     colleague: str  # a second desk user of the library "expired"
+    partner: UUID  # a local partner of the library "steps"
 
 
 @pytest.fixture(scope="module")
 async def world(container) -> World:
+    from infra.platform.partners import Partners
+
     libs = {name: await make_library(container) for name in LIBRARIES}
     colleague = f"collega-{libs['expired'].slug}@test.example"
     await container.accounts.create_user(
         colleague, Role.DESK, tenant_slug=libs["expired"].slug, password=PASSWORD
     )
-    return World(libs, colleague)
+    partner = await Partners(container.db).add(
+        libs["steps"].tenant_id, {"name": "Welzijn Zuid", "kind": "welzijn"}
+    )
+    return World(libs, colleague, partner)
 
 
 class Restartable:
@@ -142,6 +149,7 @@ def registered(settings, tenant_id: UUID) -> list[dict]:
                 "actor": meta.get("actor"),
                 "question_id": data["question_id"],
                 "topic": data["what"]["topic"],
+                "referred_by": data["what"].get("referred_by_partner_id"),
             }
         )
     return out
@@ -399,6 +407,9 @@ WIZARD = """() => {
         buttons: [...w.querySelectorAll('button.choice')].map(b => [b.name, b.value, b.className,
             b.dataset.key, b.getAttribute('aria-keyshortcuts'), text(b)]),
         details: [...w.querySelectorAll('details .fields [id]')].map(e => e.tagName + '#' + e.id),
+        radios: [...w.querySelectorAll('input[type=radio]')].map(r => [r.name, r.value, r.dataset.name || '',
+            text(r.closest('label'))]),
+        note: [...w.querySelectorAll('.referred-note')].map(text),
         links: [...w.querySelectorAll('a')].map(a => text(a)).filter(t => !t.startsWith('Druk uur')),
     };
 }"""
@@ -411,6 +422,8 @@ def test_the_steps_rendered_without_the_server_are_the_servers_and_take_the_same
     open_desk(page, server, lib)
     user = user_of(page)
     served = [page.evaluate(WIZARD)]
+    assert [r[1] for r in served[0]["radios"]] == ["", str(world.partner), "niet-vermeld"]
+    choose_door(page, str(world.partner))  # "Doorverwezen door" goes with the next steps
     party_button(page, "uwv").click()
     expect(topic_button(page, "uwv.wia")).to_be_visible()
     settled(page)
@@ -420,13 +433,17 @@ def test_the_steps_rendered_without_the_server_are_the_servers_and_take_the_same
     settled(page)
     served.append(page.evaluate(WIZARD))
     assert served[2]["details"], "step 3 without its details"
+    assert served[1]["note"] == served[2]["note"] == ["Doorverwezen door Welzijn Zuid."]
+    assert "door" in served[1]["hidden"] and "door" in served[2]["hidden"]
+    assert [r[1] for r in served[2]["radios"]] == ["warm", "koud"]
 
     page.reload()
     ready(page)
     context.set_offline(True)
     context.clock.set_fixed_time(device_time(1))
     rendered = [page.evaluate(WIZARD)]
-    page.keyboard.press("b")  # UWV
+    choose_door(page, str(world.partner))
+    page.keyboard.press("b")  # UWV, with the focus on a radio button: the keys still choose
     expect(topic_button(page, "uwv.wia")).to_be_visible()
     expect(page.locator("#wizard-h")).to_be_focused()
     rendered.append(page.evaluate(WIZARD))
@@ -447,6 +464,7 @@ def test_the_steps_rendered_without_the_server_are_the_servers_and_take_the_same
     expect(page.locator("#outbox-status")).to_have_text("Alle vragen zijn verzonden.", timeout=FLUSH_MS)
     events = wait_for_events(settings, lib.tenant_id, 2, page)
     assert [e["topic"][:5] for e in events] == ["uwv.w", "logiu"]
+    assert [e["referred_by"] for e in events] == [str(world.partner), None]
     assert {e["actor"] for e in events} == {user}
 
     # the steps rendered here work with the server again, through htmx: no page load

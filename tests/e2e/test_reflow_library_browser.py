@@ -46,14 +46,16 @@ def test_every_library_page_reflows_from_320_to_1920_px_for_every_role_that_reac
 def test_each_desk_step_reflows_with_44_px_targets_and_labels_that_fit_and_no_axe_violations(
     browser, reflow_server, cast, desk_rows
 ):
-    """The three steps (UWV's, with the longest labels; the third with 'Meer vastleggen' open) at every width,
-    with today's rows beside or below."""
+    """The three steps (UWV's, with the longest labels; the first with 'Doorverwezen door' open, the third with
+    'Meer vastleggen' open) at every width, with today's rows beside or below."""
     base_url, lib = reflow_server.base_url, cast.world.lib
     with browser_context(browser) as ctx:
         page = ctx.new_page()
         login(page, base_url, lib.desk, PASSWORD)
         expect(page.locator("#today tbody tr")).to_have_count(5)
         problems = []
+        page.locator("#wizard details.referred-by summary").click()
+        expect(page.locator("#wizard input[name=door][value='niet-vermeld']")).to_be_visible()
         for step in ("party", "topic", "help"):
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": HEIGHT})

@@ -99,6 +99,13 @@ async def test_the_page_requests_a_bundle_that_the_task_builds_with_progress_and
     time = sheets["Hulptijd per NPD-partij"]
     ours = next(row for row in time if row[1] == known.lib.slug)
     assert ours[time[2].index("CBR – Met een duur")] == 2 and ours[time[2].index("CBR – Minuten")] == 12.5
+    warmth = sheets["Warm of koud"]  # referrals to partners warm or cold, per library
+    ours = next(row for row in warmth if row[1] == known.lib.slug)
+    assert (
+        ours[warmth[2].index("Warm: contact gelegd")] == 1 and ours[warmth[2].index("Niet vastgelegd")] == 0
+    )
+    sent = sheets["Doorverwezen door"]
+    assert next(row for row in sent if row[1] == known.lib.slug)[sent[2].index("Formulierenbrigade")] == 1
     assert ("Bezoekers", "<5") not in sheets["Samenvatting"] and any(
         r[0] == "Bezoekers" for r in sheets["Samenvatting"]
     )

@@ -70,6 +70,17 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
     help_ = dict(report.section("hulp").rows)
     assert help_["Informatie gegeven / wegwijzer"] == 10 and help_["Niet vastgelegd (alleen geteld)"] == 7
     assert dict(report.section("verwijzing").rows)["Formulierenbrigade"] == 1
+    # referrals both ways: to EVIL warm, and a visitor EVIL sent
+    assert report.section("warmte").rows == (
+        ("Warm: contact gelegd", 1),
+        ("Koud: adres meegegeven", 0),
+        ("Niet vastgelegd", 0),
+    )
+    assert report.section("partner").rows == (
+        (EVIL, "Formulierenbrigade", 1, 0, 0, 1, 1),
+        ("Andere partner / staat er niet bij", "", 0, 0, 0, 0, 0),
+    )
+    assert dict(report.section("verwijzing_door").rows)["Formulierenbrigade"] == 1
     months = {r[0]: r[1:] for r in report.section("maand").rows}
     assert months[f"januari {YEAR}"] == (5, 0, 0) and months[f"april {YEAR}"] == (0, 0, 0)
     assert months[f"maart {YEAR}"] == (0, 1, 0) and months[f"juni {YEAR}"] == (7, 0, 0)
@@ -143,32 +154,73 @@ async def test_a_known_event_set_gives_known_figures_in_all_three_formats(client
     assert f"Catalogusversie {report.catalogue_version}" in pdf_text(pdf)
 
 
-async def test_the_referral_tables_add_up_to_the_referrals_under_hoe_geholpen(client, container):
-    """A library with partners: referrals to them, and referrals to a partner not on its list ("staat er niet
-    bij"). In the XLSX and the CSV, the per-partner and per-kind-of-partner rows sum to "Doorverwezen naar
-    lokale partner" under "Hoe geholpen", which counts questions of digital government only: referrals of
-    other kinds of question (registered so, or corrected to another kind) are in none of the three."""
+async def test_the_referral_tables_add_up_both_ways_warm_and_cold_in_every_format(client, container):
+    """A library with partners: referrals to them warm and cold, to a partner not on its list ("staat er niet
+    bij"), one imported without warm or cold; visitors sent by partners. In the XLSX, the CSV and the PDF the
+    per-partner, per-kind-of-partner and warm-or-cold rows sum to "Doorverwezen naar lokale partner" under "Hoe
+    geholpen", which counts questions of digital government only: referrals (either way) of other kinds of
+    question (registered so, or corrected to another kind) are in none of them."""
     from domain import questions as q
     from infra.platform.partners import Partners
     from infra.reports.data import REPORT_VERSION
 
-    assert REPORT_VERSION not in ("verantwoording.1", "verantwoording.3")  # the bundles of before are rebuilt
+    # the bundles of before are rebuilt (6: the gemeente's, on main meanwhile)
+    assert REPORT_VERSION not in ("verantwoording.5", "verantwoording.6")
     lib = await make_library(container)
     await open_location(container, lib, lib.location_id)
     partners = Partners(container.db)
     taal = await partners.add(lib.tenant_id, {"name": "Taalhuis", "kind": "taalhuis"})
     raad = await partners.add(lib.tenant_id, {"name": "Raadslieden", "kind": "sociaal_raadslieden"})
-    for month, partner in ((1, taal), (2, taal), (3, raad), (4, None), (5, None), (6, None)):
-        fields = {"partner_id": partner} if partner else {"partner_unlisted": True}
-        await ask(container, lib, at(month), "svb", "svb.aow", "lokale_partner", **fields)
-    await ask(container, lib, at(7), "cbr", "cbr.rijbewijs_75", "wegwijzer")
-    # referrals of other kinds of question: to a listed partner, to one that is not listed, and one of digital
-    # government corrected to a library service
-    await ask(
-        container, lib, at(8), "svb", "svb.aow", "lokale_partner", partner_id=taal, kind="bibliotheekdienst"
+    welzijn = await partners.add(lib.tenant_id, {"name": "Welzijn Zuid", "kind": "welzijn"})
+    referrals = (
+        (1, {"partner_id": taal, "warmth": "warm"}),
+        (2, {"partner_id": taal, "warmth": "koud", "referred_by_partner_id": welzijn}),
+        (3, {"partner_id": raad, "warmth": "warm"}),
+        (4, {"partner_unlisted": True, "warmth": "koud"}),
+        (5, {"partner_unlisted": True, "warmth": "koud"}),
+        (6, {"partner_unlisted": True, "warmth": "onbekend"}),  # as an import without the column
     )
-    await ask(container, lib, at(9), "svb", "svb.aow", "lokale_partner", partner_unlisted=True, kind="overig")
-    moved = await ask(container, lib, at(10), "svb", "svb.aow", "lokale_partner", partner_id=raad)
+    for month, fields in referrals:
+        await ask(container, lib, at(month), "svb", "svb.aow", "lokale_partner", **fields)
+    await ask(container, lib, at(7), "cbr", "cbr.rijbewijs_75", "wegwijzer", referred_by_partner_id=welzijn)
+    await ask(container, lib, at(7, 11), "cbr", "cbr.rijbewijs_75", "wegwijzer", referred_by_unlisted=True)
+    # referrals of other kinds of question: to a listed partner, to one that is not listed, one sent by a partner,
+    # and one of digital government corrected to a library service
+    await ask(
+        container,
+        lib,
+        at(8),
+        "svb",
+        "svb.aow",
+        "lokale_partner",
+        partner_id=taal,
+        warmth="warm",
+        kind="bibliotheekdienst",
+    )
+    await ask(
+        container,
+        lib,
+        at(9),
+        "svb",
+        "svb.aow",
+        "lokale_partner",
+        partner_unlisted=True,
+        warmth="koud",
+        kind="overig",
+    )
+    await ask(
+        container,
+        lib,
+        at(9, 11),
+        "cbr",
+        "cbr.examen",
+        "wegwijzer",
+        referred_by_partner_id=raad,
+        kind="overig",
+    )
+    moved = await ask(
+        container, lib, at(10), "svb", "svb.aow", "lokale_partner", partner_id=raad, warmth="warm"
+    )
     fix = q.CorrectQuestion(
         question_id=moved.question_id,
         npd_party="svb",
@@ -176,36 +228,58 @@ async def test_the_referral_tables_add_up_to_the_referrals_under_hoe_geholpen(cl
         help="lokale_partner",
         kind="bibliotheekdienst",
         partner_id=raad,
+        warmth="warm",
     )
     ctx = q.DeskContext(now=NOW, locations={lib.location_id: date(2020, 1, 1)}, partners=frozenset([raad]))
     await append(container, lib, q.stream_id(moved.question_id), q.correct(moved, fix, ctx), moved.version)
     await project(container, lib)
     await login(client, lib.coordinator)
     base = f"/t/{lib.slug}/verantwoording/{YEAR}"
-    sheets = xlsx_sheets(await download(client, base + ".xlsx", "application/vnd.openxmlformats"))
-    rows = csv_rows(await download(client, base + ".csv", "text/csv"))
+    xlsx = await download(client, base + ".xlsx", "application/vnd.openxmlformats")
+    csv_content = await download(client, base + ".csv", "text/csv")
+    pdf = await download(client, base + ".pdf", "application/pdf")
+    sheets, rows, text = xlsx_sheets(xlsx), csv_rows(csv_content), pdf_text(pdf)
 
-    def section_xlsx(title: str) -> dict[str, int]:
+    def section_xlsx(title: str) -> dict[str, tuple]:
         sheet = next(v for v in sheets.values() if v and v[0] and v[0][0] == title)
-        return {r[0]: r[-1] for r in sheet[3:] if r[0] and r[0] != "Totaal"}
+        return {r[0]: tuple(x for x in r[1:] if isinstance(x, int)) for r in sheet[3:] if r[0]}
 
-    def section_csv(title: str) -> dict[str, int]:
+    def section_csv(title: str) -> dict[str, tuple]:
         start = rows.index([title])
         out = {}
         for r in rows[start + 2 :]:
-            if not r or r[0] == "Totaal":
+            if not r:
                 break
-            out[r[0]] = int(r[-1])
+            out[r[0]] = tuple(int(x) for x in r[1:] if x.isdigit())
         return out
 
     for section in (section_xlsx, section_csv):
         referred = section("Hoe geholpen (vragen digitale overheid)")["Doorverwezen naar lokale partner"]
-        per_partner = section("Doorverwijzingen per lokale partner")
+        both = section("Doorverwijzingen naar en door lokale partners")
         per_kind = section("Doorverwezen naar een lokale partner, per soort partner")
-        assert referred == 6
-        assert per_partner == {"Raadslieden": 1, "Taalhuis": 2, "Andere partner / staat er niet bij": 3}
-        assert sum(per_partner.values()) == sum(per_kind.values()) == referred
-        assert per_kind["Andere partner / staat er niet bij"] == 3 and per_kind["Taalhuis"] == 2
+        warmth = section("Doorverwezen naar een lokale partner: warm of koud")
+        received = section("Doorverwezen door een lokale partner, per soort partner")
+        assert referred == (6,)
+        assert both == {
+            #                     warm koud nv totaal door
+            "Raadslieden": (1, 0, 0, 1, 0),
+            "Taalhuis": (1, 1, 0, 2, 0),
+            "Welzijn Zuid": (0, 0, 0, 0, 2),
+            "Andere partner / staat er niet bij": (0, 2, 1, 3, 1),
+            "Totaal": (2, 3, 1, 6, 3),
+        }
+        assert warmth == {
+            "Warm: contact gelegd": (2,),
+            "Koud: adres meegegeven": (3,),
+            "Niet vastgelegd": (1,),
+            "Totaal": (6,),
+        }
+        assert per_kind["Taalhuis"] == (2,) and per_kind["Andere partner / staat er niet bij"] == (3,)
+        assert per_kind["Totaal"] == both["Totaal"][3:4] == warmth["Totaal"] == referred
+        assert received["Welzijnsorganisatie"] == (2,) and received["Totaal"] == (3,)
+    assert "Taalhuis Taalhuis 1 1 0 2 0" in text and "Totaal 2 3 1 6 3" in text
+    report = await tenant_report(container.db, lib.tenant_id, Period(YEAR), TODAY)
+    assert_same_figures(report, xlsx, csv_content, pdf)
 
 
 async def test_formula_looking_names_stay_text_in_xlsx_and_are_escaped_in_csv(client, container, known):
@@ -274,6 +348,18 @@ async def test_a_poi_adviser_gets_their_libraries_and_a_suppressed_aggregate(cli
     by_library = {r[0]: r[1:] for r in block}
     assert by_library[f"Bibliotheek {small.slug.removeprefix('bieb-')}"][0] == SUPPRESSED
     assert totals[1] == "23"
+    # one warm referral and one visitor sent by a partner in the POI: small cells, and so their totals, hidden
+    start = total.index(["Doorverwezen naar een lokale partner: warm of koud"])
+    assert total[start + 2 : start + 6] == [
+        ["Warm: contact gelegd", SUPPRESSED],
+        ["Koud: adres meegegeven", "0"],
+        ["Niet vastgelegd", "0"],
+        ["Totaal", SUPPRESSED],
+    ]
+    start = total.index(["Doorverwezen door een lokale partner, per soort partner"])
+    sent = total[start + 2 : total.index(["Totaal", SUPPRESSED], start)]
+    assert ["Formulierenbrigade", SUPPRESSED] in sent
+    assert ["Doorverwijzingen naar en door lokale partners"] not in total  # the library's own partners
     hidden = [r for r in block if r[1] == SUPPRESSED]
     assert len(hidden) >= 2, "one hidden cell alone would follow from the total"
     shown = sum(int(r[1]) for r in block if r[1] != SUPPRESSED)

@@ -402,20 +402,19 @@ async def test_visitors_and_durations_equal_a_pure_fold_and_a_rebuild_gives_the_
     assert await advances_nothing(runner, tenant)
 
 
-# referrals.v2
+# referrals.v3
 
 
-REFERRAL_COLS = "day, location_id, partner_id, kind"
+REFERRAL_COLS = "day, location_id, direction, partner_id, kind, warmth"
 
 
-async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_through_the_runner(
-    container, new_tenant
-):
+async def test_referrals_both_ways_fill_from_every_stored_event_through_the_runner(container, new_tenant):
     """Events stored before the projection first runs are counted (it starts from the beginning of the feed);
-    a correction of the kind or of the partner moves the referral, a retraction takes it away, a tally and a
-    referral naming no partner count nothing; a rebuild gives the same table."""
+    a correction of the kind, the partner or the warmth moves the referral, a retraction takes it away (both
+    ways), a tally counts nothing; a referral naming no listed partner and a visitor sent by one not listed
+    count under the nil partner; a rebuild gives the same table."""
     tenant, location, _ = await _library(container, new_tenant)
-    taal, raad = uuid4(), uuid4()
+    taal, raad, none = uuid4(), uuid4(), qs.NO_PARTNER
     ctx = q.DeskContext(
         now=NOW, locations={location: date(NOW.year - 1, 1, 1)}, partners=frozenset([taal, raad])
     )
@@ -428,7 +427,7 @@ async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_throu
             location_id=location,
             npd_party="svb",
             topic="svb.aow",
-            help="lokale_partner",
+            help=kw.pop("help", "lokale_partner"),
             asked_at=when,
             **kw,
         )
@@ -442,36 +441,46 @@ async def test_referrals_per_partner_and_kind_fill_from_every_stored_event_throu
         )
         await _append(container, tenant, state.question_id, q.correct(state, fix, ctx), state.version)
 
-    await ask(partner_id=taal)
-    await ask(partner_id=taal, kind="bibliotheekdienst")
-    await ask(partner_unlisted=True, kind="overig")
-    await correct(await ask(partner_id=taal), partner_id=taal, kind="overig")  # the kind changes
-    await correct(await ask(partner_id=taal), partner_id=raad)  # the partner changes
-    gone = await ask(partner_id=raad, kind="bibliotheekdienst")
+    await ask(partner_id=taal, warmth="warm")
+    await ask(partner_id=taal, warmth="warm", kind="bibliotheekdienst")
+    await ask(partner_unlisted=True, warmth="koud", kind="overig")
+    await ask(partner_unlisted=True, warmth="onbekend")  # as an import without the column
+    moved = await ask(partner_id=taal, warmth="warm")
+    await correct(moved, partner_id=taal, warmth="warm", kind="overig")  # the kind changes
+    await correct(
+        await ask(partner_id=taal, warmth="warm"), partner_id=raad, warmth="koud"
+    )  # partner, warmth
+    gone = await ask(partner_id=raad, warmth="koud", kind="bibliotheekdienst", referred_by_partner_id=taal)
     await _append(container, tenant, gone.question_id, q.retract(gone), gone.version)
+    await ask(help="wegwijzer", referred_by_partner_id=raad)
+    await ask(help="samen_gezocht", referred_by_unlisted=True)
     tallied = q.TallyQuestions(
         question_id=uuid4(), location_id=location, npd_party="svb", count=4, hour_start=when.replace(minute=0)
     )
     await _append(container, tenant, tallied.question_id, q.tally(tallied, ctx), 0)
 
     runner = Runner(container.db, container.events, all_projections(container.settings, container.events))
-    assert "referrals.v2" in runner.projections
+    assert "referrals.v3" in runner.projections and "referrals.v2" not in runner.projections
     await caught_up(runner, tenant)
     day = when.astimezone(TZ).date()
-    referrals = await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS)
+    referrals = await _table(container, tenant, "rm_referrals_v3", REFERRAL_COLS)
     assert referrals == {
-        (day, location, taal, "digitale_overheid"): 1,
-        (day, location, taal, "bibliotheekdienst"): 1,
-        (day, location, taal, "overig"): 1,
-        (day, location, raad, "digitale_overheid"): 1,
+        (day, location, "naar", taal, "digitale_overheid", "warm"): 1,
+        (day, location, "naar", taal, "bibliotheekdienst", "warm"): 1,
+        (day, location, "naar", taal, "overig", "warm"): 1,
+        (day, location, "naar", raad, "digitale_overheid", "koud"): 1,
+        (day, location, "naar", none, "overig", "koud"): 1,
+        (day, location, "naar", none, "digitale_overheid", ""): 1,
+        (day, location, "door", raad, "digitale_overheid", ""): 1,
+        (day, location, "door", none, "digitale_overheid", ""): 1,
     }
     feed = [r.event for r in await container.events.read_feed(tenant, Checkpoint())]
     assert referrals == {
-        (k.day, k.location_id, k.partner_id, k.kind): v
+        (k.day, k.location_id, k.direction, k.partner_id, k.kind, k.warmth): v
         for k, v in qs.merge([d for e in feed for d in qs.referral_deltas(e)]).items()
     }
-    await rebuild(runner, "referrals.v2", tenant)
-    assert await _table(container, tenant, "rm_referrals_v2", REFERRAL_COLS) == referrals
+    await rebuild(runner, "referrals.v3", tenant)
+    assert await _table(container, tenant, "rm_referrals_v3", REFERRAL_COLS) == referrals
     assert await advances_nothing(runner, tenant)
 
 

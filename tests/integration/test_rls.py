@@ -117,8 +117,8 @@ async def test_reader_role_reads_across_tenants_but_cannot_write(container, new_
             )
 
 
-# --- the read models of visitors and time spent (issue 16), of referrals by kind (issue 15), and the opening
-# status with the gemeente (issue 16) ------------------------------------------------------------------------
+# --- the read models of visitors and time spent (issue 16), of referrals both ways (issues 15, 19), and the
+# opening status with the gemeente (issue 16) ---------------------------------------------------------------
 
 READ_MODEL_ROWS = {
     "rm_visitors_v1": (
@@ -132,9 +132,9 @@ READ_MODEL_ROWS = {
         "(tenant_id, day, location_id, npd_party, topic, duration, count) "
         "VALUES (:t, '2026-06-10', :id, 'cbr', 'cbr.overig', '5-15', 1)"
     ),
-    "rm_referrals_v2": (
-        "(tenant_id, day, location_id, partner_id, kind, count) "
-        "VALUES (:t, '2026-06-10', :id, :id, 'bibliotheekdienst', 1)"
+    "rm_referrals_v3": (
+        "(tenant_id, day, location_id, direction, partner_id, kind, warmth, count) "
+        "VALUES (:t, '2026-06-10', :id, 'naar', :id, 'bibliotheekdienst', 'warm', 1)"
     ),
     "rm_opening_status_v2": (
         "(tenant_id, location_id, name, branch, variant, inside_library, subsidy_year, status, first_planned, "

@@ -126,10 +126,15 @@ async def test_a_question_at_another_librarys_location_or_with_an_unknown_partne
     assert err.value.field == "location_id"
     partner = uuid4()
     with pytest.raises(DomainError) as err:
-        await bus.handle(T, question(help="lokale_partner", partner_id=partner), META)
+        await bus.handle(T, question(help="lokale_partner", partner_id=partner, warmth="warm"), META)
     assert err.value.field == "partner_id"
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, question(referred_by_partner_id=partner), META)
+    assert err.value.field == "referred_by_partner_id"
     uow.partners[T] = {partner}  # once it is one of the library's active partners
-    assert (await bus.handle(T, question(help="lokale_partner", partner_id=partner), META)).status == 201
+    cmd = question(help="lokale_partner", partner_id=partner, warmth="warm")
+    assert (await bus.handle(T, cmd, META)).status == 201
+    assert (await bus.handle(T, question("k2", referred_by_partner_id=partner), META)).status == 201
 
 
 async def test_a_tally_counts_questions_in_one_event(bus):
@@ -209,7 +214,7 @@ async def test_a_referral_without_a_partner_is_refused_while_the_library_has_par
         await bus.handle(T, question(help="lokale_partner"), META)
     assert err.value.field == "partner_id" and "Staat er niet bij" in err.value.message
     assert await stream(bus, QUESTION, question().question_id) == []
-    cmd = question(help="lokale_partner", partner_unlisted=True)
+    cmd = question(help="lokale_partner", partner_unlisted=True, warmth="koud")
     assert (await bus.handle(T, cmd, META)).status == 201
     [recorded] = await stream(bus, QUESTION, cmd.question_id)
     assert recorded.event.what.help == "lokale_partner" and recorded.event.what.partner_id is None
@@ -219,12 +224,47 @@ async def test_a_referral_without_a_partner_is_refused_while_the_library_has_par
         topic=cmd.topic,
         help="lokale_partner",
         channel="telefoon",
+        warmth="koud",
     )
     with pytest.raises(DomainError) as err:
         await bus.handle(T, fix, META)
     assert err.value.field == "partner_id"
     await bus.handle(T, msgspec.structs.replace(fix, partner_unlisted=True), META)
     assert len(await stream(bus, QUESTION, cmd.question_id)) == 2
+
+
+async def test_a_referral_without_warm_or_cold_is_refused_and_stores_nothing(bus):
+    with pytest.raises(DomainError) as err:
+        await bus.handle(T, question(help="lokale_partner"), META, key="w")
+    assert err.value.field == "warmth" and "koud (adres meegegeven)" in err.value.message
+    assert await stream(bus, QUESTION, question().question_id) == []
+    cmd = question(help="lokale_partner", warmth="warm")
+    assert (await bus.handle(T, cmd, META, key="w")).status == 201
+    [recorded] = await stream(bus, QUESTION, cmd.question_id)
+    assert recorded.event.what.warmth == "warm"
+
+
+async def test_a_visitor_sent_by_a_partner_is_stored_and_corrected_to_another_sender(bus, uow):
+    sender, other = uuid4(), uuid4()
+    uow.partners[T] = {sender, other}
+    cmd = question(referred_by_partner_id=sender)
+    await bus.handle(T, cmd, META)
+    fix = q.CorrectQuestion(
+        question_id=cmd.question_id,
+        npd_party=cmd.npd_party,
+        topic=cmd.topic,
+        help="lokale_partner",
+        partner_id=other,
+        warmth="warm",
+        referred_by_unlisted=True,
+    )
+    await bus.handle(T, fix, META)
+    [registered, corrected] = await stream(bus, QUESTION, cmd.question_id)
+    assert registered.event.what.referred_by_partner_id == sender
+    before, after = corrected.event.previous, corrected.event.what
+    assert (before.referred_by_partner_id, before.referred_by_unlisted) == (sender, False)
+    assert (after.referred_by_partner_id, after.referred_by_unlisted) == (None, True)
+    assert (after.partner_id, after.warmth) == (other, "warm")
 
 
 async def test_an_undo_is_stored_once_and_a_second_one_is_refused(bus):

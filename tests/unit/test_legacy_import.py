@@ -11,7 +11,16 @@ from domain import legacy_import as li
 from domain import questions as q
 from domain.calendar import TZ
 from domain.errors import DomainError
-from domain.legacy_cells import match_option, match_party, match_topic, parse_count, parse_date, parse_time
+from domain.legacy_cells import (
+    match_option,
+    match_party,
+    match_topic,
+    match_warmth,
+    parse_count,
+    parse_date,
+    parse_time,
+    referred_by,
+)
 
 NOW = datetime(2026, 11, 28, 14, 30, tzinfo=UTC)
 LOC = uuid4()
@@ -280,3 +289,68 @@ def test_personal_data_in_an_unknown_value_is_never_repeated_in_the_message():
 
 def test_empty_rows_are_recognised():
     assert li.is_empty([None, "  ", ""]) and not li.is_empty([None, 0])
+
+
+# Issue 19: warm or cold, and the partner that sent the visitor
+
+
+def test_the_optional_referral_columns_are_recognised_by_their_headers():
+    g = li.guess_mapping([*HEADERS, "Warm / koud", "Doorverwezen door"])
+    assert (g.mapping["warmth"], g.mapping["referred_by"]) == (7, 8)
+    assert (
+        li.guess_mapping(["Datum", "Dienstverlener", "Hoe geholpen", "Verwezen door"]).mapping["referred_by"]
+        == 3
+    )
+    assert "warmth" not in MAPPING and "referred_by" not in MAPPING
+
+
+@pytest.mark.parametrize(
+    "cell, code",
+    [("warm", "warm"), ("Warm: contact gelegd", "warm"), ("KOUD", "koud"), ("adres meegegeven", "koud")],
+)
+def test_warm_or_cold_is_read_from_its_code_or_label(cell, code):
+    assert match_warmth(cell) == code
+
+
+def test_an_unknown_warmth_is_refused_with_the_choices():
+    with pytest.raises(DomainError, match="Gebruik warm .* of koud"):
+        match_warmth("lauw")
+
+
+def test_who_sent_the_visitor_is_no_one_a_partner_not_named_or_a_name():
+    assert referred_by("nee") is None and referred_by("Nee") is None
+    assert referred_by("ja") == "" and referred_by("X") == ""
+    assert referred_by("Taalhuis Oost") == "taalhuisoost"
+
+
+def test_a_referral_without_warmth_imports_as_not_recorded_and_a_named_partner_as_that_partner():
+    mapping = {**MAPPING, "warmth": 7, "referred_by": 8}
+    taal = uuid4()
+    ctx = q.DeskContext(now=NOW, locations={LOC: date(2026, 1, 1)}, partners=frozenset({taal}))
+
+    def row(help_, warmth, by):
+        [(cmd, e)] = li.decide_row(
+            5,
+            [date(2026, 3, 2), None, "CBR", None, help_, None, None, warmth, by],
+            mapping,
+            tenant_id=TENANT,
+            file_hash="abc",
+            location_id=LOC,
+            ctx=ctx,
+            tz=TZ,
+            partners={"taalhuisoost": taal},
+        )
+        return cmd, e
+
+    cmd, e = row("lokale partner", None, None)
+    assert cmd.warmth == "onbekend" and e.what.warmth is None and e.what.help == "lokale_partner"
+    _, e = row("lokale partner", "koud", "Taalhuis Oost")
+    assert (e.what.warmth, e.what.referred_by_partner_id, e.what.referred_by_unlisted) == (
+        "koud",
+        taal,
+        False,
+    )
+    _, e = row("wegwijzer", None, "ja")
+    assert (e.what.referred_by_partner_id, e.what.referred_by_unlisted) == (None, True)
+    with pytest.raises(DomainError, match="alleen bij"):
+        row("wegwijzer", "warm", None)

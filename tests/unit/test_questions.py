@@ -68,20 +68,20 @@ def test_refused_registrations_name_the_field(kw, field):
     assert err.value.field == field and err.value.message
 
 
-def test_a_referral_to_a_known_partner_is_kept():
-    [e] = q.register(reg(help="lokale_partner", partner_id=PARTNER), CTX)
-    assert e.what.partner_id == PARTNER
+def test_a_referral_to_a_known_partner_is_kept_with_its_warmth():
+    [e] = q.register(reg(help="lokale_partner", partner_id=PARTNER, warmth="warm"), CTX)
+    assert (e.what.partner_id, e.what.warmth) == (PARTNER, "warm")
 
 
 def test_a_referral_names_a_partner_or_says_the_partner_is_not_listed():
     with pytest.raises(DomainError, match="Staat er niet bij") as err:
-        q.register(reg(help="lokale_partner"), CTX)
+        q.register(reg(help="lokale_partner", warmth="koud"), CTX)
     assert err.value.field == "partner_id"
-    [e] = q.register(reg(help="lokale_partner", partner_unlisted=True), CTX)
-    assert e.what.help == "lokale_partner" and e.what.partner_id is None
+    [e] = q.register(reg(help="lokale_partner", partner_unlisted=True, warmth="koud"), CTX)
+    assert e.what.help == "lokale_partner" and e.what.partner_id is None and e.what.warmth == "koud"
     # a library without partners has none to name
     no_partners = q.DeskContext(now=NOW, locations=CTX.locations, partners=frozenset())
-    [e] = q.register(reg(help="lokale_partner"), no_partners)
+    [e] = q.register(reg(help="lokale_partner", warmth="warm"), no_partners)
     assert e.what.partner_id is None
 
 
@@ -89,7 +89,7 @@ def test_a_referral_names_a_partner_or_says_the_partner_is_not_listed():
     "kw",
     [
         {"help": "wegwijzer", "partner_unlisted": True},
-        {"help": "lokale_partner", "partner_id": PARTNER, "partner_unlisted": True},
+        {"help": "lokale_partner", "partner_id": PARTNER, "partner_unlisted": True, "warmth": "warm"},
     ],
 )
 def test_not_listed_is_only_for_a_referral_without_a_partner(kw):
@@ -98,16 +98,115 @@ def test_not_listed_is_only_for_a_referral_without_a_partner(kw):
     assert err.value.field == "partner_id"
 
 
+def test_a_referral_says_whether_it_was_warm_or_cold():
+    no_partners = q.DeskContext(now=NOW, locations=CTX.locations, partners=frozenset())
+    with pytest.raises(DomainError, match=r"warm \(contact gelegd\) of koud \(adres meegegeven\)") as err:
+        q.register(reg(help="lokale_partner"), no_partners)
+    assert err.value.field == "warmth"
+    with pytest.raises(DomainError) as err:
+        q.register(reg(help="lokale_partner", partner_id=PARTNER), CTX)
+    assert err.value.field == "warmth"
+    for warmth in ("warm", "koud"):
+        [e] = q.register(reg(help="lokale_partner", warmth=warmth), no_partners)
+        assert e.what.warmth == warmth
+
+
+def test_without_partner_and_warmth_one_message_asks_for_both():
+    with pytest.raises(DomainError) as err:
+        q.register(reg(help="lokale_partner"), CTX)
+    assert err.value.field == "partner_id"
+    assert "'Staat er niet bij'" in err.value.message and "warm (contact gelegd)" in err.value.message
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"help": "wegwijzer", "warmth": "warm"},
+        {"help": "lokale_partner", "partner_id": PARTNER, "warmth": "lauw"},
+        {"help": "lokale_partner", "partner_id": PARTNER, "warmth": ""},
+    ],
+)
+def test_warm_or_cold_is_only_for_a_referral_and_nothing_else(kw):
+    with pytest.raises(DomainError) as err:
+        q.register(reg(**kw), CTX)
+    assert err.value.field == "warmth" and err.value.message
+
+
+def test_an_import_says_explicitly_that_the_warmth_is_not_known_and_the_event_keeps_none():
+    [e] = q.register(reg(help="lokale_partner", partner_unlisted=True, warmth="onbekend"), CTX)
+    assert e.what.warmth is None
+    [e] = q.register(reg(warmth="onbekend"), CTX)  # other help: nothing to know
+    assert e.what.warmth is None
+
+
+def test_a_visitor_sent_by_a_partner_is_recorded_whatever_the_help():
+    [e] = q.register(reg(referred_by_partner_id=PARTNER), CTX)
+    assert (e.what.referred_by_partner_id, e.what.referred_by_unlisted) == (PARTNER, False)
+    assert e.what.help == "wegwijzer" and e.what.partner_id is None
+    [e] = q.register(reg(referred_by_unlisted=True), CTX)
+    assert (e.what.referred_by_partner_id, e.what.referred_by_unlisted) == (None, True)
+    # by one partner, on to another
+    no_partners = q.DeskContext(now=NOW, locations=CTX.locations, partners=frozenset())
+    [e] = q.register(reg(help="lokale_partner", warmth="koud", referred_by_unlisted=True), no_partners)
+    assert e.what.referred_by_unlisted and e.what.warmth == "koud"
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"referred_by_partner_id": uuid4()}, "niet bekend"),
+        ({"referred_by_partner_id": PARTNER, "referred_by_unlisted": True}, "niet allebei"),
+    ],
+)
+def test_the_partner_that_sent_the_visitor_is_one_of_the_librarys_or_not_listed(kw, message):
+    with pytest.raises(DomainError, match=message) as err:
+        q.register(reg(**kw), CTX)
+    assert err.value.field == "referred_by_partner_id"
+
+
 def test_a_correction_to_a_referral_names_a_partner_or_says_it_is_not_listed():
     state = _registered()
     fields = dict(
-        question_id=state.question_id, npd_party="cbr", topic="cbr.rijbewijs_75", help="lokale_partner"
+        question_id=state.question_id,
+        npd_party="cbr",
+        topic="cbr.rijbewijs_75",
+        help="lokale_partner",
+        warmth="warm",
     )
     with pytest.raises(DomainError) as err:
         q.correct(state, q.CorrectQuestion(**fields), CTX)
     assert err.value.field == "partner_id"
     [e] = q.correct(state, q.CorrectQuestion(**fields, partner_unlisted=True), CTX)
-    assert e.what.help == "lokale_partner" and e.what.partner_id is None
+    assert e.what.help == "lokale_partner" and e.what.partner_id is None and e.what.warmth == "warm"
+
+
+def test_a_correction_records_warmth_and_sender_and_a_referral_of_before_may_keep_not_recorded():
+    """A referral stored without warmth (before it was asked): a correction says warm or cold, or keeps it not
+    recorded by saying so; saying nothing is refused, as on a new registration."""
+    old = q.QuestionRegistered(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        what=q.Classification(
+            location_id=LOC,
+            asked_at=NOW,
+            kind="digitale_overheid",
+            npd_party="cbr",
+            topic="cbr.rijbewijs_75",
+            help="lokale_partner",
+            channel="balie",
+        ),
+        catalogue_version="2026.1",
+    )
+    state = q.fold(old.question_id, [old])
+    with pytest.raises(DomainError) as err:
+        q.correct(state, _correction(state, partner_unlisted=True), CTX)
+    assert err.value.field == "warmth"
+    assert q.correct(state, _correction(state, partner_unlisted=True, warmth="onbekend"), CTX) == []
+    [e] = q.correct(
+        state, _correction(state, partner_id=PARTNER, warmth="koud", referred_by_unlisted=True), CTX
+    )
+    assert (e.previous.warmth, e.what.warmth, e.what.referred_by_unlisted) == (None, "koud", True)
+    assert (e.previous.partner_id, e.what.partner_id) == (None, PARTNER)
 
 
 def _correction(state: q.Question, **kw) -> q.CorrectQuestion:

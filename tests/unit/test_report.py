@@ -32,7 +32,6 @@ from domain.verantwoording import (
     referral_kind_section,
     time_section,
     topic_section,
-    unlisted_referrals,
     visitor_section,
 )
 from domain.verantwoording_aggregate import aggregate, sum_sections
@@ -103,28 +102,41 @@ def test_referrals_by_kind_of_partner():
     assert s.total == ("Totaal", 6)
 
 
+NO_PARTNER = UUID(int=0)
+
+
+def to(partner, name, kind, n, warmth="", question_kind="digitale_overheid") -> ReferralRow:
+    return ReferralRow(partner, name, kind, n, question_kind, direction="naar", warmth=warmth)
+
+
+def by(partner, name, kind, n, question_kind="digitale_overheid") -> ReferralRow:
+    return ReferralRow(partner, name, kind, n, question_kind, direction="door")
+
+
 def test_referrals_to_a_partner_not_listed_make_the_partner_tables_add_up_to_hoe_geholpen():
-    taal = ReferralRow(uuid4(), "Taalhuis", "taalhuis", 2)
+    taal = uuid4()
+    refs = [to(taal, "Taalhuis", "taalhuis", 2, "warm"), to(NO_PARTNER, "Onbekende partner", "", 3, "koud")]
     qs = [q(1, help_="lokale_partner", n=5), q(2, help_="wegwijzer", n=4)]
-    r = library_report(data(qs, [taal]), YEAR, AFTER)
+    r = library_report(data(qs, refs), YEAR, AFTER)
     referred = dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"]
     partners, kinds = r.section("partner"), r.section("verwijzing")
-    assert partners.rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 3))
+    assert partners.rows == (("Taalhuis", "Taalhuis", 2, 0, 0, 2, 0), (UNLISTED_PARTNER, "", 0, 3, 0, 3, 0))
     assert dict(kinds.rows)[UNLISTED_PARTNER] == 3
-    assert partners.total[-1] == kinds.total[-1] == referred == 5
-    # without unlisted referrals the partner table has no such row; the kinds keep it (every library alike)
-    r = library_report(data([q(1, help_="lokale_partner", n=2)], [taal]), YEAR, AFTER)
-    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2),)
+    assert partners.total[5] == kinds.total[-1] == referred == 5
+    # without unlisted referrals both tables keep the row, at 0 (every library the same rows)
+    r = library_report(data([q(1, help_="lokale_partner", n=2)], refs[:1]), YEAR, AFTER)
+    assert r.section("partner").rows[-1] == (UNLISTED_PARTNER, "", 0, 0, 0, 0, 0)
     assert dict(r.section("verwijzing").rows)[UNLISTED_PARTNER] == 0
-    assert unlisted_referrals(referred=5, listed=2) == 3
 
 
 def test_the_partner_tables_count_the_kinds_of_question_hoe_geholpen_counts():
     taal = uuid4()
     refs = [
-        ReferralRow(taal, "Taalhuis", "taalhuis", 2),
-        ReferralRow(taal, "Taalhuis", "taalhuis", 4, question_kind="bibliotheekdienst"),
-        ReferralRow(uuid4(), "Welzijn", "welzijn", 1, question_kind="overig"),
+        to(taal, "Taalhuis", "taalhuis", 2, "koud"),
+        to(taal, "Taalhuis", "taalhuis", 4, "warm", question_kind="bibliotheekdienst"),
+        to(uuid4(), "Welzijn", "welzijn", 1, "warm", question_kind="overig"),
+        to(NO_PARTNER, "Onbekende partner", "", 1, "warm"),
+        by(taal, "Taalhuis", "taalhuis", 7, question_kind="overig"),
     ]
     qs = [
         q(1, help_="lokale_partner", n=3),
@@ -133,8 +145,76 @@ def test_the_partner_tables_count_the_kinds_of_question_hoe_geholpen_counts():
     ]
     r = library_report(data(qs, refs), YEAR, AFTER)
     assert dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"] == 3
-    assert r.section("partner").rows == (("Taalhuis", "Taalhuis", 2), (UNLISTED_PARTNER, "", 1))
-    assert r.section("verwijzing").total[-1] == 3
+    assert r.section("partner").rows == (
+        ("Taalhuis", "Taalhuis", 0, 2, 0, 2, 0),
+        (UNLISTED_PARTNER, "", 1, 0, 0, 1, 0),
+    )
+    assert r.section("verwijzing").total[-1] == r.section("warmte").total[-1] == 3
+    assert r.section("verwijzing_door").total[-1] == 0
+
+
+def test_warm_cold_and_not_recorded_add_up_to_the_referrals_and_each_partner_shows_both_ways():
+    """Referrals to partners warm, cold and recorded before warm or cold was asked; visitors sent by partners,
+    also by one that sent but received no referral, and by one not listed."""
+    taal, raad, welzijn = uuid4(), uuid4(), uuid4()
+    refs = [
+        to(taal, "Taalhuis", "taalhuis", 4, "warm"),
+        to(taal, "Taalhuis", "taalhuis", 1, "koud"),
+        to(raad, "Raadslieden", "sociaal_raadslieden", 2, "koud"),
+        to(raad, "Raadslieden", "sociaal_raadslieden", 3, ""),
+        to(NO_PARTNER, "Onbekende partner", "", 1, "warm"),
+        by(taal, "Taalhuis", "taalhuis", 2),
+        by(welzijn, "Welzijn Zuid", "welzijn", 6),
+        by(NO_PARTNER, "Onbekende partner", "", 1),
+    ]
+    qs = [q(1, help_="lokale_partner", n=11), q(1, n=9)]
+    r = library_report(data(qs, refs), YEAR, AFTER)
+    warmth = r.section("warmte")
+    assert warmth.rows == (("Warm: contact gelegd", 5), ("Koud: adres meegegeven", 3), ("Niet vastgelegd", 3))
+    assert (
+        warmth.total == ("Totaal", 11)
+        and dict(r.section("hulp").rows)["Doorverwezen naar lokale partner"] == 11
+    )
+    both = r.section("partner")
+    assert both.columns == (
+        "Lokale partner",
+        "Soort partner",
+        "Naar: warm",
+        "Naar: koud",
+        "Naar: niet vastgelegd",
+        "Naar: totaal",
+        "Door",
+    )
+    assert both.rows == (
+        ("Raadslieden", "Sociaal raadslieden", 0, 2, 3, 5, 0),
+        ("Taalhuis", "Taalhuis", 4, 1, 0, 5, 2),
+        ("Welzijn Zuid", "Welzijnsorganisatie", 0, 0, 0, 0, 6),
+        (UNLISTED_PARTNER, "", 1, 0, 0, 1, 1),
+    )
+    assert both.total == ("Totaal", "", 5, 3, 3, 11, 9)
+    received = dict(r.section("verwijzing_door").rows)
+    assert (received["Taalhuis"], received["Welzijnsorganisatie"], received[UNLISTED_PARTNER]) == (2, 6, 1)
+    assert r.section("verwijzing_door").total == ("Totaal", 9)
+
+
+def test_the_aggregate_sums_warm_cold_and_received_and_hides_small_cells_from_the_total():
+    """Two libraries: warm 3 + 0, cold 20 + 4, not recorded 0 + 0. Warm (3) is hidden; since it could be
+    worked out from the total (27) less cold, the next smallest shown cell (cold, 24) is hidden too."""
+    one = [to(uuid4(), "A", "taalhuis", 3, "warm"), to(uuid4(), "B", "welzijn", 20, "koud")]
+    two = [to(uuid4(), "C", "welzijn", 4, "koud"), by(uuid4(), "C", "welzijn", 12)]
+    reports = [
+        library_report(data([q(1, help_="lokale_partner", n=23)], one, name="Een"), YEAR, AFTER),
+        library_report(data([q(1, help_="lokale_partner", n=4)], two, name="Twee"), YEAR, AFTER),
+    ]
+    agg = aggregate(reports, "POI", "poi", YEAR, AFTER)
+    assert agg.section("warmte").rows == (
+        ("Warm: contact gelegd", SUPPRESSED),
+        ("Koud: adres meegegeven", SUPPRESSED),
+        ("Niet vastgelegd", 0),
+    )
+    assert agg.section("warmte").total == ("Totaal", 27)
+    assert dict(agg.section("verwijzing_door").rows)["Welzijnsorganisatie"] == 12
+    assert not agg.has("partner")  # partners are the library's own
 
 
 def test_every_month_of_the_period_has_a_row():

@@ -54,6 +54,32 @@ class QuestionIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
             "the library has active partners, help 'lokale_partner' needs partner_id or partner_unlisted."
         ),
     ] = False
+    warmth: (
+        Annotated[
+            str,
+            msgspec.Meta(
+                max_length=20,
+                description="How the visitor was referred to the local partner: 'warm' (a contact made for the "
+                "visitor), 'koud' (an address given), or 'onbekend' (not known, e.g. taken over from a system that "
+                "did not record it). Required with help 'lokale_partner'; with other help null or 'onbekend'.",
+            ),
+        ]
+        | None
+    ) = None
+    referred_by_partner_id: Annotated[
+        UUID | None,
+        msgspec.Meta(
+            description="The visitor was sent by this local partner of the library ('Doorverwezen door'), "
+            "whatever the help."
+        ),
+    ] = None
+    referred_by_unlisted: Annotated[
+        bool,
+        msgspec.Meta(
+            description="The visitor was sent by a local partner the library has not listed ('staat er niet "
+            "bij'); not together with referred_by_partner_id."
+        ),
+    ] = False
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
     asked_at: datetime | None = None
     visit_id: UUID | None = None
@@ -75,6 +101,9 @@ class QuestionOut(msgspec.Struct):
     channel: str
     duration: str | None
     partner_id: UUID | None
+    warmth: str | None  # 'warm' or 'koud' for a referral to a local partner; null when not recorded
+    referred_by_partner_id: UUID | None
+    referred_by_unlisted: bool
     count: int
     tally: bool
     visit_id: UUID | None  # the visit a registered question belongs to (one visitor); null for a tally
@@ -151,6 +180,9 @@ async def register_question(
         duration=data.duration,
         partner_id=data.partner_id,
         partner_unlisted=data.partner_unlisted,
+        warmth=data.warmth,
+        referred_by_partner_id=data.referred_by_partner_id,
+        referred_by_unlisted=data.referred_by_unlisted,
         note=data.note,
         asked_at=data.asked_at,
     )

@@ -20,7 +20,8 @@ from domain.calendar import as_local, local
 from domain.catalogue import CATALOGUE
 from domain.errors import DomainError, IdempotencyConflict, NotFound
 from domain.ports import Clock
-from infra.platform.partners import Partners, for_topic
+from domain.referrals import WARMTH_UNKNOWN, WARMTHS
+from infra.platform.partners import Partner, Partners, for_topic
 from infra.queries.desk import DeskPage, DeskQueries
 from services.api.desk.digid_hint import digid_hint
 from services.api.desk.offline import asked_on_device, catalogue_json
@@ -45,14 +46,35 @@ def _when(value: str) -> datetime | None:
         raise DomainError("Vul een geldige datum en tijd in.", field="asked_at") from None
 
 
-# the partner select's "Staat er niet bij" (templates/desk/partials/_details_fields.html.j2)
+# "Staat er niet bij" of the partner select and of "Doorverwezen door" (templates/desk/partials/
+# _details_fields.html.j2 and _referred_by.html.j2)
 UNLISTED = "niet-vermeld"
 
 
-def _partner(form: dict[str, Any]) -> dict[str, Any]:
-    """The partner select as command fields: a partner, "Staat er niet bij" or none."""
-    value = str(form.get("partner", ""))
-    return {"partner_id": _uuid(value) if value else None, "partner_unlisted": value == UNLISTED}
+def _referrals(form: dict[str, Any]) -> dict[str, Any]:
+    """The form's referral fields as command fields: the partner referred to (`partner`: a partner, "Staat er
+    niet bij" or none) and how (`warmte`), and the partner that sent the visitor (`door`: a partner, "Staat er
+    niet bij" or none; a value that is neither is no partner of the library, which the domain refuses)."""
+    partner, by = str(form.get("partner", "")), str(form.get("door", ""))
+    return {
+        "partner_id": _uuid(partner) if partner else None,
+        "partner_unlisted": partner == UNLISTED,
+        "warmth": str(form.get("warmte", "")) or None,
+        "referred_by_partner_id": None if by in ("", UNLISTED) else _uuid(by) or UUID(int=0),
+        "referred_by_unlisted": by == UNLISTED,
+    }
+
+
+UNLISTED_LABEL = "een partner die er niet bij staat"  # as the desk says who sent the visitor
+
+
+def _referred_by(value: Any, partners: list[Partner]) -> tuple[str, str]:
+    """A step's "Doorverwezen door" (its value and what the desk shows): one of the active partners, "Staat er
+    niet bij", or none (also for a value that is neither)."""
+    if value == UNLISTED:
+        return UNLISTED, UNLISTED_LABEL
+    chosen = next((p for p in partners if str(p.partner_id) == value), None)
+    return (str(chosen.partner_id), chosen.name) if chosen else ("", "")
 
 
 @dataclass(frozen=True)
@@ -86,6 +108,7 @@ class DeskController(Controller):
         if topic and (not party or topic not in {t.code for t in CATALOGUE.party(party).topics}):
             topic = None
         step = "help" if topic else "topic" if party else "party"
+        door, door_name = _referred_by(params.get("door"), data.partners)
         return {
             "lib": lib,
             "locations": data.locations,
@@ -102,6 +125,9 @@ class DeskController(Controller):
             "durations": CATALOGUE.durations,
             "kinds": CATALOGUE.question_kinds,
             "partners": data.partners,
+            "door": door,  # "Doorverwezen door", chosen on the first step and kept by the next two
+            "door_name": door_name,
+            "warmths": WARMTHS,
             "message": None,
             "error": None,
             "values": {},
@@ -152,8 +178,7 @@ class DeskController(Controller):
                 kind=str(form.get("soort") or "digitale_overheid"),
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
-                partner_id=_uuid(form.get("partner")),
-                partner_unlisted=form.get("partner") == UNLISTED,
+                **_referrals(form),
                 note=str(form.get("notitie", "")),
                 asked_at=_when(str(form.get("tijdstip", "")))
                 or asked_on_device(str(form.get("gevraagd", "")), parts.clock()),
@@ -175,6 +200,7 @@ class DeskController(Controller):
                 "partij": form.get("partij"),
                 "onderwerp": form.get("onderwerp"),
                 "bezoek": form.get("bezoek"),
+                "door": form.get("door"),
             }
             state = await self._state(parts, lib, params, error=err, values=form)
             return page(request, "desk/page.html.j2", "desk/partials/_wizard.html.j2", status=422, **state)
@@ -230,8 +256,11 @@ class DeskController(Controller):
             raise NotFoundException()
         w = state.what
         ctx = await self._state(parts, lib, {"locatie": str(w.location_id)}, error=error, values=values)
+        # a referral stored before warm or cold was asked (or imported without it) may keep "Niet vastgelegd"
+        ctx["warmth_unknown"] = w.help == q.REFERRAL and w.warmth is None
         if not values:
             unlisted = w.help == q.REFERRAL and w.partner_id is None and ctx["partners"]
+            by = str(w.referred_by_partner_id) if w.referred_by_partner_id else ""
             ctx["values"] = {
                 "partij": w.npd_party,
                 "onderwerp": w.topic,
@@ -240,6 +269,8 @@ class DeskController(Controller):
                 "kanaal": w.channel,
                 "duur": w.duration or "",
                 "partner": str(w.partner_id) if w.partner_id else UNLISTED if unlisted else "",
+                "warmte": w.warmth or (WARMTH_UNKNOWN if ctx["warmth_unknown"] else ""),
+                "door": UNLISTED if w.referred_by_unlisted else by,
                 "notitie": state.note,
                 "tijdstip": f"{local(w.asked_at):%Y-%m-%dT%H:%M}",
             }
@@ -264,7 +295,7 @@ class DeskController(Controller):
                 kind=str(form.get("soort") or "digitale_overheid"),
                 channel=str(form.get("kanaal") or "balie"),
                 duration=str(form.get("duur") or "") or None,
-                **_partner(form),
+                **_referrals(form),
                 note=str(form.get("notitie", "")),
                 by_coordinator=lib.is_coordinator,
                 asked_at=_when(str(form.get("tijdstip", ""))),

@@ -22,6 +22,7 @@ from domain.periods import Comparison, compare, up_to
 from domain.ports import Clock
 from domain.report import suppress_section
 from domain.survey_results import Shown, shown, survey_section
+from domain.verantwoording_referrals import BOTH_WAYS_COLUMNS
 from infra.queries import dashboard as figures
 from infra.queries import survey as survey_query
 from infra.queries.comparison import LibraryFigures
@@ -51,6 +52,7 @@ TABLES = {
     "kinds": Table("Soort vraag", ("Soort vraag", "Vragen")),
     "channels": Table("Kanaal", ("Kanaal", "Vragen")),
     "referrals": Table("Doorverwijzingen per lokale partner", ("Lokale partner", "Doorverwijzingen")),
+    "referral_partners": Table("Doorverwijzingen naar en door lokale partners", BOTH_WAYS_COLUMNS),
     "heatmap": Table("Drukte per dag en uur", ("Dag", *(f"{h:02d}:00" for h in range(24)))),
     "visitors": Table("Bezoekers per dag", ("Dag", "Bezoekers", "Vragen", "Vragen per bezoeker")),
     "time_parties": Table("Hulptijd per NPD-partij", ("NPD-partij", *TIME_COLUMNS)),
@@ -194,6 +196,9 @@ def _rows(o: figures.Overview, table: str) -> list[tuple[Any, ...]]:
         return [(d.day.isoformat(), d.visitors, d.questions, _decimal(d.per_visitor, 2)) for d in o.days]
     if table == "time_weeks":
         return [(_iso_week(w.code), w.code, *time_cells(w.time)) for w in o.time.weeks]
+    if table == "referral_partners":
+        s = o.referral_partners
+        return [*s.rows, *([s.total] if s.total else [])]
     if table in TIME_TABLES:
         return [(x.label, *time_cells(x.time)) for x in getattr(o.time, table.removeprefix("time_"))]
     return [(c.label, c.count) for c in getattr(o, table)]

@@ -13,7 +13,9 @@
     return document.getElementById("wizard");
   }
 
+  // a radio button or check box takes no letters or digits: the keys choose on ("Doorverwezen door", warm or koud)
   function typing(el) {
+    if (el && el.tagName === "INPUT" && /^(radio|checkbox)$/i.test(el.type)) return false;
     return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
   }
 

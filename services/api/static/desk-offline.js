@@ -432,6 +432,7 @@
   document.addEventListener("visibilitychange", function () { if (!document.hidden) soon(); });
 
   // --- the three steps without the server (mirrors templates/desk/partials/_wizard.html.j2) ----------------
+  // "Doorverwezen door", chosen on the first step, goes with the next two as a hidden field, as on the server.
 
   function keyOf(i) {
     return i < CAT.keys.length ? CAT.keys.charAt(i) : null;
@@ -453,7 +454,8 @@
 
   function swapTo(title, body) {
     var h = el("h2", { id: "wizard-h", tabindex: "-1" }, [title]);
-    var section = el("section", { id: "wizard", "class": "wizard", "aria-labelledby": "wizard-h" }, [h].concat(body));
+    var section = el("section", { id: "wizard", "class": "wizard", "aria-labelledby": "wizard-h" },
+      [h].concat(body.filter(function (b) { return b; })));
     var old = document.getElementById("wizard");
     if (!old) return;
     old.replaceWith(section);
@@ -466,11 +468,39 @@
     return el("p", {}, [el("a", { href: href, "hx-get": href, "hx-target": "#wizard", "hx-swap": "outerHTML", "class": "tap" }, [text])]);
   }
 
-  function stepForm(fields, legend, choices) {
+  function stepForm(fields, legend, choices, before) {
     var form = el("form", { method: "get", action: DESK, "hx-get": DESK, "hx-target": "#wizard", "hx-swap": "outerHTML" },
       Object.keys(fields).map(function (k) { return hidden(k, fields[k]); }));
+    if (before) form.appendChild(before);
     form.appendChild(el("fieldset", {}, [el("legend", {}, [legend]), el("div", { "class": "choices" }, choices)]));
     return form;
+  }
+
+  // "Doorverwezen door" of the first step (templates/desk/partials/_referred_by.html.j2, copied from the page)
+  function referredBy() {
+    var template = document.getElementById("desk-referred-by");
+    return template ? document.importNode(template.content, true) : null;
+  }
+
+  // a step's "Doorverwezen door" as the server keeps it (DeskController._state): one of the first step's
+  // choices, with the name the desk shows, or none
+  function door(value) {
+    var template = document.getElementById("desk-referred-by");
+    var radios = template ? template.content.querySelectorAll('input[name="door"]') : [];
+    for (var i = 0; i < radios.length; i++) {
+      if (value && radios[i].value === value) return { value: value, name: radios[i].getAttribute("data-name") };
+    }
+    return null;
+  }
+
+  // the hidden field, the note and the link parameter of a chosen "Doorverwezen door"
+  function withDoor(fields, by) {
+    if (by) fields.door = by.value;
+    return fields;
+  }
+
+  function doorNote(by) {
+    return by ? el("p", { "class": "sub referred-note" }, ["Doorverwezen door " + by.name + "."]) : null;
   }
 
   function partyStep(location, visit, message, key) {
@@ -487,23 +517,24 @@
         var content = cut < 0 ? [el("span", { "class": "choice-name" }, [p.name])]
           : [el("span", { "class": "choice-name" }, [p.name.slice(0, cut)]), " ", el("span", { "class": "choice-long" }, [p.name.slice(cut + 1)])];
         return choice("partij", p.code, i, content, p.joined ? "" : " later");
-      })));
+      }), referredBy()));
     if (!offline) body.push(el("p", {}, [el("a", { href: DESK + "/telling?" + query({ locatie: location }), "class": "tap" }, ["Druk uur? Voer een telling in"])]));
     swapTo("Nieuwe vraag", body);
   }
 
-  function topicStep(location, visit, p) {
+  function topicStep(location, visit, p, by) {
     swapTo("Nieuwe vraag: " + p.name, [
-      stepForm({ locatie: location, bezoek: visit, partij: p.code }, "2. Waar ging de vraag over?",
+      doorNote(by),
+      stepForm(withDoor({ locatie: location, bezoek: visit, partij: p.code }, by), "2. Waar ging de vraag over?",
         p.topics.map(function (t, i) { return choice("onderwerp", t[0], i, [t[1]]); })),
-      stepLink({ locatie: location, bezoek: visit }, "Andere dienstverlener kiezen")
+      stepLink(withDoor({ locatie: location, bezoek: visit }, by), "Andere dienstverlener kiezen")
     ]);
   }
 
-  function helpStep(location, visit, p, t) {
+  function helpStep(location, visit, p, t, by) {
     var form = el("form", { method: "post", action: POST, "hx-post": POST, "hx-target": "#wizard", "hx-swap": "outerHTML", "hx-disabled-elt": "find fieldset" }, [
       hidden("_csrf_token", csrf()), hidden("key", uuid()), hidden("locatie", location), hidden("bezoek", visit),
-      hidden("partij", p.code), hidden("onderwerp", t.code)
+      hidden("partij", p.code), hidden("onderwerp", t.code), by ? hidden("door", by.value) : null
     ]);
     var more = el("details", { "class": "more" }, [el("summary", {}, ["Meer vastleggen (niet verplicht)"])]);
     var template = document.getElementById("desk-details");
@@ -512,16 +543,16 @@
     if (when) when.setAttribute("max", dutch(new Date()).join("T"));
     form.appendChild(el("fieldset", {}, [el("legend", {}, ["3. Hoe is de bezoeker geholpen?"]), more,
       el("div", { "class": "choices" }, CAT.help.map(function (h, i) { return choice("hulp", h[0], i, [h[1]]); }))]));
-    swapTo("Nieuwe vraag: " + p.name + " – " + t.name, [form,
-      stepLink({ locatie: location, bezoek: visit, partij: p.code }, "Ander onderwerp kiezen")]);
+    swapTo("Nieuwe vraag: " + p.name + " – " + t.name, [doorNote(by), form,
+      stepLink(withDoor({ locatie: location, bezoek: visit, partij: p.code }, by), "Ander onderwerp kiezen")]);
   }
 
   // the step a GET of the desk asks for, as the server would answer it (DeskController._state)
   function step(params) {
     var location = params.locatie || LOCATION, visit = params.bezoek || uuid();
-    var p = party(params.partij), t = topic(p, params.onderwerp);
-    if (t) helpStep(location, visit, p, t);
-    else if (p) topicStep(location, visit, p);
+    var p = party(params.partij), t = topic(p, params.onderwerp), by = door(params.door);
+    if (t) helpStep(location, visit, p, t, by);
+    else if (p) topicStep(location, visit, p, by);
     else partyStep(location, visit, null);
   }
 
