@@ -88,6 +88,7 @@ async def world(container, settings, *, questions: int = 0, opened: bool = False
                 topic="cbr.rijbewijs_75" if i % 2 else "svb.aow",
                 help=q.REFERRAL if referred else "wegwijzer",
                 partner_unlisted=referred,
+                warmth="warm" if referred else None,
                 duration="5-15",
             ),
         )
