@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from infra.platform.mail_preferences import unsubscribe_token
 from tests.e2e.browser import Server, assert_no_violations, chromium, login, start_server
 from tests.e2e.conftest import PASSWORD, Lib, make_library
-from tests.e2e.test_reflow_browser import OVERFLOW, WIDTHS
+from tests.e2e.reflow import OVERFLOW, WIDTHS
 
 HEIGHT = 800
 
