@@ -12,6 +12,7 @@ import xlsxwriter
 from domain.report import Cell, Report, Section, summary
 from infra.reports.cells import metadata
 from infra.reports.xlsx import (
+    CHART_SHEET,
     OPTIONS,
     Styles,
     chart,
@@ -147,9 +148,9 @@ def _summary_sheet(wb, st: Styles, national: Report) -> None:
         write_cell(ws, r, 1, v, st)
         r += 1
     bars = len(_charted(national.section("npd"))) if national.has("npd") else None
-    summary_print(ws, r, bars)
+    summary_print(ws, r)
     if bars is not None:
-        chart(wb, ws, national.section("npd"), r + 1, NATIONAL_NPD, CHART_COLUMNS, bars)
+        chart(wb, national.section("npd"), NATIONAL_NPD, CHART_COLUMNS, bars)
 
 
 def _national_npd_sheet(wb, st: Styles, national: Report, used: set[str]) -> None:
@@ -199,7 +200,7 @@ def render(national: Report, reports: Sequence[Report]) -> bytes:
     wb.set_properties({"title": f"Landelijke bundel verantwoording {national.period.label}", "author": "IDO"})
     st = Styles(wb)
     _summary_sheet(wb, st, national)
-    used = {"samenvatting", "bibliotheken"}
+    used = {"samenvatting", CHART_SHEET.lower(), "bibliotheken"}
     _national_npd_sheet(wb, st, national, used)
     if national.has("gemeente"):
         _national_sheet(wb, st, national.section("gemeente"), NATIONAL_GEMEENTE, used)

@@ -28,18 +28,12 @@ OPTIONS = {
 INTEGER = "#,##0"
 DECIMAL = "#,##0.00"
 DATE = "dd-mm-yyyy"
-CHART_WIDTH = 690  # pixels: within columns A and B of a summary sheet (38 + 60 characters ≈ 696 pixels)
-# Print layout: A4, fit to one page wide. An A4 portrait page less the margins is about 26 cm tall, 980 pixels at
-# 96 dpi before the fit-to-width scale shrinks it; a chart stays below that, so it is whole on the page that the
-# page break before it starts.
+# Print layout: A4, fit to one page wide. The summary's chart has a sheet of its own (a chart sheet, "Grafiek"):
+# a chart sheet is one page, so the chart prints whole, which a chart under the summary's figures did not (with the
+# sheet fitted to one page wide, LibreOffice ignored the page break before it and cut the chart across two pages).
 A4 = 9
-PAGE_HEIGHT = 900  # pixels a chart may take
-ROW_HEIGHT = 20  # XlsxWriter's default row, in pixels
 LANDSCAPE_FROM = 100  # characters of column width: a sheet wider than this prints landscape
-
-
-def chart_height(bars: int) -> int:
-    return min(22 * bars + 120, PAGE_HEIGHT)
+CHART_SHEET = "Grafiek"
 
 
 def print_layout(
@@ -163,33 +157,22 @@ def _summary_sheet(wb, report: Report, st: Styles) -> None:
         ws.write_string(r, 0, k)
         write_cell(ws, r, 1, v, st)
         r += 1
-    summary_print(ws, r, len(report.section("npd").rows) if report.has("npd") else None)
+    summary_print(ws, r)
     if report.has("npd"):
-        chart(wb, ws, report.section("npd"), r + 1)
+        chart(wb, report.section("npd"))
 
 
-def summary_print(ws, last_row: int, bars: int | None) -> None:
-    """The summary on page 1 and its chart whole on page 2: a page break before the chart's row, the print area
-    over columns A and B down to the chart's end."""
+def summary_print(ws, last_row: int) -> None:
+    """The summary on one page: the print area over columns A and B down to its last row."""
     print_layout(ws)
-    end = last_row
-    if bars is not None:
-        ws.set_h_pagebreaks([last_row + 1])
-        end = last_row + 1 + chart_rows(bars)
-    ws.print_area(0, 0, end, 1)
+    ws.print_area(0, 0, last_row, 1)
 
 
 def chart(
-    wb,
-    ws,
-    npd: Section,
-    at_row: int,
-    sheet: str = SHEET_NAMES["npd"],
-    columns: str = "AB",
-    n: int | None = None,
+    wb, npd: Section, sheet: str = SHEET_NAMES["npd"], columns: str = "AB", n: int | None = None
 ) -> None:
     """A bar chart of the figures on the sheet `sheet` where `npd`'s labels and counts stand in `columns`
-    (data from row 4, `n` rows: all of `npd` unless said)."""
+    (data from row 4, `n` rows: all of `npd` unless said), on a chart sheet of its own: one A4 page, landscape."""
     n = len(npd.rows) if n is None else n
     label, value = columns
     bars = wb.add_chart({"type": "bar"})
@@ -208,13 +191,11 @@ def chart(
     bars.set_legend({"none": True})
     bars.set_y_axis({"reverse": True})
     bars.set_x_axis({"num_format": INTEGER})
-    bars.set_size({"width": CHART_WIDTH, "height": chart_height(n)})
-    ws.insert_chart(at_row, 0, bars)
-
-
-def chart_rows(bars: int) -> int:
-    """How many default rows a chart of `bars` bars covers."""
-    return -(-chart_height(bars) // ROW_HEIGHT) + 1
+    sheet_of_chart = wb.add_chartsheet(CHART_SHEET)
+    sheet_of_chart.set_chart(bars)
+    sheet_of_chart.set_paper(A4)
+    sheet_of_chart.set_landscape()
+    sheet_of_chart.set_footer("&L&A&RPagina &P van &N")
 
 
 def add_section_sheet(wb, s: Section, st: Styles, used: set[str]) -> None:
@@ -234,7 +215,7 @@ def render(report: Report) -> bytes:
     wb.set_properties({"title": f"Verantwoording {report.library} {report.period.label}", "author": "IDO"})
     st = Styles(wb)
     _summary_sheet(wb, report, st)
-    used = {"samenvatting"}
+    used = {"samenvatting", CHART_SHEET.lower()}
     for s in report.sections:
         add_section_sheet(wb, s, st, used)
     wb.close()
