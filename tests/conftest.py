@@ -18,23 +18,24 @@ from tests.servers import create_database, drop_database, find_servers, settings
 # many short files fill in behind them, so no process ends the run alone with a long browser file. xdist's own
 # reorder (by the number of tests in a file) put the reflow files, with two tests each, last.
 LONGEST_FIRST = (
-    "test_reflow_library_browser.py",
     "test_reflow_browser.py",
-    "test_faults.py",
-    "test_offline_browser.py",
-    "test_planning_browser.py",
-    "test_cli.py",
-    "test_report_bundle.py",
+    "test_reflow_library_browser.py",
     "test_onboarding_browser.py",
+    "test_offline_browser.py",
+    "test_faults.py",
     "test_workers.py",
-    "test_api_reference_browser.py",
-    "test_accounts_browser.py",
     "test_api_fuzz.py",
+    "test_api_reference_browser.py",
     "test_browser.py",
-    "test_survey_browser.py",
-    "test_hosted_start.py",
+    "test_planning_browser.py",
+    "test_report_bundle.py",
     "test_import.py",
+    "test_hosted_start.py",
+    "test_survey_browser.py",
     "test_cli_run.py",
+    "test_quarterly_mail_browser.py",
+    "test_accounts_browser.py",
+    "test_correct_browser.py",
 )
 
 
