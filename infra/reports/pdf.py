@@ -100,12 +100,13 @@ def column_widths(
     bold_columns: Sequence[int] = (),
     bold_last: bool = False,
 ) -> list[float] | None:
-    """Each column's share of the table in percent, as the automatic table layout of CSS 2.1 would give it: the
-    widest text when every column's fits, else at least the longest word (a number never breaks) and what is
-    left in proportion to what each column lacks. None when the longest words may not fit side by side: then the
+    """Each column's share of the table in percent, much as the automatic table layout of CSS 2.1 would give
+    it: the widest text when every column's fits, else at least the longest word (a number never breaks) and
+    what is left in proportion to what each column lacks. Unlike it, a header counts only with its longest word:
+    a header may take a line more once, a row of the body would take it in every row. None when the longest words may not fit side by side: then the
     table keeps the automatic layout, which measures them (a few small tables with many columns)."""
     least = [_longest_word(h) * _BOLD for h in headers]
-    most = [_em(h) * _BOLD for h in headers]
+    most = list(least)
     for n, row in enumerate(rows):
         for i, v in enumerate(row):
             text = display(v)
