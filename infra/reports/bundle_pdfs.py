@@ -50,15 +50,16 @@ FROM (SELECT DISTINCT ON (tenant_id, fingerprint) tenant_id, fingerprint, pdf, r
       ORDER BY tenant_id, fingerprint, rendered_at DESC) k
 WHERE n.bundle_id = :b AND n.pdf IS NULL AND n.tenant_id = k.tenant_id AND n.fingerprint = k.fingerprint
 """)
+# the row is chosen by an uncorrelated scalar subquery, which runs once (an InitPlan): a subquery joined in FROM may
+# be run again for every row the update scans, and lock (and claim) another row each time
 _CLAIM = text("""
-UPDATE report_bundle_pdfs p SET owner = :o, lease_until = now() + make_interval(secs => :lease),
-       claims = p.claims + 1
-FROM (SELECT q.tenant_id FROM report_bundle_pdfs q JOIN report_bundles b USING (bundle_id)
-      WHERE q.bundle_id = :b AND b.status = 'running' AND q.pdf IS NULL
-        AND (q.lease_until IS NULL OR q.lease_until < now())
-      ORDER BY q.size DESC, q.tenant_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED) c
-WHERE p.bundle_id = :b AND p.tenant_id = c.tenant_id
-RETURNING p.tenant_id, p.fingerprint, p.report
+UPDATE report_bundle_pdfs SET owner = :o, lease_until = now() + make_interval(secs => :lease), claims = claims + 1
+WHERE bundle_id = :b AND tenant_id = (
+  SELECT q.tenant_id FROM report_bundle_pdfs q JOIN report_bundles b USING (bundle_id)
+  WHERE q.bundle_id = :b AND b.status = 'running' AND q.pdf IS NULL
+    AND (q.lease_until IS NULL OR q.lease_until < now())
+  ORDER BY q.size DESC, q.tenant_id LIMIT 1 FOR UPDATE OF q SKIP LOCKED)
+RETURNING tenant_id, fingerprint, report
 """)
 _RENEW = text("""UPDATE report_bundle_pdfs SET lease_until = now() + make_interval(secs => :lease)
                  WHERE bundle_id = :b AND tenant_id = :t AND owner = :o AND pdf IS NULL""")

@@ -5,6 +5,7 @@ URL (no file://, no http)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ _ENV = Environment(
     trim_blocks=False,
 )
 _ENV.filters["cell"] = display
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # a dozen lines a PDF at INFO
 _CSS = (_TEMPLATES / "report.css").read_text()
 # what a PDF looks like besides its report: a PDF kept for the same report is reused only when this is the same
 LAYOUT = hashlib.sha256(
