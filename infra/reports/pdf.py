@@ -63,13 +63,38 @@ except ImportError:  # pragma: no cover
         return fetch
 
 
-# Column widths for `table-layout: fixed`, estimated from the text: DejaVu Sans's advance widths in em, per kind of
-# character rounded up (another font of the stack only wraps a line sooner or later)
-_NARROW = frozenset("ijl.,:;'!|")
-_SMALL = frozenset(" ftr()[]/-–")
-_WIDE = frozenset("mwMW%&")
-_BOLD = 1.12
-_SLACK = 0.4  # em: an estimate that comes out a hair short would break a number over two lines
+# Column widths for `table-layout: fixed`, estimated from the text with DejaVu Sans's advance widths (the first font
+# of the stack; another one only wraps a line sooner or later), in thousandths of an em, regular and bold
+_CHARS = "".join(map(chr, range(32, 127))) + "–ëéèïöüáàçô"
+_REGULAR = dict(
+    zip(
+        _CHARS,
+        map(
+            int,
+            """
+318 401 460 838 636 950 780 275 390 390 500 838 318 361 318 337 636 636 636 636 636 636 636 636 636 636 337 337 838
+838 838 531 1000 684 686 698 770 632 575 775 752 295 295 656 557 863 748 787 603 787 695 635 611 732 684 989 685 611
+685 390 337 390 838 500 500 613 635 550 635 615 352 635 634 278 278 579 278 974 634 612 635 635 411 521 392 634 592
+818 592 592 525 636 337 636 838 500 615 615 615 278 612 634 613 613 550 612""".split(),
+        ),
+        strict=True,
+    )
+)
+_BOLD = dict(
+    zip(
+        _CHARS,
+        map(
+            int,
+            """
+348 456 521 838 696 1002 872 306 457 457 523 838 380 415 380 365 696 696 696 696 696 696 696 696 696 696 400 400 838
+838 838 580 1000 774 762 734 830 683 683 821 837 372 372 775 637 995 837 850 733 850 770 720 682 812 774 1103 771 724
+725 457 365 457 838 500 500 675 716 593 716 678 435 716 712 343 343 665 343 1042 712 687 716 716 493 595 478 712 652
+924 645 652 582 712 365 712 838 500 678 678 678 343 687 712 675 675 593 687""".split(),
+        ),
+        strict=True,
+    )
+)
+_SLACK = 0.4  # em a column: kerning, rounding, a character not in the table
 _BREAKS = re.compile(
     r"\s+|(?<=[/\-–])(?=\D)"
 )  # where a line may break in a text: spaces, after / - – (not in 1-2)
@@ -77,23 +102,13 @@ _PADDING = 2 * 2.0 / (9.5 * 0.3528)  # 2 mm on each side of a cell, in em of the
 _WIDTH = 180 / (9.5 * 0.3528)  # A4 less the margins, in em
 
 
-def _em(text: str) -> float:
-    return sum(
-        0.32
-        if c in _NARROW
-        else 0.42
-        if c in _SMALL
-        else 1.0
-        if c in _WIDE
-        else 0.78
-        if c.isupper()
-        else 0.64
-        for c in text
-    )
+def _em(text: str, bold: bool = False) -> float:
+    widths = _BOLD if bold else _REGULAR
+    return sum(widths.get(c, 1000) for c in text) / 1000
 
 
-def _longest_word(text: str) -> float:
-    return max((_em(w) for w in _BREAKS.split(text)), default=0.0)
+def _longest_word(text: str, bold: bool = False) -> float:
+    return max((_em(w, bold) for w in _BREAKS.split(text)), default=0.0)
 
 
 def column_widths(
@@ -107,15 +122,14 @@ def column_widths(
     what is left in proportion to what each column lacks. Unlike it, a header counts only with its longest word:
     a header may take a line more once, a row of the body would take it in every row. None when the longest words may not fit side by side: then the
     table keeps the automatic layout, which measures them (a few small tables with many columns)."""
-    least = [_longest_word(h) * _BOLD for h in headers]
+    least = [_longest_word(h, bold=True) for h in headers]
     most = list(least)
     for n, row in enumerate(rows):
         for i, v in enumerate(row):
             text = display(v)
-            factor = _BOLD if i in bold_columns or (bold_last and n == len(rows) - 1) else 1.0
-            word = _longest_word(text) if isinstance(v, str) else _em(text)
-            least[i] = max(least[i], word * factor)
-            most[i] = max(most[i], _em(text) * factor)
+            bold = i in bold_columns or (bold_last and n == len(rows) - 1)
+            least[i] = max(least[i], _longest_word(text, bold) if isinstance(v, str) else _em(text, bold))
+            most[i] = max(most[i], _em(text, bold))
     least = [w + _SLACK + _PADDING for w in least]
     most = [w + _SLACK + _PADDING for w in most]
     room, lacking = _WIDTH - sum(least), sum(most) - sum(least)
