@@ -13,7 +13,6 @@ from infra.settings import Settings
 from tests.clock import NOW
 from tests.servers import create_database, drop_database, find_servers, settings_env
 
-
 # The test files that take longest, longest first (per-file times from `pytest --junitxml`, 2026-12-06). With
 # `--dist loadfile --no-loadscope-reorder` (the Makefile) the test processes take the files in this order, and the
 # many short files fill in behind them, so no process ends the run alone with a long browser file. xdist's own
@@ -41,7 +40,10 @@ LONGEST_FIRST = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST)))  # stable: a file keeps its order
+    items.sort(
+        key=lambda item: rank.get(item.path.name, len(LONGEST_FIRST))
+    )  # stable: a file keeps its order
+
 
 @pytest.fixture(scope="session")
 def clock() -> FixedClock:
