@@ -271,7 +271,12 @@ async def _build(
     progress.pdfs = True
     await progress.step(0, force=True)
     if todo and helpers:
-        helpers(min(todo, bundle_pdfs.HELPERS))
+        try:
+            helpers(min(todo, bundle_pdfs.HELPERS))
+        except Exception as exc:  # the broker: this run renders them all, as without helpers
+            log.warning(
+                "bundle helpers not sent", bundle_id=str(bundle_id), error=f"{type(exc).__name__}: {exc}"
+            )
     files = []  # while the helpers render PDFs
     for _, r in others:
         files.append((xlsx.render(r), csv_format.render(r)))
