@@ -21,9 +21,10 @@ import pytest
 from sqlalchemy import text
 
 from domain.accounts import Role
-from domain.survey_results import survey_section
+from domain.report import Period
+from domain.survey_results import for_others, survey_section
 from infra.bootstrap import build
-from infra.reports import bundle
+from infra.reports import bundle, bundle_pdfs
 from infra.settings import Settings
 from tests.clock import NOW, TODAY
 from tests.e2e.conftest import csrf_of, login
@@ -259,6 +260,37 @@ async def a_new_bundle(container) -> UUID:
     b, new = await bundle.request(container.db, container.reader, YEAR, TODAY, None)
     assert new
     return b.bundle_id
+
+
+async def test_a_pdf_that_takes_longer_than_its_lease_keeps_it_while_it_renders(container, known):
+    """WeasyPrint holds the thread it renders in for a second or more: the lease is renewed meanwhile (here 0.3 s,
+    renewed every 0.1 s), so no other process claims the PDF, and it is stored once."""
+    bundle_id = await a_new_bundle(container)
+    async with container.db.platform() as conn:  # as the build leaves it before it renders
+        await conn.execute(
+            text("UPDATE report_bundles SET status = 'running', owner = 'build' WHERE bundle_id = :b"),
+            {"b": bundle_id},
+        )
+    libraries, _ = await bundle.load_reports(container.reader, Period(YEAR), TODAY)
+    await bundle_pdfs.prepare(container.db, bundle_id, [(t, for_others(r)) for t, r in libraries])
+    part = await bundle_pdfs.claim(container.db, bundle_id, "helper:slow", 0.3)
+    job = asyncio.create_task(bundle_pdfs.render_part(container.db, bundle_id, part, "helper:slow", 0.3))
+    leases = set()
+    while not job.done():
+        async with container.db.platform() as conn:
+            row = (
+                await conn.execute(
+                    text("""SELECT owner, lease_until FROM report_bundle_pdfs
+                            WHERE bundle_id = :b AND tenant_id = :t AND pdf IS NULL"""),
+                    {"b": bundle_id, "t": part.tenant_id},
+                )
+            ).first()
+        if row:
+            assert row.owner == "helper:slow"
+            leases.add(row.lease_until)
+        await asyncio.sleep(0.05)
+    assert await job and len(leases) >= 3, "the lease was not renewed while the PDF rendered"
+    assert (await pdf_rows(container, bundle_id))[part.tenant_id] == (1, "helper:slow", True)
 
 
 async def held_by_a_helper(container, bundle_id: UUID) -> tuple[UUID, str] | None:
