@@ -23,7 +23,9 @@ from infra.store.db import Database
 
 log = structlog.get_logger()
 RENDER_TASK = "ido.render_bundle_pdfs"
-HELPERS = 8  # helper tasks sent per bundle at most: more than the worker processes only wait and find nothing
+HELPERS = (
+    8  # helper tasks sent per bundle at most (services/worker/tasks.py sends one per other worker process)
+)
 SLICE_SECONDS = (
     10.0  # a helper task renders this long at most, then sends its successor behind the queued tasks
 )

@@ -86,8 +86,8 @@ def build_bundle(self, bundle_id: str) -> str:
     today = local_day(w.container.clock())
     lease = settings.bundle_lease_seconds
 
-    def helpers(n: int) -> None:
-        for _ in range(n):
+    def helpers(n: int) -> None:  # one for every other worker process: more would only wait in the queue
+        for _ in range(min(n, _worker_processes() - 1)):
             current_app.send_task(bundle_pdfs.RENDER_TASK, args=[bundle_id])
 
     outcome = run(
@@ -99,6 +99,16 @@ def build_bundle(self, bundle_id: str) -> str:
     if outcome == "busy":
         raise self.retry(countdown=lease)
     return outcome
+
+
+def _worker_processes() -> int:
+    """The processes of every worker's pool, as the workers answer within a second (a list of answers, not
+    inspect's dict by node name: two workers on one host may share a name); 2 when none answers."""
+    try:
+        answers = current_app.control.broadcast("stats", reply=True, timeout=1.0) or []
+    except Exception:  # a broker that does not answer: docker-compose.yml's one worker of two
+        return 2
+    return sum(a.get("pool", {}).get("max-concurrency", 1) for r in answers for a in r.values()) or 2
 
 
 @shared_task(name="ido.render_bundle_pdfs")
