@@ -186,7 +186,7 @@ async def build(
     helpers: Callable[[int], object] | None = None,
 ) -> str:
     """Build the bundle if nobody holds it; answer 'done' (built now or before), 'busy' (another run holds a
-    live lease: try later), 'failed' or 'missing'. `helpers(n)` sends n helper tasks that render PDFs beside
+    live lease: try later), 'failed' or 'missing'. `helpers(n)` sends up to n helper tasks that render PDFs beside
     this run (bundle_pdfs.render_some); without it this run renders them all. Raises: the build's error after
     recording it."""
     owner = owner or f"{uuid4()}"
