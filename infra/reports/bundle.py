@@ -1,14 +1,16 @@
 """The KB's national bundle: one workbook with a row per library and a sheet per section, and a ZIP of every
-library's own files. The build runs in a worker under a lease in `report_bundles`: a redelivered or repeated
-task finds the bundle done (and does nothing) or the lease expired (and starts over), so it completes once.
-A bundle for the same data (fingerprint) is served again instead of being rebuilt."""
+library's own files (XLSX, CSV and PDF). The build runs in a worker under a lease in `report_bundles`: a
+redelivered or repeated task finds the bundle done (and does nothing) or the lease expired (and starts over), so
+it completes once. The PDFs are rendered by the build and by helper tasks on the other worker processes
+(bundle_pdfs.py), and a library's PDF of an earlier bundle is taken over when its report is the same. A bundle for
+the same data (fingerprint) is served again instead of being rebuilt."""
 
 from __future__ import annotations
 
 import io
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID, uuid4
@@ -20,7 +22,7 @@ from domain.report import Period, Report
 from domain.survey_results import for_others
 from domain.verantwoording import library_report
 from domain.verantwoording_aggregate import aggregate
-from infra.reports import bundle_xlsx, xlsx
+from infra.reports import bundle_pdfs, bundle_xlsx, xlsx
 from infra.reports import csv as csv_format
 from infra.reports.data import fingerprint, libraries, load_library
 from infra.store.db import Database
@@ -139,11 +141,13 @@ RETURNING year, attempts
 
 
 class Progress:
-    """Writes done/total at most every PROGRESS_EVERY seconds, renewing the lease; raises LostLease."""
+    """Writes done/total at most every PROGRESS_EVERY seconds, renewing the lease; raises LostLease. Once the
+    PDFs' rows are there (`pdfs`), done also counts the PDFs stored, by whichever process rendered them."""
 
     def __init__(self, db: Database, bundle_id: UUID, owner: str, total: int, lease: float) -> None:
         self.db, self.bundle_id, self.owner, self.total, self.lease = db, bundle_id, owner, total, lease
         self.done = 0
+        self.pdfs = False
         self._last = 0.0
 
     async def step(self, n: int = 1, force: bool = False) -> None:
@@ -151,14 +155,25 @@ class Progress:
         if not force and time.monotonic() - self._last < PROGRESS_EVERY:
             return
         self._last = time.monotonic()
-        sql = text("""UPDATE report_bundles SET done = :d, total = :t,
-                      lease_until = now() + make_interval(secs => :lease)
+        sql = text("""UPDATE report_bundles SET total = :t, lease_until = now() + make_interval(secs => :lease),
+                      done = :d + CASE WHEN :pdfs THEN (SELECT count(*) FROM report_bundle_pdfs p
+                                       WHERE p.bundle_id = :b AND p.pdf IS NOT NULL) ELSE 0 END
                       WHERE bundle_id = :b AND owner = :o AND status = 'running'""")
-        params = {"d": self.done, "t": self.total, "b": self.bundle_id, "o": self.owner, "lease": self.lease}
+        params = {
+            "d": self.done,
+            "t": self.total,
+            "b": self.bundle_id,
+            "o": self.owner,
+            "lease": self.lease,
+            "pdfs": self.pdfs,
+        }
         async with self.db.platform() as conn:
             result = await conn.execute(sql, params)
         if result.rowcount != 1:
             raise LostLease()
+
+    async def tick(self) -> None:
+        await self.step(0)
 
 
 async def build(
@@ -168,9 +183,12 @@ async def build(
     today: date,
     owner: str | None = None,
     lease: float = LEASE_SECONDS,
+    helpers: Callable[[int], object] | None = None,
 ) -> str:
     """Build the bundle if nobody holds it; answer 'done' (built now or before), 'busy' (another run holds a
-    live lease: try later), 'failed' or 'missing'. Raises: the build's error after recording it."""
+    live lease: try later), 'failed' or 'missing'. `helpers(n)` sends up to n helper tasks that render PDFs beside
+    this run (bundle_pdfs.render_some); without it this run renders them all. Raises: the build's error after
+    recording it."""
     owner = owner or f"{uuid4()}"
     async with db.platform() as conn:
         claimed = (await conn.execute(_CLAIM, {"b": bundle_id, "o": owner, "lease": lease})).first()
@@ -189,9 +207,8 @@ async def build(
         await _fail(db, bundle_id, owner, f"gestopt na {MAX_ATTEMPTS} pogingen")
         return "failed"
     try:
-        await _build(
-            db, reader, bundle_id, Progress(db, bundle_id, owner, 0, lease), Period(claimed.year), today
-        )
+        progress = Progress(db, bundle_id, owner, 0, lease)
+        await _build(db, reader, bundle_id, progress, Period(claimed.year), today, helpers)
     except LostLease:
         log.info("bundle taken over by another run", bundle_id=str(bundle_id))
         return "busy"
@@ -212,8 +229,8 @@ async def _fail(db: Database, bundle_id: UUID, owner: str, error: str) -> None:
 
 async def load_reports(
     reader: Database, period: Period, today: date, on_library: Callable[[int], object] | None = None
-) -> tuple[list[Report], str]:
-    """Every active library's report and the data fingerprint, from one snapshot (REPEATABLE READ): the
+) -> tuple[list[tuple[UUID, Report]], str]:
+    """Every active library and its report, and the data fingerprint, from one snapshot (REPEATABLE READ): the
     fingerprint names exactly the data the bundle holds."""
     async with reader.engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="REPEATABLE READ")
@@ -224,43 +241,78 @@ async def load_reports(
                 await on_library(len(libs))  # type: ignore[misc]
             reports = []
             for lib in libs:
-                reports.append(library_report(await load_library(conn, lib.tenant_id, period), period, today))
+                data = await load_library(conn, lib.tenant_id, period)
+                reports.append((lib.tenant_id, library_report(data, period, today)))
                 if on_library:
                     await on_library(-1)  # type: ignore[misc]
     return reports, fp
 
 
 async def _build(
-    db: Database, reader: Database, bundle_id: UUID, progress: Progress, period: Period, today: date
+    db: Database,
+    reader: Database,
+    bundle_id: UUID,
+    progress: Progress,
+    period: Period,
+    today: date,
+    helpers: Callable[[int], object] | None,
 ) -> None:
-    owner = progress.owner
-
     async def on_library(n: int) -> None:
-        if n >= 0:  # the number of libraries: load each, write each one's files, then the workbook
-            progress.total = 2 * n + 1
+        if n >= 0:  # the number of libraries: load each, write its XLSX and CSV, its PDF, then the workbook
+            progress.total = 3 * n + 1
             await progress.step(0, force=True)
         else:
             await progress.step()
 
-    reports, fp = await load_reports(reader, period, today, on_library)
-    # each library's XLSX and CSV; its PDF stays a download of its own (WeasyPrint is too slow for 200 at once)
+    libraries, fp = await load_reports(reader, period, today, on_library)
+    # the KB's files of a library: without its own survey (XLSX, CSV and PDF alike)
+    others = [(tenant_id, for_others(r)) for tenant_id, r in libraries]
+    todo = await bundle_pdfs.prepare(db, bundle_id, others)
+    progress.pdfs = True
+    await progress.step(0, force=True)
+    if todo and helpers:
+        try:
+            helpers(min(todo, bundle_pdfs.HELPERS))
+        except Exception as exc:  # the broker: this run renders them all, as without helpers
+            log.warning(
+                "bundle helpers not sent", bundle_id=str(bundle_id), error=f"{type(exc).__name__}: {exc}"
+            )
+    files = []  # while the helpers render PDFs
+    for _, r in others:
+        files.append((xlsx.render(r), csv_format.render(r)))
+        await progress.step()
+    await bundle_pdfs.render_all(db, bundle_id, progress.owner, progress.lease, progress.tick)
+    archive = _archive(others, files, await bundle_pdfs.pdfs(db, bundle_id))
+    national = aggregate([r for _, r in libraries], "Landelijk", "national", period, today)
+    workbook = bundle_xlsx.render(national, [r for _, r in libraries])
+    await progress.step(force=True)
+    await _store(db, bundle_id, progress.owner, fp, workbook, archive, period.year)
+
+
+def _archive(
+    others: Sequence[tuple[UUID, Report]], files: Sequence[tuple[bytes, bytes]], pdfs: dict[UUID, bytes]
+) -> bytes:
+    """Per library a folder with its XLSX, CSV (compressed) and PDF (stored: its streams are compressed)."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for r in map(for_others, reports):  # a library's own survey is not the KB's to see
+        for (tenant_id, r), (x, c) in zip(others, files, strict=True):
             slug = r.extra.get("slug", "bibliotheek")
             name = f"verantwoording-{slug}-{r.period.slug}"
-            z.writestr(f"{slug}/{name}.xlsx", xlsx.render(r))
-            z.writestr(f"{slug}/{name}.csv", csv_format.render(r))
-            await progress.step()
-    national = aggregate(reports, "Landelijk", "national", period, today)
-    workbook = bundle_xlsx.render(national, reports)
-    await progress.step(force=True)
+            z.writestr(f"{slug}/{name}.xlsx", x)
+            z.writestr(f"{slug}/{name}.csv", c)
+            z.writestr(f"{slug}/{name}.pdf", pdfs[tenant_id], compress_type=zipfile.ZIP_STORED)
+    return archive.getvalue()
+
+
+async def _store(
+    db: Database, bundle_id: UUID, owner: str, fp: str, workbook: bytes, archive: bytes, year: int
+) -> None:
     async with db.platform() as conn:
         done = await conn.execute(
             text("""UPDATE report_bundles SET status = 'done', built_fingerprint = :f, xlsx = :x, zip = :z,
                     done = total, finished_at = now(), lease_until = NULL
                     WHERE bundle_id = :b AND owner = :o AND status = 'running'"""),
-            {"b": bundle_id, "o": owner, "f": fp, "x": workbook, "z": archive.getvalue()},
+            {"b": bundle_id, "o": owner, "f": fp, "x": workbook, "z": archive},
         )
         if done.rowcount != 1:
             raise LostLease()
@@ -268,5 +320,5 @@ async def _build(
             text("""DELETE FROM report_bundles WHERE year = :y AND status IN ('done', 'failed') AND bundle_id IN (
                     SELECT bundle_id FROM report_bundles WHERE year = :y AND status IN ('done', 'failed')
                     ORDER BY created_at DESC OFFSET 3)"""),
-            {"y": period.year},
+            {"y": year},
         )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from celery import current_app, shared_task
 
@@ -82,22 +84,61 @@ def overdue() -> int:
     )
 
 
-@shared_task(name="ido.build_bundle", bind=True, max_retries=40)
+# the build renders PDFs too (all of them when no other process is free): longer than the default limits
+@shared_task(name="ido.build_bundle", bind=True, max_retries=40, soft_time_limit=1200, time_limit=1260)
 def build_bundle(self, bundle_id: str) -> str:
     """Build the KB's national bundle. A second delivery finds it done, or held by a live run (then it looks
     again after a lease), so it completes once; a killed run's lease expires and the next delivery redoes it."""
-    from infra.reports import bundle
+    from infra.reports import bundle, bundle_pdfs
 
     settings = _settings()
     w = worker(settings)
     today = local_day(w.container.clock())
     lease = settings.bundle_lease_seconds
+
+    def helpers(n: int) -> None:  # one for every other worker process: more would only wait in the queue
+        for _ in range(min(n, _worker_processes() - 1)):
+            current_app.send_task(bundle_pdfs.RENDER_TASK, args=[bundle_id])
+
     outcome = run(
-        settings, bundle.build(w.container.db, w.container.reader, UUID(bundle_id), today, lease=lease)
+        settings,
+        bundle.build(
+            w.container.db, w.container.reader, UUID(bundle_id), today, lease=lease, helpers=helpers
+        ),
     )
     if outcome == "busy":
         raise self.retry(countdown=lease)
     return outcome
+
+
+def _worker_processes() -> int:
+    """The processes of every worker's pool, as the workers answer within a second (a list of answers, not
+    inspect's dict by node name: two workers on one host may share a name); 2 when none answers."""
+    try:
+        answers = current_app.control.broadcast("stats", reply=True, timeout=1.0) or []
+    except Exception:  # a broker that does not answer: docker-compose.yml's one worker of two
+        return 2
+    return sum(a.get("pool", {}).get("max-concurrency", 1) for r in answers for a in r.values()) or 2
+
+
+@shared_task(name="ido.render_bundle_pdfs")
+def render_bundle_pdfs(bundle_id: str) -> bool:
+    """Render PDFs of a national bundle being built, for a slice of time; when rows are left that nobody holds,
+    send the next helper, which waits behind the tasks queued meanwhile (projections are not held up long)."""
+    from infra.reports import bundle_pdfs
+
+    settings = _settings()
+    w = worker(settings)
+    owner = f"helper:{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:8]}"
+    more = run(
+        settings,
+        bundle_pdfs.render_some(
+            w.container.db, UUID(bundle_id), owner, settings.bundle_lease_seconds, bundle_pdfs.SLICE_SECONDS
+        ),
+    )
+    if more:
+        current_app.send_task(bundle_pdfs.RENDER_TASK, args=[bundle_id])
+    return more
 
 
 @shared_task(name="ido.bundle_sweep")

@@ -23,6 +23,7 @@ PLATFORM_TABLES = {
     "password_resets",
     "admin_audit",
     "report_bundles",
+    "report_bundle_pdfs",
 }
 # Under the tenant policy, but with rows of no library beside a library's (tenant_id NULL: POI and KB
 # invitations, the POI advisers' kwartaaloverzicht), so tenant_id cannot lead a key: a reference table with

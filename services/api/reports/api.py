@@ -169,7 +169,7 @@ async def bundle_progress(request: Request, bundle_id: UUID, db: Database) -> Re
     dependencies=BUNDLES,
 )
 async def bundle_download(request: Request, bundle_id: UUID, filename: str, bundles: Bundles) -> Response:
-    """`landelijk-{year}.xlsx` (the workbook) or `landelijk-{year}.zip` (every library's XLSX and CSV)."""
+    """`landelijk-{year}.xlsx` (the workbook) or `landelijk-{year}.zip` (every library's XLSX, CSV and PDF)."""
     if not _is_kb(request):
         raise NotFoundException()
     return await bundles.file(bundle_id, filename)
