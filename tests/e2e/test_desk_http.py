@@ -653,6 +653,10 @@ async def test_a_referral_says_warm_or_cold_or_is_refused_in_dutch_with_nothing_
         f"/t/{lib.slug}/balie/vragen", data={**form, "warmte": "warm"}, headers=HX if hx else None
     )
     assert ok.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in ok.text
+    today = ok.text.split('<section id="today"')[1]
+    assert '<td class="today-help">Doorverwezen naar lokale partner (warm)</td>' in today, (
+        "the list says warm"
+    )
     if not hx:
         assert ok.history and ok.history[0].status_code == 303
     [what] = await _what(container, lib)
@@ -686,6 +690,10 @@ async def test_a_visitor_sent_by_a_partner_is_chosen_on_the_first_step_and_kept_
     form = _form(step3.text, partij="svb", onderwerp="svb.aow", hulp="samen_gezocht", door=str(taal))
     r = await client.post(f"/t/{lib.slug}/balie/vragen", data=form, headers=headers)
     assert r.status_code == 200 and "Vandaag geregistreerd: <strong>1</strong> vraag" in r.text
+    today = r.text.split('<section id="today"')[1]
+    assert '<span class="sub today-door">Doorverwezen door Taalhuis Oost</span>' in today, (
+        "the list says who sent"
+    )
     [what] = await _what(container, lib)
     assert (what["referred_by_partner_id"], what["referred_by_unlisted"]) == (str(taal), False)
     assert (what["help"], what["warmth"]) == ("samen_gezocht", None)
