@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain.calendar import local, local_day
+from domain.calendar import MONTHS, local, local_day
 from domain.errors import DomainError
-from domain.report import MONTH_NAMES
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def _at(instant: datetime, now: datetime) -> str:
     whole = local(_whole_minute(instant))
     if local_day(whole) == local_day(now):
         return f"om {whole:%H:%M}"
-    return f"op {whole.day} {MONTH_NAMES[whole.month - 1]} om {whole:%H:%M}"
+    return f"op {whole.day} {MONTHS[whole.month - 1]} om {whole:%H:%M}"
 
 
 def _whole_minute(instant: datetime) -> datetime:

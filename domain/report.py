@@ -7,24 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from domain.calendar import month_bounds, quarter_bounds, year_bounds
+from domain.calendar import MONTHS, month_bounds, quarter_bounds, year_bounds
 
 MIN_PUBLISHED_COUNT = 5
 SUPPRESSED = "<5"
-MONTH_NAMES = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 Cell = int | float | str | date | None
 
@@ -139,7 +125,7 @@ def month_last(first: date) -> date:
 
 
 def month_label(first: date) -> str:
-    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
+    return f"{MONTHS[first.month - 1]} {first.year}"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The verantwoording as a tagged PDF (PDF/UA-1, A4, Dutch) rendered by WeasyPrint from a Jinja template and
-one stylesheet (templates/report.css), parsed once per thread. Nothing is fetched: the URL fetcher refuses every
+one stylesheet (templates/report.css). Nothing is fetched: the URL fetcher refuses every
 URL (no file://, no http)."""
 
 from __future__ import annotations
@@ -7,13 +7,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import weasyprint
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from weasyprint.text.fonts import FontConfiguration
 
 from domain.report import Cell, Report, Section, summary
 from infra.reports.cells import display, metadata
@@ -158,19 +156,7 @@ def html(report: Report) -> str:
     )
 
 
-_local = threading.local()
-
-
-def _style() -> tuple[weasyprint.CSS, FontConfiguration]:
-    """The stylesheet and the font configuration of this thread (a font configuration holds a Pango font map,
-    which is not for two threads at once; the web process renders in a thread pool)."""
-    if not hasattr(_local, "style"):
-        fonts = FontConfiguration()
-        _local.style = (weasyprint.CSS(string=_CSS, font_config=fonts, url_fetcher=refusing_fetcher()), fonts)
-    return _local.style
-
-
 def render(report: Report) -> bytes:
-    css, fonts = _style()
+    css = weasyprint.CSS(string=_CSS, url_fetcher=refusing_fetcher())
     doc = weasyprint.HTML(string=html(report), url_fetcher=refusing_fetcher(), base_url=None)
-    return doc.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant="pdf/ua-1")
+    return doc.write_pdf(stylesheets=[css], pdf_variant="pdf/ua-1")

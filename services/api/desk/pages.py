@@ -77,6 +77,16 @@ def _referred_by(value: Any, partners: list[Partner]) -> tuple[str, str]:
     return (str(chosen.partner_id), chosen.name) if chosen else ("", "")
 
 
+def _sender(what: q.Classification, partners: list[Partner]) -> str:
+    """Who sent the visitor of a question on today's list, as the steps say it; "" for nobody. A partner no
+    longer active is "een lokale partner"."""
+    if what.referred_by_unlisted:
+        return UNLISTED_LABEL
+    if what.referred_by_partner_id is None:
+        return ""
+    return _referred_by(str(what.referred_by_partner_id), partners)[1] or "een lokale partner"
+
+
 @dataclass(frozen=True)
 class Parts:
     """What the desk uses: the bus (the commands, and a question from its events), the desk's queries (its
@@ -127,6 +137,7 @@ class DeskController(Controller):
             "partners": data.partners,
             "door": door,  # "Doorverwezen door", chosen on the first step and kept by the next two
             "door_name": door_name,
+            "sender": lambda what: _sender(what, data.partners),  # today's list: who sent the visitor
             "warmths": WARMTHS,
             "message": None,
             "error": None,
