@@ -179,7 +179,7 @@ async def tenants(container, count: int, prefix: str) -> list[UUID]:
 
 async def median_seconds(make, runs: int = 3) -> tuple[float, float]:
     """Median wall and CPU (this process: loading rows, building, rendering) seconds after one warm-up."""
-    await make()  # warm-up (WeasyPrint fonts, statement caches)
+    await make()  # warm-up (the PDF's font subsets, statement caches)
     walls, cpus = [], []
     for _ in range(runs):
         t0, c0 = time.perf_counter(), time.process_time()

@@ -127,7 +127,7 @@ async def render_part(
     lease: float,
     tick: Callable[[], Awaitable[None]] | None = None,
 ) -> bool:
-    """Render a claimed row in a thread (WeasyPrint holds the event loop's thread while it works), renewing the
+    """Render a claimed row in a thread (a render would hold the event loop's thread while it works), renewing the
     row's lease (and calling `tick`) every third of a lease; store the PDF unless the row changed meanwhile (a new
     attempt of the bundle with other data). Answer whether it was stored."""
     job = asyncio.ensure_future(asyncio.to_thread(pdf.render, report_json.decode(part.report)))

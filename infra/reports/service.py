@@ -19,7 +19,7 @@ from infra.reports.data import libraries, load_library
 from infra.store.db import Database
 
 FORMATS = {"xlsx": xlsx, "csv": csv_format, "pdf": pdf}
-_PDF_SLOTS = threading.BoundedSemaphore(2)  # WeasyPrint is memory- and CPU-heavy: two at a time per process
+_PDF_SLOTS = threading.BoundedSemaphore(2)  # a PDF holds a core while it renders: two at a time per process
 
 
 @dataclass(frozen=True)

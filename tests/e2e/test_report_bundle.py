@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import signal
+import time
 import zipfile
 from uuid import UUID
 
@@ -24,7 +25,7 @@ from domain.accounts import Role
 from domain.report import Period
 from domain.survey_results import for_others, survey_section
 from infra.bootstrap import build
-from infra.reports import bundle, bundle_pdfs
+from infra.reports import bundle, bundle_pdfs, pdf
 from infra.settings import Settings
 from tests.clock import NOW, TODAY
 from tests.e2e.conftest import csrf_of, login
@@ -259,12 +260,13 @@ async def test_the_api_answers_202_with_a_location_then_the_workbook(client, con
 
 @pytest.fixture(scope="module")
 async def crowd(container, known) -> list[UUID]:
-    """Six more libraries (without registrations: a PDF of seven pages each), for the tests of the helpers."""
+    """Fourteen more libraries (without registrations: a PDF of seven pages, a tenth of a second each), for the
+    tests of the helpers: enough PDFs that a test can stop a process while it renders one."""
     poi = f"poi-bundel-{secrets.token_hex(3)}"
     await container.accounts.create_poi(poi, "POI bundel")
     return [
         await container.accounts.create_tenant(f"bundel-{secrets.token_hex(4)}", f"Bundel {i}", poi)
-        for i in range(6)
+        for i in range(14)
     ]
 
 
@@ -277,9 +279,19 @@ async def a_new_bundle(container) -> UUID:
     return b.bundle_id
 
 
-async def test_a_pdf_that_takes_longer_than_its_lease_keeps_it_while_it_renders(container, known):
-    """WeasyPrint holds the thread it renders in for a second or more: the lease is renewed meanwhile (here 0.3 s,
-    renewed every 0.1 s), so no other process claims the PDF, and it is stored once."""
+async def test_a_pdf_that_takes_longer_than_its_lease_keeps_it_while_it_renders(
+    container, known, monkeypatch
+):
+    """A render may take longer than its lease (a very large report, a busy machine; here a render that first
+    waits a second): the lease is renewed meanwhile (here 0.3 s, renewed every 0.1 s), so no other process claims
+    the PDF, and it is stored once."""
+    render = pdf.render
+
+    def slow(report):
+        time.sleep(1.0)
+        return render(report)
+
+    monkeypatch.setattr(pdf, "render", slow)
     bundle_id = await a_new_bundle(container)
     async with container.db.platform() as conn:  # as the build leaves it before it renders
         await conn.execute(
@@ -337,7 +349,7 @@ async def test_a_helper_killed_while_it_renders_leaves_its_pdf_to_the_build_whic
     settings = container.settings.with_(redis_url=worker_env["REDIS_URL"])
     make_celery(settings).send_task(bundle.BUILD_TASK, args=[str(bundle_id)])
     orphan = None
-    for _ in range(600):
+    for _ in range(3000):
         if held := await held_by_a_helper(container, bundle_id):
             group = os.getpgid(int(held[1].split(":")[2]))  # the helper's worker
             os.killpg(group, signal.SIGSTOP)
@@ -346,7 +358,7 @@ async def test_a_helper_killed_while_it_renders_leaves_its_pdf_to_the_build_whic
                 next(w for w in workers if w.proc.pid == group).kill()
                 break
             os.killpg(group, signal.SIGCONT)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.01)
     assert orphan, "no helper took a PDF:\n" + "\n".join(w.output()[-1500:] for w in workers)
 
     async def done() -> bool:
@@ -386,7 +398,10 @@ async def test_a_worker_killed_mid_build_leaves_a_bundle_that_a_new_worker_compl
         stored = [t for t, (_, _, s) in (await pdf_rows(container, bundle_id)).items() if s]
         return 2 <= len(stored) <= len(crowd) - 2
 
-    await until(midway, 90, "the worker never got going:\n" + first.output()[-2000:])
+    deadline = time.monotonic() + 90
+    while not await midway():  # polled more often than `until` does: a PDF takes a tenth of a second
+        assert time.monotonic() < deadline, "the worker never got going:\n" + first.output()[-2000:]
+        await asyncio.sleep(0.02)
     first.kill()
     before = {t for t, (_, _, s) in (await pdf_rows(container, bundle_id)).items() if s}
     killed = await bundle.get(container.db, bundle_id)

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from domain.accounts import Role
 from domain.report import SUPPRESSED, Period
 from domain.verantwoording import library_report
-from infra.reports import pdf as pdf_format
 from infra.reports.data import load_library
 from infra.reports.service import tenant_report
 from tests.clock import NOW, TODAY
@@ -443,13 +442,6 @@ async def test_the_api_serves_reports_within_scope_only(client, container, known
     analyst = await container.accounts.create_token(await user(container, Role.KB_ANALYST))
     assert (await get(analyst, url + ".csv")).status_code == 200
     assert (await get(analyst, url + ".csv?quarter=7")).status_code == 400
-
-
-async def test_the_pdf_fetches_nothing():
-    fetcher = pdf_format.refusing_fetcher()
-    for url in ("file:///etc/passwd", "http://127.0.0.1/", "https://example.org/x.css"):
-        with pytest.raises(pdf_format.FetchRefused):
-            fetcher.fetch(url)
 
 
 async def test_the_library_report_reads_read_models_only(container, known):
