@@ -125,7 +125,27 @@ def error_page(request: Request, status: int, detail: str | None = None) -> Resp
     )
 
 
+_BODY_FIELD = re.compile(r"^(.*?) - at `\$\.data\.([^`]+)`$")
+
+
+def _as_client_error(exc: HTTPException) -> HTTPException:
+    """Litestar answers a body field that has the name of one of the app's dependencies (`sessions` of a course,
+    `sessions` the session store) with a 500: its signature model takes the field's error for the dependency's.
+    A value at `$.data.…` came with the request, so it is the client's error (400), as for any other field."""
+    cause = exc.__cause__
+    if (
+        exc.status_code == 500
+        and isinstance(cause, msgspec.ValidationError)
+        and (m := _BODY_FIELD.match(str(cause)))
+    ):
+        return ValidationException(
+            detail=str(cause), extra=[{"key": m[2], "message": m[1], "source": "body"}]
+        )
+    return exc
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
+    exc = _as_client_error(exc)
     if isinstance(exc, NotAuthorizedException) and not _is_api(request):
         back = _return_to(request)
         expired = "verlopen=1&" if _had_session(request) else ""  # ended by itself, not by logging out

@@ -488,6 +488,18 @@ async def test_a_refused_schedule_is_a_problem_naming_the_field(
     assert await count_type(container, lib.tenant_id, "CourseScheduled") == 0
 
 
+@pytest.mark.parametrize("field", ["sessions", "capacity", "start_date"])
+async def test_a_field_of_the_wrong_type_is_a_400_naming_it(client, container, lib, token, field):
+    """`sessions` too, which Litestar took for the app's dependency of that name (the session store) and answered
+    with a 500 (found by tests/e2e/test_api_fuzz.py)."""
+    body = problem(await api_post(client, lib, token, "", course_body(lib, **{field: ["x"]})), 400)
+    assert body["detail"] == "De gegevens in het verzoek kloppen niet."
+    assert [e["field"] for e in body["errors"]] == [field] and body["errors"][0]["message"].startswith(
+        "Verwacht"
+    )
+    assert await count_type(container, lib.tenant_id, "CourseScheduled") == 0
+
+
 async def test_api_changes_refused_by_the_course_leave_the_stream_unchanged(client, container, lib, token):
     course_id = await api_course(client, lib, token, capacity=1)
     code = (await api_post(client, lib, token, f"/{course_id}/enrolments", {})).json()["code"]
