@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
 
 from domain.calendar import MONTHS, day_text, local, moment_text
 from domain.help_time import HelpTime, sentence
@@ -43,9 +45,29 @@ def help_time(value: HelpTime) -> str:
     return sentence(value)
 
 
+# "Vandaag" on the desk: every registration answers the list again (25 rows); a row is rendered once per process
+# for what it shows, and the session's CSRF field put into its slot on every page
+TODAY_ROWS_KEPT = 8192  # about 1.5 KiB each; the cache starts again when full
+CSRF_SLOT = Markup("\x00csrf\x00")  # no template or text has a NUL: the privacy guard and the forms refuse it
+_today_rows: dict[tuple, str] = {}
+
+
+def today_row(macro: Callable[..., str], csrf: Markup, key: tuple, *args: object) -> Markup:
+    """The row `macro(*args, CSRF_SLOT)` renders, with `csrf` in the slot. `key` must hold everything the row shows
+    (the row, how its time is written, its sender, the links' base and the location), and nothing of the session."""
+    html = _today_rows.get(key)
+    if html is None:
+        if len(_today_rows) >= TODAY_ROWS_KEPT:
+            _today_rows.clear()
+        html = _today_rows[key] = str(macro(*args, CSRF_SLOT))
+    return Markup(html.replace(CSRF_SLOT, csrf))
+
+
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
+    env.auto_reload = False  # templates change with a deploy, which restarts the process: no stat per render
+    env.globals["today_row"] = today_row
     env.filters.update(
         local_time=local_time,
         local_datetime=local_datetime,
