@@ -168,9 +168,8 @@ class Layout:
         self.doc = Document((PAGE_W, PAGE_H), "nl")
         self.page: Page = self.doc.new_page()
         self.y = TOP  # from the top edge
-        self.gap = (
-            0.0  # the margin still owed above the next block (margins collapse, and vanish at a page top)
-        )
+        # the margin still owed above the next block (margins collapse, and vanish at a page top)
+        self.gap = 0.0
         self.lh = _line_height(BODY)
 
     def room(self, height: float) -> bool:
@@ -243,7 +242,8 @@ class Layout:
         first = height(body[0]) if body else height(foot) if foot else 0.0
         self.heading(title, 2, H2, GAP_H2_ABOVE, GAP_H2_BELOW, keep=GAP_H2_BELOW + head_h + first)
         table = self.doc.element("Table")
-        groups = {k: self.doc.element(k, table) for k in ("THead", "TBody", "TFoot") if k != "TFoot" or foot}
+        parts = ("THead", *(("TBody",) if body else ()), *(("TFoot",) if foot else ()))
+        groups = {k: self.doc.element(k, table) for k in parts}
         top = self.place(head_h)
         self.row(header, widths, top, head_h, groups["THead"], header=True)
         for cells in body:
