@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import threading
 import unicodedata
 import zlib
@@ -37,6 +38,9 @@ BASE_CHARS = frozenset(
     [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x100)] + list("–—‘’‚“”„…•€≤≥×−")
 )
 _KEPT_SUBSETS = 16
+logging.getLogger("fontTools").setLevel(
+    logging.WARNING
+)  # the subsetter logs each table at INFO (the workers')
 
 
 class Face:

@@ -345,6 +345,11 @@ async def test_a_helper_killed_while_it_renders_leaves_its_pdf_to_the_build_whic
     from tests.e2e.test_workers import until
 
     workers = [procs("worker", "--concurrency", "1", env=worker_env) for _ in range(2)]
+
+    async def both_ready() -> bool:  # the build sends helpers to the processes that answer it within a second
+        return all(" ready." in w.output() for w in workers)
+
+    await until(both_ready, 60, "the workers did not start")
     bundle_id = await a_new_bundle(container)
     settings = container.settings.with_(redis_url=worker_env["REDIS_URL"])
     make_celery(settings).send_task(bundle.BUILD_TASK, args=[str(bundle_id)])
