@@ -32,13 +32,8 @@ MM = 72 / 25.4
 PAGE_W, PAGE_H = 210 * MM, 297 * MM
 LEFT, TOP, BOTTOM = 15 * MM, 18 * MM, 20 * MM
 WIDTH = 180 * MM
-BODY, SMALL, H1, H2, FOOTER = (
-    9.5,
-    8.0,
-    16.0,
-    12.0,
-    8.0,
-)  # font sizes in points (SMALL: a table that is too wide)
+# font sizes in points (SMALL: a table too wide for the body's size)
+BODY, SMALL, H1, H2, FOOTER = 9.5, 8.0, 16.0, 12.0, 8.0
 TEXT, GREY_TEXT, RULE, SHADE = 0.067, 0.267, 0.6, 0.933  # greys: text, footer, thin rules, header background
 PAD_X, PAD_Y = 2 * MM, 1.2 * MM  # inside a cell
 META_LABEL = 40 * MM
@@ -310,7 +305,7 @@ class Layout:
                 (LEFT, y, clean(left), False, FOOTER, GREY_TEXT),
                 (LEFT + WIDTH - face(False).width(right, FOOTER), y, right, False, FOOTER, GREY_TEXT),
             ]
-            self.doc.artifact(page, self.doc.text(page, runs), "Pagination", "Footer")
+            self.doc.artifact(page, self.doc.text(page, runs), subtype="Footer")
 
 
 def _sized_widths(
@@ -373,4 +368,4 @@ def render(report: Report) -> bytes:
     return layout.doc.write(title, "IDO-registratie", "Verantwoording Informatiepunt Digitale Overheid")
 
 
-__all__ = ["LAYOUT", "MEDIA_TYPE", "column_widths", "pdf_doc", "render"]
+__all__ = ["LAYOUT", "MEDIA_TYPE", "column_widths", "render"]

@@ -161,7 +161,9 @@ class Element:
 
     kind: str
     parent: Element | None
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(
+        default_factory=dict
+    )  # table attributes (a TH's Scope), names as values
     kids: list[Element] = field(default_factory=list)
     page: int | None = None
     mcid: int | None = None
@@ -232,11 +234,10 @@ class Document:
         page.leaves.append(element)
         page.content += [f"/{element.kind} <</MCID {element.mcid}>> BDC\n", *ops, "EMC\n"]
 
-    def artifact(
-        self, page: Page, ops: list[bytes | tuple | str], kind: str = "Pagination", subtype: str = ""
-    ) -> None:
+    def artifact(self, page: Page, ops: list[bytes | tuple | str], subtype: str = "") -> None:
+        """Text that is part of the page, not of the document: a footer, a table header repeated on a new page."""
         sub = f" /Subtype /{subtype}" if subtype else ""
-        page.content += [f"/Artifact <</Type /{kind}{sub}>> BDC\n", *ops, "EMC\n"]
+        page.content += [f"/Artifact <</Type /Pagination{sub}>> BDC\n", *ops, "EMC\n"]
 
     def heading(self, title: str, level: int, page: Page, top: float) -> None:
         self.headings.append(Heading(title, level, page.number, top))

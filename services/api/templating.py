@@ -48,13 +48,14 @@ def help_time(value: HelpTime) -> str:
 # "Vandaag" on the desk: every registration answers the list again (25 rows); a row is rendered once per process
 # for what it shows, and the session's CSRF field put into its slot on every page
 TODAY_ROWS_KEPT = 8192  # about 1.5 KiB each; the cache starts again when full
-CSRF_SLOT = Markup("\x00csrf\x00")  # no template or text has a NUL: the privacy guard and the forms refuse it
+CSRF_SLOT = Markup("\x00csrf\x00")  # no row holds a NUL: PostgreSQL stores none in text
 _today_rows: dict[tuple, str] = {}
 
 
-def today_row(macro: Callable[..., str], csrf: Markup, key: tuple, *args: object) -> Markup:
-    """The row `macro(*args, CSRF_SLOT)` renders, with `csrf` in the slot. `key` must hold everything the row shows
-    (the row, how its time is written, its sender, the links' base and the location), and nothing of the session."""
+def today_row(macro: Callable[..., str], csrf: Markup, args: tuple, scope: tuple) -> Markup:
+    """The row `macro(*args, CSRF_SLOT)` renders, with `csrf` in the slot. `args` and `scope` (what else the macro
+    reads: the links' base and the location) must hold everything the row shows, and nothing of the session."""
+    key = (args, scope)
     html = _today_rows.get(key)
     if html is None:
         if len(_today_rows) >= TODAY_ROWS_KEPT:
