@@ -1,7 +1,9 @@
 """What the test suite needs beyond Python packages; run by `make test` before pytest.
 
-The browser tests (tests/e2e/test_browser.py) drive Debian's Chromium at /usr/bin/chromium through Playwright;
-we never download a browser of Playwright's own. When it is missing, apt-get installs Debian's `chromium`.
+The browser tests (tests/e2e/test_browser.py) drive Debian's Chromium through Playwright, in its headless shell
+(Debian's `chromium-headless-shell`: the same Chromium build without the desktop browser around it, the
+headless browser Playwright itself runs; docs/decisions.md); we never download a browser of Playwright's own.
+When it is missing, apt-get installs it.
 Debian's `docker-compose` checks docker-compose.yml (`docker-compose config`; no engine needed). Debian's
 `libreoffice-calc-nogui` renders the verantwoording XLSX to PDF in the print-layout test (tests/e2e/test_report_print.py)."""
 
@@ -13,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path("/usr/lib/chromium/chromium-headless-shell")  # tests/e2e/browser.py
 COMPOSE = Path("/usr/bin/docker-compose")
 SOFFICE = Path("/usr/bin/soffice")
 
@@ -40,13 +42,9 @@ def ensure_debian_package(path: Path, package: str) -> int:
     return 0
 
 
-def ensure_chromium() -> int:
-    return ensure_debian_package(CHROMIUM, "chromium")
-
-
 def main() -> int:
     for path, package in (
-        (CHROMIUM, "chromium"),
+        (CHROMIUM, "chromium-headless-shell"),
         (COMPOSE, "docker-compose"),
         (SOFFICE, "libreoffice-calc-nogui"),
     ):

@@ -20,15 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from litestar.testing import AsyncTestClient
 from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from domain.accounts import Role
 from tests.e2e.browser import (
-    WCAG,
     Server,
+    axe,
     browser_context,
     chromium,
     expect_count,
@@ -168,9 +167,9 @@ def _shot_name(role: str, template: str, width: int) -> str:
 
 
 def _check_widths(
-    page: Page, role: str, template: str, axe: Axe | None, shots: Path
+    page: Page, role: str, template: str, first: bool, shots: Path
 ) -> tuple[list[str], list[str]]:
-    """At every width no sideways scroll. With `axe` (the first role to reach the page): no WCAG 2.1 A/AA
+    """At every width no sideways scroll. When `first` (the first role to reach the page): no WCAG 2.1 A/AA
     violations at a phone's and a laptop's width, and with REFLOW_SHOTS=1 a full-page screenshot at a phone's and
     a laptop's width, kept as test output.
     Answers (too wide, axe's findings)."""
@@ -183,15 +182,15 @@ def _check_widths(
                 f"{role} {template} ({page.url}) at {width} px: document {m['scroll']} px wide; "
                 f"sticking out: {m['culprits']}"
             )
-        if axe and TAKE_SHOTS and width in SHOT_WIDTHS:
+        if first and TAKE_SHOTS and width in SHOT_WIDTHS:
             try:
                 page.screenshot(
                     path=shots / _shot_name(role, template, width), full_page=True, timeout=SHOT_TIMEOUT_MS
                 )
             except PlaywrightError as exc:  # e.g. "Unable to capture screenshot" of a very long page
                 print(f"no screenshot of {role} {template} at {width} px: {exc.message.splitlines()[0]}")
-        if axe and width in AXE_WIDTHS:
-            results = axe.run(page, options=WCAG)
+        if first and width in AXE_WIDTHS:
+            results = axe(page)
             if results.violations_count:
                 findings.append(f"{role} {template} at {width} px:\n{results.generate_report()}")
     return wide, findings
@@ -236,7 +235,6 @@ def check_pages(
     problems: list[str] = []
     findings: list[str] = []
     checked: dict[str, list[str]] = {}
-    axe = Axe()
     for role, email in cast.roles().items():
         (shots / role).mkdir(parents=True, exist_ok=True)
         with browser_context(browser) as ctx:
@@ -259,13 +257,13 @@ def check_pages(
                 checked.setdefault(template, []).append(role)
                 if page.url not in seen:  # "/" is another page under its own address
                     seen.add(page.url)
-                    wide, found = _check_widths(page, role, template, axe if first else None, shots)
+                    wide, found = _check_widths(page, role, template, first, shots)
                     problems += wide
                     findings += found
             if role == "anoniem" and error_page:
                 response = page.goto(base_url + "/bestaat-niet")
                 assert response is not None and response.status == 404
-                wide, found = _check_widths(page, role, "/bestaat-niet", axe, shots)
+                wide, found = _check_widths(page, role, "/bestaat-niet", True, shots)
                 problems += wide
                 findings += found
     missing = [t for t in pages if t not in checked]

@@ -18,6 +18,7 @@ from tests.e2e.browser import (
     TIMEOUT_MS,
     Server,
     assert_no_violations,
+    axe,
     chromium,
     expect_count,
     has_marker,
@@ -250,6 +251,22 @@ def test_a_question_takes_three_shortcut_keys_typed_ahead_and_none_fire_while_ty
 
 
 # --- 3. axe-core ------------------------------------------------------------------------------------------
+
+
+def test_the_axe_check_finds_violations_also_when_run_again_on_the_same_document(page, watch):
+    """The check itself: only violations are collected and axe-core is injected once per document, so a second
+    run (the reflow test's second width, a page after an HTMX swap) must still see what is wrong."""
+    page.set_content('<html lang="nl"><title>t</title><main><h1>Proef</h1><img src="data:,"></main></html>')
+    first = axe(page)
+    assert [v["id"] for v in first.response["violations"]] == ["image-alt"]
+    assert all(
+        len(r["nodes"]) <= 1 for r in first.response["passes"]
+    )  # passes are not collected element by element
+    page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
+    again = axe(page)
+    assert {v["id"] for v in again.response["violations"]} == {"image-alt", "label"}
+    page.evaluate("document.querySelector('img').alt = 'leeg'; document.querySelector('input').remove()")
+    assert axe(page).violations_count == 0
 
 
 def test_axe_finds_no_wcag_violations_on_login_desk_partners_and_menu(page, watch, server, libs):
