@@ -12,7 +12,6 @@ from datetime import date, datetime, time
 from typing import Any
 
 import msgspec
-import openpyxl
 
 from domain import legacy_import as li
 from domain.errors import DomainError
@@ -103,6 +102,8 @@ def check_file(content: bytes) -> None:
 def read_sheet(content: bytes) -> Sheet:
     """The first worksheet whose header names a date and a party (else the first worksheet).
     Raises: DomainError (Dutch) for anything that is not a readable spreadsheet."""
+    import openpyxl  # imported when a sheet is read: most processes never read one
+
     check_file(content)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import io
 
-import openpyxl
-from openpyxl.styles import Font
-
 from domain import legacy_import as li
 from domain.catalogue import CATALOGUE
 
@@ -67,6 +64,9 @@ def _explanations() -> dict[str, tuple[str, str]]:
 
 
 def import_template() -> bytes:
+    import openpyxl  # imported when the template is asked for
+    from openpyxl.styles import Font
+
     wb = openpyxl.Workbook()
     sheet = wb.active
     sheet.title = "Registraties"

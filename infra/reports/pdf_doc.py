@@ -28,8 +28,6 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pydyf
-from fontTools import subset as ft_subset
-from fontTools.ttLib import TTFont
 
 FONTS = Path(__file__).parent / "fonts"  # DejaVu Sans 2.37, with its licence (fonts/README.md)
 FONT_FILES = {False: FONTS / "DejaVuSans.ttf", True: FONTS / "DejaVuSans-Bold.ttf"}
@@ -47,6 +45,8 @@ class Face:
     """One TrueType font: advance widths of every character it has, and its subsets."""
 
     def __init__(self, path: Path) -> None:
+        from fontTools.ttLib import TTFont  # imported when a PDF is made: a web process may never make one
+
         self.raw = path.read_bytes()
         font = TTFont(io.BytesIO(self.raw), lazy=True)
         units = font["head"].unitsPerEm
@@ -83,6 +83,9 @@ class Subset:
     """The glyphs of a set of characters, as a font program (deflated), widths and a ToUnicode map."""
 
     def __init__(self, face: Face, chars: frozenset[str]) -> None:
+        from fontTools import subset as ft_subset
+        from fontTools.ttLib import TTFont
+
         options = ft_subset.Options()
         options.layout_features = []
         options.hinting = False

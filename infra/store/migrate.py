@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from typing import TYPE_CHECKING
 
 from infra.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported by the functions that use it: a web or worker process needs it only for /readyz
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def alembic_config(settings: Settings) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["settings"] = settings
@@ -22,12 +25,18 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def upgrade(settings: Settings) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(settings), "head")
 
 
 def head_revision(settings: Settings) -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
 
 
 async def current_revision(conn) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
