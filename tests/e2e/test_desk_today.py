@@ -1,0 +1,70 @@
+"""The desk's "Vandaag" as DeskQueries.today reads it: the events a process decoded once and keeps (by library and
+event id) give the same list as decoding them afresh, also after a correction and an undo."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from domain import questions as q
+from infra.queries.desk import DeskQueries
+from tests.commands import handle
+from tests.e2e.conftest import make_library
+
+
+def _fresh(container, clock) -> DeskQueries:
+    from infra.platform.partners import Partners
+
+    return DeskQueries(container.events, Partners(container.db), clock)
+
+
+def _register(lib, party: str, topic: str) -> q.RegisterQuestion:
+    return q.RegisterQuestion(
+        question_id=uuid4(),
+        visit_id=uuid4(),
+        location_id=lib.location_id,
+        npd_party=party,
+        topic=topic,
+        help="wegwijzer",
+    )
+
+
+async def test_kept_events_give_the_list_that_decoding_afresh_gives(container, clock):
+    lib, other = await make_library(container), await make_library(container)
+    kept = _fresh(container, clock)
+    cmds = [
+        _register(lib, "cbr", "cbr.rijbewijs_75"),
+        _register(lib, "uwv", "uwv.ww"),
+        _register(lib, "duo", "duo.studiefinanciering"),
+    ]
+    for cmd in cmds:
+        await handle(container, lib.tenant_id, cmd)
+    await handle(container, other.tenant_id, _register(other, "svb", "svb.aow"))
+    first = await kept.today(lib.tenant_id, lib.location_id)
+    assert [r.question_id for r in first.rows] and first.count == 3
+
+    # a correction and an undo after the list was read: the kept events are the old ones, the fold is new
+    await handle(
+        container,
+        lib.tenant_id,
+        q.CorrectQuestion(
+            question_id=cmds[0].question_id,
+            npd_party="cbr",
+            topic="cbr.rijbewijs_75",
+            help="samen_gezocht",
+        ),
+    )
+    await handle(container, lib.tenant_id, q.RetractQuestion(question_id=cmds[1].question_id))
+    again, afresh = (
+        await kept.today(lib.tenant_id, lib.location_id),
+        await _fresh(container, clock).today(lib.tenant_id, lib.location_id),
+    )
+    assert again == afresh
+    assert again.count == 2
+    assert {r.question_id: r.what.help for r in again.rows} == {
+        cmds[0].question_id: "samen_gezocht",
+        cmds[2].question_id: "wegwijzer",
+    }
+    # the other library's list holds its own question only, read through the same kept events
+    theirs = await kept.today(other.tenant_id, other.location_id)
+    assert [r.what.npd_party for r in theirs.rows] == ["svb"]
+    assert {t for t, _ in kept._decoded} == {lib.tenant_id, other.tenant_id}
