@@ -10,10 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.processes import free_port, wait_for
+from tests.e2e.processes import answers, free_port, wait_for
 
 STOP_WITHIN = 10  # seconds from the signal to the exit of `ido run`
 # the web server, the worker, beat and the worker's pool of two
@@ -42,13 +41,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _ignore_sigint() -> None:  # what a shell without job control does to a background job
@@ -89,7 +81,10 @@ def test_ido_run_stops_everything_it_started(env, settings, tmp_path, sig, ignor
     children: set[int] = set()
     try:
         wait_for(
-            lambda: proc.poll() is not None or (_answers(port) and len(descendants(proc.pid)) >= TREE),
+            lambda: (
+                proc.poll() is not None
+                or (answers(f"http://127.0.0.1:{port}") and len(descendants(proc.pid)) >= TREE)
+            ),
             120,
             "ido run did not start the web server, worker and beat",
             interval=0.2,
@@ -104,6 +99,6 @@ def test_ido_run_stops_everything_it_started(env, settings, tmp_path, sig, ignor
         time.sleep(0.2)  # a SIGKILL is delivered at once, but the kernel may take a moment to end a process
         assert [pid for pid in children if alive(pid)] == [], f"left running after {sig.name}"
         assert code == 0, (tmp_path / "run.log").read_text(errors="replace")
-        assert not _answers(port)
+        assert not answers(f"http://127.0.0.1:{port}")
     finally:
         _kill_all(proc, children)
