@@ -36,9 +36,8 @@ BASE_CHARS = frozenset(
     [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x100)] + list("–—‘’‚“”„…•€≤≥×−")
 )
 _KEPT_SUBSETS = 16
-logging.getLogger("fontTools").setLevel(
-    logging.WARNING
-)  # the subsetter logs each table at INFO (the workers')
+# the subsetter logs each table at INFO (in the workers' logs)
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 class Face:
@@ -166,7 +165,7 @@ class Element:
     parent: Element | None
     attributes: dict[str, str] = field(
         default_factory=dict
-    )  # table attributes (a TH's Scope), names as values
+    )  # table attributes (a TH's Scope); names as values
     kids: list[Element] = field(default_factory=list)
     page: int | None = None
     mcid: int | None = None

@@ -1,4 +1,5 @@
-"""Run Alembic migrations to head as the owning role (idempotent)."""
+"""Run Alembic migrations to head as the owning role (idempotent). Alembic is imported by the functions that use
+it: a web or worker process needs it only for /readyz, and it took 40 ms of their start-up."""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from infra.settings import Settings
 
 if TYPE_CHECKING:
     from alembic.config import Config
-
-# Alembic is imported by the functions that use it: a web or worker process needs it only for /readyz
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 

@@ -3,12 +3,11 @@ sync API, a watch on console errors (CSP violations among them), axe-core, and t
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from axe_playwright_python.base import AxeResults
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Error, Page, expect, sync_playwright
 
-from tests.e2e.processes import free_port
+from tests.e2e.processes import free_port, healthy
 
 # Debian's Chromium in its headless shell (tests/prepare.py installs it; docs/decisions.md); CHROMIUM=/usr/bin/chromium
 # runs the browser tests in the desktop browser's headless mode instead
@@ -85,12 +84,8 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"the web server exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(self.base_url + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
+            if healthy(self.base_url):
+                return
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"the web server did not answer /healthz within {timeout} s:\n{self.output()}")
@@ -154,24 +149,15 @@ class Watch:
         assert not self.errors, "console errors or CSP violations:\n" + "\n".join(self.errors)
 
 
-class _Axe(Axe):
-    def run(
-        self, page: Page, context: str | list | dict | None = None, options: dict | None = WCAG
-    ) -> AxeResults:
-        """As Axe.run, with axe-core injected once per document (its 570 kB are parsed again on every
-        evaluate), and with WCAG's options."""
-        if not page.evaluate("typeof window.axe === 'object'"):
-            page.evaluate(self.axe_script)
-        args = self._format_script_args(context=context, options=options)
-        return AxeResults(page.evaluate(f"axe.run({args})"))
-
-
-AXE = _Axe()
+AXE_SCRIPT = Axe().axe_script  # the axe-core that axe-playwright-python ships
 
 
 def axe(page: Page) -> AxeResults:
-    """axe-core's WCAG 2.0/2.1 A and AA findings on the page as it is now."""
-    return AXE.run(page)
+    """axe-core's WCAG 2.0/2.1 A and AA findings on the page as it is now. axe-core is injected once per document
+    (Axe.run parses its 570 kB again on every run)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT)
+    return AxeResults(page.evaluate(f"axe.run({json.dumps(WCAG)})"))
 
 
 def assert_no_violations(page: Page, what: str) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.processes import answers, free_port, wait_for
+from tests.e2e.processes import free_port, healthy, wait_for
 
 STOP_WITHIN = 10  # seconds from the signal to the exit of `ido run`
 # the web server, the worker, beat and the worker's pool of two
@@ -83,7 +83,7 @@ def test_ido_run_stops_everything_it_started(env, settings, tmp_path, sig, ignor
         wait_for(
             lambda: (
                 proc.poll() is not None
-                or (answers(f"http://127.0.0.1:{port}") and len(descendants(proc.pid)) >= TREE)
+                or (healthy(f"http://127.0.0.1:{port}") and len(descendants(proc.pid)) >= TREE)
             ),
             120,
             "ido run did not start the web server, worker and beat",
@@ -99,6 +99,6 @@ def test_ido_run_stops_everything_it_started(env, settings, tmp_path, sig, ignor
         time.sleep(0.2)  # a SIGKILL is delivered at once, but the kernel may take a moment to end a process
         assert [pid for pid in children if alive(pid)] == [], f"left running after {sig.name}"
         assert code == 0, (tmp_path / "run.log").read_text(errors="replace")
-        assert not answers(f"http://127.0.0.1:{port}")
+        assert not healthy(f"http://127.0.0.1:{port}")
     finally:
         _kill_all(proc, children)

@@ -35,7 +35,7 @@ from infra.store.migrate import upgrade
 from tests.clock import NOW, TODAY
 from tests.commands import handle
 from tests.e2e.conftest import PASSWORD, csrf_of, make_library
-from tests.e2e.processes import PostgresCluster, Proc, answers, free_port, wait_for
+from tests.e2e.processes import PostgresCluster, Proc, free_port, healthy, wait_for
 from tests.projections import caught_up
 from tests.receivers import Received, SmtpServer, WebhookReceiver
 from tests.servers import create_database, settings_env
@@ -67,7 +67,7 @@ def serve(procs, env: dict) -> tuple[Proc, str]:
     server = procs("serve", "--port", str(port), env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: answers(base), 30, "the web server did not start")
+        wait_for(lambda: healthy(base), 30, "the web server did not start")
     except AssertionError as exc:
         raise AssertionError(f"{exc}:\n{server.output()[-3000:]}") from None
     return server, base

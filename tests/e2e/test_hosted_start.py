@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.e2e.browser import start_server
-from tests.e2e.processes import Proc, free_port, wait_for
+from tests.e2e.processes import Proc, free_port, healthy, wait_for
 from tests.e2e.test_cli import Result, assert_refused
 from tests.servers import create_database, drop_database, settings_env
 
@@ -143,14 +143,6 @@ def test_serve_in_development_starts_with_the_development_secret(env, settings, 
         server.stop()
 
 
-def _healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
 def test_ido_run_is_development_and_starts_everything_without_a_secret(servers, private_redis, tmp_path):
     """`ido run` marks its own serve, worker and beat as development: none of them refuses the default secret."""
     db = create_database(servers.admin_url)
@@ -163,7 +155,11 @@ def test_ido_run_is_development_and_starts_everything_without_a_secret(servers, 
         port = free_port()
         run = Proc(["run", "--port", str(port)], env, tmp_path / "run.log")
         try:
-            wait_for(lambda: _healthy(port) or run.proc.poll() is not None, 180, "ido run did not answer")
+            wait_for(
+                lambda: healthy(f"http://127.0.0.1:{port}") or run.proc.poll() is not None,
+                180,
+                "ido run did not answer",
+            )
             wait_for(lambda: "ready." in run.output() or run.proc.poll() is not None, 60, "no Celery worker")
             wait_for(lambda: "beat: Starting" in run.output() or run.proc.poll() is not None, 60, "no beat")
             assert run.proc.poll() is None, run.output()

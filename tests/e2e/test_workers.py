@@ -18,7 +18,7 @@ from infra.notify.wakeup import Waker
 from services.worker.celery_app import make_celery
 from tests.clock import NOW
 from tests.e2e.conftest import make_library
-from tests.e2e.processes import answers, free_port, wait_for
+from tests.e2e.processes import free_port, healthy, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -135,7 +135,7 @@ async def test_with_redis_stopped_registrations_succeed_and_the_sweep_catches_up
     port = free_port()
     server = procs("serve", "--port", str(port), env=worker_env)
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: answers(base), 30, "the web server did not start:\n" + server.output()[-2000:])
+    wait_for(lambda: healthy(base), 30, "the web server did not start:\n" + server.output()[-2000:])
     procs("worker", "--concurrency", "1", env=worker_env)
     procs("beat", env=worker_env)
     private_redis.stop()
