@@ -46,7 +46,7 @@ from services.api.accounts.inviting import Inviter
 from services.api.api_reference import SwaggerUiPlugin
 from services.api.courses import api as api_courses
 from services.api.courses import pages as courses
-from services.api.deps import DEPENDENCIES, Web
+from services.api.deps import DEPENDENCIES, Web, resolve_in_turn
 from services.api.desk import api as api_v1
 from services.api.desk import offline as desk_offline
 from services.api.desk import pages as desk
@@ -134,6 +134,7 @@ def build_web(settings: Settings, clock: Clock | None = None) -> Web:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logs()
+    resolve_in_turn()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
