@@ -35,6 +35,8 @@ class TodayRow:
     tally: bool
     imported: bool = False  # brought in by an import: the coordinator's (domain.questions.may_change)
     entered_today: bool = True  # registered today (False: only corrected today)
+    # the event the row shows (its registration or last correction): the row's content, unchanging
+    event_id: UUID = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -143,13 +145,21 @@ class DeskQueries:
                         False,
                         before is not None and before[0].imported,
                         before is not None,
+                        event_id=r["event_id"],
                     ),
                     asked_on,
                 )
             else:
                 tally = isinstance(e, q.QuestionsTallied)
                 found[e.question_id] = (
-                    TodayRow(e.question_id, e.what, getattr(e, "note", ""), tally, r["via"] == "import"),
+                    TodayRow(
+                        e.question_id,
+                        e.what,
+                        getattr(e, "note", ""),
+                        tally,
+                        r["via"] == "import",
+                        event_id=r["event_id"],
+                    ),
                     asked_on,
                 )
         here = [

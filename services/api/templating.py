@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from jinja2 import Environment
 from litestar.plugins.jinja import JinjaTemplateEngine
 from markupsafe import Markup
 
 from domain.calendar import MONTHS, day_text, local, moment_text
+from domain.catalogue import CATALOGUE
 from domain.help_time import HelpTime, sentence
 from domain.help_time import decimal as dutch_decimal
 from domain.opening_hours import WEEKDAYS as DAYS
+
+if TYPE_CHECKING:
+    from infra.queries.desk import TodayRow
 
 
 def local_time(value: datetime) -> str:
@@ -52,23 +59,53 @@ CSRF_SLOT = Markup("\x00csrf\x00")  # no row holds a NUL: PostgreSQL stores none
 _today_rows: dict[tuple, str] = {}
 
 
-def today_row(macro: Callable[..., str], csrf: Markup, args: tuple, scope: tuple) -> Markup:
-    """The row `macro(*args, CSRF_SLOT)` renders, with `csrf` in the slot. `args` and `scope` (what else the macro
-    reads: the links' base and the location) must hold everything the row shows, and nothing of the session."""
-    key = (args, scope)
-    html = _today_rows.get(key)
+def today_rows(
+    macro: Callable[..., str],
+    csrf: Markup,
+    rows: Iterable[TodayRow],
+    short: bool,
+    sender: Callable[[Any], str],
+    scope: tuple,
+) -> Markup:
+    """The rows `macro(row, short, sender(row.what), CSRF_SLOT)` renders, each followed by the whitespace of the
+    template's loop, with `csrf` in the slots. A row is kept by the event it shows (which never changes), how it
+    was brought in, the time's form and its sender's name; `scope` (what else the macro reads: the links' base
+    and the location) must hold everything else the rows show, and nothing of the session."""
+    parts = []
+    for r in rows:
+        by = sender(r.what)
+        key = (r.event_id, r.imported, short, by, scope)
+        html = _today_rows.get(key)
+        if html is None:
+            if len(_today_rows) >= TODAY_ROWS_KEPT:
+                _today_rows.clear()
+            html = _today_rows[key] = str(macro(r, short, by, CSRF_SLOT)) + "\n    "
+        parts.append(html)
+    return Markup("".join(parts).replace(CSRF_SLOT, csrf))
+
+
+# the n-th choice of a step has the n-th shortcut key (static/desk-keys.js)
+CHOICE_KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"
+_fixed: dict[str, Markup] = {}
+
+
+def fixed(env: Environment, name: str) -> Markup:
+    """The template `name`, rendered once per process: for markup that is the same for every request, such as the
+    desk's first step (about a tenth of a registration's answer). It sees the catalogue and the environment's
+    globals, nothing of the request."""
+    html = _fixed.get(name)
     if html is None:
-        if len(_today_rows) >= TODAY_ROWS_KEPT:
-            _today_rows.clear()
-        html = _today_rows[key] = str(macro(*args, CSRF_SLOT))
-    return Markup(html.replace(CSRF_SLOT, csrf))
+        html = _fixed[name] = Markup(env.get_template(name).render(catalogue=CATALOGUE))
+    return html
 
 
 def configure_environment(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.autoescape = True
     env.auto_reload = False  # templates change with a deploy, which restarts the process: no stat per render
-    env.globals["today_row"] = today_row
+    env.globals["today_rows"] = today_rows
+    env.globals["fixed"] = partial(fixed, env)
+    env.globals["choice_keys"] = CHOICE_KEYS
     env.filters.update(
         local_time=local_time,
         local_datetime=local_datetime,

@@ -1,4 +1,4 @@
-"""The desk's "Vandaag" rows, rendered once per process for what they show (services/api/templating.today_row):
+"""The desk's "Vandaag" rows, rendered once per process for what they show (services/api/templating.today_rows):
 each page gets its own session's CSRF field, a row shows what changed (its sender's new name), and a row from the
 cache is the row as it was rendered."""
 
@@ -42,7 +42,7 @@ def row(n: int, partner: UUID | None = None) -> TodayRow:
         warmth="warm" if partner else None,
         referred_by_partner_id=partner,
     )
-    return TodayRow(UUID(int=100 + n), what, "", False)
+    return TodayRow(UUID(int=100 + n), what, "", False, event_id=UUID(int=200 + n))
 
 
 def page(env: Environment, token: str, sender_name: str = "Het Juridisch Loket") -> str:
