@@ -25,7 +25,8 @@ processes (default 1) so the client's CPU can be told apart from the server's.
 Afterwards the reader role counts the QuestionRegistered events of the bench tenants: expected = distinct keys
 that got a 200; lost = expected questions not stored; duplicated = stored events beyond one per question plus
 stored questions the client never sent. CPU time is read from /proc per group (client, server, PostgreSQL,
-Redis, other) so a saturated 2-core machine shows as such. The last line of the output is one JSON object.
+Redis, other) over the registrations only (not the logins, the reconnections before them or the logouts after
+them), so a saturated 2-core machine shows as such. The last line of the output is one JSON object.
 """
 
 from __future__ import annotations
@@ -189,7 +190,13 @@ async def _desk_loop(
             await asyncio.sleep(min(pause, max(0.0, deadline - time.perf_counter())))
 
 
-async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go) -> ClientResult:
+async def _run_desks(
+    desks: list[DeskUser],
+    plan: Plan,
+    proc_no: int,
+    signal_: Callable[[str], None],
+    wait: Callable[[str], None],
+) -> ClientResult:
     import httpx
 
     out = ClientResult()
@@ -207,14 +214,18 @@ async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go)
                     return None
 
         sessions = await asyncio.gather(*(login(c, d) for c, d in zip(clients, desks, strict=True)))
-        ready()
-        await asyncio.to_thread(go)
+        signal_("ready")
+        await asyncio.to_thread(wait, "go")
         # the server closes an idle keep-alive connection (uvicorn: --timeout-keep-alive); the logins of the other desks take longer, and a
         # POST on a connection the server is closing fails (httpx does not retry a POST): open them afresh
         await asyncio.gather(
             *(c.get("/healthz") for c, s in zip(clients, sessions, strict=True) if s is not None),
             return_exceptions=True,
         )
+        # the server's CPU is read between "warm" and "done": the registrations only, not the logins, the
+        # reconnections above or the logouts below
+        signal_("warm")
+        await asyncio.to_thread(wait, "start")
         cpu0 = time.process_time()
         start = time.perf_counter()
         deadline = start + plan.seconds
@@ -228,6 +239,7 @@ async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go)
         )
         out.elapsed = time.perf_counter() - start
         out.cpu_s = time.process_time() - cpu0
+        signal_("done")
         for c, s in zip(clients, sessions, strict=True):  # log out: no sessions left behind in Redis
             if s is not None:
                 try:
@@ -239,18 +251,28 @@ async def _run_desks(desks: list[DeskUser], plan: Plan, proc_no: int, ready, go)
     return out
 
 
-def _client_process(desks: list[DeskUser], plan: Plan, proc_no: int, ready_q, go_ev, result_q) -> None:
+def _client_process(desks: list[DeskUser], plan: Plan, proc_no: int, signal_q, events, result_q) -> None:
+    """One client process. It tells the parent (`signal_q`) when its desks are "ready" (logged in), "warm"
+    (connections opened afresh) and "done" (the run's last registration answered), and waits for the parent's
+    `events` "go" and "start" in between."""
     try:
         import uvloop
 
         runner = uvloop.run
     except ImportError:
         runner = asyncio.run
+    sent: list[str] = []
+
+    def signal_(what: str) -> None:
+        sent.append(what)
+        signal_q.put((what, proc_no))
+
     try:
-        result = runner(_run_desks(desks, plan, proc_no, lambda: ready_q.put(proc_no), go_ev.wait))
-        result_q.put(result)
+        result_q.put(runner(_run_desks(desks, plan, proc_no, signal_, lambda e: events[e].wait())))
     except BaseException as exc:  # the parent must not wait forever
-        ready_q.put(proc_no)
+        for what in ("ready", "warm", "done"):
+            if what not in sent:
+                signal_q.put((what, proc_no))
         result_q.put(exc)
 
 
@@ -689,23 +711,32 @@ def run_clients(
     on_go: Callable[[], None] = lambda: None,
 ) -> tuple[ClientResult, dict[str, float]]:
     ctx = mp.get_context("spawn")
-    ready_q, result_q, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    signal_q, result_q = ctx.Queue(), ctx.Queue()
+    events = {"go": ctx.Event(), "start": ctx.Event()}
     parts = [desks[i::procs] for i in range(procs)]
     workers = [
-        ctx.Process(target=_client_process, args=(part, plan, i, ready_q, go, result_q), daemon=True)
+        ctx.Process(target=_client_process, args=(part, plan, i, signal_q, events, result_q), daemon=True)
         for i, part in enumerate(parts)
         if part
     ]
+
+    def all_(what: str, timeout: float) -> None:
+        for _ in workers:
+            got, _proc = signal_q.get(timeout=timeout)
+            assert got == what, (got, what)
+
     for w in workers:
         w.start()
     try:
-        for _ in workers:
-            ready_q.get(timeout=600)  # logged in (argon2 on the server takes a while for many desks)
+        all_("ready", 600)  # logged in (argon2 on the server takes a while for many desks)
+        events["go"].set()
+        all_("warm", 120)
         before = cpu_snapshot(server_pid, {w.pid for w in workers}, database)
-        go.set()
+        events["start"].set()
         on_go()
-        results = [result_q.get(timeout=plan.seconds + 300) for _ in workers]
+        all_("done", plan.seconds + 300)
         after = cpu_snapshot(server_pid, {w.pid for w in workers}, database)
+        results = [result_q.get(timeout=300) for _ in workers]
     finally:
         for w in workers:
             w.join(30)
