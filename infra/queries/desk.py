@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ TODAY_ROWS = 25
 # location's day again, and decoding it was half of that read; the cache starts again when full (~20 MiB)
 DECODED_KEPT = 32_768
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
+_ASKED_AT = attrgetter("what.asked_at")
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,11 @@ class TodayRow:
     entered_today: bool = True  # registered today (False: only corrected today)
     # the event the row shows (its registration or last correction): the row's content, unchanging
     event_id: UUID = field(kw_only=True)
+
+
+# an event as "Vandaag" keeps it: the event, the local day its question was asked, and its row when it registers
+# the question (a registration or a tally)
+_Kept = tuple[msgspec.Struct, date, TodayRow | None]
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,8 @@ class DeskQueries:
         self.db = store.db
         self.partners = partners
         self.clock = clock
-        self._decoded: dict[tuple[UUID, UUID], tuple[msgspec.Struct, date]] = {}
+        self._decoded: dict[UUID, dict[UUID, _Kept]] = {}  # by library, then by event id
+        self._kept = 0  # events kept, of all libraries
 
     async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
@@ -130,12 +138,17 @@ class DeskQueries:
                 f"{where_location} ORDER BY global_position",
                 *args,
             )
-        found: dict[UUID, tuple[TodayRow, date]] = {}
+        kept = self._decoded.setdefault(tenant_id, {})
+        # by question: its row, the day it was asked, and whether a correction moved it to another location (the
+        # query finds a question by the location its event names, after or before a correction)
+        found: dict[UUID, tuple[TodayRow, date, bool]] = {}
         for r in rows:
-            e, asked_on = self._decode(tenant_id, r)
-            if isinstance(e, q.QuestionRetracted):
+            e, asked_on, row = kept.get(r["event_id"]) or self._decode(kept, r)
+            if row is not None:  # registered or tallied: the event's own row, at this location
+                found[row.question_id] = (row, asked_on, False)
+            elif isinstance(e, q.QuestionRetracted):
                 found.pop(e.question_id, None)
-            elif isinstance(e, q.QuestionCorrected):
+            else:  # corrected: how it was brought in and whether it was entered today are its registration's
                 before = found.get(e.question_id)
                 found[e.question_id] = (
                     TodayRow(
@@ -148,42 +161,44 @@ class DeskQueries:
                         event_id=r["event_id"],
                     ),
                     asked_on,
+                    location_id is not None and e.what.location_id != location_id,
                 )
-            else:
-                tally = isinstance(e, q.QuestionsTallied)
-                found[e.question_id] = (
-                    TodayRow(
-                        e.question_id,
-                        e.what,
-                        getattr(e, "note", ""),
-                        tally,
-                        r["via"] == "import",
-                        event_id=r["event_id"],
-                    ),
-                    asked_on,
-                )
-        here = [
-            (x, on) for x, on in found.values() if location_id is None or x.what.location_id == location_id
-        ]
-        newest = sorted((x for x, on in here if on == day), key=lambda x: x.what.asked_at, reverse=True)
-        other_days = sorted(
-            (x for x, on in here if on != day and x.entered_today and not x.imported),
-            key=lambda x: x.what.asked_at,
-            reverse=True,
-        )
+        newest: list[TodayRow] = []
+        other_days: list[TodayRow] = []
+        for x, on, moved in found.values():
+            if moved:
+                continue
+            if on == day:
+                newest.append(x)
+            elif x.entered_today and not x.imported:
+                other_days.append(x)
+        newest.sort(key=_ASKED_AT, reverse=True)
+        other_days.sort(key=_ASKED_AT, reverse=True)
         return Today(
             newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown), other_days[:shown]
         )
 
-    def _decode(self, tenant_id: UUID, r: Any) -> tuple[msgspec.Struct, date]:
-        """The event of a row and the local day its question was asked (a retraction has none). Kept by tenant
-        and event id: an event id of one library never answers another's."""
-        key = (tenant_id, r["event_id"])
-        found = self._decoded.get(key)
-        if found is None:
-            e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
-            what = getattr(e, "what", None)
-            if len(self._decoded) >= DECODED_KEPT:
-                self._decoded.clear()
-            found = self._decoded[key] = (e, local_day(what.asked_at) if what else date.min)
+    def _decode(self, kept: dict[UUID, _Kept], r: Any) -> _Kept:
+        """The event of a row, the local day its question was asked (a retraction has none) and, for a
+        registration or a tally, its row; kept in its library's events (`kept`), so that an event id of one
+        library never answers another's. All kept events are let go when DECODED_KEPT are kept."""
+        e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
+        what = getattr(e, "what", None)
+        row = None
+        if isinstance(e, q.QuestionRegistered | q.QuestionsTallied):
+            tally = isinstance(e, q.QuestionsTallied)
+            row = TodayRow(
+                e.question_id,
+                e.what,
+                getattr(e, "note", ""),
+                tally,
+                r["via"] == "import",
+                event_id=r["event_id"],
+            )
+        if self._kept >= DECODED_KEPT:
+            for events in self._decoded.values():
+                events.clear()
+            self._kept = 0
+        self._kept += 1
+        found = kept[r["event_id"]] = (e, local_day(what.asked_at) if what else date.min, row)
         return found
