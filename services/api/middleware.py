@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import structlog
-from litestar.datastructures import Headers, MutableScopeHeaders
+from litestar.datastructures import Headers
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.exceptions import RedisError
 
@@ -45,21 +45,33 @@ def request_context(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+_SECURITY_RAW = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A before-send hook of the application, so that every answer has them: also the ones that exceptions
     raised outside the route handler produce (the CSRF check, the middleware), which Litestar's outermost
-    exception handler sends past every middleware."""
+    exception handler sends past every middleware. A header the answer has already is kept (the request id
+    and HSTS are ours: they replace one); written on the raw list, which Litestar's MutableScopeHeaders went
+    through once per header."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for k, v in SECURITY_HEADERS.items():
-        headers.setdefault(k, v)
-    if request_id := scope.get("ido_request_id"):
-        headers["x-request-id"] = request_id  # type: ignore[assignment]
-    if scope.get("scheme") == "https":
-        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-    if not scope["path"].startswith("/static/"):
-        headers.setdefault("cache-control", "no-store")
+    request_id, https = scope.get("ido_request_id"), scope.get("scheme") == "https"
+    ours = {b"x-request-id"} if request_id else set()
+    if https:
+        ours.add(_HSTS[0])
+    headers = [(k, v) for k, v in message.get("headers", ()) if k.lower() not in ours]
+    present = {k.lower() for k, _ in headers}
+    headers += [h for h in _SECURITY_RAW if h[0] not in present]
+    if request_id:
+        headers.append((b"x-request-id", request_id.encode("latin-1")))  # type: ignore[attr-defined]
+    if https:
+        headers.append(_HSTS)
+    if b"cache-control" not in present and not scope["path"].startswith("/static/"):
+        headers.append(_NO_STORE)
+    message["headers"] = headers  # type: ignore[typeddict-unknown-key]
 
 
 UNLOGGED = ("/static/", "/healthz", "/readyz", "/metrics")
