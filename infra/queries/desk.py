@@ -37,8 +37,9 @@ class TodayRow:
     tally: bool
     imported: bool = False  # brought in by an import: the coordinator's (domain.questions.may_change)
     entered_today: bool = True  # registered today (False: only corrected today)
-    # the event the row shows (its registration or last correction): the row's content, unchanging
-    event_id: UUID = field(kw_only=True)
+    # the event the row shows (its registration or last correction): the row's content, unchanging; None while
+    # the transaction that wrote it has not committed (the page after a command), which may yet roll it back
+    event_id: UUID | None = field(kw_only=True)
 
 
 # an event as "Vandaag" keeps it: the event, the local day its question was asked, and its row when it registers
@@ -133,7 +134,9 @@ class DeskQueries:
         async with self.db.within_raw(tenant_id, conn) as c:
             rows = await fetch(
                 c,
-                "SELECT event_id, event_type, schema_version, data::text AS data, metadata->>'via' AS via FROM events "
+                "SELECT event_id, event_type, schema_version, data::text AS data, metadata->>'via' AS via, "
+                # written by this very transaction (the page after a command): not committed yet, so not kept
+                "tx_id = pg_current_xact_id_if_assigned() IS TRUE AS own FROM events "
                 "WHERE tenant_id = $1 AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 "
                 f"{where_location} ORDER BY global_position",
                 *args,
@@ -158,7 +161,7 @@ class DeskQueries:
                         False,
                         before is not None and before[0].imported,
                         before is not None,
-                        event_id=r["event_id"],
+                        event_id=None if r["own"] else r["event_id"],
                     ),
                     asked_on,
                     location_id is not None and e.what.location_id != location_id,
@@ -181,7 +184,8 @@ class DeskQueries:
     def _decode(self, kept: dict[UUID, _Kept], r: Any) -> _Kept:
         """The event of a row, the local day its question was asked (a retraction has none) and, for a
         registration or a tally, its row; kept in its library's events (`kept`), so that an event id of one
-        library never answers another's. All kept events are let go when DECODED_KEPT are kept."""
+        library never answers another's. An event of the reading transaction itself is not kept: it may yet be
+        rolled back, and its id be used again for another. All kept events are let go when DECODED_KEPT are kept."""
         e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
         what = getattr(e, "what", None)
         row = None
@@ -193,12 +197,15 @@ class DeskQueries:
                 getattr(e, "note", ""),
                 tally,
                 r["via"] == "import",
-                event_id=r["event_id"],
+                event_id=None if r["own"] else r["event_id"],
             )
+        found = (e, local_day(what.asked_at) if what else date.min, row)
+        if r["own"]:
+            return found
         if self._kept >= DECODED_KEPT:
             for events in self._decoded.values():
                 events.clear()
             self._kept = 0
         self._kept += 1
-        found = kept[r["event_id"]] = (e, local_day(what.asked_at) if what else date.min, row)
+        kept[r["event_id"]] = found
         return found

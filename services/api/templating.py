@@ -69,11 +69,15 @@ def today_rows(
 ) -> Markup:
     """The rows `macro(row, short, sender(row.what), CSRF_SLOT)` renders, each followed by the whitespace of the
     template's loop, with `csrf` in the slots. A row is kept by the event it shows (which never changes), how it
-    was brought in, the time's form and its sender's name; `scope` (what else the macro reads: the links' base
-    and the location) must hold everything else the rows show, and nothing of the session."""
+    was brought in, the time's form and its sender's name (a row whose event is not committed yet is not kept);
+    `scope` (what else the macro reads: the links' base and the location) must hold everything else the rows
+    show, and nothing of the session."""
     parts = []
     for r in rows:
         by = sender(r.what)
+        if r.event_id is None:  # not committed yet: rendered, not kept
+            parts.append(str(macro(r, short, by, CSRF_SLOT)) + "\n    ")
+            continue
         key = (r.event_id, r.imported, short, by, scope)
         html = _today_rows.get(key)
         if html is None:

@@ -68,3 +68,44 @@ async def test_kept_events_give_the_list_that_decoding_afresh_gives(container, c
     theirs = await kept.today(other.tenant_id, other.location_id)
     assert [r.what.npd_party for r in theirs.rows] == ["svb"]
     assert set(kept._decoded) == {lib.tenant_id, other.tenant_id}
+
+
+async def test_a_question_read_in_its_own_transaction_is_not_kept_when_that_transaction_rolls_back(
+    container, clock
+):
+    """The page after a registration is read in the command's transaction. If that transaction rolls back (here:
+    the read after it fails), what it wrote was never stored, and the same question id may come again with other
+    content (a question the browser kept while the server did not answer carries the time it was asked): the
+    list shows what was stored."""
+    from services.bootstrap import command_bus
+
+    lib = await make_library(container)
+    kept = _fresh(container, clock)
+    first = _register(lib, "cbr", "cbr.rijbewijs_75")
+    seen: list = []
+
+    async def read_then_fail(tx):
+        seen.append(await kept.page_after(lib.location_id)(tx))
+        raise RuntimeError("the answer could not be sent")
+
+    try:
+        await command_bus(container).handle_then(lib.tenant_id, first, {}, read_then_fail)
+    except RuntimeError:
+        pass
+    [page] = seen
+    assert [r.what.topic for r in page.today.rows] == ["cbr.rijbewijs_75"]
+    assert all(r.event_id is None for r in page.today.rows)  # not committed: not kept for the rows either
+    assert not kept._decoded.get(lib.tenant_id)
+
+    again = q.RegisterQuestion(
+        question_id=first.question_id,
+        visit_id=first.visit_id,
+        location_id=lib.location_id,
+        npd_party="uwv",
+        topic="uwv.ww",
+        help="wegwijzer",
+    )
+    await handle(container, lib.tenant_id, again)
+    today = await kept.today(lib.tenant_id, lib.location_id)
+    assert [(r.question_id, r.what.topic) for r in today.rows] == [(first.question_id, "uwv.ww")]
+    assert today.rows[0].event_id is not None

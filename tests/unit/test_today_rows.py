@@ -82,3 +82,19 @@ def test_a_renamed_sender_shows_at_once_and_a_full_cache_starts_again(env, monke
     monkeypatch.setattr(templating, "TODAY_ROWS_KEPT", 3)
     page(env, "t", "Derde naam")
     assert len(templating._today_rows) <= 3
+
+
+def test_a_row_not_committed_yet_is_rendered_and_not_kept(env):
+    uncommitted = TodayRow(UUID(int=150), row(5).what, "", False, event_id=None)
+    html = env.get_template("desk/partials/_today.html.j2").render(
+        lib=SimpleNamespace(slug="bieb"),
+        location=SimpleNamespace(location_id=LOCATION),
+        today=Today([uncommitted], 1),
+        catalogue=CATALOGUE,
+        sender=lambda what: "",
+        csrf_input='<input type="hidden" name="_csrf_token" value="t">',
+        oob=False,
+    )
+    assert "/t/bieb/balie/vragen/00000000-0000-0000-0000-000000000096/ongedaan" in html
+    assert 'value="t"' in html and "\x00" not in html
+    assert templating._today_rows == {}
