@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import attrgetter
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
-
-import msgspec
 
 from domain import ido
 from domain import questions as q
@@ -22,11 +20,11 @@ from infra.store.event_store import PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
 
 TODAY_ROWS = 25
-# events decoded for "Vandaag", per process by library and event id (events never change): every registration reads the
-# location's day again, and decoding it was half of that read; the cache starts again when full (~20 MiB)
-DECODED_KEPT = 32_768
+# "Vandaag" of a location, folded per process from the committed events read so far (see DeskQueries.today); the
+# folds start again when this many locations have one (each holds one day's rows)
+FOLDS_KEPT = 4096
 _TODAY_TYPES = ["QuestionRegistered", "QuestionCorrected", "QuestionRetracted", "QuestionsTallied"]
-_ASKED_AT = attrgetter("what.asked_at")
+_PLACE = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -42,9 +40,23 @@ class TodayRow:
     event_id: UUID | None = field(kw_only=True)
 
 
-# an event as "Vandaag" keeps it: the event, the local day its question was asked, and its row when it registers
-# the question (a registration or a tally)
-_Kept = tuple[msgspec.Struct, date, TodayRow | None]
+# by question: its row, the local day it was asked, whether a correction moved it to another location (the query
+# finds a question by the location its event names, after or before a correction), and its place in the lists:
+# the instant asked and the position of its first event, negated (reversed: latest asked first, and of those asked
+# at the same instant the one entered first)
+Found = dict[UUID, tuple[TodayRow, date, bool, tuple[datetime, int]]]
+
+
+@dataclass
+class _Fold:
+    """A location's day as folded from its committed events: the questions (`Found`), the events folded, and the
+    transaction id from which events may still come that the fold has not seen: the oldest transaction that was
+    running when it last read (the snapshot's xmin; an event carries the id of the transaction that wrote it)."""
+
+    day: date
+    found: Found = field(default_factory=dict)
+    seen: set[UUID] = field(default_factory=set)
+    after: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,8 +86,7 @@ class DeskQueries:
         self.db = store.db
         self.partners = partners
         self.clock = clock
-        self._decoded: dict[UUID, dict[UUID, _Kept]] = {}  # by library, then by event id
-        self._kept = 0  # events kept, of all libraries
+        self._folds: dict[tuple[UUID, UUID | None], _Fold] = {}  # by library and location
 
     async def page(self, tenant_id: UUID, wanted: UUID | None) -> DeskPage:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
@@ -120,92 +131,106 @@ class DeskQueries:
         """What was asked today (local time) at the location, folded from the events recorded today (a
         question asked today is recorded today: never ahead of the clock, and a correction carries the whole
         classification); retracted ones left out. The count covers the day, the rows only the newest `shown`.
-        Entered today for another day (backdated at the desk): `other_days`, newest first."""
+        Entered today for another day (backdated at the desk): `other_days`, newest first.
+
+        Every registration answers with this list, so the process keeps each location's day folded and reads
+        only the events it may not have seen: those of transactions from the oldest one that was still running
+        when it last read. Events of the same question come in order (a change waits for the one before it), so
+        folding them as they come gives the fold of the whole day. Events of the reading transaction itself
+        (the page after a command) are shown and not kept: that transaction may yet roll back."""
         day = local_day(self.clock())
         start, end = day_bounds(day)
+        fold = self._folds.get((tenant_id, location_id))
+        if fold is None or fold.day != day:
+            fold = _Fold(day)
         where_location = (
-            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = $5"
+            "AND COALESCE(data->'what'->>'location_id', data->'previous'->>'location_id') = $6"
             if location_id is not None
             else ""
         )
-        args = (tenant_id, _TODAY_TYPES, start, end) + (
+        args = (tenant_id, _TODAY_TYPES, start, end, str(fold.after)) + (
             (str(location_id),) if location_id is not None else ()
         )
         async with self.db.within_raw(tenant_id, conn) as c:
             rows = await fetch(
                 c,
+                "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin) "
+                "SELECT s.xmin, e.* FROM s LEFT JOIN LATERAL ("
                 "SELECT event_id, event_type, schema_version, data::text AS data, metadata->>'via' AS via, "
-                # written by this very transaction (the page after a command): not committed yet, so not kept
-                "tx_id = pg_current_xact_id_if_assigned() IS TRUE AS own FROM events "
+                "tx_id = pg_current_xact_id_if_assigned() IS TRUE AS own, global_position FROM events "
                 "WHERE tenant_id = $1 AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 "
-                f"{where_location} ORDER BY global_position",
+                f"AND tx_id >= $5::text::xid8 {where_location}) e ON true ORDER BY e.global_position",
                 *args,
             )
-        kept = self._decoded.setdefault(tenant_id, {})
-        # by question: its row, the day it was asked, and whether a correction moved it to another location (the
-        # query finds a question by the location its event names, after or before a correction)
-        found: dict[UUID, tuple[TodayRow, date, bool]] = {}
+        own = []
         for r in rows:
-            e, asked_on, row = kept.get(r["event_id"]) or self._decode(kept, r)
-            if row is not None:  # registered or tallied: the event's own row, at this location
-                found[row.question_id] = (row, asked_on, False)
-            elif isinstance(e, q.QuestionRetracted):
-                found.pop(e.question_id, None)
-            else:  # corrected: how it was brought in and whether it was entered today are its registration's
-                before = found.get(e.question_id)
-                found[e.question_id] = (
-                    TodayRow(
-                        e.question_id,
-                        e.what,
-                        e.note,
-                        False,
-                        before is not None and before[0].imported,
-                        before is not None,
-                        event_id=None if r["own"] else r["event_id"],
-                    ),
-                    asked_on,
-                    location_id is not None and e.what.location_id != location_id,
-                )
-        newest: list[TodayRow] = []
-        other_days: list[TodayRow] = []
-        for x, on, moved in found.values():
+            if r["event_id"] is None or r["event_id"] in fold.seen:
+                continue  # no events since (the snapshot's row alone), or folded already
+            if r["own"]:
+                own.append(r)
+            else:
+                self._apply(fold.found, r, location_id)
+                fold.seen.add(r["event_id"])
+        # no await since the read: the fold holds everything this snapshot showed before it moves on
+        fold.after = max(fold.after, int(rows[0]["xmin"]))
+        if len(self._folds) >= FOLDS_KEPT and (tenant_id, location_id) not in self._folds:
+            self._folds.clear()
+        self._folds[(tenant_id, location_id)] = fold
+        found = fold.found
+        if own:
+            found = dict(found)
+            for r in own:
+                self._apply(found, r, location_id)
+        newest: list[tuple[tuple[datetime, int], TodayRow]] = []
+        other_days: list[tuple[tuple[datetime, int], TodayRow]] = []
+        count = 0
+        for x, on, moved, place in found.values():
             if moved:
                 continue
             if on == day:
-                newest.append(x)
+                newest.append((place, x))
+                count += x.what.count
             elif x.entered_today and not x.imported:
-                other_days.append(x)
-        newest.sort(key=_ASKED_AT, reverse=True)
-        other_days.sort(key=_ASKED_AT, reverse=True)
+                other_days.append((place, x))
+        newest.sort(key=_PLACE, reverse=True)
+        other_days.sort(key=_PLACE, reverse=True)
         return Today(
-            newest[:shown], sum(r.what.count for r in newest), max(0, len(newest) - shown), other_days[:shown]
+            [x for _, x in newest[:shown]],
+            count,
+            max(0, len(newest) - shown),
+            [x for _, x in other_days[:shown]],
         )
 
-    def _decode(self, kept: dict[UUID, _Kept], r: Any) -> _Kept:
-        """The event of a row, the local day its question was asked (a retraction has none) and, for a
-        registration or a tally, its row; kept in its library's events (`kept`), so that an event id of one
-        library never answers another's. An event of the reading transaction itself is not kept: it may yet be
-        rolled back, and its id be used again for another. All kept events are let go when DECODED_KEPT are kept."""
+    def _apply(self, found: Found, r: Any, location_id: UUID | None) -> None:
+        """Fold the event of row `r` into `found`. A row not committed yet has no event id (it is not kept)."""
         e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
-        what = getattr(e, "what", None)
-        row = None
-        if isinstance(e, q.QuestionRegistered | q.QuestionsTallied):
-            tally = isinstance(e, q.QuestionsTallied)
+        event_id = None if r["own"] else r["event_id"]
+        if isinstance(e, q.QuestionRetracted):
+            found.pop(e.question_id, None)
+            return
+        asked_on = local_day(e.what.asked_at)
+        if isinstance(e, q.QuestionCorrected):
+            # how it was brought in and whether it was entered today are its registration's
+            before = found.get(e.question_id)
+            row = TodayRow(
+                e.question_id,
+                e.what,
+                e.note,
+                False,
+                before is not None and before[0].imported,
+                before is not None,
+                event_id=event_id,
+            )
+            moved = location_id is not None and e.what.location_id != location_id
+            entered = -before[3][1] if before is not None else r["global_position"]
+        else:  # registered or tallied, at this location
             row = TodayRow(
                 e.question_id,
                 e.what,
                 getattr(e, "note", ""),
-                tally,
+                isinstance(e, q.QuestionsTallied),
                 r["via"] == "import",
-                event_id=None if r["own"] else r["event_id"],
+                event_id=event_id,
             )
-        found = (e, local_day(what.asked_at) if what else date.min, row)
-        if r["own"]:
-            return found
-        if self._kept >= DECODED_KEPT:
-            for events in self._decoded.values():
-                events.clear()
-            self._kept = 0
-        self._kept += 1
-        kept[r["event_id"]] = found
-        return found
+            moved, entered = False, r["global_position"]
+        found[e.question_id] = (row, asked_on, moved, (e.what.asked_at, -entered))

@@ -1,8 +1,11 @@
-"""The desk's "Vandaag" as DeskQueries.today reads it: the events a process decoded once and keeps (by library and
-event id) give the same list as decoding them afresh, also after a correction and an undo."""
+"""The desk's "Vandaag" as DeskQueries.today reads it: a process keeps each location's day folded and reads only
+the events it may not have seen, which gives the same list as folding the day afresh: after a correction and an
+undo, for an event whose transaction commits after a later one, and never with what a rolled-back transaction
+wrote."""
 
 from __future__ import annotations
 
+import asyncio
 from uuid import uuid4
 
 from domain import questions as q
@@ -67,7 +70,7 @@ async def test_kept_events_give_the_list_that_decoding_afresh_gives(container, c
     # the other library's list holds its own question only, read through the same kept events
     theirs = await kept.today(other.tenant_id, other.location_id)
     assert [r.what.npd_party for r in theirs.rows] == ["svb"]
-    assert set(kept._decoded) == {lib.tenant_id, other.tenant_id}
+    assert {t for t, _ in kept._folds} == {lib.tenant_id, other.tenant_id}
 
 
 async def test_a_question_read_in_its_own_transaction_is_not_kept_when_that_transaction_rolls_back(
@@ -95,7 +98,8 @@ async def test_a_question_read_in_its_own_transaction_is_not_kept_when_that_tran
     [page] = seen
     assert [r.what.topic for r in page.today.rows] == ["cbr.rijbewijs_75"]
     assert all(r.event_id is None for r in page.today.rows)  # not committed: not kept for the rows either
-    assert not kept._decoded.get(lib.tenant_id)
+    fold = kept._folds[(lib.tenant_id, lib.location_id)]
+    assert not fold.found and not fold.seen
 
     again = q.RegisterQuestion(
         question_id=first.question_id,
@@ -109,3 +113,44 @@ async def test_a_question_read_in_its_own_transaction_is_not_kept_when_that_tran
     today = await kept.today(lib.tenant_id, lib.location_id)
     assert [(r.question_id, r.what.topic) for r in today.rows] == [(first.question_id, "uwv.ww")]
     assert today.rows[0].event_id is not None
+
+
+async def test_a_transaction_that_commits_after_a_later_one_is_still_seen(container, clock):
+    """An event's transaction may commit after events with higher positions were read: the next read still
+    finds it (it reads from the oldest transaction that was running at the last read)."""
+    from services.bootstrap import command_bus
+
+    lib = await make_library(container)
+    kept = _fresh(container, clock)
+    slow, quick = _register(lib, "cbr", "cbr.rijbewijs_75"), _register(lib, "uwv", "uwv.ww")
+    inside, gate = asyncio.Event(), asyncio.Event()
+
+    async def hold(tx):
+        inside.set()
+        await gate.wait()
+
+    held = asyncio.create_task(command_bus(container).handle_then(lib.tenant_id, slow, {}, hold))
+    await inside.wait()  # `slow` is written, not committed
+    await handle(container, lib.tenant_id, quick)
+    during = await kept.today(lib.tenant_id, lib.location_id)
+    assert [r.question_id for r in during.rows] == [quick.question_id]
+    gate.set()
+    await held
+    after = await kept.today(lib.tenant_id, lib.location_id)
+    assert {r.question_id for r in after.rows} == {slow.question_id, quick.question_id} and after.count == 2
+    assert after == await _fresh(container, clock).today(lib.tenant_id, lib.location_id)
+
+
+async def test_the_page_after_a_registration_shows_it_and_the_next_read_keeps_it(container, clock):
+    from services.bootstrap import command_bus
+
+    lib = await make_library(container)
+    kept = _fresh(container, clock)
+    cmd = _register(lib, "duo", "duo.studiefinanciering")
+    _, page = await command_bus(container).handle_then(
+        lib.tenant_id, cmd, {}, kept.page_after(lib.location_id)
+    )
+    assert [(r.question_id, r.event_id) for r in page.today.rows] == [(cmd.question_id, None)]
+    again = await kept.today(lib.tenant_id, lib.location_id)
+    assert [r.question_id for r in again.rows] == [cmd.question_id] and again.rows[0].event_id is not None
+    assert kept._folds[(lib.tenant_id, lib.location_id)].seen == {again.rows[0].event_id}
