@@ -35,9 +35,8 @@ class TodayRow:
     tally: bool
     imported: bool = False  # brought in by an import: the coordinator's (domain.questions.may_change)
     entered_today: bool = True  # registered today (False: only corrected today)
-    # the event the row shows (its registration or last correction): the row's content, unchanging; None while
-    # the transaction that wrote it has not committed (the page after a command), which may yet roll it back
-    event_id: UUID | None = field(kw_only=True)
+    # the event the row shows (its registration or last correction)
+    event_id: UUID = field(kw_only=True)
 
 
 # by question: its row, the local day it was asked, whether a correction moved it to another location (the query
@@ -202,9 +201,8 @@ class DeskQueries:
         )
 
     def _apply(self, found: Found, r: Any, location_id: UUID | None) -> None:
-        """Fold the event of row `r` into `found`. A row not committed yet has no event id (it is not kept)."""
+        """Fold the event of row `r` into `found`."""
         e = self.store.codec.decode_json(r["event_type"], r["schema_version"], r["data"])
-        event_id = None if r["own"] else r["event_id"]
         if isinstance(e, q.QuestionRetracted):
             found.pop(e.question_id, None)
             return
@@ -219,7 +217,7 @@ class DeskQueries:
                 False,
                 before is not None and before[0].imported,
                 before is not None,
-                event_id=event_id,
+                event_id=r["event_id"],
             )
             moved = location_id is not None and e.what.location_id != location_id
             entered = -before[3][1] if before is not None else r["global_position"]
@@ -230,7 +228,7 @@ class DeskQueries:
                 getattr(e, "note", ""),
                 isinstance(e, q.QuestionsTallied),
                 r["via"] == "import",
-                event_id=event_id,
+                event_id=r["event_id"],
             )
             moved, entered = False, r["global_position"]
         found[e.question_id] = (row, asked_on, moved, (e.what.asked_at, -entered))

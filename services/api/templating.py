@@ -56,7 +56,7 @@ def help_time(value: HelpTime) -> str:
 # for what it shows, and the session's CSRF field put into its slot on every page
 TODAY_ROWS_KEPT = 8192  # about 1.5 KiB each; the cache starts again when full
 CSRF_SLOT = Markup("\x00csrf\x00")  # no row holds a NUL: PostgreSQL stores none in text
-_today_rows: dict[tuple, str] = {}
+_today_rows: dict[tuple, tuple[Any, str]] = {}
 
 
 def today_rows(
@@ -68,23 +68,20 @@ def today_rows(
     scope: tuple,
 ) -> Markup:
     """The rows `macro(row, short, sender(row.what), CSRF_SLOT)` renders, each followed by the whitespace of the
-    template's loop, with `csrf` in the slots. A row is kept by the event it shows (which never changes), how it
-    was brought in, the time's form and its sender's name (a row whose event is not committed yet is not kept);
-    `scope` (what else the macro reads: the links' base and the location) must hold everything else the rows
-    show, and nothing of the session."""
+    template's loop, with `csrf` in the slots. A row is kept by the event it shows, how it was brought in, the
+    time's form and its sender's name, with the classification it showed: an event id that comes again with
+    other content (its first transaction rolled back) is rendered afresh. `scope` (what else the macro reads: the
+    links' base and the location) must hold everything else the rows show, and nothing of the session."""
     parts = []
     for r in rows:
         by = sender(r.what)
-        if r.event_id is None:  # not committed yet: rendered, not kept
-            parts.append(str(macro(r, short, by, CSRF_SLOT)) + "\n    ")
-            continue
-        key = (r.event_id, r.imported, short, by, scope)
-        html = _today_rows.get(key)
-        if html is None:
+        key = (r.event_id, r.imported, r.tally, short, by, scope)
+        kept = _today_rows.get(key)
+        if kept is None or (kept[0] is not r.what and kept[0] != r.what):
             if len(_today_rows) >= TODAY_ROWS_KEPT:
                 _today_rows.clear()
-            html = _today_rows[key] = str(macro(r, short, by, CSRF_SLOT)) + "\n    "
-        parts.append(html)
+            kept = _today_rows[key] = (r.what, str(macro(r, short, by, CSRF_SLOT)) + "\n    ")
+        parts.append(kept[1])
     return Markup("".join(parts).replace(CSRF_SLOT, csrf))
 
 

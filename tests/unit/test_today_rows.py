@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from uuid import UUID
 
+import msgspec
 import pytest
 from jinja2 import Environment, FileSystemLoader
 
@@ -84,17 +85,26 @@ def test_a_renamed_sender_shows_at_once_and_a_full_cache_starts_again(env, monke
     assert len(templating._today_rows) <= 3
 
 
-def test_a_row_not_committed_yet_is_rendered_and_not_kept(env):
-    uncommitted = TodayRow(UUID(int=150), row(5).what, "", False, event_id=None)
-    html = env.get_template("desk/partials/_today.html.j2").render(
-        lib=SimpleNamespace(slug="bieb"),
-        location=SimpleNamespace(location_id=LOCATION),
-        today=Today([uncommitted], 1),
-        catalogue=CATALOGUE,
-        sender=lambda what: "",
-        csrf_input='<input type="hidden" name="_csrf_token" value="t">',
-        oob=False,
+def test_an_event_id_that_comes_again_with_other_content_is_rendered_afresh(env):
+    """A registration's transaction that rolled back after its page was read, and the same event id stored later
+    with another classification (a question the browser kept, sent again with the time it was asked)."""
+
+    def render(what) -> str:
+        return env.get_template("desk/partials/_today.html.j2").render(
+            lib=SimpleNamespace(slug="bieb"),
+            location=SimpleNamespace(location_id=LOCATION),
+            today=Today([TodayRow(UUID(int=150), what, "", False, event_id=UUID(int=250))], 1),
+            catalogue=CATALOGUE,
+            sender=lambda what: "",
+            csrf_input='<input type="hidden" name="_csrf_token" value="t">',
+            oob=False,
+        )
+
+    first, other = (
+        row(5).what,
+        msgspec.structs.replace(row(5).what, npd_party="duo", topic="duo.studiefinanciering"),
     )
-    assert "/t/bieb/balie/vragen/00000000-0000-0000-0000-000000000096/ongedaan" in html
-    assert 'value="t"' in html and "\x00" not in html
-    assert templating._today_rows == {}
+    assert "UWV" in render(first)
+    assert "DUO" in render(other) and "UWV" not in render(other)
+    assert render(msgspec.structs.replace(other)) == render(other)  # equal content: the kept row
+    assert len(templating._today_rows) == 1
