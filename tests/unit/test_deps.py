@@ -78,3 +78,26 @@ def test_resolve_in_turn_refuses_to_patch_a_litestar_whose_resolution_changed(mo
     monkeypatch.setattr(KwargsModel, "resolve_dependencies", other)
     with pytest.raises(RuntimeError, match="resolve_in_turn"):
         resolve_in_turn()
+
+
+def test_picked_parts_are_the_fields_of_web_with_the_same_names() -> None:
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    from services.api.deps import picked
+
+    @dataclass(frozen=True)
+    class Parts:
+        bus: object
+        clock: object
+
+    web = SimpleNamespace(bus="the bus", clock="the clock", db="the database")
+    provide = picked(Parts)
+    assert provide.dependency(SimpleNamespace(web=web)) == Parts("the bus", "the clock")
+
+    @dataclass(frozen=True)
+    class Wrong:
+        queries: object
+
+    with pytest.raises(TypeError, match="queries"):
+        picked(Wrong)

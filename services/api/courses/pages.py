@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -25,7 +24,7 @@ from domain.ports import Clock
 from infra.queries.courses_query import list_courses
 from infra.store.db import Database
 from services.api.courses.forms import parse_code, parse_date, parse_uuid, schedule_args
-from services.api.deps import Locations
+from services.api.deps import Locations, picked
 from services.api.scope import STAFF, Library
 from services.api.web import is_partial, meta, page, see_other
 
@@ -81,13 +80,9 @@ class Parts:
     clock: Clock
 
 
-def parts(bus: Bus, db: Database, locations: Locations, clock: Clock) -> Parts:
-    return Parts(bus, db, locations, clock)
-
-
 class CoursesController(Controller):
     path = "/t/{slug:str}/cursussen"
-    dependencies = {"lib": STAFF, "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": STAFF, "parts": picked(Parts)}
 
     async def _list(
         self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any

@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -23,6 +22,7 @@ from domain.ports import Clock
 from domain.referrals import WARMTH_UNKNOWN, WARMTHS
 from infra.platform.partners import Partner, Partners, for_topic
 from infra.queries.desk import DeskPage, DeskQueries
+from services.api.deps import picked
 from services.api.desk.digid_hint import digid_hint
 from services.api.desk.offline import asked_on_device, catalogue_json
 from services.api.scope import STAFF, Library
@@ -93,24 +93,20 @@ class Parts:
     locations, partners and today's questions) and the clock."""
 
     bus: Bus
-    queries: DeskQueries
+    desk_queries: DeskQueries
     clock: Clock
-
-
-def parts(bus: Bus, desk_queries: DeskQueries, clock: Clock) -> Parts:
-    return Parts(bus, desk_queries, clock)
 
 
 class DeskController(Controller):
     path = "/t/{slug:str}"
-    dependencies = {"lib": STAFF, "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": STAFF, "parts": picked(Parts)}
 
     async def _state(
         self, parts: Parts, lib: Library, params: dict[str, Any], data: DeskPage | None = None, **extra: Any
     ) -> dict[str, Any]:
         """What the desk's templates show; `data` when the page was read already (in the command's transaction)."""
         if data is None:
-            data = await parts.queries.page(lib.tenant_id, _uuid(params.get("locatie")))
+            data = await parts.desk_queries.page(lib.tenant_id, _uuid(params.get("locatie")))
         party = params.get("partij") or None
         topic = params.get("onderwerp") or None
         if party and party not in {p.code for p in CATALOGUE.parties}:
@@ -195,7 +191,7 @@ class DeskController(Controller):
                 or asked_on_device(str(form.get("gevraagd", "")), parts.clock()),
             )
             # the partial's page is read in the command's transaction (a redirect reads it with the next GET)
-            then = parts.queries.page_after(cmd.location_id) if is_partial(request) else None
+            then = parts.desk_queries.page_after(cmd.location_id) if is_partial(request) else None
             try:
                 _, data = await parts.bus.handle_then(
                     lib.tenant_id, cmd, meta(request, "desk"), then, key=key
@@ -204,7 +200,7 @@ class DeskController(Controller):
                 # a kept question whose first sending was stored, without `gevraagd`, before its answer was lost
                 if not kept or not await _stored(parts, lib, cmd.question_id):
                     raise
-                data = await parts.queries.page(lib.tenant_id, cmd.location_id) if then else None
+                data = await parts.desk_queries.page(lib.tenant_id, cmd.location_id) if then else None
         except DomainError as err:
             params = {
                 "locatie": form.get("locatie"),

@@ -10,7 +10,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -25,7 +24,7 @@ from infra.platform.accounts import Accounts
 from infra.platform.organisations import Organisations
 from infra.queries import boards
 from infra.store.db import Database
-from services.api.deps import Locations
+from services.api.deps import Locations, picked
 from services.api.planning import history as ido_history
 from services.api.planning.forms import SLOTS_PER_DAY, hour_values, parse_date, parse_hours, register_command
 from services.api.scope import COORDINATOR, Library
@@ -153,23 +152,12 @@ class Parts:
     clock: Clock
 
 
-def parts(
-    bus: Bus,
-    db: Database,
-    locations: Locations,
-    accounts: Accounts,
-    organisations: Organisations,
-    clock: Clock,
-) -> Parts:
-    return Parts(bus, db, locations, accounts, organisations, clock)
-
-
 GEMEENTEN = {"gemeente_groups": gemeenten.CURRENT.by_province(), "gemeente_list": gemeenten.CURRENT}
 
 
 class PlanningController(Controller):
     path = "/t/{slug:str}/ido"
-    dependencies = {"lib": COORDINATOR, "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": COORDINATOR, "parts": picked(Parts)}
 
     async def _list(
         self, request: Request, lib: Library, parts: Parts, status: int = 200, **extra: Any

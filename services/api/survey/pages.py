@@ -12,7 +12,6 @@ from uuid import UUID
 
 import segno
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Response, Template
 
@@ -27,7 +26,7 @@ from domain.ports import Clock
 from infra.queries.courses_query import CourseRow, list_courses
 from infra.settings import Settings
 from infra.store.db import Database
-from services.api.deps import Locations
+from services.api.deps import Locations, picked
 from services.api.scope import COORDINATOR, Library
 from services.api.web import is_partial, meta, page, see_other
 
@@ -49,10 +48,6 @@ class Parts:
     clock: Clock
     settings: Settings
     locations: Locations
-
-
-def parts(bus: Bus, db: Database, clock: Clock, settings: Settings, locations: Locations) -> Parts:
-    return Parts(bus, db, clock, settings, locations)
 
 
 def short_url(settings: Settings, slug: str, link: str) -> str:
@@ -77,7 +72,7 @@ def qr_svg(url: str, title: str, *, file: bool = False) -> str:
 
 class SurveyController(Controller):
     path = "/t/{slug:str}/enquete"
-    dependencies = {"lib": COORDINATOR, "parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"lib": COORDINATOR, "parts": picked(Parts)}
 
     async def _survey(self, p: Parts, lib: Library) -> s.Survey:
         return await p.bus.read(lib.tenant_id, lambda tx: load(tx, SURVEY, s.survey_id_of(lib.tenant_id)))

@@ -11,7 +11,6 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.di import Provide
 from litestar.response import Redirect, Response, Template
 
 from application.aggregates import COURSE, SURVEY, load
@@ -25,7 +24,7 @@ from domain.ports import Clock
 from infra.platform.accounts import Accounts, Tenant
 from infra.platform.survey_throttle import SurveyThrottle
 from infra.settings import Settings
-from services.api.deps import Locations
+from services.api.deps import Locations, picked
 from services.api.survey import guard
 from services.api.web import see_other
 
@@ -40,19 +39,8 @@ class Parts:
     accounts: Accounts
     clock: Clock
     settings: Settings
-    throttle: SurveyThrottle
+    survey_throttle: SurveyThrottle
     locations: Locations
-
-
-def parts(
-    bus: Bus,
-    accounts: Accounts,
-    clock: Clock,
-    settings: Settings,
-    survey_throttle: SurveyThrottle,
-    locations: Locations,
-) -> Parts:
-    return Parts(bus, accounts, clock, settings, survey_throttle, locations)
 
 
 @dataclass(frozen=True)
@@ -100,7 +88,7 @@ def _until_midnight(now: datetime) -> int:
 
 class PublicSurveyController(Controller):
     path = "/e/{slug:str}/{link:str}"
-    dependencies = {"parts": Provide(parts, sync_to_thread=False)}
+    dependencies = {"parts": picked(Parts)}
 
     def _page(
         self, request: Request, p: Parts, slug: str, survey: Public, status: int = 200, **extra: Any
@@ -121,7 +109,7 @@ class PublicSurveyController(Controller):
         self, request: Request, p: Parts, what: str, limits: s.SurveyLimits
     ) -> Response | None:
         now = p.clock()
-        retry = await p.throttle.reserve(what, _address(request), now, limits)
+        retry = await p.survey_throttle.reserve(what, _address(request), now, limits)
         if retry is None:
             return None
         wait = max(1, int((retry - now).total_seconds()))
