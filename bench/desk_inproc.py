@@ -62,7 +62,7 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str,
     from infra.settings import Settings
     from services.api.app import create_app
 
-    app = create_app(Settings.from_env(env))
+    app = create_app(Settings.from_env(env), settle_gc=True)  # as `ido serve` has it
     desks = await create_bench_data(Settings.from_env(env), args.libraries, args.libraries)
     lifespan: asyncio.Queue = asyncio.Queue()
     await lifespan.put({"type": "lifespan.startup"})

@@ -145,7 +145,15 @@ def settle_garbage_collector() -> None:
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+def serve_app() -> Litestar:
+    """The app as `ido serve` runs it (uvicorn's factory, once per worker process): the process serves nothing
+    else, so the collector is settled once it has started (settle_garbage_collector)."""
+    return create_app(settle_gc=True)
+
+
+def create_app(
+    settings: Settings | None = None, clock: Clock | None = None, *, settle_gc: bool = False
+) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logs()
     resolve_in_turn()
@@ -157,10 +165,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             # refuse to serve a database restored logically into a new cluster
             await check_feed(web.container)
             app.state.web = web
-            settle_garbage_collector()
+            if settle_gc:
+                settle_garbage_collector()
             yield
         finally:
-            gc.unfreeze()
             await web.redis.aclose()
             await web.container.close()
 

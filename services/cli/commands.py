@@ -235,7 +235,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings, embedded = _hosted_settings("serve")
     try:
         uvicorn.run(
-            "services.api.app:create_app",
+            "services.api.app:serve_app",
             factory=True,
             host=args.host,
             port=args.port,
