@@ -21,9 +21,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ido run
 
+# bytecode is written even where the environment says not to (PYTHONDONTWRITEBYTECODE): the suite starts the server
+# and the workers about 90 times, and each would compile the project's modules and rewrite the tests' asserts again
 test: $(STAMP)
 	$(BIN)/python -m tests.prepare
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.append
