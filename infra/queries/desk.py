@@ -16,7 +16,7 @@ from domain.calendar import day_bounds, local_day
 from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
 from infra.store.db import Conn, fetch
-from infra.store.event_store import PostgresEventStore
+from infra.store.event_store import WRITTEN_HERE, PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
 
 TODAY_ROWS = 25
@@ -156,7 +156,7 @@ class DeskQueries:
                 "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin) "
                 "SELECT s.xmin, e.* FROM s LEFT JOIN LATERAL ("
                 "SELECT event_id, event_type, schema_version, data::text AS data, metadata->>'via' AS via, "
-                "tx_id = pg_current_xact_id_if_assigned() IS TRUE AS own, global_position FROM events "
+                f"{WRITTEN_HERE} AS own, global_position FROM events "
                 "WHERE tenant_id = $1 AND event_type = ANY($2) AND recorded_at >= $3 AND recorded_at < $4 "
                 f"AND tx_id >= $5::text::xid8 {where_location}) e ON true ORDER BY e.global_position",
                 *args,

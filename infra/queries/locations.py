@@ -7,12 +7,13 @@ from uuid import UUID
 from domain import ido
 from infra.store.codec import Codec
 from infra.store.db import Conn, Database, fetch
+from infra.store.event_store import WRITTEN_HERE
 
 Location = ido.Ido
 _TYPES = [t.__name__ for t in ido.IDO_EVENTS]
 _LOCATIONS = (
-    "SELECT event_id, event_type, schema_version, data::text AS data, "
-    "tx_id = pg_current_xact_id_if_assigned() IS TRUE AS own FROM events WHERE tenant_id = $1 "
+    f"SELECT event_id, event_type, schema_version, data::text AS data, {WRITTEN_HERE} AS own FROM events "
+    "WHERE tenant_id = $1 "
     "AND event_type = ANY($2) ORDER BY stream_id, stream_version"
 )
 # A library's locations as folded, per process by the events they were folded from (events never change): every

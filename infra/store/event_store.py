@@ -17,6 +17,9 @@ from domain.ports import AppendResult, Checkpoint, Clock, NewEvent, RecordedEven
 from infra.store.codec import Codec, from_jsonb, json_dumps
 from infra.store.db import Conn, Database, fetch, savepoint
 
+# An events row written by the reading transaction itself (not committed yet): what a read keeps per process
+# leaves it out, since that transaction may still roll back and its event id come again with other content.
+WRITTEN_HERE = "tx_id = pg_current_xact_id_if_assigned() IS TRUE"
 _INSERT = (
     "INSERT INTO events (tenant_id, stream_id, stream_version, event_id, event_type, schema_version, data, "
     "metadata, recorded_at)"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from uuid import uuid4
 
+import msgspec
+
 from domain import questions as q
 from infra.queries.desk import DeskQueries
 from tests.commands import handle
@@ -100,13 +102,8 @@ async def test_a_question_read_in_its_own_transaction_is_not_kept_when_that_tran
     fold = kept._folds[(lib.tenant_id, lib.location_id)]
     assert not fold.found and not fold.seen
 
-    again = q.RegisterQuestion(
-        question_id=first.question_id,
-        visit_id=first.visit_id,
-        location_id=lib.location_id,
-        npd_party="uwv",
-        topic="uwv.ww",
-        help="wegwijzer",
+    again = msgspec.structs.replace(
+        _register(lib, "uwv", "uwv.ww"), question_id=first.question_id, visit_id=first.visit_id
     )
     await handle(container, lib.tenant_id, again)
     today = await kept.today(lib.tenant_id, lib.location_id)
