@@ -9,7 +9,9 @@ import hashlib
 import html as htmllib
 import re
 import secrets
+import statistics
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -564,12 +566,15 @@ async def test_forgotten_password_answers_the_same_for_known_and_unknown_address
 
 
 async def test_forgotten_password_takes_comparable_time_for_known_and_unknown_addresses(
-    client, smtp, lib, lib_b
+    client, smtp, redis, lib, lib_b
 ):
     """Both do the same database work; the mail goes out after the answer (each is awaited before the next
-    measurement, so no sending overlaps a timed request). Only a gross difference fails this test."""
+    measurement, so no sending overlaps a timed request). Known and unknown addresses alternate, so a stretch
+    of load falls on both, and are compared by their medians: only a gross difference fails this test."""
+    sent: Counter[str] = Counter()
 
-    async def timed(email: str, mails: int = 0) -> float:
+    async def timed(email: str, known: bool) -> float:
+        await redis.delete(f"ido:reset:acct:{email}", "ido:reset:addr:testclient")  # never throttled
         page = await client.get("/wachtwoord-vergeten")
         start = time.perf_counter()
         r = await client.post(
@@ -577,19 +582,23 @@ async def test_forgotten_password_takes_comparable_time_for_known_and_unknown_ad
         )
         elapsed = time.perf_counter() - start
         assert r.status_code == 200
-        if mails:
-            assert (
-                len(await mails_to(smtp, email, "Wachtwoord opnieuw instellen voor IDO-registratie", mails))
-                == mails
+        if known:
+            sent[email] += 1
+            mails = await mails_to(
+                smtp, email, "Wachtwoord opnieuw instellen voor IDO-registratie", sent[email]
             )
+            assert len(mails) == sent[email]
         return elapsed
 
-    await timed(new_address("opwarmen"))
-    known = min(
-        [await timed(lib.coordinator, 1), await timed(lib_b.coordinator, 1), await timed(lib.coordinator, 2)]
-    )
-    unknown = min([await timed(new_address("niemand")) for _ in range(3)])
-    assert unknown > known * 0.3 and known < unknown * 3 + 0.05, (known, unknown)
+    await timed(new_address("opwarmen"), known=False)
+    await timed(lib.desk, known=True)
+    accounts = (lib.coordinator, lib_b.coordinator, lib.desk, lib_b.desk)
+    known, unknown = [], []
+    for i in range(10):
+        known.append(await timed(accounts[i % len(accounts)], known=True))
+        unknown.append(await timed(new_address("niemand"), known=False))
+    k, u = statistics.median(known), statistics.median(unknown)
+    assert u > k * 0.3 and k < u * 3 + 0.05, (known, unknown)
 
 
 async def test_a_reset_link_sets_the_password_ends_every_session_and_logs_in_afresh(
