@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # test files run in this many processes (each with its own database and Redis database); 1 runs them in order
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 .PHONY: run test install bench lint clean
