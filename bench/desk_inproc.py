@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import json
 import os
 import subprocess
@@ -49,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="PATTERN",
         help="running under valgrind --tool=callgrind with --callgrind-out-file=PATTERN: count the instructions "
         "of the measured registrations",
+    )
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="write cProfile's statistics of the measured registrations to FILE (python -m pstats FILE reads them; "
+        "the profiler slows the app down, so the figures printed are not comparable)",
     )
     args = p.parse_args(argv)
     if args.libraries < 1 or args.requests < 1 or args.warm < 0:
@@ -142,9 +149,15 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str,
         await register(i)
     if args.callgrind_out:
         subprocess.run(["callgrind_control", "-z", str(os.getpid())], check=True, capture_output=True)
+    profiler = cProfile.Profile() if args.profile else None
     cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
     for i in range(args.warm, args.warm + args.requests):
         await register(i)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
     if args.callgrind_out:
         subprocess.run(

@@ -101,7 +101,7 @@ class DeskQueries:
 
         async def read(tx: PostgresTransaction) -> DeskPage:
             locations, partners = await tx.location_list(), await tx.active_partner_list()
-            return await self._page(tx.tenant_id, wanted, locations, partners, tx.conn)
+            return await self._page(tx.tenant_id, wanted, locations, partners, await tx.connection())
 
         return read
 

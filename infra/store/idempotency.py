@@ -28,14 +28,33 @@ def request_hash(payload: Any) -> bytes:
     return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
 
 
-async def claim(conn: Conn, tenant_id: UUID, key: str, payload: Any) -> Outcome | None:
+def _claim_text(tenant_id: UUID, key: str, digest: bytes) -> str:
+    """_CLAIM as text without parameters, for the simple query protocol: the key (the client's) goes in as hex and
+    is decoded by PostgreSQL, so no character of it is ever read as SQL; a NUL or broken UTF-8 in it fails as a
+    parameter would (22021)."""
+    tid = UUID(str(tenant_id))
+    return (
+        "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES "
+        f"('{tid}', convert_from(decode('{key.encode('utf-8', 'surrogateescape').hex()}', 'hex'), 'UTF8'), "
+        f"decode('{digest.hex()}', 'hex')) ON CONFLICT DO NOTHING"
+    )
+
+
+async def claim(
+    conn: Conn, tenant_id: UUID, key: str, payload: Any, *, begin: str | None = None
+) -> Outcome | None:
     """Claim `key` in `conn`'s transaction (None: it is ours now). The same key with the same payload answers
     what the first request answered, also while the first is still running: the claim waits for it. A
     transaction that rolls back releases the claim with its work, so a refused request does not use up its key.
+    With `begin` (the statements that begin the transaction, on a raw connection), the claim goes in the same
+    round trip as they do.
 
     Raises: IdempotencyConflict for the same key with another payload."""
     digest = request_hash(payload)
-    if await fetch(conn, _CLAIM, tenant_id, key, digest):
+    if begin is not None:
+        if await conn.execute(f"{begin}; {_claim_text(tenant_id, key, digest)}") == "INSERT 0 1":
+            return None
+    elif await fetch(conn, _CLAIM, tenant_id, key, digest):
         return None
     [row] = await fetch(conn, _STORED, tenant_id, key)
     if bytes(row["request_hash"]) != digest:

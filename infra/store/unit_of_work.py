@@ -17,6 +17,7 @@ from infra.notify.wakeup import NoWaker
 from infra.platform.partners import Partner, Partners
 from infra.queries.locations import list_locations
 from infra.store import idempotency
+from infra.store.db import begin_tenant
 from infra.store.event_store import PostgresEventStore
 
 _LOCATION_EVENTS = tuple(ido.IDO_EVENTS)
@@ -26,8 +27,10 @@ class PostgresTransaction:
     def __init__(
         self, uow: PostgresUnitOfWork, tenant_id: UUID, conn: asyncpg.Connection, now: datetime
     ) -> None:
-        self.uow, self.tenant_id, self.conn, self._now = uow, tenant_id, conn, now
+        self.uow, self.tenant_id, self._conn, self._now = uow, tenant_id, conn, now
         self.appended = False
+        # BEGIN and the library wait for the first statement: a claim goes with them in one round trip
+        self.begun = False
         # what the decision read, kept for a read after it in this transaction (Bus.handle_then: the page the
         # answer is part of); an append of a location's events forgets the locations
         self._locations: list[ido.Ido] | None = None
@@ -36,14 +39,21 @@ class PostgresTransaction:
     def now(self) -> datetime:
         return self._now
 
+    async def connection(self) -> asyncpg.Connection:
+        """The transaction's connection, the transaction begun (for a read after the command on it)."""
+        if not self.begun:
+            await self._conn.execute(begin_tenant(self.tenant_id))
+            self.begun = True
+        return self._conn
+
     async def read_stream(self, stream_id: str) -> list[RecordedEvent]:
-        return await self.uow.store.read_stream(self.tenant_id, stream_id, conn=self.conn)
+        return await self.uow.store.read_stream(self.tenant_id, stream_id, conn=await self.connection())
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
     ) -> AppendResult:
         result = await self.uow.store.append(
-            self.tenant_id, stream_id, events, expected_version, conn=self.conn
+            self.tenant_id, stream_id, events, expected_version, conn=await self.connection()
         )
         self.appended = self.appended or not result.duplicate
         if any(isinstance(e.event, _LOCATION_EVENTS) for e in events):
@@ -54,14 +64,16 @@ class PostgresTransaction:
         """The library's locations as this transaction sees them (read once)."""
         if self._locations is None:
             self._locations = await list_locations(
-                self.uow.store.db, self.uow.store.codec, self.tenant_id, conn=self.conn
+                self.uow.store.db, self.uow.store.codec, self.tenant_id, conn=await self.connection()
             )
         return self._locations
 
     async def active_partner_list(self) -> list[Partner]:
         """The library's active partners (read once; partners are rows that no command of the bus writes)."""
         if self._partners is None:
-            self._partners = await self.uow.partners.list(self.tenant_id, active_only=True, conn=self.conn)
+            self._partners = await self.uow.partners.list(
+                self.tenant_id, active_only=True, conn=await self.connection()
+            )
         return self._partners
 
     async def locations(self) -> dict[UUID, date | None]:
@@ -71,10 +83,15 @@ class PostgresTransaction:
         return {p.partner_id for p in await self.active_partner_list()}
 
     async def claim(self, key: str, payload: Any) -> Outcome | None:
-        return await idempotency.claim(self.conn, self.tenant_id, key, payload)
+        if self.begun:
+            return await idempotency.claim(self._conn, self.tenant_id, key, payload)
+        self.begun = True  # by the claim's round trip: also when it fails (the lease rolls back what is open)
+        return await idempotency.claim(
+            self._conn, self.tenant_id, key, payload, begin=begin_tenant(self.tenant_id)
+        )
 
     async def answer(self, key: str, outcome: Outcome) -> None:
-        await idempotency.answer(self.conn, self.tenant_id, key, outcome)
+        await idempotency.answer(await self.connection(), self.tenant_id, key, outcome)
 
 
 class PostgresUnitOfWork:
@@ -90,8 +107,10 @@ class PostgresUnitOfWork:
 
     @asynccontextmanager
     async def __call__(self, tenant_id: UUID) -> AsyncIterator[PostgresTransaction]:
-        async with self.store.db.raw_tenant(tenant_id) as conn:
+        async with self.store.db.raw() as conn:
             tx = PostgresTransaction(self, tenant_id, conn, self.clock())
             yield tx
+            if tx.begun:
+                await conn.execute("COMMIT")
         if tx.appended:
             await self.waker.wake(tenant_id)

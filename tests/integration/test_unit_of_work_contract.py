@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
+import asyncpg
 import pytest
 
 from domain import ido
@@ -73,6 +74,60 @@ async def test_a_transaction_that_raises_keeps_nothing_and_frees_its_key(uow):
     async with u(tenant) as tx:
         assert await tx.read_stream("s-2") == []
         assert await tx.claim("k-2", {"n": 2}) is None, "the key of a failed request is free again"
+
+
+KEYS = [
+    "it's; DROP TABLE events; --",
+    "back\\slash $$ dollar $tag$ \\x00",
+    "Zoë’s vraag — ✓ 🙂",
+    "k" * 100,
+]
+
+
+@pytest.mark.parametrize("key", KEYS, ids=["quote", "backslash-dollar", "unicode", "long"])
+async def test_a_key_of_any_characters_is_claimed_and_answered_as_itself(uow, key):
+    """The PostgreSQL unit of work claims the key in the round trip that begins the transaction (SQL text, the key
+    in hex): what the client sent is what is stored and found again."""
+    u, tenant, _ = uow
+    async with u(tenant) as tx:
+        assert await tx.claim(key, {"n": 1}) is None
+        await tx.answer(key, Outcome(201, {"key": key}))
+    async with u(tenant) as tx:
+        assert await tx.claim(key, {"n": 1}) == Outcome(201, {"key": key}, replayed=True)
+    async with u(tenant) as tx:
+        assert await tx.claim(key + "x", {"n": 1}) is None, "another key is another claim"
+
+
+async def test_postgres_refuses_a_key_with_a_nul_as_a_parameter_would_and_keeps_nothing(
+    container, new_tenant, clock
+):
+    tenant = await new_tenant()
+    u = PostgresUnitOfWork(PostgresEventStore(container.db, CODEC, clock), Partners(container.db), clock)
+    with pytest.raises(asyncpg.CharacterNotInRepertoireError):
+        async with u(tenant) as tx:
+            await tx.claim("nul\x00key", {"n": 1})
+    async with u(tenant) as tx:
+        assert await tx.claim("nul-key", {"n": 1}) is None, (
+            "the connection is lent again, its transaction over"
+        )
+        assert await tx.read_stream("s-nul") == []
+
+
+async def test_postgres_begins_a_transaction_only_for_its_first_statement(container, new_tenant, clock):
+    """BEGIN and the library go with the first statement (with the claim, in its round trip); a transaction that
+    reads or writes nothing sends nothing, and one without a claim begins as before."""
+    tenant = await new_tenant()
+    u = PostgresUnitOfWork(PostgresEventStore(container.db, CODEC, clock), Partners(container.db), clock)
+    async with u(tenant) as tx:
+        assert not tx.begun
+    assert not tx.begun
+    async with u(tenant) as tx:
+        await tx.append("s-begun", [noted(1)], 0)
+        assert tx.begun
+        conn = await tx.connection()
+        assert await conn.fetchval("SELECT current_setting('app.tenant_id')") == str(tenant)
+    async with u(tenant) as tx:
+        assert [r.event.n for r in await tx.read_stream("s-begun")] == [1]
 
 
 async def test_the_expected_version_is_checked_in_the_transaction(uow):
