@@ -65,10 +65,12 @@ class Partner:
         return out
 
 
-_COLUMNS = (
+# in this order: partners_of reads rows of them by position
+PARTNER_COLUMNS = (
     "partner_id, name, kind, phone, email, website, address, helps_with, active, topics, hours, "
     "professional_phone, referral_ways, gids_url, checked_on"
 )
+_NAMES = tuple(PARTNER_COLUMNS.split(", "))
 _WRITTEN = (*rules.TEXT_FIELDS, "topics", "referral_ways", "checked_on")
 
 
@@ -124,7 +126,7 @@ class Partners:
         async with self.db.within_raw(tenant_id, conn) as c:
             rows = await fetch(
                 c,
-                f"SELECT {_COLUMNS} FROM partners WHERE tenant_id = $1 {where} ORDER BY active DESC, lower(name)",
+                f"SELECT {PARTNER_COLUMNS} FROM partners WHERE tenant_id = $1 {where} ORDER BY active DESC, lower(name)",
                 tenant_id,
             )
         return [_partner(r) for r in rows]
@@ -186,8 +188,13 @@ class Partners:
         return frozenset(p.partner_id for p in await self.list(tenant_id, active_only=True, conn=conn))
 
 
+def partners_of(rows: Iterable[tuple]) -> list[Partner]:
+    """Partners of rows of PARTNER_COLUMNS by position (such as the records of an ARRAY(SELECT ROW(…)))."""
+    return [_partner(dict(zip(_NAMES, r, strict=True))) for r in rows]
+
+
 def _partner(r: Any) -> Partner:
-    v = dict(r.items())  # an asyncpg Record or a SQLAlchemy row mapping
+    v = dict(r.items())  # an asyncpg Record, a SQLAlchemy row mapping or a dict
     v["topics"] = tuple(v.get("topics") or ())
     v["referral_ways"] = tuple(v.get("referral_ways") or ())
     return Partner(**v)

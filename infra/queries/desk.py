@@ -13,8 +13,8 @@ from uuid import UUID
 from domain import ido
 from domain import questions as q
 from domain.calendar import day_bounds, local_day
-from infra.platform.partners import Partner, Partners
-from infra.queries.locations import list_locations
+from infra.platform.partners import Partner
+from infra.queries.locations import locations_and_active_partners
 from infra.store.db import Conn, fetch
 from infra.store.event_store import WRITTEN_HERE, PostgresEventStore
 from infra.store.unit_of_work import PostgresTransaction
@@ -80,10 +80,9 @@ class DeskPage:
 class DeskQueries:
     """What the desk page reads; its commands are in application/questions.py."""
 
-    def __init__(self, store: PostgresEventStore, partners: Partners, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: PostgresEventStore, clock: Callable[[], datetime]) -> None:
         self.store = store
         self.db = store.db
-        self.partners = partners
         self.clock = clock
         self._folds: dict[tuple[UUID, UUID | None], _Fold] = {}  # by library and location
 
@@ -91,8 +90,9 @@ class DeskQueries:
         """What the desk page shows, read in one transaction: the locations, the one asked for (else the
         first), today's list there and the active partners."""
         async with self.db.raw_tenant(tenant_id) as conn:
-            locations = await list_locations(self.db, self.store.codec, tenant_id, conn=conn)
-            partners = await self.partners.list(tenant_id, active_only=True, conn=conn)
+            locations, partners = await locations_and_active_partners(
+                self.db, self.store.codec, tenant_id, conn=conn
+            )
             return await self._page(tenant_id, wanted, locations, partners, conn)
 
     def page_after(self, wanted: UUID | None) -> Callable[[PostgresTransaction], Awaitable[DeskPage]]:

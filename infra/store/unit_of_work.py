@@ -15,7 +15,7 @@ from domain import ido
 from domain.ports import AppendResult, NewEvent, Outcome, RecordedEvent
 from infra.notify.wakeup import NoWaker
 from infra.platform.partners import Partner, Partners
-from infra.queries.locations import list_locations
+from infra.queries.locations import list_locations, locations_and_active_partners
 from infra.store import idempotency
 from infra.store.db import begin_tenant
 from infra.store.event_store import PostgresEventStore
@@ -63,18 +63,29 @@ class PostgresTransaction:
     async def location_list(self) -> list[ido.Ido]:
         """The library's locations as this transaction sees them (read once)."""
         if self._locations is None:
-            self._locations = await list_locations(
-                self.uow.store.db, self.uow.store.codec, self.tenant_id, conn=await self.connection()
-            )
+            await self._read_context()
+        assert self._locations is not None
         return self._locations
 
     async def active_partner_list(self) -> list[Partner]:
         """The library's active partners (read once; partners are rows that no command of the bus writes)."""
         if self._partners is None:
-            self._partners = await self.uow.partners.list(
-                self.tenant_id, active_only=True, conn=await self.connection()
-            )
+            await self._read_context()
+        assert self._partners is not None
         return self._partners
+
+    async def _read_context(self) -> None:
+        """What is not read yet of the locations and the active partners; both in one round trip when neither
+        is (a desk decision takes both)."""
+        conn, store = await self.connection(), self.uow.store
+        if self._partners is None and self._locations is None:
+            self._locations, self._partners = await locations_and_active_partners(
+                store.db, store.codec, self.tenant_id, conn=conn
+            )
+        elif self._locations is None:
+            self._locations = await list_locations(store.db, store.codec, self.tenant_id, conn=conn)
+        else:
+            self._partners = await self.uow.partners.list(self.tenant_id, active_only=True, conn=conn)
 
     async def locations(self) -> dict[UUID, date | None]:
         return {x.location_id: x.registers_from for x in await self.location_list()}

@@ -17,9 +17,8 @@ from tests.e2e.conftest import make_library
 
 
 def _fresh(container, clock) -> DeskQueries:
-    from infra.platform.partners import Partners
 
-    return DeskQueries(container.events, Partners(container.db), clock)
+    return DeskQueries(container.events, clock)
 
 
 def _register(lib, party: str, topic: str) -> q.RegisterQuestion:

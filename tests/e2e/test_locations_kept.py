@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from domain import ido
 from domain.calendar import local_day
+from infra.platform.partners import Partners
 from infra.queries import locations
-from infra.queries.locations import list_locations
+from infra.queries.locations import list_locations, locations_and_active_partners
 from services.bootstrap import command_bus
 from tests.e2e.conftest import make_library
 
@@ -52,3 +53,20 @@ async def test_what_a_rolled_back_transaction_read_of_its_own_write_is_not_kept(
     assert not locations._folds
     [now] = await _list(container, lib.tenant_id)
     assert now.opened_on is None
+
+
+async def test_with_the_active_partners_in_one_round_trip_they_are_what_the_two_reads_give(container):
+    """locations_and_active_partners: the locations as list_locations folds them and the active partners in
+    Partners.list's order (an inactive one left out), each library its own."""
+    lib, other = await make_library(container), await make_library(container)
+    partners = Partners(container.db)
+    for name in ("Zorgloket", "bibliotheek-hulp", "Belastingwinkel"):
+        await partners.add(lib.tenant_id, {"name": name, "kind": "welzijn"})
+    gone = await partners.add(lib.tenant_id, {"name": "Gestopt", "kind": "welzijn"})
+    await partners.update(lib.tenant_id, gone, {"name": "Gestopt", "kind": "welzijn"}, active=False)
+    found, active = await locations_and_active_partners(container.db, container.codec, lib.tenant_id)
+    assert found == await _list(container, lib.tenant_id)
+    assert active == await partners.list(lib.tenant_id, active_only=True)
+    assert [p.name for p in active] == ["Belastingwinkel", "bibliotheek-hulp", "Zorgloket"]
+    found, active = await locations_and_active_partners(container.db, container.codec, other.tenant_id)
+    assert [x.location_id for x in found] == [other.location_id] and active == []
