@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         upgrade(Settings.from_env(env))
         # the app's log lines (one per request, as the server writes them) go to a file, not between the figures
-        with log.open("w") as sink, contextlib.redirect_stdout(sink):
+        with log.open("w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             figures, tenants = uvloop.run(_run(args, env))
     finally:
         release_redis(env["REDIS_URL"], claim, tenants)

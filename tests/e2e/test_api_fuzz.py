@@ -390,7 +390,8 @@ async def test_the_body_of_issue_13_is_a_400_from_the_real_server_and_logs_no_un
             assert r.status_code == 400, (r.status_code, r.text, server.output()[-3000:])
             assert r.headers["content-type"] == "application/problem+json"
     log = server.output()
-    assert '"status": 400' in log, log[-3000:]  # the request log is there
+    requests = [json.loads(ln) for ln in log.splitlines() if ln.startswith("{") and '"request"' in ln]
+    assert [r["status"] for r in requests if r.get("event") == "request"] == [400, 400], log[-3000:]
     assert "unhandled error" not in log and "RecursionError" not in log, log[-3000:]
 
 
