@@ -19,24 +19,34 @@ _CLAIM = (
     "ON CONFLICT DO NOTHING RETURNING key"
 )
 _STORED = "SELECT request_hash, status, response::text AS response FROM idempotency_keys WHERE tenant_id = $1 AND key = $2"
-_ANSWER = (
-    "UPDATE idempotency_keys SET status = $3, response = CAST($4 AS jsonb) WHERE tenant_id = $1 AND key = $2"
-)
 
 
 def request_hash(payload: Any) -> bytes:
     return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
 
 
+# As text without parameters, for the simple query protocol (several statements in one round trip): the key (the
+# client's) and the answer go in as hex and are decoded by PostgreSQL, so no character of them is ever read as SQL;
+# a NUL or broken UTF-8 in the key fails as it would as a parameter (22021).
+
+
+def _text(value: str) -> str:
+    return f"convert_from(decode('{value.encode('utf-8', 'surrogateescape').hex()}', 'hex'), 'UTF8')"
+
+
 def _claim_text(tenant_id: UUID, key: str, digest: bytes) -> str:
-    """_CLAIM as text without parameters, for the simple query protocol: the key (the client's) goes in as hex and
-    is decoded by PostgreSQL, so no character of it is ever read as SQL; a NUL or broken UTF-8 in it fails as a
-    parameter would (22021)."""
-    tid = UUID(str(tenant_id))
     return (
         "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES "
-        f"('{tid}', convert_from(decode('{key.encode('utf-8', 'surrogateescape').hex()}', 'hex'), 'UTF8'), "
-        f"decode('{digest.hex()}', 'hex')) ON CONFLICT DO NOTHING"
+        f"('{UUID(str(tenant_id))}', {_text(key)}, decode('{digest.hex()}', 'hex')) ON CONFLICT DO NOTHING"
+    )
+
+
+def answer_text(tenant_id: UUID, key: str, outcome: Outcome) -> str:
+    """`answer` as text, to go with the COMMIT in one round trip."""
+    return (
+        f"UPDATE idempotency_keys SET status = {int(outcome.status)}, "
+        f"response = CAST({_text(json_dumps(outcome.body))} AS jsonb) "
+        f"WHERE tenant_id = '{UUID(str(tenant_id))}' AND key = {_text(key)}"
     )
 
 
@@ -60,7 +70,3 @@ async def claim(
     if bytes(row["request_hash"]) != digest:
         raise IdempotencyConflict(key)
     return Outcome(row["status"], from_jsonb(row["response"]), replayed=True)
-
-
-async def answer(conn: Conn, tenant_id: UUID, key: str, outcome: Outcome) -> None:
-    await fetch(conn, _ANSWER, tenant_id, key, outcome.status, json_dumps(outcome.body))

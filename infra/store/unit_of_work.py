@@ -1,5 +1,6 @@
 """The unit of work on PostgreSQL: one tenant transaction (row-level security) holding the handler's reads, its
-appends and the request's idempotency record; the workers are woken once it has committed."""
+appends and the request's idempotency record; the workers are woken once it has committed. BEGIN and the library
+go with the claim of the key in one round trip, the answer with the COMMIT in another (simple query protocol)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class PostgresTransaction:
         self.appended = False
         # BEGIN and the library wait for the first statement: a claim goes with them in one round trip
         self.begun = False
+        self.answered = ""  # the idempotency record's answer, sent with the COMMIT
         # what the decision read, kept for a read after it in this transaction (Bus.handle_then: the page the
         # answer is part of); an append of a location's events forgets the locations
         self._locations: list[ido.Ido] | None = None
@@ -102,7 +104,9 @@ class PostgresTransaction:
         )
 
     async def answer(self, key: str, outcome: Outcome) -> None:
-        await idempotency.answer(await self.connection(), self.tenant_id, key, outcome)
+        """Stored with the COMMIT, in its round trip (nothing after the handler reads it)."""
+        await self.connection()
+        self.answered = idempotency.answer_text(self.tenant_id, key, outcome)
 
 
 class PostgresUnitOfWork:
@@ -122,6 +126,6 @@ class PostgresUnitOfWork:
             tx = PostgresTransaction(self, tenant_id, conn, self.clock())
             yield tx
             if tx.begun:
-                await conn.execute("COMMIT")
+                await conn.execute(f"{tx.answered}; COMMIT" if tx.answered else "COMMIT")
         if tx.appended:
             await self.waker.wake(tenant_id)
