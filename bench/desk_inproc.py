@@ -35,7 +35,17 @@ from pathlib import Path
 from urllib.parse import urlencode
 from uuid import uuid4
 
-from bench.desk_load import CSRF, LOCATION, PASSWORD, _topics, claim_redis, create_bench_data, release_redis
+from bench.desk_load import (
+    CSRF,
+    LOCATION,
+    PASSWORD,
+    _proc_table,
+    _title,
+    _topics,
+    claim_redis,
+    create_bench_data,
+    release_redis,
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,7 +73,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str, float], list[str]]:
+def _backends_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL backends of `database` on this machine (titles "postgres: 15/main: user
+    database host ..."), by pid."""
+    out = {}
+    for pid, (comm, _, cpu) in _proc_table().items():
+        if comm.startswith("postgres"):
+            t = _title(pid)
+            if len(t) >= 6 and t[0] == "postgres:" and t[3] == database:
+                out[pid] = cpu
+    return out
+
+
+async def _run(
+    args: argparse.Namespace, env: dict[str, str], database: str
+) -> tuple[dict[str, float], list[str]]:
     import httpx
 
     from infra.settings import Settings
@@ -150,6 +174,7 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str,
     if args.callgrind_out:
         subprocess.run(["callgrind_control", "-z", str(os.getpid())], check=True, capture_output=True)
     profiler = cProfile.Profile() if args.profile else None
+    pg0 = _backends_cpu(database)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -159,6 +184,7 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str,
         profiler.disable()
         profiler.dump_stats(args.profile)
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    pg = sum(c - pg0.get(pid, 0.0) for pid, c in _backends_cpu(database).items())
     if args.callgrind_out:
         subprocess.run(
             ["callgrind_control", "-d", "measured", str(os.getpid())], check=True, capture_output=True
@@ -166,7 +192,8 @@ async def _run(args: argparse.Namespace, env: dict[str, str]) -> tuple[dict[str,
     await lifespan.put({"type": "lifespan.shutdown"})
     await running
     tenants = [str(d.tenant_id) for d in desks]
-    return {"cpu_ms": 1e3 * cpu / args.requests, "wall_ms": 1e3 * wall / args.requests}, tenants
+    figures = {"cpu_ms": cpu, "wall_ms": wall, "postgres_cpu_ms": pg}
+    return {k: 1e3 * v / args.requests for k, v in figures.items()}, tenants
 
 
 def _instructions(pattern: str) -> int:
@@ -202,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         upgrade(Settings.from_env(env))
         # the app's log lines (one per request, as the server writes them) go to a file, not between the figures
         with log.open("w") as sink, contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            figures, tenants = uvloop.run(_run(args, env))
+            figures, tenants = uvloop.run(_run(args, env, db.name))
     finally:
         release_redis(env["REDIS_URL"], claim, tenants)
         drop_database(admin, db)
@@ -212,10 +239,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.requests} registrations after {args.warm}, {args.libraries} libraries ({per_library:.0f} a day "
         f"each); the app's log: {log}"
     )
-    print(f"{'CPU ms/registration':>22} {'wall ms':>9} {'instructions/registration':>27}")
+    print(
+        f"{'CPU ms/registration':>22} {'wall ms':>9} {'PostgreSQL CPU ms':>18} {'instructions/registration':>27}"
+    )
     per = f"{instructions / args.requests:,.0f}" if instructions else "-"
-    print(f"{figures['cpu_ms']:>22.3f} {figures['wall_ms']:>9.3f} {per:>27}")
-    result = {"cpu_ms": round(figures["cpu_ms"], 3), "wall_ms": round(figures["wall_ms"], 3)}
+    print(
+        f"{figures['cpu_ms']:>22.3f} {figures['wall_ms']:>9.3f} {figures['postgres_cpu_ms']:>18.3f} {per:>27}"
+    )
+    result = {k: round(v, 3) for k, v in figures.items()}
     if instructions:
         result["instructions"] = round(instructions / args.requests)
     print(json.dumps({"libraries": args.libraries, "warm": args.warm, "requests": args.requests, **result}))

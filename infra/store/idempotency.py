@@ -25,9 +25,17 @@ def request_hash(payload: Any) -> bytes:
     return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).digest()
 
 
-# As text without parameters, for the simple query protocol (several statements in one round trip): the key (the
-# client's) and the answer go in as hex and are decoded by PostgreSQL, so no character of them is ever read as SQL;
-# a NUL or broken UTF-8 in the key fails as it would as a parameter (22021).
+# For the simple query protocol (several statements in one round trip: the unit of work's BEGIN and claim, answer and
+# COMMIT), the statements are prepared on every raw connection (infra/store/db.py) and run with EXECUTE, so
+# PostgreSQL plans them as seldom as asyncpg's prepared ones. Their arguments go in as text: the key (the client's)
+# and the answer as hex that PostgreSQL decodes, so no character of them is ever read as SQL; a NUL or broken UTF-8
+# in the key fails as it would as a parameter (22021).
+PREPARE = (
+    "PREPARE ido_claim (uuid, text, bytea) AS INSERT INTO idempotency_keys (tenant_id, key, request_hash) "
+    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING; "
+    "PREPARE ido_answer (uuid, text, integer, text) AS UPDATE idempotency_keys SET status = $3, "
+    "response = CAST($4 AS jsonb) WHERE tenant_id = $1 AND key = $2"
+)
 
 
 def _text(value: str) -> str:
@@ -35,18 +43,14 @@ def _text(value: str) -> str:
 
 
 def _claim_text(tenant_id: UUID, key: str, digest: bytes) -> str:
-    return (
-        "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES "
-        f"('{UUID(str(tenant_id))}', {_text(key)}, decode('{digest.hex()}', 'hex')) ON CONFLICT DO NOTHING"
-    )
+    return f"EXECUTE ido_claim ('{UUID(str(tenant_id))}', {_text(key)}, decode('{digest.hex()}', 'hex'))"
 
 
 def answer_text(tenant_id: UUID, key: str, outcome: Outcome) -> str:
-    """`answer` as text, to go with the COMMIT in one round trip."""
+    """The answer's statement as text, to go with the COMMIT in one round trip."""
     return (
-        f"UPDATE idempotency_keys SET status = {int(outcome.status)}, "
-        f"response = CAST({_text(json_dumps(outcome.body))} AS jsonb) "
-        f"WHERE tenant_id = '{UUID(str(tenant_id))}' AND key = {_text(key)}"
+        f"EXECUTE ido_answer ('{UUID(str(tenant_id))}', {_text(key)}, {int(outcome.status)}, "
+        f"{_text(json_dumps(outcome.body))})"
     )
 
 

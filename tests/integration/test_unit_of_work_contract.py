@@ -16,6 +16,7 @@ from domain.ports import NewEvent, Outcome
 from infra.platform.partners import Partners
 from infra.store.codec import default_codec
 from infra.store.event_store import PostgresEventStore
+from infra.store.idempotency import answer_text
 from infra.store.memory_event_store import InMemoryEventStore, InMemoryUnitOfWork
 from infra.store.unit_of_work import PostgresUnitOfWork
 from tests.contract_events import CONTRACT_TYPES, CONTRACT_UPCASTERS, Noted
@@ -171,3 +172,18 @@ async def test_postgres_keeps_what_a_decision_read_for_the_read_after_it_until_a
         await tx.append(ido.stream_id(location), [NewEvent(uuid4(), registered, {})], 0)
         assert [x.location_id for x in await tx.location_list()] == [location]
         assert set(await tx.locations()) == {location}
+
+
+async def test_postgres_finds_the_record_to_answer_by_its_index(container, new_tenant, clock):
+    """The answer's UPDATE runs prepared (EXECUTE ido_answer): as a text statement with the key's expression in
+    its WHERE, row-level security kept the index from the key, and every answer read the library's records."""
+    tenant = await new_tenant()
+    u = PostgresUnitOfWork(PostgresEventStore(container.db, CODEC, clock), Partners(container.db), clock)
+    async with u(tenant) as tx:
+        assert await tx.claim("k-plan", {"n": 1}) is None
+        conn = await tx.connection()
+        plan = "\n".join(
+            r[0] for r in await conn.fetch("EXPLAIN " + answer_text(tenant, "k-plan", Outcome(201, {})))
+        )
+    conds = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert conds and all("key =" in line for line in conds) and "Filter: (key" not in plan, plan
