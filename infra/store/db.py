@@ -81,22 +81,12 @@ def make_engine(url: str, *, pool_size: int = 10, null_pool: bool = False, name:
 
 async def _connect_raw(url: str) -> asyncpg.Connection:
     """A connection of the raw pool. Nothing is set at session level (tenants are transaction-local), so a
-    connection that comes back needs no RESET ALL; the lease rolls back a transaction left open. The idempotency
-    record's statements are prepared on it, for the unit of work to run them in the round trips of BEGIN and
-    COMMIT (a connection that cannot prepare them is never lent)."""
-    from infra.store.idempotency import PREPARE  # it reads and writes with this module's helpers
-
-    conn = await asyncpg.connect(
+    connection that comes back needs no RESET ALL; the lease rolls back a transaction left open."""
+    return await asyncpg.connect(
         url,
         timeout=CONNECT_TIMEOUT,
         server_settings={**_SERVER_SETTINGS, "application_name": "ido-append"},
     )
-    try:
-        await conn.execute(PREPARE)
-    except BaseException:
-        conn.terminate()
-        raise
-    return conn
 
 
 # A connection of either kind: SQLAlchemy's, or a raw asyncpg one (the command's transaction, `raw_tenant`).

@@ -4,9 +4,11 @@ answer is stored in it, so a request runs once per key however often it arrives 
 from __future__ import annotations
 
 import hashlib
+import weakref
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import msgspec
 
 from domain.errors import IdempotencyConflict
@@ -26,8 +28,8 @@ def request_hash(payload: Any) -> bytes:
 
 
 # For the simple query protocol (several statements in one round trip: the unit of work's BEGIN and claim, answer and
-# COMMIT), the statements are prepared on every raw connection (infra/store/db.py) and run with EXECUTE, so
-# PostgreSQL plans them as seldom as asyncpg's prepared ones. Their arguments go in as text: the key (the client's)
+# COMMIT), the statements are prepared once on each connection that runs them (`prepared`) and run with EXECUTE,
+# so PostgreSQL plans them as seldom as asyncpg's prepared ones. Their arguments go in as text: the key (the client's)
 # and the answer as hex that PostgreSQL decodes, so no character of them is ever read as SQL; a NUL or broken UTF-8
 # in the key fails as it would as a parameter (22021).
 PREPARE = (
@@ -36,6 +38,22 @@ PREPARE = (
     "PREPARE ido_answer (uuid, text, integer, text) AS UPDATE idempotency_keys SET status = $3, "
     "response = CAST($4 AS jsonb) WHERE tenant_id = $1 AND key = $2"
 )
+
+
+_prepared: weakref.WeakSet[asyncpg.Connection] = weakref.WeakSet()
+
+
+async def prepared(conn: asyncpg.Connection) -> asyncpg.Connection:
+    """`conn`, with PREPARE's statements prepared on it (one round trip, the first time). A connection on which
+    that fails is closed, never lent again half prepared (prepared statements outlive a rollback)."""
+    if conn not in _prepared:
+        try:
+            await conn.execute(PREPARE)
+        except BaseException:
+            conn.terminate()
+            raise
+        _prepared.add(conn)
+    return conn
 
 
 def _text(value: str) -> str:
@@ -66,6 +84,7 @@ async def claim(
     Raises: IdempotencyConflict for the same key with another payload."""
     digest = request_hash(payload)
     if begin is not None:
+        await prepared(conn)
         if await conn.execute(f"{begin}; {_claim_text(tenant_id, key, digest)}") == "INSERT 0 1":
             return None
     elif await fetch(conn, _CLAIM, tenant_id, key, digest):

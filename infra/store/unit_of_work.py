@@ -105,7 +105,7 @@ class PostgresTransaction:
 
     async def answer(self, key: str, outcome: Outcome) -> None:
         """Stored with the COMMIT, in its round trip (nothing after the handler reads it)."""
-        await self.connection()
+        await idempotency.prepared(await self.connection())
         self.answered = idempotency.answer_text(self.tenant_id, key, outcome)
 
 

@@ -14,6 +14,7 @@ from domain import ido
 from domain.errors import IdempotencyConflict, WrongExpectedVersion
 from domain.ports import NewEvent, Outcome
 from infra.platform.partners import Partners
+from infra.store import idempotency
 from infra.store.codec import default_codec
 from infra.store.event_store import PostgresEventStore
 from infra.store.idempotency import answer_text
@@ -187,3 +188,16 @@ async def test_postgres_finds_the_record_to_answer_by_its_index(container, new_t
         )
     conds = [line for line in plan.splitlines() if "Index Cond" in line]
     assert conds and all("key =" in line for line in conds) and "Filter: (key" not in plan, plan
+
+
+async def test_a_connection_that_cannot_prepare_the_statements_is_closed(container, monkeypatch):
+    """Prepared statements outlive a rollback: a connection on which PREPARE failed half-way would refuse the
+    next attempt ("already exists"), so it is closed (the lease replaces a closed connection)."""
+    monkeypatch.setattr(idempotency, "PREPARE", "PREPARE ido_probe AS SELECT 1; PREPARE broken AS SELEC 1")
+    conn = await asyncpg.connect(container.settings.app_database_url.replace("+asyncpg", ""))
+    try:
+        with pytest.raises(asyncpg.PostgresSyntaxError):
+            await idempotency.prepared(conn)
+        assert conn.is_closed()
+    finally:
+        await conn.close()
