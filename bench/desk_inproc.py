@@ -16,7 +16,10 @@ this process; each desk logs in through httpx's ASGI transport. Then --warm regi
 measured ones, round-robin over the libraries: POST /t/{slug}/balie/vragen as HTMX, each with a new key, so every
 library's "Vandaag" grows by (warm + requests) / libraries questions. The Redis database is claimed as the test
 runs claim theirs (bench.desk_load.claim_redis) and emptied of the bench's keys at the end. The app's log lines go to
-a temporary file (named in the output). The last line is JSON.
+a temporary file (named in the output). Beside the app's CPU it prints that of the database's PostgreSQL backends
+over the same registrations (from /proc, when PostgreSQL runs on this machine): a change that moves work from the
+app to the database shows there. With --profile FILE, cProfile's statistics of the measured registrations. The last
+line is JSON.
 """
 
 from __future__ import annotations
