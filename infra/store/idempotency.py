@@ -14,12 +14,8 @@ import msgspec
 from domain.errors import IdempotencyConflict
 from domain.ports import Outcome
 from infra.store.codec import from_jsonb, json_dumps
-from infra.store.db import Conn, fetch
+from infra.store.db import fetch
 
-_CLAIM = (
-    "INSERT INTO idempotency_keys (tenant_id, key, request_hash) VALUES ($1, $2, $3) "
-    "ON CONFLICT DO NOTHING RETURNING key"
-)
 _STORED = "SELECT request_hash, status, response::text AS response FROM idempotency_keys WHERE tenant_id = $1 AND key = $2"
 
 
@@ -73,21 +69,18 @@ def answer_text(tenant_id: UUID, key: str, outcome: Outcome) -> str:
 
 
 async def claim(
-    conn: Conn, tenant_id: UUID, key: str, payload: Any, *, begin: str | None = None
+    conn: asyncpg.Connection, tenant_id: UUID, key: str, payload: Any, *, begin: str = ""
 ) -> Outcome | None:
     """Claim `key` in `conn`'s transaction (None: it is ours now). The same key with the same payload answers
     what the first request answered, also while the first is still running: the claim waits for it. A
     transaction that rolls back releases the claim with its work, so a refused request does not use up its key.
-    With `begin` (the statements that begin the transaction, on a raw connection), the claim goes in the same
-    round trip as they do.
+    `begin`, the statements that begin the transaction (when it has not begun), goes in the claim's round trip.
 
     Raises: IdempotencyConflict for the same key with another payload."""
     digest = request_hash(payload)
-    if begin is not None:
-        await prepared(conn)
-        if await conn.execute(f"{begin}; {_claim_text(tenant_id, key, digest)}") == "INSERT 0 1":
-            return None
-    elif await fetch(conn, _CLAIM, tenant_id, key, digest):
+    statement = _claim_text(tenant_id, key, digest)
+    await prepared(conn)
+    if await conn.execute(f"{begin}; {statement}" if begin else statement) == "INSERT 0 1":
         return None
     [row] = await fetch(conn, _STORED, tenant_id, key)
     if bytes(row["request_hash"]) != digest:

@@ -96,12 +96,9 @@ class PostgresTransaction:
         return {p.partner_id for p in await self.active_partner_list()}
 
     async def claim(self, key: str, payload: Any) -> Outcome | None:
-        if self.begun:
-            return await idempotency.claim(self._conn, self.tenant_id, key, payload)
+        begin = "" if self.begun else begin_tenant(self.tenant_id)
         self.begun = True  # by the claim's round trip: also when it fails (the lease rolls back what is open)
-        return await idempotency.claim(
-            self._conn, self.tenant_id, key, payload, begin=begin_tenant(self.tenant_id)
-        )
+        return await idempotency.claim(self._conn, self.tenant_id, key, payload, begin=begin)
 
     async def answer(self, key: str, outcome: Outcome) -> None:
         """Stored with the COMMIT, in its round trip (nothing after the handler reads it)."""

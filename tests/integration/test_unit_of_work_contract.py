@@ -100,6 +100,18 @@ async def test_a_key_of_any_characters_is_claimed_and_answered_as_itself(uow, ke
         assert await tx.claim(key + "x", {"n": 1}) is None, "another key is another claim"
 
 
+async def test_a_claim_after_another_statement_is_a_claim_too(uow):
+    """The PostgreSQL unit of work sends BEGIN with the first statement: a claim that is not first goes alone."""
+    u, tenant, _ = uow
+    async with u(tenant) as tx:
+        assert await tx.read_stream("s-later") == []
+        assert await tx.claim("k-later", {"n": 1}) is None
+        await tx.answer("k-later", Outcome(200, {"later": True}))
+    async with u(tenant) as tx:
+        await tx.read_stream("s-later")
+        assert await tx.claim("k-later", {"n": 1}) == Outcome(200, {"later": True}, replayed=True)
+
+
 async def test_postgres_refuses_a_key_with_a_nul_as_a_parameter_would_and_keeps_nothing(
     container, new_tenant, clock
 ):
